@@ -1,0 +1,22 @@
+"""neurolab: spiking networks that learn by spike-timing-dependent plasticity.
+
+Units: ms, mV, Hz; weights dimensionless (conductance synapses) or mV (delta and current).
+
+>>> import neurolab as nl
+>>> net = nl.Network(dt=0.1, seed=0)
+>>> inp = net.add_poisson("inp", n=100, rates=15.0)
+>>> out = net.add_lif("out", n=1, params=nl.LIFParams(synapse="conductance"))
+>>> proj = net.connect(inp, out, weight=0.01, stdp=nl.STDPParams(w_max=0.02))
+>>> res = net.run(100.0, record_weights={"inp->out": "all"})
+"""
+
+from .monitors import SimResult, SpikeRecord, StateRecord, WeightRecord, load_run
+from .network import Network, Population, Projection
+from .params import LIFParams, STDPParams
+from .simulate import simulate
+
+__version__ = "0.1.0"
+
+__all__ = ["Network", "Population", "Projection", "LIFParams", "STDPParams", "simulate",
+           "SimResult", "SpikeRecord", "StateRecord", "WeightRecord", "load_run",
+           "__version__"]

@@ -1,0 +1,126 @@
+"""Argument checks shared by the public API.
+
+Every check raises a ``ValueError`` or ``TypeError`` whose message names the parameter,
+shows the offending value and says what is allowed, so that bad input never reaches the
+numba kernels (where it would surface as a typing traceback or a silent NaN).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+
+def _show(value, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def real(name: str, value) -> float:
+    """Return ``value`` as a finite Python float or raise naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {_show(value)} "
+                        f"of type {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return value
+
+
+def positive(name: str, value, unit: str = "") -> float:
+    value = real(name, value)
+    if value <= 0.0:
+        raise ValueError(f"{name} must be > 0{(' ' + unit) if unit else ''}, got {value!r}")
+    return value
+
+
+def non_negative(name: str, value, unit: str = "") -> float:
+    value = real(name, value)
+    if value < 0.0:
+        raise ValueError(f"{name} must be >= 0{(' ' + unit) if unit else ''}, got {value!r}")
+    return value
+
+
+def integer(name: str, value, minimum: int | None = None) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {_show(value)} "
+                        f"of type {type(value).__name__}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def choice(name: str, value, allowed) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name} must be one of {sorted(allowed)}, got {_show(value)}")
+    return value
+
+
+def name_string(name: str, value) -> str:
+    if not isinstance(value, str) or not value or any(c in value for c in "/\\\0"):
+        raise ValueError(f"{name} must be a non-empty string without '/', '\\' or NUL, "
+                         f"got {_show(value)}")
+    return value
+
+
+def float_array(name: str, value, length: int | None = None, allow_scalar: bool = True,
+                ) -> np.ndarray:
+    """Finite float64 1-d array; a scalar is broadcast to ``length`` when allowed."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a number or an array of numbers, got {_show(value)}")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or an array of numbers, "
+                        f"got {_show(value)}") from None
+    if arr.ndim == 0:
+        if not allow_scalar:
+            raise ValueError(f"{name} must be a 1-d array, got the scalar {_show(value)}")
+        if length is None:
+            arr = arr.reshape(1)
+        else:
+            arr = np.full(length, float(arr))
+    elif arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-d, got an array of shape {arr.shape}")
+    elif length is not None and arr.shape[0] != length:
+        raise ValueError(f"{name} must have length {length}, got length {arr.shape[0]}")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{name} must be finite everywhere, got {arr[k]!r} at index {k}")
+    return np.ascontiguousarray(arr)
+
+
+def index_array(name: str, value, upper: int, length: int | None = None) -> np.ndarray:
+    """int64 1-d array with every entry in [0, upper)."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be an array of integers, got {_show(value)}")
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-d, got an array of shape {arr.shape}")
+    if arr.size and not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool):
+        if np.issubdtype(arr.dtype, np.floating):
+            if not np.all(np.isfinite(arr)):
+                k = int(np.flatnonzero(~np.isfinite(arr))[0])
+                raise ValueError(f"{name} must hold integers, got {arr[k]!r} at index {k}")
+            if not np.all(arr == np.round(arr)):
+                k = int(np.flatnonzero(arr != np.round(arr))[0])
+                raise ValueError(f"{name} must hold integers, got {arr[k]!r} at index {k}")
+        else:
+            raise TypeError(f"{name} must be an array of integers, got dtype {arr.dtype}")
+    if arr.dtype == bool:
+        raise TypeError(f"{name} must be an array of integers, got a boolean array")
+    arr = arr.astype(np.int64)
+    if length is not None and arr.shape[0] != length:
+        raise ValueError(f"{name} must have length {length}, got length {arr.shape[0]}")
+    if arr.size:
+        bad = (arr < 0) | (arr >= upper)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"{name} must lie in [0, {upper}), got {int(arr[k])} at index {k}")
+    return np.ascontiguousarray(arr)

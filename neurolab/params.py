@@ -1,0 +1,138 @@
+"""Model parameters as frozen, validated dataclasses.
+
+Units follow NEST and most papers: times in ms, potentials in mV, weights dimensionless
+(conductance synapses, relative to the leak conductance) or in mV (delta and current
+synapses).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from . import _validate as V
+
+SYNAPSE_TYPES = ("delta", "current", "conductance")
+PAIRINGS = ("all_to_all", "nearest")
+
+
+@dataclass(frozen=True)
+class LIFParams:
+    """Leaky integrate-and-fire neuron.
+
+    ``tau_m dv/dt = (v_rest - v) + I`` where the synaptic term ``I`` depends on ``synapse``:
+
+    - ``"delta"``: no term; a presynaptic spike makes ``v`` jump by ``w`` (mV).
+    - ``"current"``: ``I = I_e + I_i`` (mV); each decays exponentially with ``tau_e`` /
+      ``tau_i`` and jumps by ``w`` on a presynaptic spike. Integrated with the exact
+      propagator.
+    - ``"conductance"``: ``I = g_e (E_e - v) + g_i (E_i - v)``; ``g_e``, ``g_i`` are
+      dimensionless (relative to the leak), decay with ``tau_e`` / ``tau_i`` and jump by ``w``.
+      Integrated with exponential Euler, conductances taken at the start of the step
+      (what Brian2 picks for this model).
+
+    Parameters
+    ----------
+    tau_m : membrane time constant (ms), > 0.
+    v_rest : resting (leak reversal) potential E_L (mV).
+    v_th : threshold (mV); a neuron spikes when ``v > v_th`` and it is not refractory.
+    v_reset : reset potential (mV), must be < ``v_th``.
+    refractory : refractory period (ms), >= 0; ``v`` is frozen for round(refractory/dt) steps.
+    synapse : ``"delta"``, ``"current"`` or ``"conductance"``.
+    tau_e, tau_i : excitatory / inhibitory synaptic time constants (ms), > 0.
+    E_e, E_i : excitatory / inhibitory reversal potentials (mV), conductance synapses only.
+    """
+
+    tau_m: float = 10.0
+    v_rest: float = -70.0
+    v_th: float = -54.0
+    v_reset: float = -60.0
+    refractory: float = 0.0
+    synapse: str = "delta"
+    tau_e: float = 5.0
+    tau_i: float = 10.0
+    E_e: float = 0.0
+    E_i: float = -80.0
+
+    def __post_init__(self):
+        for name in ("tau_m", "tau_e", "tau_i"):
+            object.__setattr__(self, name, V.positive(name, getattr(self, name), "ms"))
+        for name in ("v_rest", "v_th", "v_reset", "E_e", "E_i"):
+            object.__setattr__(self, name, V.real(name, getattr(self, name)))
+        object.__setattr__(self, "refractory",
+                           V.non_negative("refractory", self.refractory, "ms"))
+        V.choice("synapse", self.synapse, SYNAPSE_TYPES)
+        if self.v_reset >= self.v_th:
+            raise ValueError(f"v_reset must be < v_th ({self.v_th!r} mV), "
+                             f"got v_reset={self.v_reset!r} mV")
+
+    def shortest_tau(self) -> float:
+        """Shortest time constant (ms) that the integration uses."""
+        if self.synapse == "delta":
+            return self.tau_m
+        return min(self.tau_m, self.tau_e, self.tau_i)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class STDPParams:
+    """Pair-based spike-timing-dependent plasticity.
+
+    For each pre/post spike pair with ``dt = t_post - t_pre`` the weight changes by
+    ``+A_plus * exp(-dt / tau_plus)`` when ``dt >= 0`` and ``-A_minus * exp(dt / tau_minus)``
+    when ``dt < 0`` (Bi & Poo 1998; Song, Miller & Abbott 2000). Implemented with
+    per-neuron traces: ``x_pre`` (decays with ``tau_plus``) and ``x_post`` (decays with
+    ``tau_minus``); on a presynaptic arrival ``x_pre += A_plus`` then
+    ``w -= x_post * f_minus(w)``; on a postsynaptic spike ``x_post += A_minus`` then
+    ``w += x_pre * f_plus(w)``; ``w`` is clipped to ``[w_min, w_max]`` after each update.
+
+    Parameters
+    ----------
+    A_plus, A_minus : potentiation / depression amplitudes (units of ``w``), >= 0.
+    tau_plus, tau_minus : window time constants (ms), > 0.
+    w_min, w_max : hard bounds on the weight, ``w_min < w_max``.
+    pairing : ``"all_to_all"`` (every pair counts: traces accumulate) or ``"nearest"``
+        (symmetric nearest-neighbour: a spike resets its trace to ``A`` instead of adding,
+        so each spike pairs with the nearest partner on each side; Morrison et al. 2008).
+    mu : weight dependence (Gütig et al. 2003): ``f_plus(w) = ((w_max - w)/(w_max - w_min))**mu``,
+        ``f_minus(w) = ((w - w_min)/(w_max - w_min))**mu``; ``mu = 0`` is additive,
+        ``mu = 1`` multiplicative (van Rossum et al. 2000). 0 <= mu <= 1.
+    """
+
+    A_plus: float = 0.01
+    A_minus: float = 0.0105
+    tau_plus: float = 20.0
+    tau_minus: float = 20.0
+    w_min: float = 0.0
+    w_max: float = 1.0
+    pairing: str = "all_to_all"
+    mu: float = 0.0
+
+    def __post_init__(self):
+        for name in ("A_plus", "A_minus"):
+            object.__setattr__(self, name, V.non_negative(name, getattr(self, name)))
+        for name in ("tau_plus", "tau_minus"):
+            object.__setattr__(self, name, V.positive(name, getattr(self, name), "ms"))
+        for name in ("w_min", "w_max"):
+            object.__setattr__(self, name, V.real(name, getattr(self, name)))
+        if self.w_max <= self.w_min:
+            raise ValueError(f"w_max must be > w_min ({self.w_min!r}), got w_max={self.w_max!r}")
+        V.choice("pairing", self.pairing, PAIRINGS)
+        mu = V.real("mu", self.mu)
+        if not 0.0 <= mu <= 1.0:
+            raise ValueError(f"mu must lie in [0, 1], got {mu!r}")
+        object.__setattr__(self, "mu", mu)
+
+    def window(self, dt):
+        """Analytic weight change (units of w) for one pair at ``dt = t_post - t_pre`` (ms),
+        additive rule (``mu = 0``); ``dt`` may be an array."""
+        import numpy as np
+
+        dt = np.asarray(dt, dtype=np.float64)
+        return np.where(dt >= 0, self.A_plus * np.exp(-np.abs(dt) / self.tau_plus),
+                        -self.A_minus * np.exp(-np.abs(dt) / self.tau_minus))
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)

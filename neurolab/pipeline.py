@@ -1,0 +1,592 @@
+"""The reproducible pipeline: run the notebooks with papermill, record and verify artifacts.
+
+Layout (all relative to the repository root, see ``neurolab.paths``)::
+
+    notebooks/NAME.ipynb             the committed notebooks, run in name order (never written)
+    results/notebooks/NAME.ipynb     executed copies
+    results/*.png                    figures
+    data/raw/NAME/...                raw data of each notebook
+    data/raw/manifest.json           every artifact: path, size, sha256, producer, provenance
+
+A notebook runs into a staging folder (its kernel sees ``NEUROLAB_DATA_DIR`` and
+``NEUROLAB_RESULTS_DIR`` pointing there). Only when every cell has run are its files moved
+into place (one atomic rename each) and the manifest rewritten (atomically), so a failing
+notebook leaves the previous good artifacts and manifest untouched.
+
+``verify`` re-reads every artifact the manifest lists: present, size and sha256 as
+recorded; ``.npz`` arrays with the recorded keys, dtypes and shapes, finite, and inside the
+ranges the run implies (spike times inside the run, neuron ids inside the population,
+plastic weights inside [w_min, w_max]); PNG files decodable; JSON and notebooks parseable.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import sys
+import time
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import paths
+from .io import atomic_write_json, git_commit, load_npz, sha256_file, versions
+
+MANIFEST_FORMAT = "neurolab-manifest/1"
+STAGING = ".staging"          # under data/, same file system as data/ and results/
+
+
+class PipelineError(Exception):
+    """A refused request (unknown notebook, unknown or ill-typed parameter, bad layout)."""
+
+
+class NotebookFailed(PipelineError):
+    """A notebook raised while it ran. ``cell`` is the 1-based index of the failing cell in
+    the committed notebook (markdown cells counted), or None when the kernel itself died."""
+
+    def __init__(self, name, message, cell=None, executed=None):
+        super().__init__(message)
+        self.name, self.cell, self.executed = name, cell, executed
+
+
+# ----------------------------------------------------------------------------- registry
+def _root(root) -> Path:
+    return Path(root).resolve() if root is not None else paths.repo_root()
+
+
+def list_notebooks(root=None) -> list[Path]:
+    """The notebooks the pipeline runs, in run order (sorted by file name)."""
+    folder = _root(root) / "notebooks"
+    return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+
+
+def notebook_names(root=None) -> list[str]:
+    return [p.stem for p in list_notebooks(root)]
+
+
+def find_notebook(name: str, root=None) -> Path:
+    """The notebook called ``name``: its file stem (``01_stdp_network``), the stem without
+    its number (``stdp_network``) or the file name. Unknown names raise ``PipelineError``
+    listing the valid ones."""
+    notebooks = list_notebooks(root)
+    key = name[:-6] if name.endswith(".ipynb") else name
+    for nb in notebooks:
+        if nb.stem == key or nb.stem.lstrip("0123456789_") == key:
+            return nb
+    valid = ", ".join(nb.stem for nb in notebooks) or "(none found)"
+    raise PipelineError(f"unknown notebook {name!r}; valid notebooks: {valid}")
+
+
+# ----------------------------------------------------------------------------- parameters
+def notebook_parameters(notebook) -> dict:
+    """Parameter name -> default value of a notebook's cell tagged ``parameters``.
+
+    Read with papermill's ``inspect_notebook``; every default must be a Python literal
+    (derived values belong in the next cell), otherwise ``PipelineError``.
+    """
+    import papermill
+
+    out = {}
+    for name, info in papermill.inspect_notebook(str(notebook)).items():
+        text = info["default"]
+        try:
+            out[name] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            raise PipelineError(
+                f"{Path(notebook).name}: parameter {name} = {text} is not a literal; keep the "
+                f"parameters cell to literals and derive values in the next cell") from None
+    return out
+
+
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+
+def _coerce(name, value, default):
+    """``value`` converted to the type of ``default``; strings (from the command line) are
+    parsed, other values must already have a compatible type."""
+    want = type(default)
+    fail = PipelineError(f"parameter {name}={value!r}: expected {want.__name__} "
+                         f"like the default {default!r}")
+    if isinstance(value, str) and want is not str:
+        text = value.strip()
+        if want is bool:
+            if text.lower() in _TRUE:
+                return True
+            if text.lower() in _FALSE:
+                return False
+            raise fail
+        if want is int:
+            try:
+                return int(text)
+            except ValueError:
+                raise fail from None
+        if want is float:
+            try:
+                return float(text)
+            except ValueError:
+                raise fail from None
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            if default is None:
+                return value
+            raise fail from None
+    if default is None:
+        return value
+    if want is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if want is tuple and isinstance(value, list):
+        value = tuple(value)
+    if want is list and isinstance(value, tuple):
+        value = list(value)
+    if type(value) is not want:
+        raise fail
+    return value
+
+
+def check_parameters(notebook, overrides: Mapping | None) -> dict:
+    """Validate ``overrides`` against the parameters ``notebook`` declares.
+
+    Returns the overrides converted to the defaults' types. An undeclared name, or a value
+    that does not fit the default's type, raises ``PipelineError`` listing the valid
+    parameters with their defaults (papermill alone would inject it silently).
+    """
+    declared = notebook_parameters(notebook)
+    listing = ", ".join(f"{k}={v!r}" for k, v in declared.items()) or "(none)"
+    out = {}
+    for name, value in (overrides or {}).items():
+        if name not in declared:
+            raise PipelineError(f"{Path(notebook).stem} has no parameter {name!r}; "
+                                f"valid parameters: {listing}")
+        out[name] = _coerce(name, value, declared[name])
+    return out
+
+
+# ----------------------------------------------------------------------------- running
+def _kernel_manager_class():
+    """A kernel manager that starts ipykernel with this very interpreter, so the notebook
+    imports the same neurolab as the pipeline whatever kernelspecs are installed."""
+    import ipykernel.kernelspec
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+    from traitlets import default
+
+    class _SpecManager(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES,
+                                          **ipykernel.kernelspec.get_kernel_dict())
+
+    class _Manager(KernelManager):
+        @default("kernel_spec_manager")
+        def _kernel_spec_manager_default(self):
+            return _SpecManager(data_dir=self.data_dir)
+
+    return _Manager
+
+
+def _kernel_env(root: Path, stage: Path) -> dict:
+    """Environment variables for the kernel: where to write, and where this neurolab is."""
+    pkg_parent = str(Path(__file__).resolve().parent.parent)
+    pythonpath = os.environ.get("PYTHONPATH", "")
+    if pkg_parent not in pythonpath.split(os.pathsep):
+        pythonpath = os.pathsep.join(p for p in (pkg_parent, pythonpath) if p)
+    return {paths.ROOT_ENV: str(root), paths.DATA_ENV: str(stage / "data"),
+            paths.RESULTS_ENV: str(stage / "results"), "PYTHONPATH": pythonpath,
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+
+
+class _env:
+    """Set environment variables for the duration of a ``with`` block."""
+
+    def __init__(self, values):
+        self.values, self.saved = values, {}
+
+    def __enter__(self):
+        for k, v in self.values.items():
+            self.saved[k] = os.environ.get(k)
+            os.environ[k] = v
+
+    def __exit__(self, *exc):
+        for k, v in self.saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _failing_cell(notebook: Path, err) -> int | None:
+    """1-based index in the committed notebook of the cell whose source raised."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    for k, cell in enumerate(nb.cells, start=1):
+        if cell.source == err.source:
+            return k
+    return None
+
+
+def run_notebook(name: str, parameters: Mapping | None = None, *, root=None,
+                 timeout: float | None = 1800):
+    """Execute one notebook with papermill and move its artifacts into place.
+
+    ``parameters`` override the notebook's defaults (checked with ``check_parameters``;
+    strings are parsed to the defaults' types). Returns the manifest entries of the new
+    artifacts. Raises ``PipelineError`` for a refused request and ``NotebookFailed`` when
+    a cell raises; then nothing under ``data/`` or ``results/`` has changed, except the
+    executed copy with the traceback, kept as ``results/notebooks/NAME.failed.ipynb``.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    root = _root(root)
+    notebook = find_notebook(name, root)
+    name = notebook.stem
+    overrides = check_parameters(notebook, parameters)
+    effective = {**notebook_parameters(notebook), **overrides}
+    stage = root / "data" / STAGING / name
+    shutil.rmtree(stage, ignore_errors=True)
+    executed = stage / "results" / "notebooks" / f"{name}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    (stage / "data").mkdir(parents=True, exist_ok=True)
+    failed_copy = root / "results" / "notebooks" / f"{name}.failed.ipynb"
+    try:
+        with _env(_kernel_env(root, stage)):
+            try:
+                papermill.execute_notebook(
+                    str(notebook), str(executed), parameters=overrides or None,
+                    kernel_name="python3", progress_bar=sys.stderr.isatty(),
+                    cwd=str(notebook.parent), execution_timeout=timeout,
+                    kernel_manager_class=_kernel_manager_class())
+            except PapermillExecutionError as err:
+                cell = _failing_cell(notebook, err)
+                _keep_failed_copy(executed, failed_copy)
+                first = next((ln for ln in err.source.splitlines() if ln.strip()), "")
+                raise NotebookFailed(
+                    name, f"notebook {name} failed in cell {cell} (In [{err.exec_count}]): "
+                    f"{err.ename}: {err.evalue}\n  cell starts: {first}\n  traceback in "
+                    f"{failed_copy.relative_to(root)}", cell=cell, executed=failed_copy,
+                ) from None
+            except Exception as err:   # kernel died, timeout, ...
+                _keep_failed_copy(executed, failed_copy)
+                raise NotebookFailed(name, f"notebook {name} did not complete: "
+                                     f"{type(err).__name__}: {err}") from None
+        entries = _install(root, stage, name, effective, overrides)
+        failed_copy.unlink(missing_ok=True)
+        return entries
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        try:
+            (root / "data" / STAGING).rmdir()
+        except OSError:
+            pass
+
+
+def _keep_failed_copy(executed: Path, failed_copy: Path) -> None:
+    if executed.is_file():
+        failed_copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(executed, failed_copy)
+
+
+def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dict) -> list:
+    """Move the staged files into place, update the manifest, drop stale artifacts."""
+    staged = sorted(p for p in stage.rglob("*") if p.is_file())
+    moves = []
+    for src in staged:
+        rel = src.relative_to(stage)          # data/... or results/...
+        moves.append((src, root / rel))
+    seed = effective.get("seed")
+    provenance = {"notebook": name, "parameters": effective, "overrides": overrides,
+                  "seed": seed, "versions": versions(), "git_commit": git_commit(root)}
+    entries = []
+    for src, dst in moves:
+        entry = describe_artifact(src, root_rel=dst.relative_to(root).as_posix(),
+                                  run_json=_run_json_for(src))
+        entry.update(provenance)
+        entries.append(entry)
+    for src, dst in moves:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dst)
+    manifest = load_manifest(root)
+    new_paths = {e["path"] for e in entries}
+    for old in manifest["artifacts"]:
+        if old.get("notebook") == name and old["path"] not in new_paths:
+            (root / old["path"]).unlink(missing_ok=True)
+    kept = [a for a in manifest["artifacts"]
+            if a.get("notebook") != name and a["path"] not in new_paths]
+    manifest["artifacts"] = sorted(kept + entries, key=lambda a: a["path"])
+    write_manifest(root, manifest)
+    return entries
+
+
+def reproduce(names=None, parameters: Mapping | None = None, *, root=None,
+              log: Callable[[str], None] = print, run_verify=True) -> list:
+    """Run notebooks in order (default: all of them, with their default parameters), then
+    ``verify``. Stops at the first failing notebook (``NotebookFailed``). Returns the list
+    of problems found by ``verify`` (empty when everything holds)."""
+    root = _root(root)
+    if names is None:
+        notebooks = [p.stem for p in list_notebooks(root)]
+        if not notebooks:
+            raise PipelineError(f"no notebooks in {root / 'notebooks'}")
+    else:
+        notebooks = [find_notebook(n, root).stem for n in names]
+    if parameters and len(notebooks) != 1:
+        raise PipelineError("parameters can only be given when running one notebook")
+    for nb in notebooks:                 # refuse bad requests before running anything
+        check_parameters(find_notebook(nb, root), parameters)
+    start = time.perf_counter()
+    for k, nb in enumerate(notebooks, start=1):
+        t0 = time.perf_counter()
+        log(f"[{k}/{len(notebooks)}] {nb}: running ...")
+        entries = run_notebook(nb, parameters, root=root)
+        now = time.perf_counter()
+        log(f"[{k}/{len(notebooks)}] {nb}: done in {now - t0:.1f} s, {len(entries)} "
+            f"artifacts (elapsed {now - start:.1f} s)")
+    if not run_verify:
+        return []
+    problems = verify(root=root)
+    log(format_report(problems, root=root))
+    return problems
+
+
+# ----------------------------------------------------------------------------- manifest
+def manifest_path(root=None) -> Path:
+    return _root(root) / "data" / "raw" / "manifest.json"
+
+
+def load_manifest(root=None, path=None) -> dict:
+    """The manifest as a dict (an empty one when none was written yet)."""
+    path = Path(path) if path is not None else manifest_path(root)
+    if not path.is_file():
+        return {"format": MANIFEST_FORMAT, "artifacts": []}
+    with open(path, encoding="utf-8") as fh:
+        manifest = json.load(fh)
+    if manifest.get("format") != MANIFEST_FORMAT:
+        raise PipelineError(f"{path}: not a {MANIFEST_FORMAT} manifest")
+    return manifest
+
+
+def write_manifest(root=None, manifest=None, path=None) -> Path:
+    path = Path(path) if path is not None else manifest_path(root)
+    manifest = {**manifest, "format": MANIFEST_FORMAT}
+    return atomic_write_json(path, manifest)
+
+
+def _kind(path: Path) -> str:
+    return {".npz": "npz", ".png": "png", ".json": "json", ".ipynb": "notebook"}.get(
+        path.suffix.lower(), "file")
+
+
+def _run_json_for(path: Path):
+    """The ``run.json`` next to an ``.npz`` of a saved run, parsed, or None."""
+    run = path.parent / "run.json"
+    if path.suffix != ".npz" or not run.is_file():
+        return None
+    with open(run, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def describe_artifact(path, *, root_rel: str, run_json=None) -> dict:
+    """Manifest entry for the file at ``path``: size, sha256, kind and, for ``.npz``, the
+    keys with dtype and shape plus the value ranges implied by ``run_json`` (the run's
+    record, when the file belongs to a saved run)."""
+    path = Path(path)
+    entry = {"path": root_rel, "size": path.stat().st_size, "sha256": sha256_file(path),
+             "kind": _kind(path)}
+    if entry["kind"] == "npz":
+        arrays = load_npz(path)
+        entry["arrays"] = {k: {"dtype": str(a.dtype), "shape": list(a.shape)}
+                           for k, a in sorted(arrays.items())}
+        if run_json is not None:
+            ranges = run_ranges(run_json, path.name, arrays)
+            if ranges:
+                entry["ranges"] = ranges
+    return entry
+
+
+def _spec_lookup(run_json: dict):
+    """(population sizes, projections {name: (n_pre, n_post, n_syn, w_range or None)},
+    t_end ms) from a run record written by ``SimResult.save``."""
+    params = run_json.get("params", run_json)
+    net = params.get("network", params)
+    pops = {}
+    for name, pop in _named(net.get("populations", {})):
+        pops[name] = int(pop["n"])
+    projs = {}
+    for name, proj in _named(net.get("projections", {})):
+        stdp = proj.get("stdp")
+        w_range = (float(stdp["w_min"]), float(stdp["w_max"])) if stdp else None
+        n_syn = proj.get("n_syn")
+        projs[name] = (pops.get(proj.get("pre")), pops.get(proj.get("post")),
+                       None if n_syn is None else int(n_syn), w_range)
+    t_end = run_json.get("t_end", params.get("t_end", params.get("duration")))
+    return pops, projs, (None if t_end is None else float(t_end))
+
+
+def _named(items):
+    if isinstance(items, Mapping):
+        return list(items.items())
+    return [(item["name"], item) for item in items]
+
+
+def run_ranges(run_json: dict, filename: str, arrays: Mapping) -> dict:
+    """Allowed closed value ranges per array key of a saved run's ``.npz``.
+
+    Spike and sample times lie in [0, t_end]; neuron ids in [0, n - 1] of their
+    population; synapse indices in [0, n_syn - 1]; weights of plastic projections in
+    [w_min, w_max]."""
+    pops, projs, t_end = _spec_lookup(run_json)
+    out = {}
+    for key in arrays:
+        owner, _, field = key.rpartition("/")
+        if field == "t" and t_end is not None:
+            out[key] = [0.0, t_end]
+        elif filename.startswith(("spikes", "state")) and field in ("i", "ids") \
+                and owner in pops:
+            out[key] = [0, pops[owner] - 1]
+        elif owner in projs:
+            n_pre, n_post, n_syn, w_range = projs[owner]
+            bound = {"pre": n_pre, "post": n_post, "syn": n_syn}.get(field)
+            if bound is not None:
+                out[key] = [0, bound - 1]
+            elif field in ("w", "final") and w_range is not None:
+                out[key] = list(w_range)
+    return out
+
+
+# ----------------------------------------------------------------------------- verify
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    reason: str
+
+    def __str__(self):
+        return f"{self.path}: {self.reason}"
+
+
+def _check_png(path: Path) -> list[str]:
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head != b"\x89PNG\r\n\x1a\n":
+        return ["not a PNG file (bad signature)"]
+    try:
+        from PIL import Image
+
+        with Image.open(path) as im:
+            im.verify()
+        with Image.open(path) as im:
+            im.load()
+    except Exception as err:       # PIL raises many types for broken files
+        return [f"PNG does not decode: {err}"]
+    return []
+
+
+def _check_npz(path: Path, entry: dict) -> list[str]:
+    try:
+        arrays = load_npz(path)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
+        return [f"cannot read as .npz: {err}"]
+    problems = []
+    expected = entry.get("arrays", {})
+    missing = sorted(set(expected) - set(arrays))
+    extra = sorted(set(arrays) - set(expected))
+    if missing:
+        problems.append(f"missing arrays {missing}")
+    if extra:
+        problems.append(f"unexpected arrays {extra}")
+    for key in sorted(set(expected) & set(arrays)):
+        a, want = arrays[key], expected[key]
+        if str(a.dtype) != want["dtype"]:
+            problems.append(f"{key}: dtype {a.dtype}, expected {want['dtype']}")
+        if list(a.shape) != list(want["shape"]):
+            problems.append(f"{key}: shape {tuple(a.shape)}, expected {tuple(want['shape'])}")
+    for key, a in sorted(arrays.items()):
+        if a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
+            problems.append(f"{key}: {int(np.size(a) - np.isfinite(a).sum())} NaN/inf values")
+    for key, (lo, hi) in sorted(entry.get("ranges", {}).items()):
+        a = arrays.get(key)
+        if a is None or a.size == 0 or a.dtype.kind not in "iuf":
+            continue
+        finite = a[np.isfinite(a)] if a.dtype.kind == "f" else a
+        bad = (finite < lo) | (finite > hi)
+        if bad.any():
+            problems.append(f"{key}: {int(bad.sum())} values outside [{lo}, {hi}] "
+                            f"(min {finite.min()}, max {finite.max()})")
+    return problems
+
+
+def _check_content(path: Path, entry: dict) -> list[str]:
+    kind = entry.get("kind", _kind(path))
+    if kind == "npz":
+        return _check_npz(path, entry)
+    if kind == "png":
+        return _check_png(path)
+    if kind in ("json", "notebook"):
+        try:
+            with open(path, encoding="utf-8") as fh:
+                json.load(fh)
+        except (ValueError, UnicodeDecodeError) as err:
+            return [f"not valid JSON: {err}"]
+        if kind == "notebook":
+            import nbformat
+
+            try:
+                nbformat.validate(nbformat.read(str(path), as_version=4))
+            except Exception as err:
+                return [f"not a valid notebook: {err}"]
+    return []
+
+
+def verify(root=None, manifest=None) -> list[Problem]:
+    """Check every artifact listed in the manifest; return the problems found (empty list:
+    everything holds). ``manifest`` is a path to another manifest (e.g. one written by
+    ``neurolab simulate``); its artifact paths are relative to the manifest's folder."""
+    if manifest is not None:
+        mpath = Path(manifest).resolve()
+        base = mpath.parent
+        if not mpath.is_file():
+            return [Problem(str(mpath), "manifest missing")]
+    else:
+        base = _root(root)
+        mpath = manifest_path(base)
+        if not mpath.is_file():
+            return [Problem(str(mpath.relative_to(base)),
+                            "manifest missing: run `neurolab reproduce` first")]
+    try:
+        data = load_manifest(path=mpath)
+    except (ValueError, PipelineError) as err:
+        return [Problem(str(mpath), f"unreadable manifest: {err}")]
+    problems = []
+    for entry in data["artifacts"]:
+        path = base / entry["path"]
+        if not path.is_file():
+            problems.append(Problem(entry["path"], "missing"))
+            continue
+        reasons = []
+        size = path.stat().st_size
+        if size != entry["size"]:
+            reasons.append(f"size {size} bytes, expected {entry['size']}")
+        digest = sha256_file(path)
+        if digest != entry["sha256"]:
+            reasons.append(f"sha256 {digest[:12]}..., expected {entry['sha256'][:12]}...")
+        reasons += _check_content(path, entry)
+        problems += [Problem(entry["path"], r) for r in reasons]
+    return problems
+
+
+def format_report(problems: list[Problem], root=None, manifest=None) -> str:
+    """A human summary of ``verify``'s result."""
+    if not problems:
+        n = len(load_manifest(root, path=manifest)["artifacts"])
+        return f"verify: all {n} artifacts OK"
+    files = sorted({p.path for p in problems})
+    lines = [f"verify: {len(files)} file(s) failed:"]
+    for f in files:
+        lines.append(f"  {f}")
+        lines += [f"    - {p.reason}" for p in problems if p.path == f]
+    return "\n".join(lines)

@@ -1,0 +1,329 @@
+"""Plot helpers: spike raster, weight evolution, weight histogram and density, STDP window.
+
+Every helper draws on the ``ax`` it is given and returns it; none calls ``plt.show()``.
+Notebooks, widgets and the pipeline call the same helpers, so an interactive figure and a
+regenerated PNG agree. ``save_figure`` writes a PNG whose bytes depend only on the figure
+(no software or date stamp) and replaces the file atomically.
+
+Units: spike and sample times are in ms in the data; ``t_unit="s"`` only relabels the
+axis. Weights are shown in the units of the projection (dimensionless for conductance
+synapses, mV for delta and current synapses).
+
+The helpers accept neurolab results (``SimResult``, ``SpikeRecord``, ``WeightRecord``) and
+also plain arrays, so they work on data loaded from disk or made up in a test.
+"""
+
+from __future__ import annotations
+
+import io as _io
+from collections.abc import Mapping
+
+import numpy as np
+
+from .io import atomic_write_bytes
+
+__all__ = [
+    "PALETTE", "use_style", "stdp_window", "plot_raster", "plot_weight_evolution",
+    "plot_weight_histogram", "plot_weight_density", "plot_stdp_window", "save_figure",
+]
+
+#: Okabe-Ito colours (readable by colour-blind readers and in greyscale print).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
+           "#000000")
+
+_STYLE = {
+    "font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11, "legend.fontsize": 9.5,
+    "xtick.labelsize": 10, "ytick.labelsize": 10, "axes.spines.top": False,
+    "axes.spines.right": False, "figure.dpi": 100, "savefig.dpi": 150,
+    "svg.hashsalt": "neurolab",
+}
+
+
+def use_style() -> None:
+    """Set matplotlib defaults that keep figures readable when shown at README width."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(_STYLE)
+
+
+def _time_scale(t_unit: str) -> float:
+    if t_unit == "ms":
+        return 1.0
+    if t_unit == "s":
+        return 1e-3
+    raise ValueError(f"t_unit={t_unit!r}: expected 'ms' or 's'")
+
+
+# --------------------------------------------------------------------------- spikes
+def _spike_sources(spikes, populations, sizes):
+    """Normalise ``spikes`` into a list of (name, t, i, n)."""
+    if hasattr(spikes, "spikes") and isinstance(getattr(spikes, "spikes"), Mapping):
+        spikes = spikes.spikes                      # a SimResult
+    if isinstance(spikes, Mapping):
+        records = dict(spikes)
+    else:                                           # one record or one (t, i) pair
+        records = {"": spikes}
+    names = list(records) if populations is None else list(populations)
+    sizes = dict(sizes or {})
+    out = []
+    for name in names:
+        if name not in records:
+            raise ValueError(f"populations: {name!r} not among the recorded populations "
+                             f"{sorted(records)}")
+        rec = records[name]
+        if hasattr(rec, "t") and hasattr(rec, "i"):
+            t, i = rec.t, rec.i
+            n = sizes.get(name, getattr(rec, "n", None))
+        else:
+            t, i = rec
+            n = sizes.get(name)
+        t = np.asarray(t, dtype=float)
+        i = np.asarray(i, dtype=np.int64)
+        if t.shape != i.shape:
+            raise ValueError(f"spikes of {name!r}: times {t.shape} and ids {i.shape} differ")
+        if n is None:
+            n = int(i.max()) + 1 if i.size else 1
+        out.append((name, t, i, int(n)))
+    return out
+
+
+def plot_raster(spikes, ax, *, populations=None, sizes=None, max_neurons=None, colors=None,
+                t_unit="ms", t_range=None, marker_size=None, labels=True):
+    """Spike raster: time on x, neurons on y, one coloured band per population.
+
+    Populations are stacked top to bottom in the order given (default: recording order),
+    separated by thin lines and labelled on the y axis with their name and size.
+
+    Parameters
+    ----------
+    spikes : SimResult, mapping name -> SpikeRecord or (t, i), or one SpikeRecord / (t, i).
+        Spike times in ms, local neuron ids.
+    ax : matplotlib Axes to draw on.
+    populations : names to show, in order (default all).
+    sizes : mapping name -> population size, when the records do not carry ``.n``.
+    max_neurons : int or mapping name -> int: show only neurons with id below this (keeps
+        large input populations readable).
+    colors : mapping name -> colour (default: ``PALETTE`` in order).
+    t_unit : "ms" or "s" (axis label only; data are in ms).
+    t_range : (start, stop) in ms to show (default: everything).
+    marker_size : tick length in points (default: from the number of rows shown).
+    labels : label the bands with population names.
+    """
+    scale = _time_scale(t_unit)
+    sources = _spike_sources(spikes, populations, sizes)
+    shown = []
+    for k, (name, t, i, n) in enumerate(sources):
+        cap = max_neurons.get(name) if isinstance(max_neurons, Mapping) else max_neurons
+        rows = n if cap is None else min(n, int(cap))
+        keep = i < rows
+        if t_range is not None:
+            keep &= (t >= t_range[0]) & (t <= t_range[1])
+        color = (colors or {}).get(name, PALETTE[k % len(PALETTE)])
+        shown.append((name, t[keep], i[keep], n, rows, color))
+    total = sum(s[4] for s in shown)
+    if marker_size is None:
+        marker_size = float(np.clip(220.0 / max(total, 1), 1.5, 10.0))
+    top = total
+    ticks, ticklabels = [], []
+    for name, t, i, n, rows, color in shown:
+        base = top - rows                            # band occupies [base, top)
+        y = base + (rows - 1 - i)                    # id 0 at the top of its band
+        ax.scatter(t * scale, y, s=marker_size ** 2, marker="|", color=color,
+                   linewidths=max(0.6, marker_size / 6), label=name or None)
+        if base > 0:
+            ax.axhline(base - 0.5, color="0.6", lw=0.8)
+        ticks.append(base + (rows - 1) / 2)
+        label = f"{name}\n({rows} of {n})" if rows < n else f"{name}\n(n={n})"
+        ticklabels.append(label if name else f"n={n}")
+        top = base
+    ax.set_ylim(-0.5, total - 0.5)
+    if labels:
+        ax.set_yticks(ticks, ticklabels)
+        ax.tick_params(axis="y", length=0)
+    ax.set_ylabel("neuron")
+    ax.set_xlabel(f"time ({t_unit})")
+    if t_range is not None:
+        ax.set_xlim(t_range[0] * scale, t_range[1] * scale)
+    return ax
+
+
+# --------------------------------------------------------------------------- weights
+def _weight_arrays(weights):
+    """(t ms (n_samples,), w (n_samples, n_rec)) from a WeightRecord or a (t, w) pair."""
+    if hasattr(weights, "t") and hasattr(weights, "w"):
+        t, w = weights.t, weights.w
+    else:
+        t, w = weights
+    t = np.asarray(t, dtype=float)
+    w = np.asarray(w, dtype=float)
+    if w.ndim == 1:
+        w = w[:, None]
+    if w.ndim != 2 or w.shape[0] != t.shape[0]:
+        raise ValueError(f"weights: w has shape {w.shape}, expected ({t.shape[0]}, n_synapses)")
+    return t, w
+
+
+def _groups(groups, n_rec):
+    if groups is None:
+        return {"all synapses": np.arange(n_rec)}
+    out = {}
+    for label, sel in groups.items():
+        sel = np.asarray(sel)
+        idx = np.flatnonzero(sel) if sel.dtype == bool else sel.astype(np.int64)
+        if sel.dtype == bool and sel.shape != (n_rec,):
+            raise ValueError(f"groups[{label!r}]: mask of shape {sel.shape}, expected ({n_rec},)")
+        if idx.size and (idx.min() < 0 or idx.max() >= n_rec):
+            raise ValueError(f"groups[{label!r}]: indices outside 0..{n_rec - 1}")
+        out[label] = idx
+    return out
+
+
+def plot_weight_evolution(weights, ax, *, groups=None, n_sample=10, w_range=None,
+                          colors=None, t_unit="s", band="sd"):
+    """Weight trajectories over time: a sample of synapses, the mean and the spread.
+
+    For each group of recorded synapses: ``n_sample`` individual trajectories as thin lines
+    (evenly spaced through the group, so the choice is deterministic), the group mean as a
+    thick line and a shaded band (mean +- one standard deviation with ``band="sd"``, the
+    10th-90th percentiles with ``band="p10-p90"``).
+
+    Parameters
+    ----------
+    weights : WeightRecord (``.t`` ms, ``.w`` (n_samples, n_rec)) or a (t, w) pair.
+    ax : matplotlib Axes.
+    groups : mapping label -> boolean mask or column indices into the recorded synapses
+        (default: one group with all of them).
+    n_sample : trajectories drawn per group (0 for none).
+    w_range : (w_min, w_max): drawn as dashed bounds and used as y limits.
+    colors : mapping label -> colour (default ``PALETTE``).
+    t_unit : "s" or "ms" for the x axis (data in ms).
+    band : "sd" or "p10-p90".
+    """
+    if band not in ("sd", "p10-p90"):
+        raise ValueError(f"band={band!r}: expected 'sd' or 'p10-p90'")
+    scale = _time_scale(t_unit)
+    t, w = _weight_arrays(weights)
+    ts = t * scale
+    for k, (label, idx) in enumerate(_groups(groups, w.shape[1]).items()):
+        if idx.size == 0:
+            continue
+        color = (colors or {}).get(label, PALETTE[k % len(PALETTE)])
+        wg = w[:, idx]
+        if n_sample:
+            pick = np.unique(np.linspace(0, idx.size - 1, min(n_sample, idx.size)).astype(int))
+            ax.plot(ts, wg[:, pick], color=color, lw=0.6, alpha=0.45)
+        mean = wg.mean(axis=1)
+        if band == "sd":
+            sd = wg.std(axis=1)
+            lo, hi = mean - sd, mean + sd
+        else:
+            lo, hi = np.percentile(wg, [10, 90], axis=1)
+        if w_range is not None:
+            lo, hi = np.clip(lo, *w_range), np.clip(hi, *w_range)
+        ax.fill_between(ts, lo, hi, color=color, alpha=0.2, lw=0)
+        ax.plot(ts, mean, color=color, lw=2.2,
+                label=f"{label} (n={idx.size}): mean, {'±1 s.d.' if band == 'sd' else 'p10–p90'}")
+    if w_range is not None:
+        for bound in w_range:
+            ax.axhline(bound, color="0.5", lw=0.8, ls="--")
+        pad = 0.04 * (w_range[1] - w_range[0])
+        ax.set_ylim(w_range[0] - pad, w_range[1] + pad)
+    ax.set_xlim(ts[0], ts[-1]) if ts.size > 1 else None
+    ax.set_xlabel(f"time ({t_unit})")
+    ax.set_ylabel("weight")
+    ax.legend(loc="best", frameon=False)
+    return ax
+
+
+def plot_weight_histogram(w, ax, *, bins=40, w_range=None, relative=False, color=None,
+                          label=None, alpha=0.75):
+    """Histogram of weights (fraction of synapses per bin).
+
+    ``w`` : weights, any shape (flattened). ``w_range`` : (w_min, w_max), the bin range
+    (default: data range). ``relative`` : plot ``w / w_max`` on x. Call twice on one ``ax``
+    (with ``label``) to compare, e.g., initial and final weights.
+    """
+    w = np.asarray(w, dtype=float).ravel()
+    lo, hi = w_range if w_range is not None else (float(w.min()), float(w.max()))
+    x = w / hi if relative else w
+    rng = (lo / hi, 1.0) if relative else (lo, hi)
+    weights = np.full(w.size, 1.0 / max(w.size, 1))
+    ax.hist(x, bins=bins, range=rng, weights=weights, color=color or PALETTE[0], alpha=alpha,
+            label=label, edgecolor="white", linewidth=0.3)
+    ax.set_xlabel("w / w_max" if relative else "weight")
+    ax.set_ylabel("fraction of synapses")
+    if label is not None:
+        ax.legend(frameon=False)
+    return ax
+
+
+def plot_weight_density(weights, ax, *, bins=30, w_range=None, t_unit="s", cmap="magma_r",
+                        colorbar=True):
+    """The weight distribution over time as an image: time on x, weight on y, colour the
+    fraction of synapses per weight bin. Shows bimodality emerging (Song et al. 2000)."""
+    scale = _time_scale(t_unit)
+    t, w = _weight_arrays(weights)
+    lo, hi = w_range if w_range is not None else (float(w.min()), float(w.max()))
+    edges = np.linspace(lo, hi, bins + 1)
+    counts = np.stack([np.histogram(row, bins=edges)[0] for row in w], axis=1)
+    frac = counts / max(w.shape[1], 1)
+    ts = t * scale
+    dt = (ts[1] - ts[0]) if ts.size > 1 else 1.0
+    im = ax.imshow(frac, origin="lower", aspect="auto", cmap=cmap, interpolation="nearest",
+                   extent=(ts[0] - dt / 2, ts[-1] + dt / 2, lo, hi))
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, label="fraction of synapses", pad=0.02)
+    ax.set_xlabel(f"time ({t_unit})")
+    ax.set_ylabel("weight")
+    return ax
+
+
+# --------------------------------------------------------------------------- STDP window
+def stdp_window(delta_t, A_plus, A_minus, tau_plus, tau_minus):
+    """The pair-based additive STDP rule: weight change for one pre/post pair.
+
+    ``delta_t = t_post - t_pre`` (ms). ``+A_plus * exp(-delta_t / tau_plus)`` for
+    ``delta_t >= 0`` (a pair in the same step counts as potentiation, as in Brian2) and
+    ``-A_minus * exp(delta_t / tau_minus)`` for ``delta_t < 0``.
+    """
+    d = np.asarray(delta_t, dtype=float)
+    pos = A_plus * np.exp(-np.abs(d) / tau_plus)
+    neg = -A_minus * np.exp(-np.abs(d) / tau_minus)
+    return np.where(d >= 0, pos, neg)
+
+
+def plot_stdp_window(ax, *, A_plus, A_minus, tau_plus, tau_minus, t_range=(-100.0, 100.0),
+                     measured=None, color=None, label="analytic rule"):
+    """The STDP window: weight change against ``t_post - t_pre`` (ms).
+
+    Draws the analytic rule (``stdp_window``) as a line and, when ``measured=(delta_t, dw)``
+    is given, simulated or experimental points on top.
+    """
+    color = color or PALETTE[0]
+    for side in (np.linspace(t_range[0], 0.0, 200, endpoint=False),
+                 np.linspace(0.0, t_range[1], 200)):
+        ax.plot(side, stdp_window(side, A_plus, A_minus, tau_plus, tau_minus), color=color,
+                lw=2, label=label if side[0] == 0.0 else None)
+    if measured is not None:
+        dts, dws = (np.asarray(a, dtype=float) for a in measured)
+        ax.plot(dts, dws, "o", ms=4.5, color=PALETTE[1], label="simulated pairs", zorder=3)
+    ax.axhline(0.0, color="0.5", lw=0.8)
+    ax.axvline(0.0, color="0.5", lw=0.8)
+    ax.set_xlim(*t_range)
+    ax.set_xlabel("Δt = t_post − t_pre (ms)")
+    ax.set_ylabel("Δw")
+    ax.legend(frameon=False, loc="upper left")
+    return ax
+
+
+# --------------------------------------------------------------------------- saving
+def save_figure(fig, path, *, dpi=150):
+    """Save ``fig`` as PNG to ``path`` atomically, byte-identical for an identical figure.
+
+    The PNG carries no software name or timestamp (``metadata={"Software": None}``) and is
+    rendered with Agg whatever backend is active. Returns the path.
+    """
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None},
+                bbox_inches="tight", pad_inches=0.08, facecolor="white")
+    return atomic_write_bytes(path, buf.getvalue())

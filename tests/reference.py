@@ -1,0 +1,293 @@
+"""A slow, obviously-correct pure-Python reference simulator for neurolab networks.
+
+Written from the semantics in /work/shared/DESIGN.md ("Simulation semantics") and the API
+contract, independently of ``neurolab/_kernels.py``: plain Python loops, Python floats and
+``math.exp``; no numpy in the arithmetic. The tests compare the numba kernel with it on small
+random networks (``tests/test_kernel_vs_reference.py``).
+
+It reads only the documented attributes of a ``neurolab.Network``:
+``net.dt``, ``net.populations`` (``.name``, ``.n``, ``.kind``, ``.params``, ``.v_init``),
+``net.projections`` (``.pre``, ``.post``, ``.pre_ids``, ``.post_ids``, ``.weight``, ``.delay``,
+``.receptor``, ``.stdp``) and ``net.input_spike_steps(duration)``.
+
+Units: ms, mV; weights in mV (delta, current synapses) or relative to the leak conductance
+(conductance synapses).
+
+Schedule of step ``n`` (time ``t = n*dt``), Brian2's default ``groups, thresholds, synapses,
+resets``:
+
+1. state update over ``[t, t + dt)``. ``not_refractory = n - lastspike >= K`` with
+   ``K = round(refractory / dt)`` (``K = 0``: never refractory). ``v`` is integrated only when
+   not refractory; synaptic currents/conductances always decay.
+   - delta:       v <- v_rest + (v - v_rest) e_m,            e_m = exp(-dt / tau_m)
+   - current:     v <- v_rest + (v - v_rest) e_m + I_e P_e + I_i P_i, then I_x <- I_x e_x,
+                  with P_x the exact propagator derived below
+   - conductance: exponential Euler with g at the start of the step,
+                  G = 1 + g_e + g_i, v_inf = (v_rest + g_e E_e + g_i E_i) / G,
+                  v <- v_inf + (v - v_inf) exp(-dt G / tau_m), then g_x <- g_x e_x
+2. threshold: spike when ``v > v_th`` and not refractory; ``lastspike = n`` at once, so the
+   neuron counts as refractory during the rest of this step when ``K > 0``.
+3. synaptic pathways of the spikes of this step: first the presynaptic pathway of every
+   projection (insertion order), then the postsynaptic pathway of every plastic projection.
+   Delays are axonal: a spike of step ``s`` runs the whole presynaptic pathway of synapse
+   ``k`` (delivery and trace update) at step ``s + round(delay_k / dt)``.
+   - delivery: delta ``v += w`` unless refractory (discarded while refractory, spike step
+     included); current ``I_e += w`` ("exc") or ``I_i += w`` ("inh"); conductance
+     ``g_e += w`` or ``g_i += w`` (also while refractory).
+   - STDP, per-synapse traces (the same as Brian2's event-driven ``Apre``/``Apost``):
+     pre arrival: ``x_pre += A_plus`` (nearest: ``= A_plus``),
+                  ``w = clip(w - x_post f_minus(w), w_min, w_max)``;
+     post spike:  ``x_post += A_minus`` (nearest: ``= A_minus``),
+                  ``w = clip(w + x_pre f_plus(w), w_min, w_max)``;
+     ``x_pre`` decays with ``tau_plus``, ``x_post`` with ``tau_minus``;
+     ``f_plus(w) = ((w_max - w) / (w_max - w_min))**mu``,
+     ``f_minus(w) = ((w - w_min) / (w_max - w_min))**mu``.
+4. reset: ``v = v_reset`` for the neurons that spiked.
+
+Current-synapse propagator. With ``u = v - v_rest`` and ``I(t') = I_0 exp(-t'/tau_s)``,
+``tau_m du/dt' = -u + I`` gives
+
+    u(dt) = u_0 exp(-dt/tau_m) + I_0 P,
+    P = (1/tau_m) int_0^dt exp(-(dt - t')/tau_m) exp(-t'/tau_s) dt'
+      = tau_s / (tau_s - tau_m) * (exp(-dt/tau_s) - exp(-dt/tau_m))   (tau_s != tau_m)
+      = (dt / tau_m) exp(-dt/tau_m)                                     (tau_s == tau_m).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["reference_simulate", "current_propagator"]
+
+
+def current_propagator(dt: float, tau_m: float, tau_s: float) -> float:
+    """Exact weight of a synaptic current ``I_0`` (mV) in ``v(dt) - v_rest`` after one step.
+
+    ``dt``, ``tau_m``, ``tau_s`` in ms; see the module docstring for the derivation.
+    """
+    if tau_s == tau_m:
+        return (dt / tau_m) * math.exp(-dt / tau_m)
+    return tau_s / (tau_s - tau_m) * (math.exp(-dt / tau_s) - math.exp(-dt / tau_m))
+
+
+class _Trace:
+    """An exponentially decaying trace, decayed lazily to the step it is read at."""
+
+    __slots__ = ("value", "step", "tau", "dt")
+
+    def __init__(self, tau: float, dt: float):
+        self.value = 0.0
+        self.step = 0
+        self.tau = tau
+        self.dt = dt
+
+    def at(self, n: int) -> float:
+        if n != self.step:
+            self.value = self.value * math.exp(-(n - self.step) * self.dt / self.tau)
+            self.step = n
+        return self.value
+
+
+def _clip(w: float, lo: float, hi: float) -> float:
+    return lo if w < lo else (hi if w > hi else w)
+
+
+def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
+    """Simulate ``net`` for ``duration`` ms, one Python loop iteration per step and neuron.
+
+    Returns a dict with
+    - ``"n_steps"``: ``round(duration / dt)``;
+    - ``"spikes"``: pop name -> list of ``(step, id)`` sorted by step then id (every
+      population, inputs included, spikes of steps ``0 .. n_steps-1``);
+    - ``"weights"``: projection name -> float64 array (n_syn,) of final weights;
+    - ``"v"`` (when ``record_v``): lif pop name -> float64 array (n_steps, n), ``v`` at the
+      start of each step (before its state update), as a Brian2 ``StateMonitor`` samples it.
+    """
+    dt = float(net.dt)
+    n_steps = int(round(duration / dt))
+
+    # --- neuron state -------------------------------------------------------------------
+    lif = {}
+    for name, pop in net.populations.items():
+        if pop.kind != "lif":
+            continue
+        p = pop.params
+        st = {
+            "p": p,
+            "n": int(pop.n),
+            "v": [float(x) for x in pop.v_init],
+            "ge": [0.0] * int(pop.n),
+            "gi": [0.0] * int(pop.n),
+            "last": [None] * int(pop.n),
+            "K": int(round(p.refractory / dt)),
+            "e_m": math.exp(-dt / p.tau_m),
+            "e_e": math.exp(-dt / p.tau_e),
+            "e_i": math.exp(-dt / p.tau_i),
+            "P_e": current_propagator(dt, p.tau_m, p.tau_e),
+            "P_i": current_propagator(dt, p.tau_m, p.tau_i),
+            "v_rec": [],
+        }
+        lif[name] = st
+
+    def refractory(st, i, n):
+        last = st["last"][i]
+        return last is not None and n - last < st["K"]
+
+    # --- input spikes ---------------------------------------------------------------------
+    inputs = net.input_spike_steps(duration)
+    input_by_step = {}  # step -> list of (pop, id)
+    for pname, (steps, ids) in inputs.items():
+        for s, i in zip(steps.tolist(), ids.tolist()):
+            if 0 <= s < n_steps:
+                input_by_step.setdefault(int(s), []).append((pname, int(i)))
+
+    # --- synapses ---------------------------------------------------------------------------
+    projs = []
+    for name, pr in net.projections.items():
+        n_syn = len(pr.pre_ids)
+        d_steps = [int(round(float(d) / dt)) for d in pr.delay]
+        syn_of_pre = {}
+        syn_of_post = {}
+        for k in range(n_syn):
+            syn_of_pre.setdefault(int(pr.pre_ids[k]), []).append(k)
+            syn_of_post.setdefault(int(pr.post_ids[k]), []).append(k)
+        s = pr.stdp
+        projs.append({
+            "name": name,
+            "pre": pr.pre.name,
+            "post": pr.post.name,
+            "pre_ids": [int(x) for x in pr.pre_ids],
+            "post_ids": [int(x) for x in pr.post_ids],
+            "w": [float(x) for x in pr.weight],
+            "d": d_steps,
+            "receptor": pr.receptor,
+            "stdp": s,
+            "syn_of_pre": syn_of_pre,
+            "syn_of_post": syn_of_post,
+            "pending": {},  # arrival step -> list of synapse indices
+            "x_pre": [_Trace(s.tau_plus, dt) for _ in range(n_syn)] if s is not None else None,
+            "x_post": {j: _Trace(s.tau_minus, dt) for j in syn_of_post} if s is not None else None,
+        })
+
+    spikes = {name: [] for name in net.populations}
+
+    for n in range(n_steps):
+        # 1. state update
+        for name, st in lif.items():
+            p = st["p"]
+            v, ge, gi = st["v"], st["ge"], st["gi"]
+            if record_v:
+                st["v_rec"].append(list(v))
+            for i in range(st["n"]):
+                frozen = refractory(st, i, n)
+                if p.synapse == "delta":
+                    if not frozen:
+                        v[i] = p.v_rest + (v[i] - p.v_rest) * st["e_m"]
+                elif p.synapse == "current":
+                    if not frozen:
+                        v[i] = (p.v_rest + (v[i] - p.v_rest) * st["e_m"]
+                                + ge[i] * st["P_e"] + gi[i] * st["P_i"])
+                    ge[i] *= st["e_e"]
+                    gi[i] *= st["e_i"]
+                elif p.synapse == "conductance":
+                    if not frozen:
+                        G = 1.0 + ge[i] + gi[i]
+                        v_inf = (p.v_rest + ge[i] * p.E_e + gi[i] * p.E_i) / G
+                        v[i] = v_inf + (v[i] - v_inf) * math.exp(-dt * G / p.tau_m)
+                    ge[i] *= st["e_e"]
+                    gi[i] *= st["e_i"]
+                else:  # pragma: no cover - guarded by LIFParams validation
+                    raise ValueError(f"unknown synapse type {p.synapse!r}")
+
+        # 2. threshold (lif) and this step's input spikes
+        fired = {}  # pop -> list of ids spiking at step n
+        for name, st in lif.items():
+            ids = []
+            for i in range(st["n"]):
+                if st["v"][i] > st["p"].v_th and not refractory(st, i, n):
+                    ids.append(i)
+                    st["last"][i] = n
+            if ids:
+                fired[name] = ids
+        for pname, i in input_by_step.get(n, []):
+            fired.setdefault(pname, []).append(i)
+        for name in fired:
+            fired[name].sort()
+            spikes[name].extend((n, i) for i in fired[name])
+
+        # schedule arrivals (axonal delays)
+        for pj in projs:
+            for i in fired.get(pj["pre"], []):
+                for k in pj["syn_of_pre"].get(i, []):
+                    pj["pending"].setdefault(n + pj["d"][k], []).append(k)
+
+        # 3a. presynaptic pathways of every projection
+        for pj in projs:
+            arriving = pj["pending"].pop(n, None)
+            if not arriving:
+                continue
+            st = lif[pj["post"]]
+            syn_type = st["p"].synapse
+            s = pj["stdp"]
+            for k in sorted(arriving):
+                j = pj["post_ids"][k]
+                w = pj["w"][k]
+                if syn_type == "delta":
+                    if not refractory(st, j, n):
+                        st["v"][j] += w
+                elif pj["receptor"] == "exc":
+                    st["ge"][j] += w
+                else:
+                    st["gi"][j] += w
+                if s is not None:
+                    xp = pj["x_pre"][k]
+                    xp.at(n)
+                    if s.pairing == "nearest":
+                        xp.value = s.A_plus
+                    else:
+                        xp.value += s.A_plus
+                    x_post = pj["x_post"][j].at(n)
+                    f_minus = ((w - s.w_min) / (s.w_max - s.w_min)) ** s.mu
+                    pj["w"][k] = _clip(w - x_post * f_minus, s.w_min, s.w_max)
+
+        # 3b. postsynaptic pathways of every plastic projection
+        for pj in projs:
+            s = pj["stdp"]
+            if s is None:
+                continue
+            for j in fired.get(pj["post"], []):
+                syns = pj["syn_of_post"].get(j)
+                if not syns:
+                    continue
+                xq = pj["x_post"][j]
+                xq.at(n)
+                if s.pairing == "nearest":
+                    xq.value = s.A_minus
+                else:
+                    xq.value += s.A_minus
+                for k in syns:
+                    w = pj["w"][k]
+                    x_pre = pj["x_pre"][k].at(n)
+                    f_plus = ((s.w_max - w) / (s.w_max - s.w_min)) ** s.mu
+                    pj["w"][k] = _clip(w + x_pre * f_plus, s.w_min, s.w_max)
+
+        # 4. reset
+        for name, ids in fired.items():
+            if name in lif:
+                st = lif[name]
+                for i in ids:
+                    st["v"][i] = st["p"].v_reset
+
+    out = {
+        "n_steps": n_steps,
+        "spikes": spikes,
+        "weights": {pj["name"]: np.array(pj["w"], dtype=np.float64) for pj in projs},
+    }
+    if record_v:
+        out["v"] = {
+            name: np.array(st["v_rec"], dtype=np.float64).reshape(n_steps, st["n"])
+            for name, st in lif.items()
+        }
+    return out

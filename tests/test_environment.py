@@ -1,0 +1,241 @@
+"""pyproject.toml and environment.yml must list the same dependencies.
+
+`pip install -e ".[dev]"` reads pyproject.toml; `conda env create -f environment.yml`
+reads environment.yml. The two are written by hand, so this test compares them: the same
+packages (names normalised, PyPI names mapped to conda-forge names), the same version
+constraints, the same Python floor, conda-forge as the only channel, and the package itself
+installed editable with its dev extra.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = ROOT / "pyproject.toml"
+ENVIRONMENT = ROOT / "environment.yml"
+
+# PyPI name -> conda-forge name, where they differ (or where it is worth saying they don't).
+PYPI_TO_CONDA = {
+    "brian2": "brian2",  # conda-forge ships Brian2 under the same name
+    "scikit-learn": "scikit-learn",
+    "pyyaml": "pyyaml",
+}
+# conda packages that have no counterpart in pyproject's dependency lists
+CONDA_ONLY = {"python", "pip"}
+EDITABLE_ENTRY = "-e .[dev]"
+
+
+def normalise(name: str) -> str:
+    """PEP 503 normalised package name (lower case, runs of -_. become -)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pyproject_requirements(data: dict) -> tuple[dict[str, SpecifierSet], list[str]]:
+    """Runtime + dev requirements of a parsed pyproject.toml, keyed by conda-forge name.
+
+    The key "python" holds requires-python. Returns (requirements, problems).
+    """
+    project = data.get("project", {})
+    reqs: dict[str, SpecifierSet] = {}
+    problems: list[str] = []
+    lines = list(project.get("dependencies", []))
+    lines += list(project.get("optional-dependencies", {}).get("dev", []))
+    for line in lines:
+        try:
+            req = Requirement(line)
+        except InvalidRequirement as exc:
+            problems.append(f"pyproject.toml: cannot parse requirement {line!r}: {exc}")
+            continue
+        if req.marker is not None:
+            problems.append(
+                f"pyproject.toml: {line!r} has an environment marker, which environment.yml "
+                "cannot express"
+            )
+        name = normalise(req.name)
+        name = PYPI_TO_CONDA.get(name, name)
+        if name in reqs:
+            problems.append(f"pyproject.toml: {name} is listed twice")
+        reqs[name] = req.specifier
+    try:
+        reqs["python"] = SpecifierSet(project.get("requires-python", ""))
+    except InvalidSpecifier as exc:
+        problems.append(f"pyproject.toml: bad requires-python: {exc}")
+    return reqs, problems
+
+
+def conda_requirements(data: dict) -> tuple[dict[str, SpecifierSet], list[str], list[str]]:
+    """Conda dependencies of a parsed environment.yml.
+
+    Returns (requirements keyed by normalised name, pip entries, problems).
+    """
+    reqs: dict[str, SpecifierSet] = {}
+    pip_entries: list[str] = []
+    problems: list[str] = []
+    for item in data.get("dependencies", []) or []:
+        if isinstance(item, dict):
+            if set(item) != {"pip"}:
+                problems.append(f"environment.yml: unexpected dependency entry {item!r}")
+            pip_entries += [str(e) for e in item.get("pip", []) or []]
+            continue
+        m = re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9_.\-]*)\s*(.*?)\s*", str(item))
+        if m is None:
+            problems.append(f"environment.yml: cannot parse dependency {item!r}")
+            continue
+        name, spec = normalise(m.group(1)), m.group(2).replace(" ", "")
+        try:
+            specifier = SpecifierSet(spec)
+        except InvalidSpecifier:
+            problems.append(
+                f"environment.yml: {name}: version spec {spec!r} is not a PEP 440 specifier "
+                "(write it with >=, <, ==, != so pyproject.toml can say the same)"
+            )
+            continue
+        if name in reqs:
+            problems.append(f"environment.yml: {name} is listed twice")
+        reqs[name] = specifier
+    return reqs, pip_entries, problems
+
+
+def compare(pyproject: dict, environment: dict) -> list[str]:
+    """Every way in which the two parsed files disagree; empty when they agree."""
+    py_reqs, problems = pyproject_requirements(pyproject)
+    conda_reqs, pip_entries, conda_problems = conda_requirements(environment)
+    problems += conda_problems
+
+    channels = environment.get("channels")
+    if channels != ["conda-forge"]:
+        problems.append(f"environment.yml: channels must be exactly ['conda-forge'], got {channels!r}")
+    if environment.get("name") != "neurolab":
+        problems.append(f"environment.yml: name must be 'neurolab', got {environment.get('name')!r}")
+
+    for name in sorted(set(py_reqs) | set(conda_reqs)):
+        if name == "pip" and name not in py_reqs:
+            continue
+        if name not in conda_reqs:
+            problems.append(f"{name}: in pyproject.toml ({py_reqs[name] or 'any version'}) but not in environment.yml")
+        elif name not in py_reqs:
+            problems.append(f"{name}: in environment.yml ({conda_reqs[name] or 'any version'}) but not in pyproject.toml")
+        elif py_reqs[name] != conda_reqs[name]:
+            problems.append(
+                f"{name}: version constraints differ: pyproject.toml {str(py_reqs[name]) or 'any'!s} "
+                f"vs environment.yml {str(conda_reqs[name]) or 'any'!s}"
+            )
+    if "pip" not in conda_reqs:
+        problems.append("pip: environment.yml must list pip to install neurolab itself")
+    if [e.replace(" ", "") for e in pip_entries] != [EDITABLE_ENTRY.replace(" ", "")]:
+        problems.append(f"environment.yml: pip entries must be [{EDITABLE_ENTRY!r}], got {pip_entries!r}")
+    return problems
+
+
+def load_both() -> tuple[dict, dict]:
+    with PYPROJECT.open("rb") as fh:
+        pyproject = tomllib.load(fh)
+    with ENVIRONMENT.open(encoding="utf-8") as fh:
+        environment = yaml.safe_load(fh)
+    return pyproject, environment
+
+
+def test_dependency_lists_agree():
+    pyproject, environment = load_both()
+    problems = compare(pyproject, environment)
+    assert problems == [], "pyproject.toml and environment.yml drifted apart:\n" + "\n".join(problems)
+
+
+def test_numpy_pin_keeps_brian2_importable():
+    # brian2 2.9.0 (newest on Python 3.11) fails to import with numpy 2.4+ (ndarray.ptp removed)
+    pyproject, _ = load_both()
+    reqs, _ = pyproject_requirements(pyproject)
+    assert "2.3.5" in reqs["numpy"] and "2.4.0" not in reqs["numpy"]
+    assert "2.9.0" in reqs["brian2"] and "2.10.0" not in reqs["brian2"]
+
+
+def test_no_registry_hosts_named():
+    for path in (PYPROJECT, ENVIRONMENT):
+        text = path.read_text(encoding="utf-8")
+        assert "://" not in text, f"{path.name} names a URL"
+        assert "--index-url" not in text and "--extra-index-url" not in text
+
+
+def _set_dep(env: dict, name: str, value: str | None) -> None:
+    deps = env["dependencies"]
+    idx = next(i for i, d in enumerate(deps) if isinstance(d, str) and re.match(rf"{name}\b", d))
+    if value is None:
+        del deps[idx]
+    else:
+        deps[idx] = value
+
+
+def _drift_numpy_pin(py, env):
+    _set_dep(env, "numpy", "numpy>=1.24")
+
+
+def _drift_numpy_pin_in_pyproject(py, env):
+    deps = py["project"]["dependencies"]
+    deps[deps.index("numpy>=1.24,<2.4")] = "numpy>=1.24,<2.5"
+
+
+def _drift_missing_in_conda(py, env):
+    _set_dep(env, "tqdm", None)
+
+
+def _drift_missing_dev_in_conda(py, env):
+    _set_dep(env, "brian2", None)
+
+
+def _drift_extra_in_conda(py, env):
+    env["dependencies"].insert(3, "scipy>=1.10")
+
+
+def _drift_extra_in_pyproject(py, env):
+    py["project"]["optional-dependencies"]["dev"].append("hypothesis")
+
+
+def _drift_python_floor(py, env):
+    _set_dep(env, "python", "python>=3.11")
+
+
+def _drift_channel(py, env):
+    env["channels"] = ["conda-forge", "defaults"]
+
+
+def _drift_pip_entry(py, env):
+    env["dependencies"][-1] = {"pip": ["-e ."]}
+
+
+def _drift_conda_only_syntax(py, env):
+    _set_dep(env, "numba", "numba=0.59")
+
+
+DRIFTS = {
+    "numpy pin dropped in environment.yml": (_drift_numpy_pin, "numpy"),
+    "numpy pin changed in pyproject.toml": (_drift_numpy_pin_in_pyproject, "numpy"),
+    "runtime dep missing from environment.yml": (_drift_missing_in_conda, "tqdm"),
+    "dev dep missing from environment.yml": (_drift_missing_dev_in_conda, "brian2"),
+    "extra dep in environment.yml": (_drift_extra_in_conda, "scipy"),
+    "extra dep in pyproject.toml": (_drift_extra_in_pyproject, "hypothesis"),
+    "python floor differs": (_drift_python_floor, "python"),
+    "second channel": (_drift_channel, "channels"),
+    "pip entry without dev extra": (_drift_pip_entry, "pip entries"),
+    "conda-only version syntax": (_drift_conda_only_syntax, "numba"),
+}
+
+
+@pytest.mark.parametrize("drift", list(DRIFTS), ids=list(DRIFTS))
+def test_comparison_reports_drift(drift):
+    mutate, expected = DRIFTS[drift]
+    pyproject, environment = load_both()
+    pyproject, environment = copy.deepcopy(pyproject), copy.deepcopy(environment)
+    assert compare(pyproject, environment) == []
+    mutate(pyproject, environment)
+    problems = compare(pyproject, environment)
+    assert problems, f"drift {drift!r} went unnoticed"
+    assert any(expected in p for p in problems), problems
