@@ -4,7 +4,7 @@ The step loop follows Brian2's default schedule (see DESIGN.md, "Simulation sema
 
 1. state update of every LIF neuron over ``dt`` (exact propagators for delta and current
    synapses, exponential Euler with start-of-step conductances for conductance synapses);
-   synaptic variables decay exactly; STDP traces decay;
+   synaptic variables decay exactly;
 2. threshold (``v > v_th`` and not refractory), immediately followed by the reset (nothing
    between threshold and reset reads ``v``; delta input to a neuron that spiked in this
    step is discarded, as the reset would erase it);
@@ -22,7 +22,10 @@ Layout (all indices global over the concatenation of populations):
 ``pw_i[p] = (delay, target, pre_lo, pre_hi, post_lo, post_hi, row_off, col_off,
 xpre_off, xpost_off, plastic, pairing, K_post)``: pathway p (one projection, one delay);
 target 0 adds to v (delta), 1 to g_e/I_e, 2 to g_i/I_i.
-``pw_f[p] = (A_plus, A_minus, d_plus, d_minus, w_min, w_max, mu)``.
+``pw_f[p] = (A_plus, A_minus, dt/tau_plus, dt/tau_minus, w_min, w_max, mu)``.
+STDP traces are event-driven: ``x[k]`` holds the trace at step ``x_t[k]`` and is decayed
+to the current step, ``x * exp(-(n - x_t) dt / tau)``, only when read or incremented
+(what Brian2's ``(event-driven)`` traces do), so idle synapses cost nothing per step.
 Synapses of pathway p with local presynaptic index r are
 ``row_ptr[row_off + r] .. row_ptr[row_off + r + 1]`` in ``syn_post``/``syn_w``; for a
 plastic pathway the synapses onto local postsynaptic index c are
@@ -41,13 +44,21 @@ LO, HI, MODE, KREF = 0, 1, 2, 3
 VREST, VTH, VRESET, PM, PE, PI, CE, CI, EE, EI, DTM = range(11)
 (DELAY, TARGET, PRE_LO, PRE_HI, POST_LO, POST_HI, ROW_OFF, COL_OFF, XPRE_OFF, XPOST_OFF,
  PLASTIC, PAIRING, KPOST) = range(13)
-A_PLUS, A_MINUS, D_PLUS, D_MINUS, W_MIN, W_MAX, MU = range(7)
+A_PLUS, A_MINUS, C_PLUS, C_MINUS, W_MIN, W_MAX, MU = range(7)
 # counters
 C_STEP, C_NSPK = 0, 1
 
 MODE_DELTA, MODE_CURRENT, MODE_CONDUCTANCE = 0, 1, 2
 TARGET_V, TARGET_E, TARGET_I = 0, 1, 2
 PAIR_ALL, PAIR_NEAREST = 0, 1
+
+
+@njit(cache=True, inline="always")
+def _trace_now(x, x_t, n, c):
+    """Trace value at step n, last set at step x_t, decaying with exp(-c) per step."""
+    if x_t == n or x == 0.0:
+        return x
+    return x * math.exp(-(n - x_t) * c)
 
 
 @njit(cache=True, inline="always")
@@ -98,7 +109,7 @@ def run_steps(n_start, n_stop,
               src_ptr, src_ids,
               ring, ring_count,
               pw_i, pw_f, row_ptr, syn_post, syn_w, col_ptr, col_syn, syn_pre,
-              xpre, xpost,
+              xpre, xpre_t, xpost, xpost_t,
               spk_mask, spk_step, spk_id,
               w_every, w_syn, w_out,
               s_every, s_ids, s_v, s_ge, s_gi,
@@ -174,17 +185,6 @@ def run_steps(n_start, n_stop,
                         v[j] = vinf + (v[j] - vinf) * math.exp(-dtm * gtot)
                     ge[j] *= pe
                     gi[j] *= pi_
-        for p in range(n_pw):
-            if pw_i[p, PLASTIC] == 1:
-                dp = pw_f[p, D_PLUS]
-                off = pw_i[p, XPRE_OFF]
-                for r in range(pw_i[p, PRE_HI] - pw_i[p, PRE_LO]):
-                    xpre[off + r] *= dp
-                dm = pw_f[p, D_MINUS]
-                off = pw_i[p, XPOST_OFF]
-                for c in range(pw_i[p, POST_HI] - pw_i[p, POST_LO]):
-                    xpost[off + c] *= dm
-
         # ---- 2. threshold (+ reset), input spikes of this step
         slot = n % H
         cnt = 0
@@ -228,6 +228,8 @@ def run_steps(n_start, n_stop,
             Kpost = pw_i[p, KPOST]
             kmin = Kpost if Kpost > 1 else 1
             a_plus = pw_f[p, A_PLUS]
+            c_plus = pw_f[p, C_PLUS]
+            c_minus = pw_f[p, C_MINUS]
             w_min = pw_f[p, W_MIN]
             w_max = pw_f[p, W_MAX]
             mu = pw_f[p, MU]
@@ -240,7 +242,10 @@ def run_steps(n_start, n_stop,
                     continue
                 r = i - pre_lo
                 if plastic:
-                    xpre[xpre_off + r] = _trace_on_spike(xpre[xpre_off + r], a_plus, pairing)
+                    x = xpre_off + r
+                    xpre[x] = _trace_on_spike(_trace_now(xpre[x], xpre_t[x], n, c_plus),
+                                              a_plus, pairing)
+                    xpre_t[x] = n
                 for s in range(row_ptr[row_off + r], row_ptr[row_off + r + 1]):
                     j = syn_post[s]
                     w = syn_w[s]
@@ -252,7 +257,8 @@ def run_steps(n_start, n_stop,
                     else:
                         gi[j] += w
                     if plastic:
-                        syn_w[s] = _depress(w, xpost[xpost_off + j - post_lo],
+                        x = xpost_off + j - post_lo
+                        syn_w[s] = _depress(w, _trace_now(xpost[x], xpost_t[x], n, c_minus),
                                             w_min, w_max, mu)
 
         # ---- 3b. postsynaptic pathways (plastic projections only)
@@ -264,6 +270,8 @@ def run_steps(n_start, n_stop,
             post_hi = pw_i[p, POST_HI]
             col_off = pw_i[p, COL_OFF]
             a_minus = pw_f[p, A_MINUS]
+            c_plus = pw_f[p, C_PLUS]
+            c_minus = pw_f[p, C_MINUS]
             w_min = pw_f[p, W_MIN]
             w_max = pw_f[p, W_MAX]
             mu = pw_f[p, MU]
@@ -275,10 +283,14 @@ def run_steps(n_start, n_stop,
                 if j < post_lo or j >= post_hi:
                     continue
                 c = j - post_lo
-                xpost[xpost_off + c] = _trace_on_spike(xpost[xpost_off + c], a_minus, pairing)
+                x = xpost_off + c
+                xpost[x] = _trace_on_spike(_trace_now(xpost[x], xpost_t[x], n, c_minus),
+                                           a_minus, pairing)
+                xpost_t[x] = n
                 for t in range(col_ptr[col_off + c], col_ptr[col_off + c + 1]):
                     s = col_syn[t]
-                    syn_w[s] = _potentiate(syn_w[s], xpre[xpre_off + syn_pre[s] - pre_lo],
+                    x = xpre_off + syn_pre[s] - pre_lo
+                    syn_w[s] = _potentiate(syn_w[s], _trace_now(xpre[x], xpre_t[x], n, c_plus),
                                            w_min, w_max, mu)
         counters[C_STEP] = n + 1
     return n_stop

@@ -133,8 +133,8 @@ class _Compiled:
                     n_xpost += proj.post.n
                     row[K.PLASTIC] = 1
                     row[K.PAIRING] = K.PAIR_NEAREST if stdp.pairing == "nearest" else K.PAIR_ALL
-                    fl = [stdp.A_plus, stdp.A_minus, math.exp(-dt / stdp.tau_plus),
-                          math.exp(-dt / stdp.tau_minus), stdp.w_min, stdp.w_max, stdp.mu]
+                    fl = [stdp.A_plus, stdp.A_minus, dt / stdp.tau_plus, dt / stdp.tau_minus,
+                          stdp.w_min, stdp.w_max, stdp.mu]
                 pw_i.append(row)
                 pw_f.append(fl)
                 n_syn += members.size
@@ -155,6 +155,8 @@ class _Compiled:
         self.syn_w = cat(syn_w, np.float64)
         self.xpre = np.zeros(n_xpre)
         self.xpost = np.zeros(n_xpost)
+        self.xpre_t = np.zeros(n_xpre, dtype=np.int64)
+        self.xpost_t = np.zeros(n_xpost, dtype=np.int64)
         self.ring = np.zeros((max_delay + 1, max(n_total, 1)), dtype=np.int64)
         self.ring_count = np.zeros(max_delay + 1, dtype=np.int64)
 
@@ -169,7 +171,7 @@ def _select(what, sel, n):
 
 def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
              weight_dt: float = 1.0, record_state=None, state_vars=("v",), state_dt=None,
-             progress=None) -> SimResult:
+             progress=None, chunk_steps=None) -> SimResult:
     """Run ``net`` for ``duration`` ms from its initial state and return a :class:`SimResult`.
 
     Semantics: clock-driven with fixed ``net.dt``, Brian2's default schedule (state update,
@@ -188,6 +190,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     state_dt : state sampling period (ms), a multiple of dt; default dt.
     progress : ``True``/``False`` to force a tqdm progress bar on/off; ``None`` shows one
         when the run is expected to take more than about two seconds.
+    chunk_steps : steps per kernel call; ``None`` adapts it so that each call takes about
+        0.1 s. Results do not depend on it (bitwise).
 
     The run advances in chunks (which changes no result). Ctrl-C, or a notebook's stop
     button, ends it cleanly after the current chunk: the partial result is returned with
@@ -232,6 +236,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     s_every = _steps_of("state_dt", dt if state_dt is None else state_dt, dt)
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be True, False or None, got {progress!r}")
+    if chunk_steps is not None:
+        chunk_steps = V.integer("chunk_steps", chunk_steps, minimum=1)
 
     c = _Compiled(net, duration)
     spk_mask = np.zeros(max(c.n_total, 1), dtype=np.uint8)
@@ -257,7 +263,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     # ---- the step loop, in chunks
     interrupted = False
     bar = None
-    chunk = 256
+    chunk = 256 if chunk_steps is None else chunk_steps
     t_start = time.perf_counter()
     try:
         while counters[K.C_STEP] < n_steps:
@@ -267,7 +273,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
             K.run_steps(n0, n1, c.lif_i, c.lif_f, c.v, c.ge, c.gi, c.last_spike,
                         c.src_ptr, c.src_ids, c.ring, c.ring_count,
                         c.pw_i, c.pw_f, c.row_ptr, c.syn_post, c.syn_w, c.col_ptr,
-                        c.col_syn, c.syn_pre, c.xpre, c.xpost,
+                        c.col_syn, c.syn_pre, c.xpre, c.xpre_t, c.xpost, c.xpost_t,
                         spk_mask, spk_step, spk_id, w_every, w_syn, w_out,
                         s_every, s_ids, s_out["v"], s_out["ge"], s_out["gi"], counters)
             reached = int(counters[K.C_STEP])
@@ -276,7 +282,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
                 spk_step = np.concatenate([spk_step, np.zeros(cap - spk_step.size, np.int64)])
                 spk_id = np.concatenate([spk_id, np.zeros(cap - spk_id.size, np.int64)])
             elapsed = time.perf_counter() - t0
-            if reached > n0:
+            if reached > n0 and chunk_steps is None:
                 # aim at chunks of ~0.1 s so that Ctrl-C and the bar respond quickly
                 chunk = int(min(max(chunk * 0.1 / max(elapsed, 1e-4), 16), 4 * chunk, 10**6))
             if bar is None and progress is not False:

@@ -243,7 +243,7 @@ def build_recurrent(synapse="delta", seed=3):
     inh = net.add_lif("inh", n_i, nl.LIFParams(refractory=1.0, **base),
                       v_init=rng.uniform(-70.0, -56.0, n_i))
     # weight scales per synapse type: (input exc, recurrent exc, inhibitory magnitude)
-    scale = {"delta": (4.0, 2.0, 3.0), "current": (6.0, 3.0, 5.0),
+    scale = {"delta": (5.0, 3.0, 3.0), "current": (16.0, 8.0, 12.0),
              "conductance": (0.3, 0.15, 0.3)}[synapse]
     sign = 1.0 if synapse == "conductance" else -1.0
 
