@@ -53,7 +53,7 @@ TARGET_V, TARGET_E, TARGET_I = 0, 1, 2
 PAIR_ALL, PAIR_NEAREST = 0, 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _trace_now(x, x_t, n, c):
     """Trace value at step n, last set at step x_t, decaying with exp(-c) per step."""
     if x_t == n or x == 0.0:
@@ -61,7 +61,7 @@ def _trace_now(x, x_t, n, c):
     return x * math.exp(-(n - x_t) * c)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _trace_on_spike(x, amplitude, pairing):
     """Trace after a spike: all-to-all pairing accumulates, nearest-neighbour resets."""
     if pairing == PAIR_NEAREST:
@@ -69,7 +69,7 @@ def _trace_on_spike(x, amplitude, pairing):
     return x + amplitude
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _potentiate(w, x_pre, w_min, w_max, mu):
     """Weight after potentiation by trace ``x_pre``; soft factor ((w_max-w)/range)**mu."""
     if mu != 0.0:
@@ -86,7 +86,7 @@ def _potentiate(w, x_pre, w_min, w_max, mu):
     return w
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _depress(w, x_post, w_min, w_max, mu):
     """Weight after depression by trace ``x_post``; soft factor ((w-w_min)/range)**mu."""
     if mu != 0.0:
@@ -164,13 +164,13 @@ def run_steps(n_start, n_stop,
             pi_ = lif_f[q, PI]
             if mode == MODE_DELTA:
                 for j in range(lo, hi):
-                    if K == 0 or n > last_spike[j] + K:
+                    if n >= last_spike[j] + K:
                         v[j] = vr + (v[j] - vr) * pm
             elif mode == MODE_CURRENT:
                 ce = lif_f[q, CE]
                 ci = lif_f[q, CI]
                 for j in range(lo, hi):
-                    if K == 0 or n > last_spike[j] + K:
+                    if n >= last_spike[j] + K:
                         v[j] = vr + (v[j] - vr) * pm + ge[j] * ce + gi[j] * ci
                     ge[j] *= pe
                     gi[j] *= pi_
@@ -179,7 +179,7 @@ def run_steps(n_start, n_stop,
                 ei = lif_f[q, EI]
                 dtm = lif_f[q, DTM]
                 for j in range(lo, hi):
-                    if K == 0 or n > last_spike[j] + K:
+                    if n >= last_spike[j] + K:
                         gtot = 1.0 + ge[j] + gi[j]
                         vinf = (vr + ge[j] * ee + gi[j] * ei) / gtot
                         v[j] = vinf + (v[j] - vinf) * math.exp(-dtm * gtot)

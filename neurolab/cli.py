@@ -196,7 +196,12 @@ def _cmd_simulate(args) -> int:
     if args.print_config:
         print(json.dumps(config, indent=2, sort_keys=True))
         return EXIT_OK
-    out = Path(args.out) if args.out else paths.raw_dir("simulate")
+    if args.out:
+        out = Path(args.out)
+    elif args.root is not None:
+        out = args.root / "data" / "raw" / "simulate"
+    else:
+        out = paths.raw_dir("simulate")
     t0 = time.perf_counter()
     try:
         res, folder = simulate_to_folder(config, out, progress=None)
@@ -215,14 +220,17 @@ def _cmd_simulate(args) -> int:
 
 # ----------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
+    root_help = ("repository folder (default: $NEUROLAB_ROOT, else found from the package "
+                 "or the current folder)")
     parser = argparse.ArgumentParser(
         prog="neurolab", description="Run, regenerate and verify neurolab experiments.")
-    parser.add_argument("--root", default=None,
-                        help="repository folder (default: found from the package or the "
-                             "current folder; or $NEUROLAB_ROOT)")
+    parser.add_argument("--root", default=None, help=root_help)
+    common = argparse.ArgumentParser(add_help=False)     # --root also after the command
+    common.add_argument("--root", default=argparse.SUPPRESS, help=root_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("reproduce", help="run the notebooks with papermill, then verify",
+    p = sub.add_parser("reproduce", parents=[common],
+                       help="run the notebooks with papermill, then verify",
                        description="Run every notebook in order with its default parameters "
                                    "(or one notebook with -p overrides), write data/raw/, "
                                    "results/ and the manifest, then verify.")
@@ -232,15 +240,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-verify", action="store_true", help="skip the final verify")
     p.set_defaults(func=_cmd_reproduce)
 
-    p = sub.add_parser("verify", help="check every artifact listed in the manifest")
+    p = sub.add_parser("verify", parents=[common],
+                       help="check every artifact listed in the manifest")
     p.add_argument("--manifest", default=None,
                    help="another manifest (e.g. a run folder's manifest.json)")
     p.set_defaults(func=_cmd_verify)
 
-    p = sub.add_parser("list", help="list the notebooks and their parameters")
+    p = sub.add_parser("list", parents=[common], help="list the notebooks and their parameters")
     p.set_defaults(func=_cmd_list)
 
-    p = sub.add_parser("simulate", help="run one simulation without notebooks",
+    p = sub.add_parser("simulate", parents=[common], help="run one simulation without notebooks",
                        description="Run one network and write a run folder. Without "
                                    "--config: Song, Miller & Abbott (2000), Poisson inputs "
                                    "onto conductance LIF neurons with additive all-to-all STDP.")

@@ -37,7 +37,10 @@ class LIFParams:
     v_rest : resting (leak reversal) potential E_L (mV).
     v_th : threshold (mV); a neuron spikes when ``v > v_th`` and it is not refractory.
     v_reset : reset potential (mV), must be < ``v_th``.
-    refractory : refractory period (ms), >= 0; ``v`` is frozen for round(refractory/dt) steps.
+    refractory : refractory period (ms), >= 0. For K = round(refractory/dt) steps counted
+        from the spike step, ``v`` is frozen (not integrated, no threshold, delta input
+        discarded); it integrates again from step s + K, as Brian2 does. Brian2 truncates
+        refractory/dt instead of rounding: use whole multiples of dt to compare the two.
     synapse : ``"delta"``, ``"current"`` or ``"conductance"``.
     tau_e, tau_i : excitatory / inhibitory synaptic time constants (ms), > 0.
     E_e, E_i : excitatory / inhibitory reversal potentials (mV), conductance synapses only.

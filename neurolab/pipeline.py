@@ -83,23 +83,47 @@ def find_notebook(name: str, root=None) -> Path:
 
 
 # ----------------------------------------------------------------------------- parameters
+def _parameters_cell(notebook) -> str | None:
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            return cell.source
+    return None
+
+
 def notebook_parameters(notebook) -> dict:
     """Parameter name -> default value of a notebook's cell tagged ``parameters``.
 
-    Read with papermill's ``inspect_notebook``; every default must be a Python literal
-    (derived values belong in the next cell), otherwise ``PipelineError``.
+    Read with papermill's ``inspect_notebook``. Every default must be a Python literal
+    (derived values belong in the next cell), and every name the cell assigns must be one
+    papermill understood (it skips lines it cannot parse, which would make that parameter
+    impossible to set); otherwise ``PipelineError``.
     """
     import papermill
 
+    name = Path(notebook).name
+    source = _parameters_cell(notebook)
+    if source is None:
+        raise PipelineError(f"{name}: no cell tagged 'parameters'")
+    found = papermill.inspect_notebook(str(notebook))
     out = {}
-    for name, info in papermill.inspect_notebook(str(notebook)).items():
-        text = info["default"]
+    for key, info in found.items():
         try:
-            out[name] = ast.literal_eval(text)
+            out[key] = ast.literal_eval(info["default"])
         except (ValueError, SyntaxError):
             raise PipelineError(
-                f"{Path(notebook).name}: parameter {name} = {text} is not a literal; keep the "
+                f"{name}: parameter {key} = {info['default']} is not a literal; keep the "
                 f"parameters cell to literals and derive values in the next cell") from None
+    for node in ast.parse(source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id not in out:
+                raise PipelineError(
+                    f"{name}: papermill cannot read parameter {target.id!r} (line "
+                    f"{node.lineno} of the parameters cell); write it as `name = literal  "
+                    f"# comment` on one line, without '=' in the comment")
     return out
 
 
@@ -178,8 +202,9 @@ def _kernel_manager_class():
 
     class _SpecManager(KernelSpecManager):
         def get_kernel_spec(self, kernel_name):
-            return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES,
-                                          **ipykernel.kernelspec.get_kernel_dict())
+            spec = ipykernel.kernelspec.get_kernel_dict(
+                extra_arguments=["--IPKernelApp.log_level=ERROR"])   # no start-up chatter
+            return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES, **spec)
 
     class _Manager(KernelManager):
         @default("kernel_spec_manager")
@@ -304,9 +329,12 @@ def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dic
                   "seed": seed, "versions": versions(), "git_commit": git_commit(root)}
     entries = []
     for src, dst in moves:
+        run_json = _run_json_for(src)
         entry = describe_artifact(src, root_rel=dst.relative_to(root).as_posix(),
-                                  run_json=_run_json_for(src))
+                                  run_json=run_json)
         entry.update(provenance)
+        if seed is None and run_json is not None:
+            entry["seed"] = run_json.get("seed")      # the network seed of a saved run
         entries.append(entry)
     for src, dst in moves:
         dst.parent.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ import numpy as np
 from .io import atomic_write_bytes
 
 __all__ = [
-    "PALETTE", "use_style", "stdp_window", "plot_raster", "plot_weight_evolution",
+    "PALETTE", "use_style", "plot_raster", "plot_weight_evolution",
     "plot_weight_histogram", "plot_weight_density", "plot_stdp_window", "save_figure",
 ]
 
@@ -228,7 +228,8 @@ def plot_weight_evolution(weights, ax, *, groups=None, n_sample=10, w_range=None
             ax.axhline(bound, color="0.5", lw=0.8, ls="--")
         pad = 0.04 * (w_range[1] - w_range[0])
         ax.set_ylim(w_range[0] - pad, w_range[1] + pad)
-    ax.set_xlim(ts[0], ts[-1]) if ts.size > 1 else None
+    if ts.size > 1:
+        ax.set_xlim(ts[0], ts[-1])
     ax.set_xlabel(f"time ({t_unit})")
     ax.set_ylabel("weight")
     ax.legend(loc="best", frameon=False)
@@ -236,20 +237,26 @@ def plot_weight_evolution(weights, ax, *, groups=None, n_sample=10, w_range=None
 
 
 def plot_weight_histogram(w, ax, *, bins=40, w_range=None, relative=False, color=None,
-                          label=None, alpha=0.75):
+                          label=None, alpha=0.75, histtype="stepfilled"):
     """Histogram of weights (fraction of synapses per bin).
 
     ``w`` : weights, any shape (flattened). ``w_range`` : (w_min, w_max), the bin range
     (default: data range). ``relative`` : plot ``w / w_max`` on x. Call twice on one ``ax``
-    (with ``label``) to compare, e.g., initial and final weights.
+    (with ``label``) to compare, e.g., initial and final weights; ``histtype="step"``
+    draws an outline that stays visible on top of a filled histogram.
     """
     w = np.asarray(w, dtype=float).ravel()
     lo, hi = w_range if w_range is not None else (float(w.min()), float(w.max()))
     x = w / hi if relative else w
     rng = (lo / hi, 1.0) if relative else (lo, hi)
     weights = np.full(w.size, 1.0 / max(w.size, 1))
-    ax.hist(x, bins=bins, range=rng, weights=weights, color=color or PALETTE[0], alpha=alpha,
-            label=label, edgecolor="white", linewidth=0.3)
+    color = color or PALETTE[0]
+    if histtype == "step":
+        ax.hist(x, bins=bins, range=rng, weights=weights, color=color, label=label,
+                histtype="step", linewidth=1.8)
+    else:
+        ax.hist(x, bins=bins, range=rng, weights=weights, color=color, alpha=alpha,
+                label=label, histtype=histtype, edgecolor="white", linewidth=0.3)
     ax.set_xlabel("w / w_max" if relative else "weight")
     ax.set_ylabel("fraction of synapses")
     if label is not None:
@@ -279,31 +286,19 @@ def plot_weight_density(weights, ax, *, bins=30, w_range=None, t_unit="s", cmap=
 
 
 # --------------------------------------------------------------------------- STDP window
-def stdp_window(delta_t, A_plus, A_minus, tau_plus, tau_minus):
-    """The pair-based additive STDP rule: weight change for one pre/post pair.
+def plot_stdp_window(ax, stdp, *, t_range=(-100.0, 100.0), measured=None, color=None,
+                     label="analytic rule"):
+    """The STDP window: weight change for one pre/post pair against ``t_post - t_pre`` (ms).
 
-    ``delta_t = t_post - t_pre`` (ms). ``+A_plus * exp(-delta_t / tau_plus)`` for
-    ``delta_t >= 0`` (a pair in the same step counts as potentiation, as in Brian2) and
-    ``-A_minus * exp(delta_t / tau_minus)`` for ``delta_t < 0``.
-    """
-    d = np.asarray(delta_t, dtype=float)
-    pos = A_plus * np.exp(-np.abs(d) / tau_plus)
-    neg = -A_minus * np.exp(-np.abs(d) / tau_minus)
-    return np.where(d >= 0, pos, neg)
-
-
-def plot_stdp_window(ax, *, A_plus, A_minus, tau_plus, tau_minus, t_range=(-100.0, 100.0),
-                     measured=None, color=None, label="analytic rule"):
-    """The STDP window: weight change against ``t_post - t_pre`` (ms).
-
-    Draws the analytic rule (``stdp_window``) as a line and, when ``measured=(delta_t, dw)``
-    is given, simulated or experimental points on top.
+    ``stdp`` : ``STDPParams``; its additive pair rule (``STDPParams.window``) is drawn as a
+    line, ``+A_plus exp(-dt/tau_plus)`` for ``dt >= 0`` and ``-A_minus exp(dt/tau_minus)``
+    for ``dt < 0``. ``measured=(delta_t, dw)``: simulated or experimental points on top.
     """
     color = color or PALETTE[0]
     for side in (np.linspace(t_range[0], 0.0, 200, endpoint=False),
                  np.linspace(0.0, t_range[1], 200)):
-        ax.plot(side, stdp_window(side, A_plus, A_minus, tau_plus, tau_minus), color=color,
-                lw=2, label=label if side[0] == 0.0 else None)
+        ax.plot(side, stdp.window(side), color=color, lw=2,
+                label=label if side[0] == 0.0 else None)
     if measured is not None:
         dts, dws = (np.asarray(a, dtype=float) for a in measured)
         ax.plot(dts, dws, "o", ms=4.5, color=PALETTE[1], label="simulated pairs", zorder=3)

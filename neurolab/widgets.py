@@ -78,14 +78,16 @@ def stdp_window_explorer(A_plus=0.01, A_minus=0.0105, tau_plus=16.8, tau_minus=3
                          measure: Callable | None = None, t_range=(-100.0, 100.0)):
     """Sliders for the pair-based additive STDP window (all-to-all pairing; one pair).
 
-    Draws the analytic rule ``plotting.stdp_window``; with ``measure(A_plus, A_minus,
-    tau_plus, tau_minus) -> (delta_t, dw)`` (e.g. a function that simulates spike pairs),
+    Draws the analytic rule ``STDPParams.window``; with ``measure(A_plus=, A_minus=,
+    tau_plus=, tau_minus=) -> (delta_t, dw)`` (e.g. a function that simulates spike pairs),
     its points are drawn on top so rule and simulation can be compared at any setting.
     """
+    from .params import STDPParams
+
     def draw(fig, **kw):
         ax = fig.add_subplot()
         measured = measure(**kw) if measure is not None else None
-        plotting.plot_stdp_window(ax, **kw, t_range=t_range, measured=measured)
+        plotting.plot_stdp_window(ax, STDPParams(**kw), t_range=t_range, measured=measured)
         ax.set_title(f"A+={kw['A_plus']:.4f}, A-={kw['A_minus']:.4f}, "
                      f"τ+={kw['tau_plus']:.1f} ms, τ-={kw['tau_minus']:.1f} ms")
 

@@ -29,7 +29,11 @@ import pytest
 
 import neurolab as nl
 
-pytestmark = pytest.mark.brian2
+pytestmark = [
+    pytest.mark.brian2,
+    # Brian2 2.9's parser calls pyparsing's deprecated camelCase names
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+]
 
 DT = 0.1  # ms
 

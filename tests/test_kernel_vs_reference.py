@@ -12,6 +12,8 @@ to the weight scale) and the same membrane potential traces (to rounding).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -34,7 +36,10 @@ def random_network(seed: int, synapse: str):
 
     Populations: ``inp`` (Poisson), ``stim`` (explicit spikes), ``A`` (lif, ``synapse``),
     ``B`` (lif, a random synapse type). Projections: inp->A (plastic), stim->A, inp->B,
-    A->A (plastic, recurrent, heterogeneous delays), A->B, B->A (inhibitory), B->B.
+    A->A (plastic, recurrent, no autapses), A->B (plastic or static), B->A and B->B
+    (inhibitory). Each projection draws its delays: all 0, one value (1..30 steps) or
+    heterogeneous (0..30 steps per synapse). Pairing, mu, time constants, dt (0.05, 0.1,
+    0.2 ms) and refractoriness (K = 0, 1, or longer) are drawn too.
     """
     rng = np.random.default_rng([seed, SYNAPSES.index(synapse)])
     dt = float(rng.choice([0.1, 0.1, 0.05, 0.2]))
@@ -83,6 +88,9 @@ def random_network(seed: int, synapse: str):
             np.fill_diagonal(mask, False)
         pre_ids, post_ids = np.nonzero(mask)
         n = pre_ids.size
+        if post.params.synapse == "current":  # the charge of a current kick grows with tau
+            tau = post.params.tau_e if receptor == "exc" else post.params.tau_i
+            w_hi = w_hi * min(1.0, 5.0 / tau)
         w = rng.uniform(0.0, abs(w_hi), n) * np.sign(w_hi)
         return net.connect(pre, post, "explicit", pre_ids=pre_ids, post_ids=post_ids,
                            weight=w, delay=delays(n), receptor=receptor,
@@ -164,3 +172,26 @@ def test_delays_beyond_run_end_and_zero_delay_recurrence():
     net.connect(a, a, "all_to_all", weight=3.0, delay=0.0,
                 stdp=nl.STDPParams(A_plus=0.1, A_minus=0.1, w_max=5.0))
     compare(net, 5.0)
+
+
+@pytest.mark.parametrize("K", [1, 2, 3, 20])
+def test_refractory_freezes_v_for_K_minus_1_updates(K):
+    """DESIGN rule 4 / Brian2 2.9: a neuron spiking at step s is refractory during steps
+    s .. s+K-1 (``not_refractory = n - s >= K``). Its v is not integrated in the state updates
+    of steps s+1 .. s+K-1 and is integrated again from step s+K on (Brian2 ``unless
+    refractory``), so v sampled at the start of steps s+1 .. s+K equals v_reset and the
+    sample at s+K+1 has decayed by one step."""
+    dt = 0.1
+    p = nl.LIFParams(tau_m=10.0, v_rest=-70.0, v_th=-54.0, v_reset=-60.0,
+                     refractory=K * dt)
+    net = nl.Network(dt=dt, seed=0)
+    drive = net.add_spikes("drive", 1, times=[1.0], indices=[0])
+    out = net.add_lif("out", 1, p)
+    net.connect(drive, out, weight=30.0)
+    res = net.run(1.2 + (K + 3) * dt, progress=False, record_state={"out": "all"})
+    s = 11  # the kick arrives at step 10; v > v_th at the threshold of step 11
+    np.testing.assert_allclose(res.spikes["out"].t, [s * dt])
+    v = np.asarray(res.state["out"].v)[:, 0]
+    assert (v[s + 1:s + K + 1] == p.v_reset).all(), v[s:s + K + 3]
+    decayed = p.v_rest + (p.v_reset - p.v_rest) * math.exp(-dt / p.tau_m)
+    assert v[s + K + 1] == pytest.approx(decayed, abs=1e-12), v[s:s + K + 3]

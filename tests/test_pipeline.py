@@ -1,0 +1,422 @@
+"""The papermill pipeline: registry, parameter checks, runs, manifest and verify.
+
+Most tests work in a temporary repository (a pyproject.toml and a notebooks/ folder) with
+small notebooks written here, so they run in seconds; one runs a real notebook of the
+project with non-default parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+import neurolab as nl
+from neurolab import io, pipeline
+from neurolab.pipeline import PipelineError
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+# ----------------------------------------------------------------------------- helpers
+def write_notebook(path: Path, params: str, *body: str) -> Path:
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    cells = [new_markdown_cell("# test notebook"), new_code_cell(params)]
+    cells[1].metadata["tags"] = ["parameters"]
+    cells += [new_code_cell(src) for src in body]
+    for k, c in enumerate(cells):
+        c.id = f"c{k}"
+    nb.cells = cells
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+TOY_PARAMS = """\
+seed = 0          # random seed
+n = 5             # number of values
+scale = 1.0       # multiplies the values
+label = "a"       # a string
+flag = True       # a boolean
+fail = False      # raise in the last cell
+"""
+
+TOY_BODY = ("""\
+import numpy as np
+import matplotlib.pyplot as plt
+from neurolab import io, paths, plotting
+x = np.random.default_rng(seed).random(n) * scale
+io.save_npz(paths.raw_dir("01_toy") / "values.npz", {"x": x, "n": np.arange(n)})
+fig, ax = plt.subplots(figsize=(2, 1.5))
+ax.plot(x)
+plotting.save_figure(fig, paths.results_dir() / "toy.png")
+print(round(float(x.sum()), 6), label, flag)
+""", """\
+if fail:
+    raise RuntimeError("asked to fail")
+""")
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A minimal repository with two small notebooks."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'toy'\n")
+    write_notebook(tmp_path / "notebooks" / "01_toy.ipynb", TOY_PARAMS, *TOY_BODY)
+    write_notebook(tmp_path / "notebooks" / "02_other.ipynb", "k = 3  # a count\n",
+                   "from neurolab import io, paths\nimport numpy as np\n"
+                   "io.save_npz(paths.raw_dir('02_other') / 'k.npz', {'k': np.arange(k)})")
+    return tmp_path
+
+
+def file_bytes(root: Path) -> dict:
+    """Bytes of every data file and figure (the manifest and executed notebooks, which
+    carry run times, excluded)."""
+    files = [p for p in (root / "data").rglob("*") if p.is_file() and p.name != "manifest.json"]
+    files += [p for p in (root / "results").glob("*.png")]
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
+
+
+def save_run(folder: Path) -> nl.SimResult:
+    """A small real run with a plastic projection, saved to ``folder``."""
+    net = nl.Network(dt=0.1, seed=2)
+    net.add_poisson("inp", n=40, rates=40.0)
+    net.add_lif("out", n=2, params=nl.LIFParams(synapse="conductance", v_rest=-74.0))
+    net.connect("inp", "out", weight=("uniform", 0.0, 0.05),
+                stdp=nl.STDPParams(A_plus=0.005, A_minus=0.00525, w_max=0.05))
+    res = net.run(300.0, record_weights={"inp->out": "all"}, weight_dt=10.0,
+                  record_state={"out": "all"}, progress=False)
+    res.save(folder)
+    return res
+
+
+@pytest.fixture
+def artifacts(tmp_path):
+    """A repository whose manifest lists a saved run and a PNG figure (no notebook run)."""
+    root = tmp_path
+    (root / "pyproject.toml").write_text("")
+    (root / "notebooks").mkdir()
+    run_dir = root / "data" / "raw" / "run"
+    save_run(run_dir)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from neurolab import plotting
+
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0, 1])
+    plotting.save_figure(fig, root / "results" / "fig.png")
+    plt.close(fig)
+    register(root)
+    return root
+
+
+def register(root: Path) -> None:
+    """Write a manifest describing every file under data/raw/run and results/."""
+    files = sorted((root / "data" / "raw" / "run").iterdir()) + [root / "results" / "fig.png"]
+    entries = [pipeline.describe_artifact(f, root_rel=f.relative_to(root).as_posix(),
+                                          run_json=pipeline._run_json_for(f))
+               for f in files]
+    pipeline.write_manifest(root, {"artifacts": entries})
+
+
+def reasons(problems, name):
+    return [p.reason for p in problems if p.path.endswith(name)]
+
+
+# ----------------------------------------------------------------------------- registry
+def test_notebooks_are_listed_in_name_order(repo):
+    assert pipeline.notebook_names(repo) == ["01_toy", "02_other"]
+    assert pipeline.find_notebook("toy", repo).name == "01_toy.ipynb"
+    assert pipeline.find_notebook("02_other.ipynb", repo).stem == "02_other"
+
+
+def test_unknown_notebook_is_refused_with_the_valid_names(repo):
+    with pytest.raises(PipelineError, match=r"unknown notebook 'nope'; valid notebooks: "
+                                            r"01_toy, 02_other"):
+        pipeline.find_notebook("nope", repo)
+
+
+def test_project_notebooks_declare_literal_parameters():
+    names = pipeline.notebook_names(REPO)
+    assert names[:3] == ["01_stdp_network", "02_stdp_window", "03_song_abbott"]
+    for nb in pipeline.list_notebooks(REPO):
+        params = pipeline.notebook_parameters(nb)
+        assert params, nb
+        cells = nbformat.read(str(nb), as_version=4).cells
+        tagged = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, nb
+        # committed notebooks keep outputs only where nbval checks them
+        for c in cells:
+            if c.cell_type == "code" and c.outputs:
+                assert "# NBVAL_CHECK_OUTPUT" in c.source, (nb.name, c.source[:60])
+        assert "widgets" not in nbformat.read(str(nb), as_version=4).metadata
+
+
+# ----------------------------------------------------------------------------- parameters
+def test_parameters_are_read_with_their_defaults(repo):
+    params = pipeline.notebook_parameters(repo / "notebooks" / "01_toy.ipynb")
+    assert params == {"seed": 0, "n": 5, "scale": 1.0, "label": "a", "flag": True,
+                      "fail": False}
+
+
+@pytest.mark.parametrize("given, expected", [
+    ({"n": "7"}, {"n": 7}),
+    ({"scale": "2"}, {"scale": 2.0}),
+    ({"scale": "1e-3"}, {"scale": 0.001}),
+    ({"scale": 3}, {"scale": 3.0}),
+    ({"flag": "false"}, {"flag": False}),
+    ({"label": "b c"}, {"label": "b c"}),
+    ({"seed": 4, "flag": "yes"}, {"seed": 4, "flag": True}),
+])
+def test_parameter_values_are_converted_to_the_default_type(repo, given, expected):
+    nb = repo / "notebooks" / "01_toy.ipynb"
+    got = pipeline.check_parameters(nb, given)
+    assert got == expected
+    assert all(type(got[k]) is type(expected[k]) for k in got)
+
+
+@pytest.mark.parametrize("given, match", [
+    ({"bogus": "1"}, r"01_toy has no parameter 'bogus'; valid parameters: seed=0, n=5, "
+                     r"scale=1.0, label='a', flag=True, fail=False"),
+    ({"n": "2.5"}, r"parameter n='2.5': expected int like the default 5"),
+    ({"n": 2.5}, r"expected int"),
+    ({"n": True}, r"expected int"),
+    ({"scale": "fast"}, r"parameter scale='fast': expected float"),
+    ({"flag": "maybe"}, r"expected bool"),
+])
+def test_unknown_or_ill_typed_parameters_are_refused(repo, given, match):
+    with pytest.raises(PipelineError, match=match):
+        pipeline.check_parameters(repo / "notebooks" / "01_toy.ipynb", given)
+
+
+def test_parameters_cell_must_hold_literals_papermill_can_read(tmp_path):
+    nb = write_notebook(tmp_path / "a.ipynb", "x = 1\ny = x * 2\n")
+    with pytest.raises(PipelineError, match="parameter y = x \\* 2 is not a literal"):
+        pipeline.notebook_parameters(nb)
+    nb = write_notebook(tmp_path / "b.ipynb", "x = 1\nz = 2  # the value of x = 1\n")
+    with pytest.raises(PipelineError, match="papermill cannot read parameter 'z'"):
+        pipeline.notebook_parameters(nb)
+    nb = write_notebook(tmp_path / "c.ipynb", "x = 1\n")
+    cells = nbformat.read(str(nb), as_version=4)
+    cells.cells[1].metadata["tags"] = []
+    nbformat.write(cells, str(nb))
+    with pytest.raises(PipelineError, match="no cell tagged 'parameters'"):
+        pipeline.notebook_parameters(nb)
+
+
+# ----------------------------------------------------------------------------- runs
+def test_reproduce_runs_all_records_provenance_and_is_byte_identical(repo):
+    log = []
+    problems = pipeline.reproduce(root=repo, log=log.append)
+    assert problems == []
+    assert log[0] == "[1/2] 01_toy: running ..."
+    assert log[1].startswith("[1/2] 01_toy: done in ") and "elapsed" in log[1]
+    assert log[-1] == "verify: all 5 artifacts OK"
+    manifest = json.loads((repo / "data" / "raw" / "manifest.json").read_text())
+    by_path = {a["path"]: a for a in manifest["artifacts"]}
+    assert sorted(by_path) == ["data/raw/01_toy/values.npz", "data/raw/02_other/k.npz",
+                               "results/notebooks/01_toy.ipynb",
+                               "results/notebooks/02_other.ipynb", "results/toy.png"]
+    entry = by_path["data/raw/01_toy/values.npz"]
+    assert entry["notebook"] == "01_toy" and entry["seed"] == 0
+    assert entry["parameters"]["scale"] == 1.0 and entry["overrides"] == {}
+    assert entry["arrays"] == {"n": {"dtype": "int64", "shape": [5]},
+                               "x": {"dtype": "float64", "shape": [5]}}
+    assert {"numpy", "python", "neurolab"} <= set(entry["versions"])
+    assert "git_commit" in entry
+    assert entry["sha256"] == io.sha256_file(repo / entry["path"])
+    # executed copies go to results/notebooks, never over notebooks/
+    executed = nbformat.read(str(repo / "results/notebooks/01_toy.ipynb"), as_version=4)
+    assert executed.cells[2].outputs[0]["text"].strip().endswith("a True")
+    assert not nbformat.read(str(repo / "notebooks/01_toy.ipynb"), as_version=4).cells[2].outputs
+    assert not (repo / "data" / pipeline.STAGING).exists()
+
+    first = file_bytes(repo)
+    assert pipeline.reproduce(root=repo, log=lambda s: None) == []
+    assert file_bytes(repo) == first                 # data and figures byte-identical
+    again = {a["path"]: a for a in pipeline.load_manifest(repo)["artifacts"]}
+    assert sorted(again) == sorted(by_path)
+    for path, a in again.items():                    # only executed notebooks differ
+        assert (a == by_path[path]) or a["kind"] == "notebook", path
+
+
+def test_one_notebook_with_parameters_replaces_only_its_artifacts(repo):
+    pipeline.reproduce(root=repo, log=lambda s: None)
+    other = (repo / "data/raw/02_other/k.npz").read_bytes()
+    problems = pipeline.reproduce(["01_toy"], {"n": "3", "scale": "10"}, root=repo,
+                                  log=lambda s: None)
+    assert problems == []
+    x = io.load_npz(repo / "data/raw/01_toy/values.npz")["x"]
+    np.testing.assert_allclose(x, np.random.default_rng(0).random(3) * 10)
+    entry = next(a for a in pipeline.load_manifest(repo)["artifacts"]
+                 if a["path"].endswith("values.npz"))
+    assert entry["overrides"] == {"n": 3, "scale": 10.0}
+    assert entry["parameters"]["n"] == 3 and entry["arrays"]["x"]["shape"] == [3]
+    assert (repo / "data/raw/02_other/k.npz").read_bytes() == other
+
+
+def test_bad_requests_are_refused_before_anything_runs(repo):
+    with pytest.raises(PipelineError, match="no parameter 'nope'"):
+        pipeline.reproduce(["01_toy"], {"nope": "1"}, root=repo)
+    with pytest.raises(PipelineError, match="only be given when running one notebook"):
+        pipeline.reproduce(None, {"n": "1"}, root=repo)
+    with pytest.raises(PipelineError, match="unknown notebook"):
+        pipeline.reproduce(["01_toy", "missing"], root=repo)
+    assert not (repo / "data").exists() and not (repo / "results").exists()
+
+
+def test_failing_notebook_names_the_cell_and_keeps_previous_artifacts(repo):
+    pipeline.reproduce(root=repo, log=lambda s: None)
+    before = file_bytes(repo)
+    manifest = (repo / "data/raw/manifest.json").read_bytes()
+    executed = (repo / "results/notebooks/01_toy.ipynb").read_bytes()
+    with pytest.raises(pipeline.NotebookFailed) as err:
+        pipeline.reproduce(["01_toy"], {"fail": "true", "n": "9"}, root=repo,
+                           log=lambda s: None)
+    msg = str(err.value)
+    assert err.value.name == "01_toy" and err.value.cell == 4   # markdown counted
+    assert msg.startswith("notebook 01_toy failed in cell 4")
+    assert "RuntimeError: asked to fail" in msg and "if fail:" in msg
+    assert file_bytes(repo) == before                # data and figures untouched
+    assert (repo / "data/raw/manifest.json").read_bytes() == manifest
+    assert (repo / "results/notebooks/01_toy.ipynb").read_bytes() == executed
+    failed = repo / "results/notebooks/01_toy.failed.ipynb"
+    assert failed.is_file() and "results/notebooks/01_toy.failed.ipynb" in msg
+    assert pipeline.verify(root=repo) == []
+    pipeline.reproduce(["01_toy"], root=repo, log=lambda s: None)
+    assert not failed.exists()                       # cleaned up by the next good run
+
+
+def test_real_notebook_with_non_default_parameters(tmp_path):
+    """02_stdp_window run by papermill with other time constants, twice: the simulated
+    window follows the new parameters, verify passes, and every file is identical."""
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(REPO / "notebooks" / "02_stdp_window.ipynb", tmp_path / "notebooks")
+    params = {"tau_plus": "10", "delta_t_step": "10", "delta_t_max": "50"}
+    assert pipeline.reproduce(["02_stdp_window"], params, root=tmp_path,
+                              log=lambda s: None) == []
+    window = io.load_npz(tmp_path / "data/raw/02_stdp_window/window.npz")
+    np.testing.assert_allclose(window["delta_t"], np.arange(-50.0, 51.0, 10.0))
+    k = int(np.flatnonzero(window["delta_t"] == 10.0)[0])
+    assert window["dw_sim"][k] == pytest.approx(0.01 * np.exp(-1.0), rel=1e-12)
+    assert (tmp_path / "results/stdp_window.png").is_file()
+    first = file_bytes(tmp_path)
+    pipeline.reproduce(["02_stdp_window"], params, root=tmp_path, log=lambda s: None)
+    assert file_bytes(tmp_path) == first
+
+
+# ----------------------------------------------------------------------------- verify
+def test_verify_passes_on_good_artifacts(artifacts):
+    assert pipeline.verify(root=artifacts) == []
+    manifest = pipeline.load_manifest(artifacts)
+    weights = next(a for a in manifest["artifacts"] if a["path"].endswith("weights.npz"))
+    assert weights["ranges"]["inp->out/w"] == [0.0, 0.05]
+    assert weights["ranges"]["inp->out/syn"] == [0, 79]
+    spikes = next(a for a in manifest["artifacts"] if a["path"].endswith("spikes.npz"))
+    assert spikes["ranges"] == {"inp/i": [0, 39], "inp/t": [0.0, 300.0],
+                                "out/i": [0, 1], "out/t": [0.0, 300.0]}
+    assert pipeline.format_report([], root=artifacts) == "verify: all 5 artifacts OK"
+
+
+def test_verify_flags_a_flipped_byte(artifacts):
+    path = artifacts / "data/raw/run/spikes.npz"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    problems = pipeline.verify(root=artifacts)
+    assert {p.path for p in problems} == {"data/raw/run/spikes.npz"}
+    assert any(r.startswith("sha256 ") for r in reasons(problems, "spikes.npz"))
+
+
+def test_verify_flags_a_missing_file(artifacts):
+    (artifacts / "results/fig.png").unlink()
+    problems = pipeline.verify(root=artifacts)
+    assert [str(p) for p in problems] == ["results/fig.png: missing"]
+
+
+def test_verify_flags_a_truncated_file(artifacts):
+    for name in ("data/raw/run/weights.npz", "results/fig.png"):
+        path = artifacts / name
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    problems = pipeline.verify(root=artifacts)
+    w = reasons(problems, "weights.npz")
+    assert any(r.startswith("size ") for r in w)
+    assert any(r.startswith("cannot read as .npz") for r in w)
+    assert any(r.startswith("PNG does not decode") for r in reasons(problems, "fig.png"))
+    report = pipeline.format_report(problems)
+    assert report.startswith("verify: 2 file(s) failed:")
+    assert "  data/raw/run/weights.npz" in report and "  results/fig.png" in report
+
+
+def test_verify_flags_a_wrong_shape_and_dtype(artifacts):
+    path = artifacts / "data/raw/run/weights.npz"
+    arrays = io.load_npz(path)
+    arrays["inp->out/final"] = arrays["inp->out/final"][:-1]
+    arrays["inp->out/syn"] = arrays["inp->out/syn"].astype(np.int32)
+    io.save_npz(path, arrays)
+    got = reasons(pipeline.verify(root=artifacts), "weights.npz")
+    assert "inp->out/final: shape (79,), expected (80,)" in got
+    assert "inp->out/syn: dtype int32, expected int64" in got
+
+
+def test_verify_flags_out_of_range_values_even_with_a_matching_checksum(artifacts):
+    """Values are checked against the run's own bounds, not only against the checksum:
+    re-registering a corrupted file does not hide weights above w_max, spikes after the
+    end of the run, ids outside the population or NaN."""
+    w_path = artifacts / "data/raw/run/weights.npz"
+    arrays = io.load_npz(w_path)
+    arrays["inp->out/w"][3, 5] = 0.07                 # w_max is 0.05
+    arrays["inp->out/final"][0] = np.nan
+    io.save_npz(w_path, arrays)
+    s_path = artifacts / "data/raw/run/spikes.npz"
+    spikes = io.load_npz(s_path)
+    spikes["inp/t"][-1] = 301.0                      # the run lasted 300 ms
+    spikes["inp/i"][0] = 40                          # population of 40: ids 0..39
+    io.save_npz(s_path, spikes)
+    register(artifacts)                              # checksums now match the bad files
+    problems = pipeline.verify(root=artifacts)
+    w = reasons(problems, "weights.npz")
+    assert "inp->out/w: 1 values outside [0.0, 0.05] (min 0.0, max 0.07)" in w
+    assert "inp->out/final: 1 NaN/inf values" in w
+    s = reasons(problems, "spikes.npz")
+    assert any(r.startswith("inp/i: 1 values outside [0, 39]") for r in s)
+    assert any(r.startswith("inp/t: 1 values outside [0.0, 300.0]") for r in s)
+    assert not any("sha256" in r for r in w + s)
+
+
+def test_verify_flags_a_missing_key_and_a_bad_png_signature(artifacts):
+    path = artifacts / "data/raw/run/state.npz"
+    arrays = io.load_npz(path)
+    del arrays["out/v"]
+    arrays["extra"] = np.zeros(2)
+    io.save_npz(path, arrays)
+    (artifacts / "results/fig.png").write_bytes(b"GIF89a" + b"\0" * 100)
+    problems = pipeline.verify(root=artifacts)
+    got = reasons(problems, "state.npz")
+    assert "missing arrays ['out/v']" in got and "unexpected arrays ['extra']" in got
+    assert "not a PNG file (bad signature)" in reasons(problems, "fig.png")
+
+
+def test_verify_without_manifest(tmp_path):
+    problems = pipeline.verify(root=tmp_path)
+    assert len(problems) == 1 and "manifest missing" in problems[0].reason
+    problems = pipeline.verify(manifest=tmp_path / "nope.json")
+    assert problems[0].reason == "manifest missing"
+
+
+def test_manifest_is_written_atomically(artifacts):
+    manifest = artifacts / "data/raw/manifest.json"
+    assert not list(manifest.parent.glob(".manifest.json.*"))
+    text = manifest.read_text()
+    assert json.loads(text)["format"] == pipeline.MANIFEST_FORMAT
+    assert text == io.dumps_json(json.loads(text))      # canonical: sorted keys, indent 2

@@ -1,0 +1,196 @@
+"""Plot helpers and slider explorers, on synthetic data (no simulation needed)."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import neurolab as nl  # noqa: E402
+from neurolab import plotting  # noqa: E402
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+def spikes(n, count, t_max=1000.0, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.uniform(0, t_max, count))
+    return t, rng.integers(0, n, count)
+
+
+def weights(n_samples=50, n_syn=40, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_samples) * 10.0
+    w = np.clip(0.5 + np.cumsum(rng.normal(0, 0.02, (n_samples, n_syn)), axis=0), 0, 1)
+    return t, w
+
+
+# ----------------------------------------------------------------------------- raster
+def test_raster_stacks_populations_top_to_bottom(ax):
+    a, b = spikes(10, 100), spikes(5, 30, seed=1)
+    out = plotting.plot_raster({"a": nl.SpikeRecord(*a, 10), "b": b}, ax, sizes={"b": 5})
+    assert out is ax
+    assert len(ax.collections) == 2
+    ya = ax.collections[0].get_offsets()[:, 1]
+    yb = ax.collections[1].get_offsets()[:, 1]
+    assert ya.min() >= 5 and ya.max() <= 14          # "a" occupies the top 10 rows
+    assert yb.min() >= 0 and yb.max() <= 4
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["a\n(n=10)", "b\n(n=5)"]
+    assert ax.get_xlabel() == "time (ms)"
+
+
+def test_raster_max_neurons_window_and_seconds(ax):
+    t, i = spikes(100, 2000)
+    plotting.plot_raster({"inp": (t, i)}, ax, sizes={"inp": 100}, max_neurons=20,
+                         t_range=(500.0, 1000.0), t_unit="s")
+    xy = ax.collections[0].get_offsets()
+    keep = (i < 20) & (t >= 500) & (t <= 1000)
+    assert len(xy) == keep.sum()
+    assert xy[:, 0].min() >= 0.5 and xy[:, 0].max() <= 1.0
+    assert ax.get_xlim() == (0.5, 1.0)
+    assert "20 of 100" in ax.get_yticklabels()[0].get_text()
+
+
+def test_raster_accepts_a_result_and_rejects_unknown_population(ax):
+    class Result:                     # anything with .spikes {name: record}
+        spikes = {"out": nl.SpikeRecord(np.array([1.0, 2.0]), np.array([0, 1]), 3)}
+
+    plotting.plot_raster(Result(), ax)
+    assert ax.get_ylim() == (-0.5, 2.5)
+    with pytest.raises(ValueError, match="populations: 'nope'"):
+        plotting.plot_raster(Result(), ax, populations=["nope"])
+    with pytest.raises(ValueError, match="t_unit"):
+        plotting.plot_raster(Result(), ax, t_unit="min")
+
+
+# ----------------------------------------------------------------------------- weights
+def test_weight_evolution_samples_mean_and_band(ax):
+    t, w = weights()
+    groups = {"first": np.arange(20), "second": np.arange(40) >= 20}
+    out = plotting.plot_weight_evolution((t, w), ax, groups=groups, n_sample=5,
+                                         w_range=(0.0, 1.0), t_unit="ms")
+    assert out is ax
+    lines = [ln for ln in ax.lines if ln.get_linestyle() == "-"]
+    assert len(lines) == 2 * 5 + 2                     # 5 samples + 1 mean per group
+    means = [ln for ln in lines if ln.get_linewidth() > 2]
+    np.testing.assert_allclose(means[0].get_ydata(), w[:, :20].mean(axis=1))
+    np.testing.assert_allclose(means[1].get_ydata(), w[:, 20:].mean(axis=1))
+    assert len(ax.collections) == 2                    # one shaded band per group
+    assert ax.get_ylim()[0] < 0.0 and ax.get_ylim()[1] > 1.0
+    assert "first (n=20)" in ax.get_legend().get_texts()[0].get_text()
+
+
+def test_weight_evolution_accepts_a_weight_record_and_checks_input(ax):
+    t, w = weights(n_syn=3)
+    rec = nl.WeightRecord(t, np.arange(3), np.arange(3), np.zeros(3, int), w)
+    plotting.plot_weight_evolution(rec, ax, band="p10-p90")
+    with pytest.raises(ValueError, match="band"):
+        plotting.plot_weight_evolution(rec, ax, band="iqr")
+    with pytest.raises(ValueError, match="mask of shape"):
+        plotting.plot_weight_evolution(rec, ax, groups={"g": np.ones(5, bool)})
+    with pytest.raises(ValueError, match="w has shape \\(50, 3\\), expected \\(10, n_synapses\\)"):
+        plotting.plot_weight_evolution((t[:10], w), ax)
+
+
+def test_weight_histogram_gives_fractions(ax):
+    w = np.random.default_rng(0).uniform(0, 0.01, 500)
+    plotting.plot_weight_histogram(w, ax, bins=10, w_range=(0, 0.01), label="final",
+                                   histtype="bar")
+    heights = [p.get_height() for p in ax.patches]
+    assert len(heights) == 10 and sum(heights) == pytest.approx(1.0)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["final"]
+    plotting.plot_weight_histogram(w, ax, bins=10, w_range=(0, 0.01), relative=True,
+                                   histtype="step")
+    assert ax.get_xlabel() == "w / w_max"
+
+
+def test_weight_density_columns_are_distributions(ax):
+    t, w = weights()
+    plotting.plot_weight_density((t, w), ax, bins=8, w_range=(0, 1))
+    img = ax.images[0].get_array()
+    assert img.shape == (8, t.size)
+    np.testing.assert_allclose(img.sum(axis=0), 1.0)
+
+
+def test_stdp_window_plot_matches_the_rule(ax):
+    stdp = nl.STDPParams(A_plus=0.01, A_minus=0.0105, tau_plus=16.8, tau_minus=33.7)
+    dts = np.array([-20.0, 10.0])
+    plotting.plot_stdp_window(ax, stdp, t_range=(-50, 50), measured=(dts, stdp.window(dts)))
+    neg, pos, dots = ax.lines[:3]
+    np.testing.assert_allclose(pos.get_ydata(), 0.01 * np.exp(-pos.get_xdata() / 16.8))
+    np.testing.assert_allclose(neg.get_ydata(), -0.0105 * np.exp(neg.get_xdata() / 33.7))
+    np.testing.assert_allclose(dots.get_ydata(), stdp.window(dts))
+
+
+# ----------------------------------------------------------------------------- saving
+def draw_figure():
+    fig, ax = plt.subplots(figsize=(3, 2))
+    plotting.plot_raster({"a": spikes(5, 50)}, ax)
+    return fig
+
+
+def test_save_figure_is_byte_identical_png_without_software_stamp(tmp_path):
+    paths = []
+    for k in range(2):
+        fig = draw_figure()
+        paths.append(plotting.save_figure(fig, tmp_path / f"f{k}.png"))
+        plt.close(fig)
+    data = [p.read_bytes() for p in paths]
+    assert data[0] == data[1]
+    assert data[0][:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"matplotlib" not in data[0].lower() and b"Software" not in data[0]
+    assert not list(tmp_path.glob(".*.tmp"))                     # atomic write cleaned up
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data[0])) as im:
+        assert im.size[0] > 100
+
+
+# ----------------------------------------------------------------------------- widgets
+def test_explorer_redraws_with_slider_values(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    from neurolab import widgets
+
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
+    calls = []
+
+    def draw(fig, **kw):
+        calls.append(kw)
+        fig.add_subplot().plot([0, 1])
+
+    box = widgets.explorer(draw, {"A_plus": 0.01, "tau_minus": 20.0})
+    assert calls == [{"A_plus": 0.01, "tau_minus": 20.0}]        # drawn once at start
+    box.sliders["tau_minus"].value = 33.7
+    assert calls[-1] == {"A_plus": 0.01, "tau_minus": 33.7}
+    assert box.sliders["tau_minus"].continuous_update is False
+    assert plt.get_fignums() == []                                 # figures are closed
+
+
+def test_window_and_network_explorers_build(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    from neurolab import widgets
+
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
+    seen = []
+    box = widgets.stdp_window_explorer(
+        measure=lambda **kw: (seen.append(kw) or (np.array([5.0]), np.array([0.003]))))
+    assert set(box.sliders) == {"A_plus", "A_minus", "tau_plus", "tau_minus"}
+    assert seen[0]["tau_minus"] == 33.7
+
+    runs = []
+    box = widgets.network_explorer(lambda **kw: runs.append(kw) or kw,
+                                   lambda fig, res: fig.add_subplot().set_title(str(res)))
+    box.sliders["A_minus"].value = 0.02
+    assert [r["A_minus"] for r in runs] == [0.0105, 0.02]
