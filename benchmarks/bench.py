@@ -157,7 +157,8 @@ def make_cases(quick=False, b3_sizes=None, durations=None, b2_n=4000):
                       "duration": dur["B3"], "n": n,
                       "title": f"{label} Poisson -> {label} delta LIF, in-degree 100"})
     for c in cases:
-        c["runtime_span"] = min(span[c["group"]], c["duration"])
+        full = span[c["group"]] if c.get("n", 0) <= 10_000 else 200.0
+        c["runtime_span"] = min(full, c["duration"])
     return cases
 
 
@@ -188,10 +189,18 @@ def net_size(net):
 
 
 def _spike_summary(net, spikes, duration):
+    """Spike count and mean rate per population, and the rate in the first and last tenth
+    of the run (is the network settled, silent or running away?)."""
     out = {}
+    n_steps = net.n_steps(duration)
+    tenth = max(n_steps // 10, 1)
+    sec = tenth * net.dt / 1000.0
     for name, pop in net.populations.items():
-        n_spk = int(spikes[name][0].size)
-        out[name] = {"n_spikes": n_spk, "rate_hz": n_spk / pop.n / (duration / 1000.0)}
+        steps = spikes[name][0]
+        n_spk = int(steps.size)
+        out[name] = {"n_spikes": n_spk, "rate_hz": n_spk / pop.n / (duration / 1000.0),
+                     "rate_first_tenth_hz": int((steps < tenth).sum()) / pop.n / sec,
+                     "rate_last_tenth_hz": int((steps >= n_steps - tenth).sum()) / pop.n / sec}
     return out
 
 

@@ -165,11 +165,9 @@ def simulate_to_folder(config: dict, out, *, progress=None) -> tuple:
     provenance = {"producer": "neurolab simulate", "parameters": config,
                   "seed": net.seed, "versions": versions(), "git_commit": git_commit()}
     entries = []
-    for f in sorted(out.iterdir()):
-        if f.is_file() and f.name != "manifest.json" and not f.name.startswith("."):
-            entry = pipeline.describe_artifact(
-                f, root_rel=f.name, run_json=pipeline._run_json_for(f))
-            entries.append({**entry, **provenance})
+    for name in sorted(("config.json", "run.json", *pipeline.RUN_FILES)):
+        entry = pipeline.describe_artifact(out / name, root_rel=name)
+        entries.append({**entry, **provenance})
     pipeline.write_manifest(manifest={"artifacts": entries}, path=out / "manifest.json")
     return res, out
 
@@ -293,9 +291,12 @@ def main(argv=None) -> int:
         args.root = root
     try:
         return args.func(args)
-    except FileNotFoundError as exc:
+    except FileNotFoundError as exc:        # e.g. no repository root found
         _err(str(exc))
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        _err("interrupted; artifacts of completed notebooks are in place")
+        return 130
 
 
 if __name__ == "__main__":

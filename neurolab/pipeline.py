@@ -38,7 +38,10 @@ from . import paths
 from .io import atomic_write_json, git_commit, load_npz, sha256_file, versions
 
 MANIFEST_FORMAT = "neurolab-manifest/1"
-STAGING = ".staging"          # under data/, same file system as data/ and results/
+RUN_FILES = ("spikes.npz", "weights.npz", "state.npz")   # written by SimResult.save
+# where a notebook runs before its files are moved into place: inside data/raw/ (ignored
+# by git, on the same file system as data/ and results/ so that moves are atomic renames)
+STAGING = Path("data") / "raw" / ".staging"
 
 
 class PipelineError(Exception):
@@ -215,10 +218,14 @@ def _kernel_manager_class():
 
 
 def _kernel_env(root: Path, stage: Path) -> dict:
-    """Environment variables for the kernel: where to write, and where this neurolab is."""
+    """Environment variables for the kernel: where to write, and where this neurolab is
+    (a source checkout used without installing: put it on the kernel's PYTHONPATH)."""
+    import site
+
     pkg_parent = str(Path(__file__).resolve().parent.parent)
+    installed = {str(Path(p).resolve()) for p in site.getsitepackages()}
     pythonpath = os.environ.get("PYTHONPATH", "")
-    if pkg_parent not in pythonpath.split(os.pathsep):
+    if pkg_parent not in installed and pkg_parent not in pythonpath.split(os.pathsep):
         pythonpath = os.pathsep.join(p for p in (pkg_parent, pythonpath) if p)
     return {paths.ROOT_ENV: str(root), paths.DATA_ENV: str(stage / "data"),
             paths.RESULTS_ENV: str(stage / "results"), "PYTHONPATH": pythonpath,
@@ -273,7 +280,7 @@ def run_notebook(name: str, parameters: Mapping | None = None, *, root=None,
     name = notebook.stem
     overrides = check_parameters(notebook, parameters)
     effective = {**notebook_parameters(notebook), **overrides}
-    stage = root / "data" / STAGING / name
+    stage = root / STAGING / name
     shutil.rmtree(stage, ignore_errors=True)
     executed = stage / "results" / "notebooks" / f"{name}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
@@ -306,7 +313,7 @@ def run_notebook(name: str, parameters: Mapping | None = None, *, root=None,
     finally:
         shutil.rmtree(stage, ignore_errors=True)
         try:
-            (root / "data" / STAGING).rmdir()
+            (root / STAGING).rmdir()
         except OSError:
             pass
 
@@ -329,12 +336,11 @@ def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dic
                   "seed": seed, "versions": versions(), "git_commit": git_commit(root)}
     entries = []
     for src, dst in moves:
-        run_json = _run_json_for(src)
-        entry = describe_artifact(src, root_rel=dst.relative_to(root).as_posix(),
-                                  run_json=run_json)
+        entry = describe_artifact(src, root_rel=dst.relative_to(root).as_posix())
         entry.update(provenance)
-        if seed is None and run_json is not None:
-            entry["seed"] = run_json.get("seed")      # the network seed of a saved run
+        run = run_record(src)
+        if seed is None and run is not None:
+            entry["seed"] = run.get("seed")           # the network seed of a saved run
         entries.append(entry)
     for src, dst in moves:
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -410,19 +416,20 @@ def _kind(path: Path) -> str:
         path.suffix.lower(), "file")
 
 
-def _run_json_for(path: Path):
-    """The ``run.json`` next to an ``.npz`` of a saved run, parsed, or None."""
-    run = path.parent / "run.json"
-    if path.suffix != ".npz" or not run.is_file():
+def run_record(path: Path) -> dict | None:
+    """The ``run.json`` (written by ``SimResult.save``) beside an ``.npz`` file, parsed;
+    None for other files."""
+    run = Path(path).parent / "run.json"
+    if Path(path).suffix != ".npz" or not run.is_file():
         return None
     with open(run, encoding="utf-8") as fh:
         return json.load(fh)
 
 
-def describe_artifact(path, *, root_rel: str, run_json=None) -> dict:
-    """Manifest entry for the file at ``path``: size, sha256, kind and, for ``.npz``, the
-    keys with dtype and shape plus the value ranges implied by ``run_json`` (the run's
-    record, when the file belongs to a saved run)."""
+def describe_artifact(path, *, root_rel: str) -> dict:
+    """Manifest entry for the file at ``path`` (recorded as ``root_rel``): size, sha256,
+    kind and, for ``.npz``, every array's dtype and shape, plus the value ranges the run
+    implies when the file belongs to a saved run (see ``run_ranges``)."""
     path = Path(path)
     entry = {"path": root_rel, "size": path.stat().st_size, "sha256": sha256_file(path),
              "kind": _kind(path)}
@@ -430,60 +437,39 @@ def describe_artifact(path, *, root_rel: str, run_json=None) -> dict:
         arrays = load_npz(path)
         entry["arrays"] = {k: {"dtype": str(a.dtype), "shape": list(a.shape)}
                            for k, a in sorted(arrays.items())}
-        if run_json is not None:
-            ranges = run_ranges(run_json, path.name, arrays)
-            if ranges:
-                entry["ranges"] = ranges
+        run = run_record(path) if path.name in RUN_FILES else None
+        ranges = run_ranges(run, arrays) if run is not None else {}
+        if ranges:
+            entry["ranges"] = ranges
     return entry
 
 
-def _spec_lookup(run_json: dict):
-    """(population sizes, projections {name: (n_pre, n_post, n_syn, w_range or None)},
-    t_end ms) from a run record written by ``SimResult.save``."""
-    params = run_json.get("params", run_json)
-    net = params.get("network", params)
-    pops = {}
-    for name, pop in _named(net.get("populations", {})):
-        pops[name] = int(pop["n"])
-    projs = {}
-    for name, proj in _named(net.get("projections", {})):
-        stdp = proj.get("stdp")
-        w_range = (float(stdp["w_min"]), float(stdp["w_max"])) if stdp else None
-        n_syn = proj.get("n_syn")
-        projs[name] = (pops.get(proj.get("pre")), pops.get(proj.get("post")),
-                       None if n_syn is None else int(n_syn), w_range)
-    t_end = run_json.get("t_end", params.get("t_end", params.get("duration")))
-    return pops, projs, (None if t_end is None else float(t_end))
-
-
-def _named(items):
-    if isinstance(items, Mapping):
-        return list(items.items())
-    return [(item["name"], item) for item in items]
-
-
-def run_ranges(run_json: dict, filename: str, arrays: Mapping) -> dict:
-    """Allowed closed value ranges per array key of a saved run's ``.npz``.
+def run_ranges(run: dict, arrays: Mapping) -> dict:
+    """Allowed closed value ranges per array key of a saved run's ``spikes.npz``,
+    ``weights.npz`` or ``state.npz``, from its ``run.json`` record ``run``.
 
     Spike and sample times lie in [0, t_end]; neuron ids in [0, n - 1] of their
-    population; synapse indices in [0, n_syn - 1]; weights of plastic projections in
-    [w_min, w_max]."""
-    pops, projs, t_end = _spec_lookup(run_json)
+    population; synapse and neuron indices of a projection in [0, n_syn - 1],
+    [0, n_pre - 1], [0, n_post - 1]; weights of plastic projections in [w_min, w_max]."""
+    net = run["params"]["network"]
+    pops = {p["name"]: int(p["n"]) for p in net["populations"]}
+    projs = {p["name"]: p for p in net["projections"]}
+    t_end = float(run["t_end"])
     out = {}
     for key in arrays:
         owner, _, field = key.rpartition("/")
-        if field == "t" and t_end is not None:
+        if field == "t":
             out[key] = [0.0, t_end]
-        elif filename.startswith(("spikes", "state")) and field in ("i", "ids") \
-                and owner in pops:
+        elif field in ("i", "ids") and owner in pops:
             out[key] = [0, pops[owner] - 1]
         elif owner in projs:
-            n_pre, n_post, n_syn, w_range = projs[owner]
-            bound = {"pre": n_pre, "post": n_post, "syn": n_syn}.get(field)
-            if bound is not None:
-                out[key] = [0, bound - 1]
-            elif field in ("w", "final") and w_range is not None:
-                out[key] = list(w_range)
+            proj = projs[owner]
+            size = {"syn": proj["n_syn"], "pre": pops.get(proj["pre"]),
+                    "post": pops.get(proj["post"])}.get(field)
+            if size is not None:
+                out[key] = [0, int(size) - 1]
+            elif field in ("w", "final") and proj.get("stdp"):
+                out[key] = [float(proj["stdp"]["w_min"]), float(proj["stdp"]["w_max"])]
     return out
 
 
@@ -544,7 +530,7 @@ def _check_npz(path: Path, entry: dict) -> list[str]:
         bad = (finite < lo) | (finite > hi)
         if bad.any():
             problems.append(f"{key}: {int(bad.sum())} values outside [{lo}, {hi}] "
-                            f"(min {finite.min()}, max {finite.max()})")
+                            f"(min {finite.min():g}, max {finite.max():g})")
     return problems
 
 

@@ -221,8 +221,8 @@ def plot_weight_evolution(weights, ax, *, groups=None, n_sample=10, w_range=None
         if w_range is not None:
             lo, hi = np.clip(lo, *w_range), np.clip(hi, *w_range)
         ax.fill_between(ts, lo, hi, color=color, alpha=0.2, lw=0)
-        ax.plot(ts, mean, color=color, lw=2.2,
-                label=f"{label} (n={idx.size}): mean, {'±1 s.d.' if band == 'sd' else 'p10–p90'}")
+        spread = "±1 s.d." if band == "sd" else "p10–p90"
+        ax.plot(ts, mean, color=color, lw=2.2, label=f"{label} (n={idx.size}): mean, {spread}")
     if w_range is not None:
         for bound in w_range:
             ax.axhline(bound, color="0.5", lw=0.8, ls="--")
@@ -286,7 +286,7 @@ def plot_weight_density(weights, ax, *, bins=30, w_range=None, t_unit="s", cmap=
 
 
 # --------------------------------------------------------------------------- STDP window
-def plot_stdp_window(ax, stdp, *, t_range=(-100.0, 100.0), measured=None, color=None,
+def plot_stdp_window(stdp, ax, *, t_range=(-100.0, 100.0), measured=None, color=None,
                      label="analytic rule"):
     """The STDP window: weight change for one pre/post pair against ``t_post - t_pre`` (ms).
 

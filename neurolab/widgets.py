@@ -87,7 +87,7 @@ def stdp_window_explorer(A_plus=0.01, A_minus=0.0105, tau_plus=16.8, tau_minus=3
     def draw(fig, **kw):
         ax = fig.add_subplot()
         measured = measure(**kw) if measure is not None else None
-        plotting.plot_stdp_window(ax, STDPParams(**kw), t_range=t_range, measured=measured)
+        plotting.plot_stdp_window(STDPParams(**kw), ax, t_range=t_range, measured=measured)
         ax.set_title(f"A+={kw['A_plus']:.4f}, A-={kw['A_minus']:.4f}, "
                      f"τ+={kw['tau_plus']:.1f} ms, τ-={kw['tau_minus']:.1f} ms")
 

@@ -100,7 +100,7 @@ def test_weight_evolution_accepts_a_weight_record_and_checks_input(ax):
         plotting.plot_weight_evolution(rec, ax, band="iqr")
     with pytest.raises(ValueError, match="mask of shape"):
         plotting.plot_weight_evolution(rec, ax, groups={"g": np.ones(5, bool)})
-    with pytest.raises(ValueError, match="w has shape \\(50, 3\\), expected \\(10, n_synapses\\)"):
+    with pytest.raises(ValueError, match=r"w has shape \(50, 3\), expected \(10, n_syn"):
         plotting.plot_weight_evolution((t[:10], w), ax)
 
 
@@ -127,7 +127,7 @@ def test_weight_density_columns_are_distributions(ax):
 def test_stdp_window_plot_matches_the_rule(ax):
     stdp = nl.STDPParams(A_plus=0.01, A_minus=0.0105, tau_plus=16.8, tau_minus=33.7)
     dts = np.array([-20.0, 10.0])
-    plotting.plot_stdp_window(ax, stdp, t_range=(-50, 50), measured=(dts, stdp.window(dts)))
+    plotting.plot_stdp_window(stdp, ax, t_range=(-50, 50), measured=(dts, stdp.window(dts)))
     neg, pos, dots = ax.lines[:3]
     np.testing.assert_allclose(pos.get_ydata(), 0.01 * np.exp(-pos.get_xdata() / 16.8))
     np.testing.assert_allclose(neg.get_ydata(), -0.0105 * np.exp(neg.get_xdata() / 33.7))
