@@ -53,15 +53,19 @@ TARGET_V, TARGET_E, TARGET_I = 0, 1, 2
 PAIR_ALL, PAIR_NEAREST = 0, 1
 
 
-@njit(cache=True)
-def _trace_now(x, x_t, n, c):
-    """Trace value at step n, last set at step x_t, decaying with exp(-c) per step."""
+@njit(cache=True, inline="always")
+def _trace_now(x, x_t, n, c, table, p):
+    """Trace value at step n, last set at step x_t, decaying by exp(-c) per step; the factor
+    comes from row p of ``table`` (same values as math.exp) when the lag is short."""
     if x_t == n or x == 0.0:
         return x
-    return x * math.exp(-(n - x_t) * c)
+    d = n - x_t
+    if d < table.shape[1]:
+        return x * table[p, d]
+    return x * math.exp(-d * c)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _trace_on_spike(x, amplitude, pairing):
     """Trace after a spike: all-to-all pairing accumulates, nearest-neighbour resets."""
     if pairing == PAIR_NEAREST:
@@ -69,7 +73,7 @@ def _trace_on_spike(x, amplitude, pairing):
     return x + amplitude
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _potentiate(w, x_pre, w_min, w_max, mu):
     """Weight after potentiation by trace ``x_pre``; soft factor ((w_max-w)/range)**mu."""
     if mu != 0.0:
@@ -86,7 +90,7 @@ def _potentiate(w, x_pre, w_min, w_max, mu):
     return w
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _depress(w, x_post, w_min, w_max, mu):
     """Weight after depression by trace ``x_post``; soft factor ((w-w_min)/range)**mu."""
     if mu != 0.0:
@@ -103,13 +107,175 @@ def _depress(w, x_post, w_min, w_max, mu):
     return w
 
 
+@njit(cache=True, inline="always")
+def _record(n, syn_w, v, ge, gi, w_every, w_syn, w_out, s_every, s_ids, s_v, s_ge, s_gi):
+    """Monitors at the start of step n (Brian2's StateMonitor runs in the 'start' slot)."""
+    if w_syn.shape[0] > 0 and n % w_every == 0:
+        r = n // w_every
+        for k in range(w_syn.shape[0]):
+            w_out[r, k] = syn_w[w_syn[k]]
+    if s_ids.shape[0] > 0 and n % s_every == 0:
+        r = n // s_every
+        for k in range(s_ids.shape[0]):
+            j = s_ids[k]
+            if s_v.shape[0] > 0:
+                s_v[r, k] = v[j]
+            if s_ge.shape[0] > 0:
+                s_ge[r, k] = ge[j]
+            if s_gi.shape[0] > 0:
+                s_gi[r, k] = gi[j]
+
+
+@njit(cache=True, inline="always")
+def _lif_step(n, lo, hi, mode, K, f, v, ge, gi, last_spike, ring, slot, cnt):
+    """State update, threshold and reset of the LIF population ``[lo, hi)`` for step n.
+
+    A neuron that spiked at step s is refractory while n < s + K: ``v`` is neither
+    integrated nor tested (Brian2: ``not_refractory = (n - s) >= K``, evaluated at the
+    state update). Spiking neurons are appended to ``ring[slot]`` from position ``cnt`` on;
+    returns the new count. Threshold and reset follow the update of each neuron at once,
+    which is the same as doing them population-wide afterwards: nothing else reads ``v``
+    in between. Unsigned loop indices spare numba's negative-index handling.
+    """
+    vr = f[VREST]
+    vth = f[VTH]
+    vres = f[VRESET]
+    pm = f[PM]
+    pe = f[PE]
+    pi_ = f[PI]
+    a = np.uint64(lo)
+    b = np.uint64(hi)
+    if mode == MODE_DELTA:
+        # tau_m dv/dt = v_rest - v: exact propagator
+        for j in range(a, b):
+            if n >= last_spike[j] + K:
+                x = vr + (v[j] - vr) * pm
+                if x > vth:
+                    last_spike[j] = n
+                    x = vres
+                    ring[slot, cnt] = j
+                    cnt += 1
+                v[j] = x
+    elif mode == MODE_CURRENT:
+        # tau_m dv/dt = v_rest - v + I_e + I_i, tau_x dI_x/dt = -I_x: exact propagator
+        ce = f[CE]
+        ci = f[CI]
+        for j in range(a, b):
+            if n >= last_spike[j] + K:
+                x = vr + (v[j] - vr) * pm + ge[j] * ce + gi[j] * ci
+                if x > vth:
+                    last_spike[j] = n
+                    x = vres
+                    ring[slot, cnt] = j
+                    cnt += 1
+                v[j] = x
+            ge[j] *= pe
+            gi[j] *= pi_
+    else:
+        # tau_m dv/dt = v_rest - v + g_e (E_e - v) + g_i (E_i - v): exponential Euler with
+        # the conductances of the start of the step; conductances decay exactly
+        ee = f[EE]
+        ei = f[EI]
+        dtm = f[DTM]
+        for j in range(a, b):
+            if n >= last_spike[j] + K:
+                gtot = 1.0 + ge[j] + gi[j]
+                vinf = (vr + ge[j] * ee + gi[j] * ei) / gtot
+                x = vinf + (v[j] - vinf) * math.exp(-dtm * gtot)
+                if x > vth:
+                    last_spike[j] = n
+                    x = vres
+                    ring[slot, cnt] = j
+                    cnt += 1
+                v[j] = x
+            ge[j] *= pe
+            gi[j] *= pi_
+    return cnt
+
+
+@njit(cache=True, inline="always")
+def _deliver_static(n, s0, s1, target, kmin, syn_post, syn_w, v, ge, gi, last_spike):
+    """Add the weights of synapses s0 .. s1-1 to their targets (a static pathway).
+
+    Unsigned indices spare numba's negative-index handling in these hot loops. Delta
+    input to a neuron within ``kmin`` steps of its last spike is discarded.
+    """
+    a = np.uint64(s0)
+    b = np.uint64(s1)
+    if target == TARGET_V:
+        for s in range(a, b):
+            j = np.uint64(syn_post[s])
+            if n - last_spike[j] >= kmin:
+                v[j] += syn_w[s]
+    elif target == TARGET_E:
+        for s in range(a, b):
+            ge[np.uint64(syn_post[s])] += syn_w[s]
+    else:
+        for s in range(a, b):
+            gi[np.uint64(syn_post[s])] += syn_w[s]
+
+
+@njit(cache=True, inline="always")
+def _pre_plastic(n, p, r, s0, s1, target, kmin, post_lo, xs, xq, pw_f, pairing, syn_post,
+                 syn_w, v, ge, gi, last_spike, xpre, xpre_t, xpost, xpost_t, tab_plus,
+                 tab_minus):
+    """Presynaptic pathway p of a plastic projection for presynaptic (local) neuron r:
+    ``x_pre += A_plus`` (or ``= A_plus``, nearest), then for each synapse deliver ``w`` and
+    depress ``w -= x_post * f_minus(w)``, clipped to [w_min, w_max]. The traces of pathway
+    p start at ``xs`` (pre) and ``xq`` (post) in the flat trace arrays."""
+    x = xs + r
+    xpre[x] = _trace_on_spike(_trace_now(xpre[x], xpre_t[x], n, pw_f[p, C_PLUS], tab_plus, p),
+                              pw_f[p, A_PLUS], pairing)
+    xpre_t[x] = n
+    c_minus = pw_f[p, C_MINUS]
+    w_min = pw_f[p, W_MIN]
+    w_max = pw_f[p, W_MAX]
+    mu = pw_f[p, MU]
+    off = xq - post_lo
+    for s in range(s0, s1):
+        j = syn_post[s]
+        w = syn_w[s]
+        if target == TARGET_V:
+            if n - last_spike[j] >= kmin:
+                v[j] += w
+        elif target == TARGET_E:
+            ge[j] += w
+        else:
+            gi[j] += w
+        c = off + j
+        syn_w[s] = _depress(w, _trace_now(xpost[c], xpost_t[c], n, c_minus, tab_minus, p),
+                            w_min, w_max, mu)
+
+
+@njit(cache=True, inline="always")
+def _post_plastic(n, p, c, t0, t1, pre_lo, xs, xq, pw_f, pairing, col_syn, syn_pre, syn_w,
+                  xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus):
+    """Postsynaptic pathway p of a plastic projection for postsynaptic (local) neuron c:
+    ``x_post += A_minus`` (or ``= A_minus``, nearest), then potentiate every synapse onto it,
+    ``w += x_pre * f_plus(w)``, clipped to [w_min, w_max]."""
+    x = xq + c
+    xpost[x] = _trace_on_spike(_trace_now(xpost[x], xpost_t[x], n, pw_f[p, C_MINUS],
+                                          tab_minus, p), pw_f[p, A_MINUS], pairing)
+    xpost_t[x] = n
+    c_plus = pw_f[p, C_PLUS]
+    w_min = pw_f[p, W_MIN]
+    w_max = pw_f[p, W_MAX]
+    mu = pw_f[p, MU]
+    off = xs - pre_lo
+    for t in range(t0, t1):
+        s = col_syn[t]
+        r = off + syn_pre[s]
+        syn_w[s] = _potentiate(syn_w[s], _trace_now(xpre[r], xpre_t[r], n, c_plus, tab_plus, p),
+                               w_min, w_max, mu)
+
+
 @njit(cache=True)
 def run_steps(n_start, n_stop,
               lif_i, lif_f, v, ge, gi, last_spike,
               src_ptr, src_ids,
               ring, ring_count,
               pw_i, pw_f, row_ptr, syn_post, syn_w, col_ptr, col_syn, syn_pre,
-              xpre, xpre_t, xpost, xpost_t,
+              xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus,
               spk_mask, spk_step, spk_id,
               w_every, w_syn, w_out,
               s_every, s_ids, s_v, s_ge, s_gi,
@@ -127,83 +293,21 @@ def run_steps(n_start, n_stop,
     n_mask = 0
     for j in range(spk_mask.shape[0]):
         n_mask += spk_mask[j]
-    n_wrec = w_syn.shape[0]
-    n_srec = s_ids.shape[0]
-    rec_v = s_v.shape[0] > 0
-    rec_ge = s_ge.shape[0] > 0
-    rec_gi = s_gi.shape[0] > 0
 
     for n in range(n_start, n_stop):
         if counters[C_NSPK] + n_mask > cap:
             return n
-        # ---- monitors at the start of the step (Brian2 StateMonitor 'start')
-        if n_wrec > 0 and n % w_every == 0:
-            r = n // w_every
-            for k in range(n_wrec):
-                w_out[r, k] = syn_w[w_syn[k]]
-        if n_srec > 0 and n % s_every == 0:
-            r = n // s_every
-            for k in range(n_srec):
-                j = s_ids[k]
-                if rec_v:
-                    s_v[r, k] = v[j]
-                if rec_ge:
-                    s_ge[r, k] = ge[j]
-                if rec_gi:
-                    s_gi[r, k] = gi[j]
+        _record(n, syn_w, v, ge, gi, w_every, w_syn, w_out, s_every, s_ids, s_v, s_ge, s_gi)
 
-        # ---- 1. state update
-        for q in range(n_lif):
-            lo = lif_i[q, LO]
-            hi = lif_i[q, HI]
-            mode = lif_i[q, MODE]
-            K = lif_i[q, KREF]
-            vr = lif_f[q, VREST]
-            pm = lif_f[q, PM]
-            pe = lif_f[q, PE]
-            pi_ = lif_f[q, PI]
-            if mode == MODE_DELTA:
-                for j in range(lo, hi):
-                    if n >= last_spike[j] + K:
-                        v[j] = vr + (v[j] - vr) * pm
-            elif mode == MODE_CURRENT:
-                ce = lif_f[q, CE]
-                ci = lif_f[q, CI]
-                for j in range(lo, hi):
-                    if n >= last_spike[j] + K:
-                        v[j] = vr + (v[j] - vr) * pm + ge[j] * ce + gi[j] * ci
-                    ge[j] *= pe
-                    gi[j] *= pi_
-            else:
-                ee = lif_f[q, EE]
-                ei = lif_f[q, EI]
-                dtm = lif_f[q, DTM]
-                for j in range(lo, hi):
-                    if n >= last_spike[j] + K:
-                        gtot = 1.0 + ge[j] + gi[j]
-                        vinf = (vr + ge[j] * ee + gi[j] * ei) / gtot
-                        v[j] = vinf + (v[j] - vinf) * math.exp(-dtm * gtot)
-                    ge[j] *= pe
-                    gi[j] *= pi_
-        # ---- 2. threshold (+ reset), input spikes of this step
+        # ---- 1.+2. input spikes of this step, then state update, threshold and reset
         slot = n % H
         cnt = 0
         for k in range(src_ptr[n], src_ptr[n + 1]):
-            j = src_ids[k]
-            ring[slot, cnt] = j
+            ring[slot, cnt] = src_ids[k]
             cnt += 1
         for q in range(n_lif):
-            lo = lif_i[q, LO]
-            hi = lif_i[q, HI]
-            K = lif_i[q, KREF]
-            vth = lif_f[q, VTH]
-            vres = lif_f[q, VRESET]
-            for j in range(lo, hi):
-                if v[j] > vth and n >= last_spike[j] + K:
-                    last_spike[j] = n
-                    v[j] = vres
-                    ring[slot, cnt] = j
-                    cnt += 1
+            cnt = _lif_step(n, lif_i[q, LO], lif_i[q, HI], lif_i[q, MODE], lif_i[q, KREF],
+                            lif_f[q], v, ge, gi, last_spike, ring, slot, cnt)
         ring_count[slot] = cnt
         for k in range(cnt):
             j = ring[slot, k]
@@ -221,76 +325,40 @@ def run_steps(n_start, n_stop,
             aslot = (n - d) % H
             pre_lo = pw_i[p, PRE_LO]
             pre_hi = pw_i[p, PRE_HI]
-            post_lo = pw_i[p, POST_LO]
             target = pw_i[p, TARGET]
-            row_off = pw_i[p, ROW_OFF]
+            row_off = pw_i[p, ROW_OFF] - pre_lo
+            kpost = pw_i[p, KPOST]
+            kmin = kpost if kpost > 1 else 1
             plastic = pw_i[p, PLASTIC] == 1
-            Kpost = pw_i[p, KPOST]
-            kmin = Kpost if Kpost > 1 else 1
-            a_plus = pw_f[p, A_PLUS]
-            c_plus = pw_f[p, C_PLUS]
-            c_minus = pw_f[p, C_MINUS]
-            w_min = pw_f[p, W_MIN]
-            w_max = pw_f[p, W_MAX]
-            mu = pw_f[p, MU]
-            pairing = pw_i[p, PAIRING]
-            xpre_off = pw_i[p, XPRE_OFF]
-            xpost_off = pw_i[p, XPOST_OFF]
             for k in range(ring_count[aslot]):
                 i = ring[aslot, k]
                 if i < pre_lo or i >= pre_hi:
                     continue
-                r = i - pre_lo
+                s0 = row_ptr[row_off + i]
+                s1 = row_ptr[row_off + i + 1]
                 if plastic:
-                    x = xpre_off + r
-                    xpre[x] = _trace_on_spike(_trace_now(xpre[x], xpre_t[x], n, c_plus),
-                                              a_plus, pairing)
-                    xpre_t[x] = n
-                for s in range(row_ptr[row_off + r], row_ptr[row_off + r + 1]):
-                    j = syn_post[s]
-                    w = syn_w[s]
-                    if target == TARGET_V:
-                        if n - last_spike[j] >= kmin:
-                            v[j] += w
-                    elif target == TARGET_E:
-                        ge[j] += w
-                    else:
-                        gi[j] += w
-                    if plastic:
-                        x = xpost_off + j - post_lo
-                        syn_w[s] = _depress(w, _trace_now(xpost[x], xpost_t[x], n, c_minus),
-                                            w_min, w_max, mu)
+                    _pre_plastic(n, p, i - pre_lo, s0, s1, target, kmin, pw_i[p, POST_LO],
+                                 pw_i[p, XPRE_OFF], pw_i[p, XPOST_OFF], pw_f,
+                                 pw_i[p, PAIRING], syn_post, syn_w, v, ge, gi, last_spike,
+                                 xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus)
+                else:
+                    _deliver_static(n, s0, s1, target, kmin, syn_post, syn_w, v, ge, gi,
+                                    last_spike)
 
         # ---- 3b. postsynaptic pathways (plastic projections only)
         for p in range(n_pw):
             if pw_i[p, PLASTIC] != 1:
                 continue
-            pre_lo = pw_i[p, PRE_LO]
             post_lo = pw_i[p, POST_LO]
             post_hi = pw_i[p, POST_HI]
-            col_off = pw_i[p, COL_OFF]
-            a_minus = pw_f[p, A_MINUS]
-            c_plus = pw_f[p, C_PLUS]
-            c_minus = pw_f[p, C_MINUS]
-            w_min = pw_f[p, W_MIN]
-            w_max = pw_f[p, W_MAX]
-            mu = pw_f[p, MU]
-            pairing = pw_i[p, PAIRING]
-            xpre_off = pw_i[p, XPRE_OFF]
-            xpost_off = pw_i[p, XPOST_OFF]
+            col_off = pw_i[p, COL_OFF] - post_lo
             for k in range(cnt):
                 j = ring[slot, k]
                 if j < post_lo or j >= post_hi:
                     continue
-                c = j - post_lo
-                x = xpost_off + c
-                xpost[x] = _trace_on_spike(_trace_now(xpost[x], xpost_t[x], n, c_minus),
-                                           a_minus, pairing)
-                xpost_t[x] = n
-                for t in range(col_ptr[col_off + c], col_ptr[col_off + c + 1]):
-                    s = col_syn[t]
-                    x = xpre_off + syn_pre[s] - pre_lo
-                    syn_w[s] = _potentiate(syn_w[s], _trace_now(xpre[x], xpre_t[x], n, c_plus),
-                                           w_min, w_max, mu)
+                _post_plastic(n, p, j - post_lo, col_ptr[col_off + j],
+                              col_ptr[col_off + j + 1], pw_i[p, PRE_LO], pw_i[p, XPRE_OFF],
+                              pw_i[p, XPOST_OFF], pw_f, pw_i[p, PAIRING], col_syn, syn_pre,
+                              syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus)
         counters[C_STEP] = n + 1
     return n_stop

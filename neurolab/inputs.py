@@ -50,14 +50,22 @@ def poisson_steps(rates_hz: np.ndarray, dt: float, n_steps: int,
             ids_out.append(active[todo][rows])
             pos[todo] = cum[:, -1]
             todo = todo[cum[:, -1] < n_steps]
-    if steps_out:
-        steps = np.concatenate(steps_out)
-        ids = np.concatenate(ids_out)
-    else:
-        steps = np.zeros(0, dtype=np.int64)
-        ids = np.zeros(0, dtype=np.int64)
-    order = np.lexsort((ids, steps))
-    return steps[order].astype(np.int64), ids[order].astype(np.int64)
+    if not steps_out:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    steps = np.concatenate(steps_out).astype(np.int64)
+    ids = np.concatenate(ids_out).astype(np.int64)
+    key = np.sort(steps * n + ids)           # step-major, ids ascending within a step
+    return key // n, key % n
+
+
+def step_table(steps: np.ndarray, ids: np.ndarray, n_steps: int):
+    """CSR table of spikes by step: ``ptr`` (n_steps + 1) and ``ids`` such that the spikes
+    of step k are ``ids[ptr[k]:ptr[k + 1]]``. A stable sort by step: spikes of one step keep
+    their input order."""
+    order = np.argsort(steps, kind="stable")   # timsort: fast on concatenated sorted runs
+    ptr = np.zeros(n_steps + 1, dtype=np.int64)
+    np.cumsum(np.bincount(steps, minlength=n_steps), out=ptr[1:])
+    return ptr, np.ascontiguousarray(ids[order], dtype=np.int64)
 
 
 def explicit_steps(times_ms: np.ndarray, indices: np.ndarray, dt: float, duration: float,

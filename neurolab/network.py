@@ -427,19 +427,24 @@ def _random_pairs(n_pre, n_post, p, no_self, rng):
 
 
 def _fixed_indegree(n_pre, n_post, k, no_self, rng):
-    """Each post neuron gets k distinct presynaptic partners, uniformly; sorted by pre, post."""
+    """Each post neuron gets k distinct presynaptic partners, uniformly; sorted by pre, post.
+
+    Rows are drawn with replacement and rows holding a repeat are redrawn whole (rejection
+    keeps every k-subset equally likely); when repeats are likely (k^2 > available) each
+    row is drawn without replacement instead.
+    """
     avail = n_pre - 1 if no_self else n_pre
     if k == 0 or n_post == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    if k * 4 > avail:
+    if k * k > avail:
         choice = np.empty((n_post, k), dtype=np.int64)
         for c in range(n_post):
             choice[c] = rng.choice(avail, size=k, replace=False)
     else:
         choice = rng.integers(0, avail, size=(n_post, k))
         while True:
-            srt = np.sort(choice, axis=1)
-            dup_rows = np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1))
+            choice.sort(axis=1)
+            dup_rows = np.flatnonzero((choice[:, 1:] == choice[:, :-1]).any(axis=1))
             if dup_rows.size == 0:
                 break
             choice[dup_rows] = rng.integers(0, avail, size=(dup_rows.size, k))
@@ -447,8 +452,8 @@ def _fixed_indegree(n_pre, n_post, k, no_self, rng):
     pre_ids = choice.reshape(-1)
     if no_self:
         pre_ids = pre_ids + (pre_ids >= post_ids)
-    order = np.lexsort((post_ids, pre_ids))
-    return pre_ids[order].astype(np.int64), post_ids[order].astype(np.int64)
+    key = np.sort(pre_ids * n_post + post_ids)
+    return key // n_post, key % n_post
 
 
 def _weights(weight, n_syn, rng):

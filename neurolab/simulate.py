@@ -10,10 +10,12 @@ import numpy as np
 
 from . import _kernels as K
 from . import _validate as V
+from .inputs import step_table
 from .io import git_commit, versions
 from .monitors import SimResult, SpikeRecord, StateRecord, WeightRecord
 
 STATE_VARS = ("v", "ge", "gi")
+EXP_TABLE = 4096   # trace lags (steps) whose decay factor is looked up, not computed
 _MODES = {"delta": K.MODE_DELTA, "current": K.MODE_CURRENT,
           "conductance": K.MODE_CONDUCTANCE}
 
@@ -25,6 +27,16 @@ def _steps_of(name, value, dt):
     if abs(steps - round(steps)) > 1e-6 or round(steps) < 1:
         raise ValueError(f"{name} must be a positive multiple of dt={dt!r} ms, got {value!r}")
     return int(round(steps))
+
+
+def _is_sorted(a):
+    return a.shape[0] < 2 or bool(np.all(a[1:] >= a[:-1]))
+
+
+def _exp_table(c):
+    """exp(-d c) for d = 0 .. EXP_TABLE-1 with the C library's exp, as the kernel's
+    math.exp computes it for longer lags."""
+    return np.array([math.exp(-d * c) for d in range(EXP_TABLE)])
 
 
 def _current_coefficient(dt, tau_m, tau_s):
@@ -73,17 +85,17 @@ class _Compiled:
             f[K.DTM] = dt / prm.tau_m
             self.v[lo:lo + pop.n] = pop.v_init
 
-        # input spikes: a step-sorted table of global ids
+        # input spikes: a step-sorted table of global ids. Each population's spikes are
+        # sorted by step then id and populations come in order, so a stable counting sort
+        # by step leaves the ids of one step ascending.
         steps, ids = [], []
         for name, (s, i) in net.input_spike_steps(duration).items():
             steps.append(s)
             ids.append(i + self.offset[name])
         steps = np.concatenate(steps) if steps else np.zeros(0, np.int64)
         ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
-        order = np.lexsort((ids, steps))
-        self.src_ids = np.ascontiguousarray(ids[order], dtype=np.int64)
-        self.src_ptr = np.searchsorted(steps[order], np.arange(self.n_steps + 1),
-                                       side="left").astype(np.int64)
+        self.src_ptr, self.src_ids = step_table(steps.astype(np.int64), ids.astype(np.int64),
+                                                self.n_steps)
 
         # pathways: one per (projection, distinct delay)
         pw_i, pw_f = [], []
@@ -92,10 +104,10 @@ class _Compiled:
         self.perm = {}           # projection -> kernel index of each of its synapses
         n_syn = 0
         n_row = n_col = n_xpre = n_xpost = 0
+        n_colsyn = 0
         max_delay = 0
         for proj in net.projections.values():
             dsteps = np.rint(proj.delay / dt).astype(np.int64)
-            kidx = np.empty(proj.n_syn, dtype=np.int64)
             pre_lo = self.offset[proj.pre.name]
             post_lo = self.offset[proj.post.name]
             post_prm = proj.post.params
@@ -104,27 +116,50 @@ class _Compiled:
             else:
                 target = K.TARGET_E if proj.receptor == "exc" else K.TARGET_I
             stdp = proj.stdp
-            for d in np.unique(dsteps):
-                members = np.flatnonzero(dsteps == d)
-                members = members[np.argsort(proj.pre_ids[members], kind="stable")]
-                kidx[members] = n_syn + np.arange(members.size)
-                pre_local = proj.pre_ids[members]
-                post_local = proj.post_ids[members]
+            uniform = proj.n_syn == 0 or bool(np.all(dsteps == dsteps[0]))
+            if uniform and _is_sorted(proj.pre_ids):
+                # the common case: one delay, synapses already ordered by presynaptic
+                # neuron: the kernel uses the projection's arrays in place
+                groups = [(int(dsteps[0]) if proj.n_syn else 0, None)]
+                self.perm[proj.name] = np.arange(n_syn, n_syn + proj.n_syn, dtype=np.int64)
+            else:
+                kidx = np.empty(proj.n_syn, dtype=np.int64)
+                groups = []
+                base = n_syn
+                for d in np.unique(dsteps):
+                    members = np.flatnonzero(dsteps == d)
+                    members = members[np.argsort(proj.pre_ids[members], kind="stable")]
+                    kidx[members] = base + np.arange(members.size)
+                    base += members.size
+                    groups.append((int(d), members))
+                self.perm[proj.name] = kidx
+            for d, members in groups:
+                if members is None:
+                    pre_local, post_local, w = proj.pre_ids, proj.post_ids, proj.weight
+                else:
+                    pre_local = proj.pre_ids[members]
+                    post_local = proj.post_ids[members]
+                    w = proj.weight[members]
+                m = pre_local.shape[0]
                 rp = np.searchsorted(pre_local, np.arange(proj.pre.n + 1)) + n_syn
                 row_ptr.append(rp.astype(np.int64))
                 syn_post.append(post_local + post_lo)
-                syn_pre.append(pre_local + pre_lo)
-                syn_w.append(proj.weight[members])
-                row = [int(d), target, pre_lo, pre_lo + proj.pre.n, post_lo,
+                # the presynaptic neuron of a synapse is only looked up by plasticity
+                syn_pre.append(pre_local + pre_lo if stdp is not None
+                               else np.zeros(m, dtype=np.int64))
+                syn_w.append(np.array(w, dtype=np.float64))     # a copy: the kernel writes
+                row = [d, target, pre_lo, pre_lo + proj.pre.n, post_lo,
                        post_lo + proj.post.n, n_row, -1, -1, -1, 0, 0,
                        int(round(post_prm.refractory / dt))]
                 fl = [0.0] * 7
                 n_row += proj.pre.n + 1
                 if stdp is not None:
                     by_post = np.argsort(post_local, kind="stable")
-                    cp = np.searchsorted(post_local[by_post], np.arange(proj.post.n + 1))
-                    col_ptr.append(cp.astype(np.int64) + sum(c.size for c in col_syn))
+                    cp = np.zeros(proj.post.n + 1, dtype=np.int64)
+                    np.cumsum(np.bincount(post_local, minlength=proj.post.n), out=cp[1:])
+                    col_ptr.append(cp + n_colsyn)
                     col_syn.append((by_post + n_syn).astype(np.int64))
+                    n_colsyn += m
                     row[K.COL_OFF] = n_col
                     n_col += proj.post.n + 1
                     row[K.XPRE_OFF] = n_xpre
@@ -137,11 +172,12 @@ class _Compiled:
                           stdp.w_min, stdp.w_max, stdp.mu]
                 pw_i.append(row)
                 pw_f.append(fl)
-                n_syn += members.size
-                max_delay = max(max_delay, int(d))
-            self.perm[proj.name] = kidx
+                n_syn += m
+                max_delay = max(max_delay, d)
 
         def cat(parts, dtype):
+            if len(parts) == 1:
+                return np.ascontiguousarray(parts[0], dtype=dtype)
             return (np.ascontiguousarray(np.concatenate(parts), dtype=dtype) if parts
                     else np.zeros(0, dtype=dtype))
 
@@ -156,6 +192,16 @@ class _Compiled:
         self.xpre = np.zeros(n_xpre)
         self.xpost = np.zeros(n_xpost)
         self.xpre_t = np.zeros(n_xpre, dtype=np.int64)
+        # trace decay factors exp(-d dt/tau) for lags d < EXP_TABLE steps, per pathway
+        self.tab_plus = np.ones((len(pw_i), 1))
+        self.tab_minus = np.ones((len(pw_i), 1))
+        if any(row[K.PLASTIC] for row in pw_i):
+            self.tab_plus = np.ones((len(pw_i), EXP_TABLE))
+            self.tab_minus = np.ones((len(pw_i), EXP_TABLE))
+            for p, row in enumerate(pw_i):
+                if row[K.PLASTIC]:
+                    self.tab_plus[p] = _exp_table(pw_f[p][K.C_PLUS])
+                    self.tab_minus[p] = _exp_table(pw_f[p][K.C_MINUS])
         self.xpost_t = np.zeros(n_xpost, dtype=np.int64)
         self.ring = np.zeros((max_delay + 1, max(n_total, 1)), dtype=np.int64)
         self.ring_count = np.zeros(max_delay + 1, dtype=np.int64)
@@ -264,7 +310,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     interrupted = False
     bar = None
     chunk = 256 if chunk_steps is None else chunk_steps
-    t_start = time.perf_counter()
+    t_base = None   # wall time and step after the first call (which may include the JIT)
+    n_base = 0
     try:
         while counters[K.C_STEP] < n_steps:
             n0 = int(counters[K.C_STEP])
@@ -274,6 +321,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
                         c.src_ptr, c.src_ids, c.ring, c.ring_count,
                         c.pw_i, c.pw_f, c.row_ptr, c.syn_post, c.syn_w, c.col_ptr,
                         c.col_syn, c.syn_pre, c.xpre, c.xpre_t, c.xpost, c.xpost_t,
+                        c.tab_plus, c.tab_minus,
                         spk_mask, spk_step, spk_id, w_every, w_syn, w_out,
                         s_every, s_ids, s_out["v"], s_out["ge"], s_out["gi"], counters)
             reached = int(counters[K.C_STEP])
@@ -281,14 +329,17 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
                 cap = max(2 * cap, int(counters[K.C_NSPK]) + 4 * n_mask)
                 spk_step = np.concatenate([spk_step, np.zeros(cap - spk_step.size, np.int64)])
                 spk_id = np.concatenate([spk_id, np.zeros(cap - spk_id.size, np.int64)])
-            elapsed = time.perf_counter() - t0
-            if reached > n0 and chunk_steps is None:
+            now = time.perf_counter()
+            if t_base is None:
+                t_base, n_base = now, reached
+            elif reached > n0 and chunk_steps is None:
                 # aim at chunks of ~0.1 s so that Ctrl-C and the bar respond quickly
-                chunk = int(min(max(chunk * 0.1 / max(elapsed, 1e-4), 16), 4 * chunk, 10**6))
+                chunk = int(min(max(chunk * 0.1 / max(now - t0, 1e-4), 16), 4 * chunk, 10**6))
             if bar is None and progress is not False:
-                total_elapsed = time.perf_counter() - t_start
-                expected = total_elapsed / max(reached, 1) * n_steps
-                if progress or (expected > 2.0 and total_elapsed > 0.3):
+                spent = now - t_base
+                remaining = (spent / (reached - n_base) * (n_steps - reached)
+                             if reached > n_base else 0.0)
+                if progress or (remaining > 2.0 and spent > 0.1):
                     from tqdm.auto import tqdm
 
                     bar = tqdm(total=n_steps, initial=reached, unit="step",
