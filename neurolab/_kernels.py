@@ -19,10 +19,15 @@ Layout (all indices global over the concatenation of populations):
 ``lif_i[q] = (lo, hi, mode, K)``: LIF population q occupies ``[lo, hi)``; mode 0 delta,
 1 current, 2 conductance; K refractory steps.
 ``lif_f[q] = (v_rest, v_th, v_reset, P_m, P_e, P_i, c_e, c_i, E_e, E_i, dt/tau_m)``.
+``pop_lo[q] .. pop_lo[q + 1]``: global ids of population q (insertion order);
+``pop_lif[q]``: its row in ``lif_i``/``lif_f``, or -1 for a spike source.
 ``pw_i[p] = (delay, target, pre_lo, pre_hi, post_lo, post_hi, row_off, col_off,
-xpre_off, xpost_off, plastic, pairing, K_post)``: pathway p (one projection, one delay);
-target 0 adds to v (delta), 1 to g_e/I_e, 2 to g_i/I_i.
-``pw_f[p] = (A_plus, A_minus, dt/tau_plus, dt/tau_minus, w_min, w_max, mu)``.
+xpre_off, xpost_off, plastic, pairing, K_post, pre_pop, post_pop)``: pathway p (one
+projection, one delay); target 0 adds to v (delta), 1 to g_e/I_e, 2 to g_i/I_i.
+``pw_f[p] = (A_plus, A_minus, dt/tau_plus, dt/tau_minus, w_min, w_max, mu_plus, mu_minus)``.
+The spikes of step n are ``ring[n % H, :]``, population by population in id order:
+population q's are ``seg[n % H, q] .. seg[n % H, q + 1]``, so a pathway reads only the
+spikes of its own presynaptic population.
 STDP traces are event-driven: ``x[k]`` holds the trace at step ``x_t[k]`` and is decayed
 to the current step, ``x * exp(-(n - x_t) dt / tau)``, only when read or incremented
 (what Brian2's ``(event-driven)`` traces do), so idle synapses cost nothing per step.
@@ -43,8 +48,8 @@ from numba import njit
 LO, HI, MODE, KREF = 0, 1, 2, 3
 VREST, VTH, VRESET, PM, PE, PI, CE, CI, EE, EI, DTM = range(11)
 (DELAY, TARGET, PRE_LO, PRE_HI, POST_LO, POST_HI, ROW_OFF, COL_OFF, XPRE_OFF, XPOST_OFF,
- PLASTIC, PAIRING, KPOST) = range(13)
-A_PLUS, A_MINUS, C_PLUS, C_MINUS, W_MIN, W_MAX, MU = range(7)
+ PLASTIC, PAIRING, KPOST, PRE_POP, POST_POP) = range(15)
+A_PLUS, A_MINUS, C_PLUS, C_MINUS, W_MIN, W_MAX, MU_PLUS, MU_MINUS = range(8)
 # counters
 C_STEP, C_NSPK = 0, 1
 
@@ -230,7 +235,7 @@ def _pre_plastic(n, p, r, s0, s1, target, kmin, post_lo, xs, xq, pw_f, pairing, 
     c_minus = pw_f[p, C_MINUS]
     w_min = pw_f[p, W_MIN]
     w_max = pw_f[p, W_MAX]
-    mu = pw_f[p, MU]
+    mu = pw_f[p, MU_MINUS]
     off = xq - post_lo
     for s in range(s0, s1):
         j = syn_post[s]
@@ -260,7 +265,7 @@ def _post_plastic(n, p, c, t0, t1, pre_lo, xs, xq, pw_f, pairing, col_syn, syn_p
     c_plus = pw_f[p, C_PLUS]
     w_min = pw_f[p, W_MIN]
     w_max = pw_f[p, W_MAX]
-    mu = pw_f[p, MU]
+    mu = pw_f[p, MU_PLUS]
     off = xs - pre_lo
     for t in range(t0, t1):
         s = col_syn[t]
@@ -272,8 +277,8 @@ def _post_plastic(n, p, c, t0, t1, pre_lo, xs, xq, pw_f, pairing, col_syn, syn_p
 @njit(cache=True)
 def run_steps(n_start, n_stop,
               lif_i, lif_f, v, ge, gi, last_spike,
-              src_ptr, src_ids,
-              ring, ring_count,
+              src_ptr, src_ids, pop_lo, pop_lif,
+              ring, seg,
               pw_i, pw_f, row_ptr, syn_post, syn_w, col_ptr, col_syn, syn_pre,
               xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus,
               spk_mask, spk_step, spk_id,
@@ -286,7 +291,7 @@ def run_steps(n_start, n_stop,
     step reached is kept in ``counters[C_STEP]`` after every step, so an interrupted or
     stopped call leaves a consistent state to resume from.
     """
-    n_lif = lif_i.shape[0]
+    n_pop = pop_lif.shape[0]
     n_pw = pw_i.shape[0]
     H = ring.shape[0]
     cap = spk_step.shape[0]
@@ -299,16 +304,26 @@ def run_steps(n_start, n_stop,
             return n
         _record(n, syn_w, v, ge, gi, w_every, w_syn, w_out, s_every, s_ids, s_v, s_ge, s_gi)
 
-        # ---- 1.+2. input spikes of this step, then state update, threshold and reset
+        # ---- 1.+2. input spikes of this step, then state update, threshold and reset,
+        # population by population (ids ascending within the step)
         slot = n % H
         cnt = 0
-        for k in range(src_ptr[n], src_ptr[n + 1]):
-            ring[slot, cnt] = src_ids[k]
-            cnt += 1
-        for q in range(n_lif):
-            cnt = _lif_step(n, lif_i[q, LO], lif_i[q, HI], lif_i[q, MODE], lif_i[q, KREF],
-                            lif_f[q], v, ge, gi, last_spike, ring, slot, cnt)
-        ring_count[slot] = cnt
+        k = src_ptr[n]
+        kend = src_ptr[n + 1]
+        for q in range(n_pop):
+            seg[slot, q] = cnt
+            lq = pop_lif[q]
+            if lq < 0:
+                hi = pop_lo[q + 1]
+                while k < kend and src_ids[k] < hi:
+                    ring[slot, cnt] = src_ids[k]
+                    cnt += 1
+                    k += 1
+            else:
+                cnt = _lif_step(n, lif_i[lq, LO], lif_i[lq, HI], lif_i[lq, MODE],
+                                lif_i[lq, KREF], lif_f[lq], v, ge, gi, last_spike, ring,
+                                slot, cnt)
+        seg[slot, n_pop] = cnt
         for k in range(cnt):
             j = ring[slot, k]
             if spk_mask[j]:
@@ -323,17 +338,15 @@ def run_steps(n_start, n_stop,
             if n - d < 0:
                 continue
             aslot = (n - d) % H
+            q = pw_i[p, PRE_POP]
             pre_lo = pw_i[p, PRE_LO]
-            pre_hi = pw_i[p, PRE_HI]
             target = pw_i[p, TARGET]
             row_off = pw_i[p, ROW_OFF] - pre_lo
             kpost = pw_i[p, KPOST]
             kmin = kpost if kpost > 1 else 1
             plastic = pw_i[p, PLASTIC] == 1
-            for k in range(ring_count[aslot]):
+            for k in range(seg[aslot, q], seg[aslot, q + 1]):
                 i = ring[aslot, k]
-                if i < pre_lo or i >= pre_hi:
-                    continue
                 s0 = row_ptr[row_off + i]
                 s1 = row_ptr[row_off + i + 1]
                 if plastic:
@@ -349,13 +362,11 @@ def run_steps(n_start, n_stop,
         for p in range(n_pw):
             if pw_i[p, PLASTIC] != 1:
                 continue
+            q = pw_i[p, POST_POP]
             post_lo = pw_i[p, POST_LO]
-            post_hi = pw_i[p, POST_HI]
             col_off = pw_i[p, COL_OFF] - post_lo
-            for k in range(cnt):
+            for k in range(seg[slot, q], seg[slot, q + 1]):
                 j = ring[slot, k]
-                if j < post_lo or j >= post_hi:
-                    continue
                 _post_plastic(n, p, j - post_lo, col_ptr[col_off + j],
                               col_ptr[col_off + j + 1], pw_i[p, PRE_LO], pw_i[p, XPRE_OFF],
                               pw_i[p, XPOST_OFF], pw_f, pw_i[p, PAIRING], col_syn, syn_pre,

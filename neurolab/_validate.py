@@ -71,11 +71,20 @@ def float_array(name: str, value, length: int | None = None, allow_scalar: bool 
     """Finite float64 1-d array; a scalar is broadcast to ``length`` when allowed."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a number or an array of numbers, got {_show(value)}")
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a number or an array of numbers, got the boolean "
+                        f"{value!r}")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a number or an array of numbers, "
                         f"got {_show(value)}") from None
+    if not isinstance(value, np.ndarray) and np.asarray(value).dtype == bool:
+        raise TypeError(f"{name} must be a number or an array of numbers, got the booleans "
+                        f"{_show(value)}")
+    if isinstance(value, np.ndarray) and value.dtype == bool:
+        raise TypeError(f"{name} must be a number or an array of numbers, got a boolean "
+                        f"array")
     if arr.ndim == 0:
         if not allow_scalar:
             raise ValueError(f"{name} must be a 1-d array, got the scalar {_show(value)}")

@@ -4,8 +4,11 @@ Randomness lives here, in numpy, never in the kernel (numba's random state is se
 from numpy's). A Poisson source of rate ``r`` (Hz) spikes in each step of ``dt`` (ms) with
 probability ``p = r * dt / 1000``, independently: the same process as Brian2's
 ``PoissonGroup``. Instead of one draw per source per step, the gaps between spikes are
-drawn from the geometric distribution of that Bernoulli process, so the work grows with
-the number of spikes, not with the number of steps.
+drawn from the geometric distribution of that Bernoulli process.
+
+Time is cut into blocks of ``POISSON_BLOCK`` steps, each drawn from its own generator
+seeded by ``(seed key, block index)``: memory stays bounded whatever the run length, and
+the first second of a long run is the same as a run of one second (same seed and dt).
 """
 
 from __future__ import annotations
@@ -14,9 +17,55 @@ import math
 
 import numpy as np
 
+POISSON_BLOCK = 10_000        # steps per independently seeded block of Poisson input
+_MAX_DRAWS = 4_000_000        # geometric draws held in memory at once
+
+
+def _block(p, n_steps, rng):
+    """Spike steps (local to the block) and source indices of one block of ``n_steps``.
+
+    Sources are grouped by how many gaps they need (the mean plus three standard
+    deviations, rounded up to a power of 1.2), so a few fast sources do not make every
+    source draw as many; a source that needs more gaps than its group draws again. The
+    draws depend only on ``p``, ``n_steps`` and ``rng``.
+    """
+    n = p.shape[0]
+    active = np.flatnonzero(p > 0.0)
+    steps_out, ids_out = [], []
+    if active.size:
+        pa = p[active]
+        mean = n_steps * pa
+        need = np.ceil(mean + 3.0 * np.sqrt(mean * (1.0 - pa))) + 4
+        bucket = np.ceil(1.2 ** np.ceil(np.log(need) / np.log(1.2))).astype(np.int64)
+        for m in np.unique(bucket):
+            members = np.flatnonzero(bucket == m)
+            m = int(m)
+            group = max(1, _MAX_DRAWS // m)
+            for g0 in range(0, members.size, group):
+                idx = members[g0:g0 + group]
+                pos = np.full(idx.size, -1, dtype=np.int64)    # last spike step so far
+                todo = np.arange(idx.size)
+                while todo.size:
+                    gaps = rng.geometric(pa[idx[todo]][:, None], size=(todo.size, m))
+                    # a gap longer than the block ends the train: clip before summing so
+                    # that the huge gaps of tiny rates cannot overflow
+                    np.minimum(gaps, n_steps + 1, out=gaps)
+                    cum = pos[todo][:, None] + np.cumsum(gaps, axis=1)
+                    rows, cols = np.nonzero(cum < n_steps)
+                    steps_out.append(cum[rows, cols])
+                    ids_out.append(active[idx[todo[rows]]])
+                    pos[todo] = cum[:, -1]
+                    todo = todo[cum[:, -1] < n_steps]
+    if not steps_out:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    steps = np.concatenate(steps_out).astype(np.int64)
+    ids = np.concatenate(ids_out).astype(np.int64)
+    key = np.sort(steps * n + ids)           # step-major, ids ascending within a step
+    return key // n, key % n
+
 
 def poisson_steps(rates_hz: np.ndarray, dt: float, n_steps: int,
-                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                  seed_key) -> tuple[np.ndarray, np.ndarray]:
     """Spike steps of independent Bernoulli-per-step (Poisson) sources.
 
     Parameters
@@ -24,38 +73,25 @@ def poisson_steps(rates_hz: np.ndarray, dt: float, n_steps: int,
     rates_hz : (n,) firing rates in Hz, each with ``rate * dt / 1000 <= 1``.
     dt : time step in ms.
     n_steps : number of steps of the run.
-    rng : numpy Generator; the result depends only on its state and the arguments.
+    seed_key : list of non-negative ints; block b is drawn from
+        ``numpy.random.default_rng(seed_key + [b])``.
 
     Returns
     -------
     steps, ids : int64 arrays sorted by step, then id.
     """
-    n = rates_hz.shape[0]
-    p = rates_hz * (dt / 1000.0)
-    active = np.flatnonzero(p > 0.0)
-    steps_out = []
-    ids_out = []
-    if active.size and n_steps > 0:
-        pa = p[active]
-        mean = n_steps * pa
-        m = int(np.ceil(np.max(mean + 6.0 * np.sqrt(mean * (1.0 - pa))))) + 8
-        pos = np.full(active.size, -1, dtype=np.int64)  # last spike step so far
-        todo = np.arange(active.size)
-        while todo.size:
-            gaps = rng.geometric(pa[todo][:, None], size=(todo.size, m))
-            cum = pos[todo][:, None] + np.cumsum(gaps, axis=1)
-            keep = cum < n_steps
-            rows, cols = np.nonzero(keep)
-            steps_out.append(cum[rows, cols])
-            ids_out.append(active[todo][rows])
-            pos[todo] = cum[:, -1]
-            todo = todo[cum[:, -1] < n_steps]
+    p = np.minimum(rates_hz * (dt / 1000.0), 1.0)
+    steps_out, ids_out = [], []
+    for b, start in enumerate(range(0, n_steps, POISSON_BLOCK)):
+        rng = np.random.default_rng(list(seed_key) + [b])
+        # every block is drawn whole, so a shorter run gives a prefix of a longer one
+        s, i = _block(p, POISSON_BLOCK, rng)
+        keep = s < n_steps - start
+        steps_out.append(s[keep] + start)
+        ids_out.append(i[keep])
     if not steps_out:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    steps = np.concatenate(steps_out).astype(np.int64)
-    ids = np.concatenate(ids_out).astype(np.int64)
-    key = np.sort(steps * n + ids)           # step-major, ids ascending within a step
-    return key // n, key % n
+    return np.concatenate(steps_out), np.concatenate(ids_out)
 
 
 def step_table(steps: np.ndarray, ids: np.ndarray, n_steps: int):

@@ -6,6 +6,7 @@ population), ``spike_trains()``, ``rates()``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,17 +136,23 @@ class SimResult:
         return {"spikes": spikes, "weights": weights, "state": state}
 
     def save(self, folder) -> Path:
-        """Write the run to ``folder``: ``run.json`` (every parameter, seed, dt, versions,
-        git commit), ``spikes.npz``, ``weights.npz``, ``state.npz``. Each file is written
-        atomically and its bytes depend only on the results."""
+        """Write the run to ``folder``: ``spikes.npz``, ``weights.npz``, ``state.npz``, then
+        ``run.json`` (every parameter, seed, dt, package versions, git commit, and the
+        sha256 of each array file). Each file is written atomically; ``run.json`` comes
+        last and :func:`load_run` checks the checksums, so a save interrupted half-way
+        (new arrays beside an old ``run.json``) is detected, not read as a whole run. The
+        bytes depend only on the results and ``params``."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+        checksums = {}
         for stem, arrays in self.arrays().items():
-            io.save_npz(folder / f"{stem}.npz", arrays)
+            data = io.npz_bytes(arrays)
+            io.atomic_write_bytes(folder / f"{stem}.npz", data)
+            checksums[f"{stem}.npz"] = hashlib.sha256(data).hexdigest()
         meta = {"dt": self.dt, "duration": self.duration, "t_end": self.t_end,
                 "interrupted": self.interrupted, "seed": self.seed, "params": self.params,
                 "populations": {k: v.n for k, v in self.spikes.items()},
-                "format": "neurolab-run-1"}
+                "sha256": checksums, "format": "neurolab-run-1"}
         io.atomic_write_json(folder / "run.json", meta)
         return folder
 
@@ -154,6 +161,10 @@ def load_run(folder) -> SimResult:
     """Read a run folder written by :meth:`SimResult.save`."""
     folder = Path(folder)
     meta = json.loads((folder / "run.json").read_text())
+    for name, digest in meta.get("sha256", {}).items():
+        if io.sha256_file(folder / name) != digest:
+            raise ValueError(f"run folder {str(folder)!r}: {name} does not match the sha256 "
+                             f"recorded in run.json (altered, or left from another run)")
     res = SimResult(dt=meta["dt"], duration=meta["duration"], t_end=meta["t_end"],
                     interrupted=meta["interrupted"], seed=meta["seed"], params=meta["params"])
     spikes = io.load_npz(folder / "spikes.npz")

@@ -173,11 +173,12 @@ class Network:
         if (rates < 0).any():
             k = int(np.flatnonzero(rates < 0)[0])
             raise ValueError(f"rates must be >= 0 Hz, got {rates[k]!r} at index {k}")
-        limit = 1000.0 / self.dt
-        if (rates > limit).any():
-            k = int(np.flatnonzero(rates > limit)[0])
-            raise ValueError(f"rates must be <= 1000/dt = {limit!r} Hz (one spike per step), "
-                             f"got {rates[k]!r} at index {k}")
+        # the same expression as the spike probability per step the input is drawn with
+        over = rates * (self.dt / 1000.0) > 1.0 + 1e-12
+        if over.any():
+            k = int(np.flatnonzero(over)[0])
+            raise ValueError(f"rates must be <= 1000/dt = {1000.0 / self.dt!r} Hz (at most "
+                             f"one spike per step), got {rates[k]!r} at index {k}")
         return self._add(name, n, "poisson", rates=rates)
 
     def add_spikes(self, name: str, n: int, times, indices) -> Population:
@@ -261,6 +262,10 @@ class Network:
                              f"{post.kind!r}")
         name = self._new_name(name if name is not None else f"{pre.name}->{post.name}")
         V.choice("rule", rule, RULES)
+        for arg, val, uses in (("p", p, "probability"), ("k", k, "fixed_indegree")):
+            if val is not None and rule != uses:
+                raise ValueError(f"{arg} is only used with rule={uses!r}, got "
+                                 f"{arg}={val!r} with rule={rule!r}")
         V.choice("receptor", receptor, RECEPTORS)
         if not isinstance(autapses, (bool, np.bool_)):
             raise TypeError(f"autapses must be True or False, got {autapses!r}")
@@ -354,8 +359,14 @@ class Network:
 
     # ------------------------------------------------------------------ running
     def n_steps(self, duration: float) -> int:
-        """Number of steps of a run of ``duration`` ms."""
-        return int(math.ceil(duration / self.dt - 1e-9))
+        """Number of steps of a run of ``duration`` ms, a positive multiple of ``dt``."""
+        duration = V.positive("duration", duration, "ms")
+        steps = duration / self.dt
+        n = int(round(steps))
+        if n < 1 or abs(steps - n) > 1e-6:
+            raise ValueError(f"duration must be a positive multiple of dt={self.dt!r} ms, "
+                             f"got {duration!r} ms")
+        return n
 
     def input_spike_steps(self, duration: float) -> dict:
         """Input spikes every source population emits in a run of ``duration`` ms.
@@ -364,13 +375,13 @@ class Network:
         kernel receives. Poisson trains are drawn from the network seed and the
         population's position, so they do not depend on other populations.
         """
-        duration = V.positive("duration", duration, "ms")
         n_steps = self.n_steps(duration)
+        duration = float(duration)
         out = {}
         for pop in self.populations.values():
             if pop.kind == "poisson":
-                rng = np.random.default_rng([self.seed, _STREAM_POISSON, pop.index])
-                out[pop.name] = poisson_steps(pop.rates, self.dt, n_steps, rng)
+                out[pop.name] = poisson_steps(pop.rates, self.dt, n_steps,
+                                              [self.seed, _STREAM_POISSON, pop.index])
             elif pop.kind == "spikes":
                 out[pop.name] = explicit_steps(pop.times, pop.indices, self.dt, duration,
                                                pop.name)

@@ -100,8 +100,12 @@ class STDPParams:
         (symmetric nearest-neighbour: a spike resets its trace to ``A`` instead of adding,
         so each spike pairs with the nearest partner on each side; Morrison et al. 2008).
     mu : weight dependence (Gütig et al. 2003): ``f_plus(w) = ((w_max - w)/(w_max - w_min))**mu``,
-        ``f_minus(w) = ((w - w_min)/(w_max - w_min))**mu``; ``mu = 0`` is additive,
-        ``mu = 1`` multiplicative (van Rossum et al. 2000). 0 <= mu <= 1.
+        ``f_minus(w) = ((w - w_min)/(w_max - w_min))**mu_minus``; ``mu = 0`` is additive
+        (Song et al. 2000), ``mu = 1`` multiplicative on both sides (Rubin, Lee &
+        Sompolinsky 2001); in between, Gütig's interpolation. 0 <= mu <= 1.
+    mu_minus : exponent of the depression factor; ``None`` (default) means ``mu``.
+        ``mu=0, mu_minus=1`` is the rule of van Rossum, Bi & Turrigiano (2000): additive
+        potentiation, depression proportional to the weight.
     """
 
     A_plus: float = 0.01
@@ -112,6 +116,7 @@ class STDPParams:
     w_max: float = 1.0
     pairing: str = "all_to_all"
     mu: float = 0.0
+    mu_minus: float | None = None
 
     def __post_init__(self):
         for name in ("A_plus", "A_minus"):
@@ -123,10 +128,14 @@ class STDPParams:
         if self.w_max <= self.w_min:
             raise ValueError(f"w_max must be > w_min ({self.w_min!r}), got w_max={self.w_max!r}")
         V.choice("pairing", self.pairing, PAIRINGS)
-        mu = V.real("mu", self.mu)
-        if not 0.0 <= mu <= 1.0:
-            raise ValueError(f"mu must lie in [0, 1], got {mu!r}")
-        object.__setattr__(self, "mu", mu)
+        for name in ("mu", "mu_minus"):
+            if name == "mu_minus" and self.mu_minus is None:
+                object.__setattr__(self, "mu_minus", self.mu)
+                continue
+            value = V.real(name, getattr(self, name))
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {value!r}")
+            object.__setattr__(self, name, value)
 
     def window(self, dt):
         """Analytic weight change (units of w) for one pair at ``dt = t_post - t_pre`` (ms),

@@ -150,8 +150,8 @@ class _Compiled:
                 syn_w.append(np.array(w, dtype=np.float64))     # a copy: the kernel writes
                 row = [d, target, pre_lo, pre_lo + proj.pre.n, post_lo,
                        post_lo + proj.post.n, n_row, -1, -1, -1, 0, 0,
-                       int(round(post_prm.refractory / dt))]
-                fl = [0.0] * 7
+                       int(round(post_prm.refractory / dt)), proj.pre.index, proj.post.index]
+                fl = [0.0] * 8
                 n_row += proj.pre.n + 1
                 if stdp is not None:
                     by_post = np.argsort(post_local, kind="stable")
@@ -169,7 +169,7 @@ class _Compiled:
                     row[K.PLASTIC] = 1
                     row[K.PAIRING] = K.PAIR_NEAREST if stdp.pairing == "nearest" else K.PAIR_ALL
                     fl = [stdp.A_plus, stdp.A_minus, dt / stdp.tau_plus, dt / stdp.tau_minus,
-                          stdp.w_min, stdp.w_max, stdp.mu]
+                          stdp.w_min, stdp.w_max, stdp.mu, stdp.mu_minus]
                 pw_i.append(row)
                 pw_f.append(fl)
                 n_syn += m
@@ -181,8 +181,8 @@ class _Compiled:
             return (np.ascontiguousarray(np.concatenate(parts), dtype=dtype) if parts
                     else np.zeros(0, dtype=dtype))
 
-        self.pw_i = np.array(pw_i, dtype=np.int64).reshape(-1, 13)
-        self.pw_f = np.array(pw_f, dtype=np.float64).reshape(-1, 7)
+        self.pw_i = np.array(pw_i, dtype=np.int64).reshape(-1, 15)
+        self.pw_f = np.array(pw_f, dtype=np.float64).reshape(-1, 8)
         self.row_ptr = cat(row_ptr, np.int64)
         self.col_ptr = cat(col_ptr, np.int64)
         self.col_syn = cat(col_syn, np.int64)
@@ -203,8 +203,15 @@ class _Compiled:
                     self.tab_plus[p] = _exp_table(pw_f[p][K.C_PLUS])
                     self.tab_minus[p] = _exp_table(pw_f[p][K.C_MINUS])
         self.xpost_t = np.zeros(n_xpost, dtype=np.int64)
-        self.ring = np.zeros((max_delay + 1, max(n_total, 1)), dtype=np.int64)
-        self.ring_count = np.zeros(max_delay + 1, dtype=np.int64)
+        # spikes of the last H steps; a delay of the whole run or more never delivers
+        H = min(max_delay, self.n_steps) + 1
+        self.pw_i[:, K.DELAY] = np.minimum(self.pw_i[:, K.DELAY], self.n_steps)
+        self.ring = np.zeros((H, max(n_total, 1)), dtype=np.int64)
+        self.seg = np.zeros((H, len(net.populations) + 1), dtype=np.int64)
+        self.pop_lo = np.array([self.offset[p] for p in net.populations] + [n_total],
+                               dtype=np.int64)
+        lif_row = {pop.name: q for q, pop in enumerate(lifs)}
+        self.pop_lif = np.array([lif_row.get(p, -1) for p in net.populations], dtype=np.int64)
 
 
 def _select(what, sel, n):
@@ -216,7 +223,7 @@ def _select(what, sel, n):
 
 
 def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
-             weight_dt: float = 1.0, record_state=None, state_vars=("v",), state_dt=None,
+             weight_dt: float | None = None, record_state=None, state_vars=("v",), state_dt=None,
              progress=None, chunk_steps=None) -> SimResult:
     """Run ``net`` for ``duration`` ms from its initial state and return a :class:`SimResult`.
 
@@ -230,7 +237,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     duration : ms, > 0.
     record_spikes : population names whose spikes to keep; ``None`` = every population.
     record_weights : ``{projection name: "all" | synapse indices}``; ``None`` = none.
-    weight_dt : weight sampling period (ms), a multiple of dt.
+    weight_dt : weight sampling period (ms), a multiple of dt; default 1 ms rounded to
+        whole steps (at least one).
     record_state : ``{population name: "all" | neuron indices}`` (LIF populations).
     state_vars : subset of ``("v", "ge", "gi")``.
     state_dt : state sampling period (ms), a multiple of dt; default dt.
@@ -243,11 +251,11 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     button, ends it cleanly after the current chunk: the partial result is returned with
     ``interrupted=True`` and a warning says so.
     """
-    duration = V.positive("duration", duration, "ms")
     dt = net.dt
+    n_steps = net.n_steps(duration)
+    duration = float(duration)
     if not net.populations:
         raise ValueError("the network has no populations; add some before running")
-    n_steps = net.n_steps(duration)
 
     # ---- monitors (validated before any allocation of the big arrays)
     pops = net.populations
@@ -256,19 +264,29 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     else:
         if isinstance(record_spikes, str):
             record_spikes = [record_spikes]
+        if not isinstance(record_spikes, (list, tuple)):
+            raise TypeError(f"record_spikes must be None or a list of population names, got "
+                            f"{record_spikes!r}")
         spike_pops = []
         for name in record_spikes:
-            if name not in pops:
+            if not isinstance(name, str) or name not in pops:
                 raise ValueError(f"record_spikes names an unknown population {name!r}; "
                                  f"known: {list(pops)}")
             spike_pops.append(name)
+    for what, value in (("record_weights", record_weights), ("record_state", record_state)):
+        if value is not None and not isinstance(value, dict):
+            raise TypeError(f"{what} must be None or a dict {{name: 'all' | indices}}, got "
+                            f"{value!r}")
     w_sel = {}
     for name, sel in (record_weights or {}).items():
         if name not in net.projections:
             raise ValueError(f"record_weights names an unknown projection {name!r}; "
                              f"known: {list(net.projections)}")
         w_sel[name] = _select(f"record_weights[{name!r}]", sel, net.projections[name].n_syn)
-    w_every = _steps_of("weight_dt", weight_dt, dt)
+    if weight_dt is None:
+        w_every = max(1, int(round(1.0 / dt)))
+    else:
+        w_every = _steps_of("weight_dt", weight_dt, dt)
     s_sel = {}
     for name, sel in (record_state or {}).items():
         if name not in pops or pops[name].kind != "lif":
@@ -277,6 +295,9 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         s_sel[name] = _select(f"record_state[{name!r}]", sel, pops[name].n)
     if isinstance(state_vars, str):
         state_vars = (state_vars,)
+    if not isinstance(state_vars, (list, tuple)):
+        raise TypeError(f"state_vars must be a tuple of names from {STATE_VARS}, got "
+                        f"{state_vars!r}")
     for var in state_vars:
         V.choice("state_vars", var, STATE_VARS)
     s_every = _steps_of("state_dt", dt if state_dt is None else state_dt, dt)
@@ -318,7 +339,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
             n1 = min(n_steps, n0 + chunk)
             t0 = time.perf_counter()
             K.run_steps(n0, n1, c.lif_i, c.lif_f, c.v, c.ge, c.gi, c.last_spike,
-                        c.src_ptr, c.src_ids, c.ring, c.ring_count,
+                        c.src_ptr, c.src_ids, c.pop_lo, c.pop_lif, c.ring, c.seg,
                         c.pw_i, c.pw_f, c.row_ptr, c.syn_post, c.syn_w, c.col_ptr,
                         c.col_syn, c.syn_pre, c.xpre, c.xpre_t, c.xpost, c.xpost_t,
                         c.tab_plus, c.tab_minus,
@@ -361,7 +382,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     # ---- results
     params = {"network": net.to_dict(), "run": {
         "duration": duration, "dt": dt, "seed": net.seed, "n_steps": n_steps,
-        "record_spikes": spike_pops, "weight_dt": weight_dt,
+        "record_spikes": spike_pops, "weight_dt": w_every * dt,
         "record_weights": {k: int(v.size) for k, v in w_sel.items()},
         "record_state": {k: int(v.size) for k, v in s_sel.items()},
         "state_vars": list(state_vars), "state_dt": s_every * dt},

@@ -41,7 +41,7 @@ resets``:
                   ``w = clip(w + x_pre f_plus(w), w_min, w_max)``;
      ``x_pre`` decays with ``tau_plus``, ``x_post`` with ``tau_minus``;
      ``f_plus(w) = ((w_max - w) / (w_max - w_min))**mu``,
-     ``f_minus(w) = ((w - w_min) / (w_max - w_min))**mu``.
+     ``f_minus(w) = ((w - w_min) / (w_max - w_min))**mu_minus``.
 4. reset: ``v = v_reset`` for the neurons that spiked.
 
 Current-synapse propagator. With ``u = v - v_rest`` and ``I(t') = I_0 exp(-t'/tau_s)``,
@@ -249,7 +249,7 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                     else:
                         xp.value += s.A_plus
                     x_post = pj["x_post"][j].at(n)
-                    f_minus = ((w - s.w_min) / (s.w_max - s.w_min)) ** s.mu
+                    f_minus = ((w - s.w_min) / (s.w_max - s.w_min)) ** s.mu_minus
                     pj["w"][k] = _clip(w - x_post * f_minus, s.w_min, s.w_max)
 
         # 3b. postsynaptic pathways of every plastic projection

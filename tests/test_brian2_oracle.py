@@ -106,7 +106,7 @@ def brian2_simulate(net, duration):
             model = ("w : 1\n"
                      "dApre/dt = -Apre/tau_plus : 1 (event-driven)\n"
                      "dApost/dt = -Apost/tau_minus : 1 (event-driven)\n")
-            f_minus = f"*((w - w_min)/(w_max - w_min))**mu" if s.mu != 0 else ""
+            f_minus = f"*((w - w_min)/(w_max - w_min))**mu_minus" if s.mu_minus != 0 else ""
             f_plus = f"*((w_max - w)/(w_max - w_min))**mu" if s.mu != 0 else ""
             op = "=" if s.pairing == "nearest" else "+="
             on_pre = (f"{deliver}\n"
@@ -116,7 +116,7 @@ def brian2_simulate(net, duration):
                        f"w = clip(w + Apre{f_plus}, w_min, w_max)\n")
             ns = {"tau_plus": s.tau_plus * ms, "tau_minus": s.tau_minus * ms,
                   "A_plus": s.A_plus, "A_minus": s.A_minus, "w_min": s.w_min,
-                  "w_max": s.w_max, "mu": s.mu}
+                  "w_max": s.w_max, "mu": s.mu, "mu_minus": s.mu_minus}
         S = b2.Synapses(groups[pr.pre.name], groups[pr.post.name], model=model,
                         on_pre=on_pre, on_post=on_post, namespace=ns,
                         name=f"syn_{len(synapses)}")

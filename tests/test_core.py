@@ -259,11 +259,15 @@ def test_chunking_changes_nothing(chunk):
     _same(run_song(net, 300.0), run_song(net, 300.0, chunk_steps=chunk))
 
 
-def test_spike_buffer_growth_changes_nothing():
-    # many recorded input spikes force the spike buffer to grow several times
+def test_spike_buffer_growth_loses_nothing():
+    # many recorded input spikes force the spike buffer to grow several times: every input
+    # spike must still be there, in order
     net = song_like_net(seed=6, n_in=1000)
     a = run_song(net, 2000.0)
-    assert len(a.spikes["inp"]) > 20000
+    steps, ids = net.input_spike_steps(2000.0)["inp"]
+    assert steps.size > 20000
+    np.testing.assert_array_equal(a.spikes["inp"].i, ids)
+    np.testing.assert_array_equal(a.spikes["inp"].t, steps * 0.1)
     b = run_song(net, 2000.0, chunk_steps=20000)
     _same(a, b)
 
@@ -308,11 +312,44 @@ def test_save_load_roundtrip_and_bytes_are_deterministic(tmp_path):
     for name in ("run.json", "spikes.npz", "weights.npz", "state.npz"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     back = nl.load_run(tmp_path / "a")
-    _same(res, back)
+    _same_everything(res, back)
     assert back.params["network"]["seed"] == 8
     assert back.params["run"]["dt"] == 0.1
     assert "numpy" in back.params["versions"]
     assert not list((tmp_path / "a").glob(".*.tmp"))
+
+
+def _same_everything(a, b):
+    import dataclasses
+
+    for key in ("dt", "duration", "t_end", "interrupted", "seed", "params"):
+        assert getattr(a, key) == getattr(b, key), key
+    for kind in ("spikes", "weights", "state"):
+        da, db = getattr(a, kind), getattr(b, kind)
+        assert set(da) == set(db)
+        for name in da:
+            for f in dataclasses.fields(da[name]):
+                x, y = getattr(da[name], f.name), getattr(db[name], f.name)
+                if x is None or y is None:
+                    assert x is None and y is None, (kind, name, f.name)
+                elif isinstance(x, np.ndarray):
+                    assert x.dtype == np.asarray(y).dtype, (kind, name, f.name)
+                    np.testing.assert_array_equal(x, y)
+                else:
+                    assert x == y, (kind, name, f.name)
+    assert set(a.final_weights) == set(b.final_weights)
+    for name in a.final_weights:
+        np.testing.assert_array_equal(a.final_weights[name], b.final_weights[name])
+
+
+def test_load_run_detects_a_mixed_folder(tmp_path):
+    net = song_like_net(seed=8)
+    run_song(net, 100.0).save(tmp_path / "a")
+    run_song(song_like_net(seed=9), 100.0).save(tmp_path / "b")
+    # an interrupted save: new spikes beside the old run.json
+    (tmp_path / "a" / "spikes.npz").write_bytes((tmp_path / "b" / "spikes.npz").read_bytes())
+    with pytest.raises(ValueError, match="spikes.npz does not match"):
+        nl.load_run(tmp_path / "a")
 
 
 def test_failed_write_leaves_previous_file(tmp_path, monkeypatch):
@@ -342,3 +379,79 @@ def test_rates_and_spike_trains():
     assert trains[1].size == 0
     with pytest.raises(KeyError, match="nope"):
         res.rates("nope")
+
+
+# ---------------------------------------------------------------- cases found in review
+def test_default_weight_sampling_works_for_any_dt():
+    net = nl.Network(dt=0.3)
+    net.add_poisson("p", 3, 10.0)
+    net.add_lif("n", 1)
+    net.connect("p", "n", stdp=nl.STDPParams(w_max=2.0))
+    res = net.run(30.0, record_weights={"p->n": "all"}, progress=False)
+    np.testing.assert_allclose(res.weights["p->n"].t, np.arange(34) * 0.9)   # 3 steps
+
+
+def test_tiny_poisson_rates_never_give_negative_steps():
+    net = nl.Network(seed=1)
+    net.add_poisson("p", 3, rates=[1e-13, 50.0, 0.0])
+    steps, ids = net.input_spike_steps(1000.0)["p"]
+    assert steps.min() >= 0 and steps.max() < 10000
+    assert set(ids.tolist()) <= {0, 1} and np.sum(ids == 1) > 20
+
+
+def test_poisson_input_of_a_short_run_is_a_prefix_of_a_long_one():
+    net = nl.Network(seed=3)
+    net.add_poisson("p", 20, rates=np.linspace(1.0, 80.0, 20))
+    short = net.input_spike_steps(1500.0)["p"]
+    long = net.input_spike_steps(4000.0)["p"]
+    k = short[0].size
+    assert k > 100
+    np.testing.assert_array_equal(long[0][:k], short[0])
+    np.testing.assert_array_equal(long[1][:k], short[1])
+    assert long[0][k] >= 15000
+
+
+def test_a_few_fast_poisson_sources_do_not_blow_up_the_draws():
+    from neurolab import inputs
+
+    rng = np.random.default_rng(0)
+    p = np.r_[0.05, np.full(999, 1e-4)]
+    calls = []
+    real = rng.geometric
+
+    class Spy:
+        def geometric(self, pp, size):
+            calls.append(size[0] * size[1])
+            return real(pp, size=size)
+
+    steps, ids = inputs._block(p, 10000, Spy())
+    # about 500 + 999 spikes are needed; a single gap count for all would draw ~600 000
+    assert sum(calls) < 60000
+    assert abs(np.sum(ids == 0) - 500) < 5 * math.sqrt(500)
+
+
+def test_a_delay_longer_than_the_run_delivers_nothing_and_costs_no_memory():
+    net = nl.Network(dt=0.1)
+    net.add_spikes("s", 1, times=[0.0], indices=[0])
+    net.add_lif("n", 1)
+    net.connect("s", "n", weight=30.0, delay=1e6)
+    res = net.run(5.0, progress=False)
+    assert len(res.spikes["n"]) == 0
+
+
+def test_van_rossum_depression_is_proportional_to_the_weight():
+    # one post spike, then one pre spike 5 ms later: depression only, scaled by
+    # (w - w_min)/(w_max - w_min) when mu_minus = 1 (potentiation stays additive)
+    def final(mu_minus):
+        net = nl.Network(dt=0.1)
+        net.add_spikes("pre", 1, times=[15.0], indices=[0])
+        net.add_spikes("drive", 1, times=[10.0], indices=[0])
+        net.add_lif("post", 1, nl.LIFParams(v_rest=-70.0, v_th=-54.0))
+        net.connect("drive", "post", weight=30.0)
+        s = nl.STDPParams(A_plus=0.01, A_minus=0.01, w_max=1.0, mu=0.0, mu_minus=mu_minus)
+        net.connect("pre", "post", weight=0.25, stdp=s)
+        return net.run(40.0, progress=False).final_weights["pre->post"][0]
+    dw_add = final(0.0) - 0.25
+    dw_mult = final(1.0) - 0.25
+    assert dw_add < 0
+    assert dw_mult == pytest.approx(dw_add * 0.25, rel=1e-12)

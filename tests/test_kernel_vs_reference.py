@@ -72,7 +72,8 @@ def random_network(seed: int, synapse: str):
         return nl.STDPParams(A_plus=0.02 * scale, A_minus=0.021 * scale, tau_plus=tau_plus,
                              tau_minus=tau_minus, w_min=0.0, w_max=scale,
                              pairing=str(rng.choice(["all_to_all", "nearest"])),
-                             mu=float(rng.choice([0.0, 0.0, 0.5, 1.0])))
+                             mu=float(rng.choice([0.0, 0.0, 0.5, 1.0])),
+                             mu_minus=float(rng.choice([0.0, 0.3, 1.0])))
 
     def delays(n, max_steps=30):
         kind = rng.integers(0, 3)

@@ -526,3 +526,74 @@ def test_bad_state_dt(state_dt, bad):
     net, inp, exc = small_net()
     with pytest.raises(ValueError, match=has("state_dt", bad)):
         net.run(5.0, record_state={"exc": "all"}, state_dt=state_dt, progress=False)
+
+
+# --------------------------------------------------------------------------------------
+# cases found in review
+# --------------------------------------------------------------------------------------
+
+def test_duration_not_multiple_of_dt():
+    net, inp, exc = small_net()
+    with pytest.raises(ValueError, match=has("duration", "multiple of dt", "1.05")):
+        net.run(1.05, progress=False)
+
+
+def test_duration_shorter_than_one_step():
+    net, inp, exc = small_net()
+    with pytest.raises(ValueError, match=has("duration", "1e-12")):
+        net.run(1e-12, progress=False)
+
+
+@pytest.mark.parametrize("arg,value", [("record_weights", ["inp->exc"]),
+                                       ("record_state", ["exc"])])
+def test_record_dict_wrong_type(arg, value):
+    net, inp, exc = small_net()
+    net.connect(inp, exc)
+    with pytest.raises(TypeError, match=has(arg, "dict", repr(value))):
+        net.run(1.0, progress=False, **{arg: value})
+
+
+def test_record_spikes_wrong_type():
+    net, inp, exc = small_net()
+    with pytest.raises(TypeError, match=has("record_spikes", "5")):
+        net.run(1.0, record_spikes=5, progress=False)
+
+
+def test_state_vars_wrong_type():
+    net, inp, exc = small_net()
+    with pytest.raises(TypeError, match=has("state_vars", "5")):
+        net.run(1.0, record_state={"exc": "all"}, state_vars=5, progress=False)
+
+
+@pytest.mark.parametrize("value", [True, [True, False, True]])
+def test_booleans_are_not_numbers(value):
+    net = nl.Network()
+    with pytest.raises(TypeError, match=has("v_init", "boolean")):
+        net.add_lif("n", 3, v_init=value)
+
+
+@pytest.mark.parametrize("rule,arg,value", [("all_to_all", "p", 0.1),
+                                            ("probability", "k", 3),
+                                            ("explicit", "p", 0.5)])
+def test_rule_argument_for_another_rule(rule, arg, value):
+    net, inp, exc = small_net()
+    kw = {"pre_ids": [0], "post_ids": [0]} if rule == "explicit" else {}
+    if rule == "probability":
+        kw["p"] = 0.5
+    with pytest.raises(ValueError, match=has(arg, repr(value), "only used with")):
+        net.connect(inp, exc, rule=rule, **{arg: value}, **kw)
+
+
+def test_mu_minus_outside_unit_interval():
+    with pytest.raises(ValueError, match=has("mu_minus", "1.5")):
+        nl.STDPParams(mu_minus=1.5)
+
+
+def test_rate_at_the_limit_is_allowed_and_above_is_refused():
+    net = nl.Network(dt=0.13)
+    pop = net.add_poisson("p", 1, rates=1000.0 / 0.13)   # one spike every step
+    steps, _ = net.input_spike_steps(1.3)["p"]
+    np.testing.assert_array_equal(steps, np.arange(10))
+    with pytest.raises(ValueError, match=has("rates", "7700")):
+        net.add_poisson("q", 1, rates=7700.0)
+    assert pop.n == 1
