@@ -128,7 +128,9 @@ def versions() -> dict:
 
 def git_commit(path=None) -> str | None:
     """The git commit of the repository holding ``path`` (default: this package), with
-    ``-dirty`` appended when tracked files differ; ``None`` outside a repository."""
+    ``-dirty`` appended when tracked files outside ``results/`` and ``data/`` (relative to
+    the repository's top) differ from it; ``None`` outside a repository. Not cached: each
+    call asks git again."""
     where = Path(path) if path is not None else Path(__file__).resolve().parent
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
@@ -136,7 +138,12 @@ def git_commit(path=None) -> str | None:
         if head.returncode != 0:
             return None
         commit = head.stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+        # the pipeline itself rewrites tracked files under results/ (figures) and data/:
+        # changes there must not make the checkout "dirty", or two consecutive
+        # `neurolab reproduce` runs would record `<sha>` and then `<sha>-dirty`
+        pathspecs = [":(top)", ":(top,exclude)results", ":(top,exclude)data"]
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no",
+                                "--", *pathspecs],
                                cwd=where, capture_output=True, text=True, timeout=10)
         if dirty.returncode == 0 and dirty.stdout.strip():
             commit += "-dirty"

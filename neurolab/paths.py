@@ -65,14 +65,17 @@ def repo_root() -> Path:
         f"notebooks/) above {here} or {cwd}; set {ROOT_ENV} to the repository folder")
 
 
-def _override(env: str, default: Path) -> Path:
+def _override(env: str, default: str) -> Path:
+    """``$env`` when set, else ``repo_root() / default``. The root is only looked up when
+    the variable is unset, so an installed package used outside a checkout works as soon
+    as both folders are given by their variables."""
     value = os.environ.get(env)
-    return Path(value).expanduser().resolve() if value else default
+    return Path(value).expanduser().resolve() if value else repo_root() / default
 
 
 def data_dir() -> Path:
     """``<root>/data`` (or ``$NEUROLAB_DATA_DIR``); runs go to ``data_dir() / "raw" / name``."""
-    return _override(DATA_ENV, repo_root() / "data")
+    return _override(DATA_ENV, "data")
 
 
 def raw_dir(name: str | None = None) -> Path:
@@ -83,7 +86,7 @@ def raw_dir(name: str | None = None) -> Path:
 
 def results_dir() -> Path:
     """``<root>/results`` (or ``$NEUROLAB_RESULTS_DIR``): figures and executed notebooks."""
-    return _override(RESULTS_ENV, repo_root() / "results")
+    return _override(RESULTS_ENV, "results")
 
 
 def notebooks_dir() -> Path:

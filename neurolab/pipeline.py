@@ -17,12 +17,17 @@ notebook leaves the previous good artifacts and manifest untouched.
 recorded; ``.npz`` arrays with the recorded keys, dtypes and shapes, finite, and inside the
 ranges the run implies (spike times inside the run, neuron ids inside the population,
 plastic weights inside [w_min, w_max]); PNG files decodable; JSON and notebooks parseable.
+A manifest path must be relative and stay inside the manifest's base folder: absolute
+paths, ``..`` parts and symlinks that lead outside are reported, never opened; a malformed
+entry is reported by name without hiding the others. The pipeline replaces and deletes
+files only under ``data/`` and ``results/``.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import math
 import os
 import shutil
 import sys
@@ -30,7 +35,7 @@ import time
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import numpy as np
 
@@ -42,6 +47,8 @@ RUN_FILES = ("spikes.npz", "weights.npz", "state.npz")   # written by SimResult.
 # where a notebook runs before its files are moved into place: inside data/raw/ (ignored
 # by git, on the same file system as data/ and results/ so that moves are atomic renames)
 STAGING = Path("data") / "raw" / ".staging"
+# the only top-level folders the pipeline writes, moves into or deletes from
+WRITABLE = ("data", "results")
 
 
 class PipelineError(Exception):
@@ -50,11 +57,14 @@ class PipelineError(Exception):
 
 class NotebookFailed(PipelineError):
     """A notebook raised while it ran. ``cell`` is the 1-based index of the failing cell in
-    the committed notebook (markdown cells counted), or None when the kernel itself died."""
+    the committed notebook (markdown cells counted), or None when the kernel itself died,
+    the cell is unknown, or the failing cell is the one papermill injected to set the
+    parameters (then ``injected`` is True)."""
 
-    def __init__(self, name, message, cell=None, executed=None):
+    def __init__(self, name, message, cell=None, executed=None, injected=False):
         super().__init__(message)
         self.name, self.cell, self.executed = name, cell, executed
+        self.injected = injected
 
 
 # ----------------------------------------------------------------------------- registry
@@ -154,9 +164,10 @@ def _coerce(name, value, default):
                 raise fail from None
         if want is float:
             try:
-                return float(text)
+                number = float(text)
             except ValueError:
                 raise fail from None
+            return _finite(name, value, number, default)
         try:
             value = ast.literal_eval(text)
         except (ValueError, SyntaxError):
@@ -167,12 +178,22 @@ def _coerce(name, value, default):
         return value
     if want is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if want is float and type(value) is float:
+        return _finite(name, value, value, default)
     if want is tuple and isinstance(value, list):
         value = tuple(value)
     if want is list and isinstance(value, tuple):
         value = list(value)
     if type(value) is not want:
         raise fail
+    return value
+
+
+def _finite(name, given, value: float, default) -> float:
+    """``value`` unless it is NaN or infinite (``given`` is what the caller wrote)."""
+    if not math.isfinite(value):
+        raise PipelineError(f"parameter {name}={given!r}: expected a finite float like "
+                            f"the default {default!r}")
     return value
 
 
@@ -251,13 +272,44 @@ class _env:
                 os.environ[k] = v
 
 
-def _failing_cell(notebook: Path, err) -> int | None:
-    """1-based index in the committed notebook of the cell whose source raised."""
+INJECTED = "injected parameters"
+
+
+def _first_tagged(cells, tag: str) -> int | None:
+    return next((k for k, c in enumerate(cells)
+                 if tag in c.get("metadata", {}).get("tags", [])), None)
+
+
+def _failing_cell(notebook: Path, err, injected: bool) -> int | str | None:
+    """Which cell of the committed ``notebook`` raised ``err`` (a papermill
+    ``PapermillExecutionError``): its 1-based index (markdown cells counted), ``INJECTED``
+    for the cell papermill injected to set the parameters, or None when unknown.
+
+    ``err.cell_index`` counts the cells of the executed notebook. With parameters
+    (``injected``), papermill replaces a committed ``injected-parameters`` cell, or else
+    inserts one after the ``parameters`` cell (at the top without one), shifting the
+    later cells by one. Without a usable index, the cell is found by its source (the first
+    of identical cells)."""
     import nbformat
 
-    nb = nbformat.read(str(notebook), as_version=4)
-    for k, cell in enumerate(nb.cells, start=1):
-        if cell.source == err.source:
+    cells = nbformat.read(str(notebook), as_version=4).cells
+    index = getattr(err, "cell_index", None)
+    if isinstance(index, int) and not isinstance(index, bool) and index >= 0:
+        if injected:
+            slot = _first_tagged(cells, "injected-parameters")
+            if slot is None:                          # inserted, not replaced
+                param = _first_tagged(cells, "parameters")
+                slot = 0 if param is None else param + 1
+                if index > slot:
+                    index -= 1
+                elif index == slot:
+                    return INJECTED
+            elif index == slot:
+                return INJECTED
+        if index < len(cells):
+            return index + 1
+    for k, cell in enumerate(cells, start=1):
+        if cell.source == getattr(err, "source", None):
             return k
     return None
 
@@ -295,13 +347,17 @@ def run_notebook(name: str, parameters: Mapping | None = None, *, root=None,
                     cwd=str(notebook.parent), execution_timeout=timeout,
                     kernel_manager_class=_kernel_manager_class())
             except PapermillExecutionError as err:
-                cell = _failing_cell(notebook, err)
+                cell = _failing_cell(notebook, err, injected=bool(overrides))
                 _keep_failed_copy(executed, failed_copy)
-                first = next((ln for ln in err.source.splitlines() if ln.strip()), "")
+                first = next((ln for ln in (err.source or "").splitlines() if ln.strip()), "")
+                where = (f"the {INJECTED} cell" if cell == INJECTED else
+                         f"cell {cell}" if cell is not None else "an unidentified cell")
                 raise NotebookFailed(
-                    name, f"notebook {name} failed in cell {cell} (In [{err.exec_count}]): "
+                    name, f"notebook {name} failed in {where} (In [{err.exec_count}]): "
                     f"{err.ename}: {err.evalue}\n  cell starts: {first}\n  traceback in "
-                    f"{failed_copy.relative_to(root)}", cell=cell, executed=failed_copy,
+                    f"{failed_copy.relative_to(root)}",
+                    cell=cell if isinstance(cell, int) else None, executed=failed_copy,
+                    injected=cell == INJECTED,
                 ) from None
             except Exception as err:   # kernel died, timeout, ...
                 _keep_failed_copy(executed, failed_copy)
@@ -325,12 +381,20 @@ def _keep_failed_copy(executed: Path, failed_copy: Path) -> None:
 
 
 def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dict) -> list:
-    """Move the staged files into place, update the manifest, drop stale artifacts."""
+    """Move the staged files into place, update the manifest, drop stale artifacts.
+
+    Nothing outside ``root/data`` and ``root/results`` is ever replaced or deleted: a staged
+    file that would land elsewhere refuses the whole install (``PipelineError``, nothing
+    moved), and a stale manifest entry pointing elsewhere is dropped without deleting."""
     staged = sorted(p for p in stage.rglob("*") if p.is_file())
     moves = []
     for src in staged:
-        rel = src.relative_to(stage)          # data/... or results/...
-        moves.append((src, root / rel))
+        rel = src.relative_to(stage).as_posix()          # data/... or results/...
+        try:
+            moves.append((src, _inside(root, rel, tops=WRITABLE)))
+        except ValueError as err:
+            raise PipelineError(f"notebook {name} wrote {rel} in its staging folder: {err}; "
+                                f"nothing was installed") from None
     seed = effective.get("seed")
     provenance = {"notebook": name, "parameters": effective, "overrides": overrides,
                   "seed": seed, "versions": versions(), "git_commit": git_commit(root)}
@@ -347,12 +411,18 @@ def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dic
         os.replace(src, dst)
     manifest = load_manifest(root)
     new_paths = {e["path"] for e in entries}
-    for old in manifest["artifacts"]:
-        if old.get("notebook") == name and old["path"] not in new_paths:
-            (root / old["path"]).unlink(missing_ok=True)
-    kept = [a for a in manifest["artifacts"]
-            if a.get("notebook") != name and a["path"] not in new_paths]
-    manifest["artifacts"] = sorted(kept + entries, key=lambda a: a["path"])
+    old_entries = [a for a in manifest.get("artifacts") or [] if isinstance(a, dict)]
+    for old in old_entries:
+        if old.get("notebook") == name and old.get("path") not in new_paths:
+            try:
+                stale = _inside(root, old.get("path"), tops=WRITABLE)
+            except ValueError:
+                continue                     # never delete outside data/ and results/
+            if stale.is_file() or stale.is_symlink():
+                stale.unlink(missing_ok=True)
+    kept = [a for a in old_entries
+            if a.get("notebook") != name and a.get("path") not in new_paths]
+    manifest["artifacts"] = sorted(kept + entries, key=lambda a: str(a.get("path")))
     write_manifest(root, manifest)
     return entries
 
@@ -400,8 +470,10 @@ def load_manifest(root=None, path=None) -> dict:
         return {"format": MANIFEST_FORMAT, "artifacts": []}
     with open(path, encoding="utf-8") as fh:
         manifest = json.load(fh)
-    if manifest.get("format") != MANIFEST_FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
         raise PipelineError(f"{path}: not a {MANIFEST_FORMAT} manifest")
+    if not isinstance(manifest.get("artifacts", []), list):
+        raise PipelineError(f"{path}: 'artifacts' is not a list")
     return manifest
 
 
@@ -471,6 +543,36 @@ def run_ranges(run: dict, arrays: Mapping) -> dict:
             elif field in ("w", "final") and proj.get("stdp"):
                 out[key] = [float(proj["stdp"]["w_min"]), float(proj["stdp"]["w_max"])]
     return out
+
+
+def _inside(base: Path, rel, *, tops=None) -> Path:
+    """``base / rel`` for a manifest path ``rel``, or ``ValueError`` saying why it is
+    refused: not a non-empty string, absolute, with a ``..`` part, its first folder not one
+    of ``tops`` (when given), or resolving (through symlinks) outside ``base``. A path whose
+    first folder is ``data`` or ``results`` may also resolve inside that folder's own
+    target, so a ``data/`` symlinked to another disk keeps working."""
+    if not isinstance(rel, str) or not rel.strip():
+        raise ValueError(f"path {rel!r} is not a non-empty string")
+    pure, win = PurePosixPath(rel), PureWindowsPath(rel)
+    if pure.is_absolute() or win.is_absolute() or win.drive or win.root:
+        raise ValueError("absolute path refused")
+    if ".." in pure.parts or ".." in win.parts:
+        raise ValueError("'..' in path refused")
+    if not pure.parts:
+        raise ValueError(f"path {rel!r} names no file")
+    first = pure.parts[0]
+    if tops is not None and first not in tops:
+        raise ValueError(f"outside {' and '.join(f'{t}/' for t in tops)}")
+    base = Path(base)
+    path = base.joinpath(*pure.parts)
+    roots = [] if tops is not None else [base.resolve()]
+    if first in WRITABLE:
+        roots.append((base / first).resolve())
+    real = path.resolve()
+    if not any(real == r or r in real.parents for r in roots):
+        raise ValueError(f"a symlink: resolves to {real}, outside "
+                         f"{' and '.join(str(r) for r in roots)}")
+    return path
 
 
 # ----------------------------------------------------------------------------- verify
@@ -576,21 +678,43 @@ def verify(root=None, manifest=None) -> list[Problem]:
     except (ValueError, PipelineError) as err:
         return [Problem(str(mpath), f"unreadable manifest: {err}")]
     problems = []
-    for entry in data["artifacts"]:
-        path = base / entry["path"]
-        if not path.is_file():
-            problems.append(Problem(entry["path"], "missing"))
-            continue
-        reasons = []
-        size = path.stat().st_size
-        if size != entry["size"]:
-            reasons.append(f"size {size} bytes, expected {entry['size']}")
+    for k, entry in enumerate(data.get("artifacts", []), start=1):
+        rel = entry.get("path") if isinstance(entry, dict) else None
+        label = rel if isinstance(rel, str) and rel.strip() else f"manifest entry #{k}"
+        try:
+            reasons = _check_entry(base, entry)
+        except Exception as err:           # one bad entry never hides the others
+            reasons = [f"cannot check: {type(err).__name__}: {err}"]
+        problems += [Problem(label, r) for r in reasons]
+    return problems
+
+
+def _check_entry(base: Path, entry) -> list[str]:
+    """The problems of one manifest entry (see ``verify``)."""
+    if not isinstance(entry, dict):
+        return [f"manifest entry is not an object: {entry!r}"]
+    try:
+        path = _inside(base, entry.get("path"))
+    except ValueError as err:
+        return [f"refused: {err}"]         # never opened
+    reasons = []
+    size_ok = isinstance(entry.get("size"), int) and not isinstance(entry.get("size"), bool)
+    sha_ok = isinstance(entry.get("sha256"), str)
+    for key, ok in (("size", size_ok), ("sha256", sha_ok)):
+        if key not in entry:
+            reasons.append(f"manifest entry lacks {key!r}")
+        elif not ok:
+            reasons.append(f"manifest entry has a bad {key!r}: {entry[key]!r}")
+    if not path.is_file():
+        return reasons + ["missing"]
+    size = path.stat().st_size
+    if size_ok and size != entry["size"]:
+        reasons.append(f"size {size} bytes, expected {entry['size']}")
+    if sha_ok:
         digest = sha256_file(path)
         if digest != entry["sha256"]:
             reasons.append(f"sha256 {digest[:12]}..., expected {entry['sha256'][:12]}...")
-        reasons += _check_content(path, entry)
-        problems += [Problem(entry["path"], r) for r in reasons]
-    return problems
+    return reasons + _check_content(path, entry)
 
 
 def format_report(problems: list[Problem], root=None, manifest=None) -> str:

@@ -5,14 +5,22 @@ reads environment.yml. The two are written by hand, so this test compares them: 
 packages (names normalised, PyPI names mapped to conda-forge names), the same version
 constraints, the same Python floor, conda-forge as the only channel, and the package itself
 installed editable with its dev extra.
+
+An environment marker in pyproject.toml may only restrict the Python version (e.g. tomli,
+needed before 3.11): environment.yml then lists the package unconditionally, a harmless
+superset. Any other marker (platform, ...) is reported, since conda cannot express it.
 """
 
 from __future__ import annotations
 
 import copy
 import re
-import tomllib
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:      # Python < 3.11: the dev extra installs tomli there
+    import tomli as tomllib
 
 import pytest
 import yaml
@@ -32,6 +40,15 @@ PYPI_TO_CONDA = {
 # conda packages that have no counterpart in pyproject's dependency lists
 CONDA_ONLY = {"python", "pip"}
 EDITABLE_ENTRY = "-e .[dev]"
+# marker variables environment.yml may ignore (it pins one Python and installs the package
+# whatever its version): the pip side then installs a subset of the conda side
+PYTHON_MARKER_VARIABLES = {"python_version", "python_full_version"}
+
+
+def marker_variables(marker) -> set[str]:
+    """The variable names a PEP 508 marker tests (quoted values and operators removed)."""
+    text = re.sub(r"'[^']*'|\"[^\"]*\"", " ", str(marker))
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", text)) - {"and", "or", "in", "not"}
 
 
 def normalise(name: str) -> str:
@@ -55,10 +72,10 @@ def pyproject_requirements(data: dict) -> tuple[dict[str, SpecifierSet], list[st
         except InvalidRequirement as exc:
             problems.append(f"pyproject.toml: cannot parse requirement {line!r}: {exc}")
             continue
-        if req.marker is not None:
+        if req.marker is not None and not marker_variables(req.marker) <= PYTHON_MARKER_VARIABLES:
             problems.append(
-                f"pyproject.toml: {line!r} has an environment marker, which environment.yml "
-                "cannot express"
+                f"pyproject.toml: {line!r} has an environment marker other than the Python "
+                "version, which environment.yml cannot express"
             )
         name = normalise(req.name)
         name = PYPI_TO_CONDA.get(name, name)
@@ -215,6 +232,15 @@ def _drift_conda_only_syntax(py, env):
     _set_dep(env, "numba", "numba=0.59")
 
 
+def _drift_platform_marker(py, env):
+    deps = py["project"]["dependencies"]
+    deps[deps.index("tqdm")] = "tqdm; sys_platform == 'linux'"
+
+
+def _drift_marked_dep_missing_in_conda(py, env):
+    _set_dep(env, "tomli", None)
+
+
 DRIFTS = {
     "numpy pin dropped in environment.yml": (_drift_numpy_pin, "numpy"),
     "numpy pin changed in pyproject.toml": (_drift_numpy_pin_in_pyproject, "numpy"),
@@ -226,6 +252,9 @@ DRIFTS = {
     "second channel": (_drift_channel, "channels"),
     "pip entry without dev extra": (_drift_pip_entry, "pip entries"),
     "conda-only version syntax": (_drift_conda_only_syntax, "numba"),
+    "platform marker in pyproject.toml": (_drift_platform_marker, "environment marker"),
+    "python-version-marked dep missing from environment.yml":
+        (_drift_marked_dep_missing_in_conda, "tomli"),
 }
 
 
@@ -239,3 +268,38 @@ def test_comparison_reports_drift(drift):
     problems = compare(pyproject, environment)
     assert problems, f"drift {drift!r} went unnoticed"
     assert any(expected in p for p in problems), problems
+
+
+def test_python_version_markers_are_accepted():
+    assert marker_variables(Requirement("tomli; python_version < '3.11'").marker) == {
+        "python_version"}
+    assert marker_variables(Requirement(
+        'a; python_full_version >= "3.10.1" and sys_platform == "win32"').marker) == {
+        "python_full_version", "sys_platform"}
+    pyproject, _ = load_both()
+    reqs, problems = pyproject_requirements(pyproject)
+    assert problems == [] and "tomli" in reqs
+    marked = [line for line in pyproject["project"]["optional-dependencies"]["dev"]
+              if line.startswith("tomli")]
+    assert marked and Requirement(marked[0]).marker.evaluate({"python_version": "3.10"})
+    assert not Requirement(marked[0]).marker.evaluate({"python_version": "3.11"})
+
+
+def test_reads_pyproject_with_tomli_without_tomllib(monkeypatch):
+    """Python 3.10 has no tomllib: this module must fall back to tomli (stood in for by a
+    module wrapping tomllib, so the test runs on any Python)."""
+    import importlib.util
+    import sys
+    import types
+
+    real = tomllib
+    stand_in = types.ModuleType("tomli")
+    stand_in.load, stand_in.loads = real.load, real.loads
+    monkeypatch.setitem(sys.modules, "tomllib", None)       # import tomllib now fails
+    monkeypatch.setitem(sys.modules, "tomli", stand_in)
+    spec = importlib.util.spec_from_file_location("_env_test_without_tomllib", __file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.tomllib is stand_in
+    pyproject, environment = module.load_both()
+    assert module.compare(pyproject, environment) == []

@@ -8,7 +8,9 @@ project with non-default parameters.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -153,6 +155,59 @@ def test_paths_resolve_from_the_repository_root(monkeypatch, tmp_path):
         paths.repo_root()
 
 
+def test_data_and_results_from_env_need_no_repository(monkeypatch, tmp_path):
+    """An installed package used outside any checkout: with both folders given by their
+    variables, the repository root is never looked up."""
+    from neurolab import paths
+
+    def no_root():
+        raise FileNotFoundError("no repository here")
+
+    monkeypatch.setattr(paths, "repo_root", no_root)
+    monkeypatch.setenv(paths.DATA_ENV, str(tmp_path / "d"))
+    monkeypatch.setenv(paths.RESULTS_ENV, str(tmp_path / "r"))
+    assert paths.data_dir() == tmp_path / "d"
+    assert paths.raw_dir("x") == tmp_path / "d" / "raw" / "x"
+    assert paths.results_dir() == tmp_path / "r"
+    monkeypatch.delenv(paths.DATA_ENV)
+    with pytest.raises(FileNotFoundError, match="no repository here"):
+        paths.data_dir()                       # the default still needs the root
+
+
+# ----------------------------------------------------------------------------- git commit
+def _git(cwd, *args):
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t",
+                           "-c", "commit.gpgsign=false", *args], cwd=cwd, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_git_commit_ignores_changes_the_pipeline_makes(tmp_path):
+    """Figures under results/ and files under data/ are rewritten by `neurolab reproduce`
+    itself: changing them must not mark the commit dirty; any other tracked file does."""
+    for rel in ("results/fig.png", "data/README.md", "pkg/mod.py", "pyproject.toml"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("original\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "init")
+    sha = _git(tmp_path, "rev-parse", "HEAD")
+    pkg = tmp_path / "pkg"                     # asked from a subfolder, like the package
+    assert io.git_commit(tmp_path) == sha and io.git_commit(pkg) == sha
+    (tmp_path / "results/fig.png").write_text("new figure\n")
+    (tmp_path / "data/README.md").write_text("changed\n")
+    (tmp_path / "results/untracked.png").write_text("new\n")
+    assert io.git_commit(tmp_path) == sha and io.git_commit(pkg) == sha
+    (tmp_path / "pyproject.toml").write_text("changed\n")      # outside pkg/, still counts
+    assert io.git_commit(pkg) == sha + "-dirty"
+    assert io.git_commit(tmp_path) == sha + "-dirty"
+    _git(tmp_path, "checkout", "--", "pyproject.toml")
+    assert io.git_commit(pkg) == sha                # nothing cached
+    (pkg / "mod.py").write_text("changed\n")
+    assert io.git_commit(tmp_path / "results") == sha + "-dirty"
+    assert io.git_commit(tmp_path.parent / "nowhere") is None
+
+
 # ----------------------------------------------------------------------------- registry
 def test_notebooks_are_listed_in_name_order(repo):
     assert pipeline.notebook_names(repo) == ["01_toy", "02_other"]
@@ -213,6 +268,11 @@ def test_parameter_values_are_converted_to_the_default_type(repo, given, expecte
     ({"n": True}, r"expected int"),
     ({"scale": "fast"}, r"parameter scale='fast': expected float"),
     ({"flag": "maybe"}, r"expected bool"),
+    ({"scale": "nan"}, r"parameter scale='nan': expected a finite float like the default 1\.0"),
+    ({"scale": "inf"}, r"parameter scale='inf': expected a finite float"),
+    ({"scale": " -Infinity"}, r"parameter scale=' -Infinity': expected a finite float"),
+    ({"scale": float("nan")}, r"parameter scale=nan: expected a finite float"),
+    ({"scale": float("-inf")}, r"parameter scale=-inf: expected a finite float"),
 ])
 def test_unknown_or_ill_typed_parameters_are_refused(repo, given, match):
     with pytest.raises(PipelineError, match=match):
@@ -322,6 +382,63 @@ def test_failing_notebook_names_the_cell_and_keeps_previous_artifacts(repo):
     assert pipeline.verify(root=repo) == []
     pipeline.reproduce(["01_toy"], root=repo, log=lambda s: None)
     assert not failed.exists()                       # cleaned up by the next good run
+
+
+def test_failing_cell_is_found_by_index_not_by_source(tmp_path):
+    """Two cells with the same source, the second fails; parameters are given, so papermill
+    inserts a cell after the parameters cell and every later index shifts by one."""
+    (tmp_path / "pyproject.toml").write_text("")
+    same = "count += 1\nassert count < 2, 'second copy'"
+    write_notebook(tmp_path / "notebooks" / "01_dup.ipynb", "x = 1  # a value\n",
+                   "count = 0", same, same)
+    with pytest.raises(pipeline.NotebookFailed) as err:
+        pipeline.run_notebook("01_dup", {"x": "2"}, root=tmp_path)
+    assert err.value.cell == 5 and not err.value.injected     # markdown counted
+    assert str(err.value).startswith("notebook 01_dup failed in cell 5 ")
+    assert "AssertionError: second copy" in str(err.value)
+
+
+class _FakeError(Exception):
+    def __init__(self, cell_index, source="x = 1"):
+        super().__init__(source)
+        self.cell_index, self.source = cell_index, source
+
+
+def test_failing_cell_maps_executed_indices_to_the_committed_notebook(tmp_path):
+    # committed: 0 markdown, 1 parameters, 2 and 3 code
+    nb = write_notebook(tmp_path / "a.ipynb", "x = 1\n", "y = 2", "z = 3")
+    cell = pipeline._failing_cell
+    assert [cell(nb, _FakeError(i), injected=False) for i in range(4)] == [1, 2, 3, 4]
+    assert [cell(nb, _FakeError(i), injected=True) for i in range(5)] == [
+        1, 2, pipeline.INJECTED, 3, 4]
+    # a committed injected-parameters cell is replaced in place: nothing shifts
+    cells = nbformat.read(str(nb), as_version=4)
+    cells.cells[2].metadata["tags"] = ["injected-parameters"]
+    nbformat.write(cells, str(nb))
+    assert [cell(nb, _FakeError(i), injected=True) for i in range(4)] == [
+        1, 2, pipeline.INJECTED, 4]
+    # no index (older papermill): the first cell with that source
+    assert cell(nb, _FakeError(None, source="z = 3"), injected=True) == 4
+    assert cell(nb, _FakeError(None, source="nowhere"), injected=False) is None
+
+
+def test_failure_in_the_injected_parameters_cell_is_named(repo, monkeypatch):
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    def fail_in_injected_cell(*args, parameters=None, **kwargs):
+        assert parameters == {"n": 3}
+        raise PapermillExecutionError(cell_index=2, exec_count=1,
+                                      source="# Parameters\nn = 3\n", ename="NameError",
+                                      evalue="boom", traceback=[])
+
+    monkeypatch.setattr(papermill, "execute_notebook", fail_in_injected_cell)
+    with pytest.raises(pipeline.NotebookFailed) as err:
+        pipeline.run_notebook("01_toy", {"n": "3"}, root=repo)
+    assert err.value.injected and err.value.cell is None
+    assert str(err.value).startswith(
+        "notebook 01_toy failed in the injected parameters cell (In [1]): NameError: boom")
+    assert not (repo / "data").exists() or not any((repo / "data").rglob("*.npz"))
 
 
 def test_real_notebook_with_non_default_parameters(tmp_path):
@@ -449,3 +566,138 @@ def test_manifest_is_written_atomically(artifacts):
     text = manifest.read_text()
     assert json.loads(text)["format"] == pipeline.MANIFEST_FORMAT
     assert text == io.dumps_json(json.loads(text))      # canonical: sorted keys, indent 2
+
+
+# ----------------------------------------------------------------------------- containment
+def _entry_for(path: Path, rel: str) -> dict:
+    return {"path": rel, "size": path.stat().st_size, "sha256": io.sha256_file(path),
+            "kind": "png"}
+
+
+def test_verify_refuses_paths_outside_the_base_folder(artifacts, tmp_path_factory,
+                                                      monkeypatch):
+    """Absolute paths, '..' escapes and symlinks leading outside are reported by name and
+    never opened, even when the outside file matches its recorded size and checksum."""
+    outside = tmp_path_factory.mktemp("outside") / "secret.png"
+    shutil.copyfile(artifacts / "results/fig.png", outside)
+    link = artifacts / "results" / "link.png"
+    link.symlink_to(outside)
+    (artifacts / "data" / "linked").symlink_to(outside.parent, target_is_directory=True)
+    escape = os.path.relpath(outside, artifacts)
+    manifest = pipeline.load_manifest(artifacts)
+    good = list(manifest["artifacts"])
+    manifest["artifacts"] += [_entry_for(outside, str(outside)), _entry_for(outside, escape),
+                              _entry_for(outside, "results/link.png"),
+                              _entry_for(outside, "data/linked/secret.png"),
+                              _entry_for(outside, "results/./../../" + outside.name)]
+    pipeline.write_manifest(artifacts, manifest)
+    opened = []
+    real_sha = pipeline.sha256_file
+
+    def spy(path):
+        opened.append(Path(path).resolve())
+        return real_sha(path)
+
+    monkeypatch.setattr(pipeline, "sha256_file", spy)
+    problems = pipeline.verify(root=artifacts)
+    by_path = {p.path: p.reason for p in problems}
+    assert sorted(by_path) == sorted([str(outside), escape, "results/link.png",
+                                      "data/linked/secret.png",
+                                      "results/./../../" + outside.name])
+    assert by_path[str(outside)] == "refused: absolute path refused"
+    assert by_path[escape] == "refused: '..' in path refused"
+    assert by_path["results/link.png"].startswith("refused: a symlink: resolves to ")
+    assert by_path["data/linked/secret.png"].startswith("refused: a symlink")
+    assert outside.resolve() not in opened
+    assert len(opened) == 5                      # the five good artifacts were checked
+    # a symlink that stays inside is followed like any file
+    link.unlink()
+    link.symlink_to(artifacts / "results" / "fig.png")
+    manifest["artifacts"] = good + [_entry_for(link, "results/link.png")]
+    pipeline.write_manifest(artifacts, manifest)
+    assert pipeline.verify(root=artifacts) == []
+
+
+def test_verify_reports_malformed_entries_without_hiding_the_others(artifacts):
+    manifest = pipeline.load_manifest(artifacts)
+    good = {a["path"]: a for a in manifest["artifacts"]}
+    fig = dict(good["results/fig.png"])
+    del fig["size"]
+    spikes = dict(good["data/raw/run/spikes.npz"])
+    spikes["arrays"] = {"inp/t": {"shape": [1]}}            # no dtype: KeyError inside
+    weights = dict(good["data/raw/run/weights.npz"])
+    weights["sha256"] = 12
+    manifest["artifacts"] = [
+        fig, spikes, "not an entry", {"size": 3, "sha256": "ab"}, {"path": 7},
+        weights, good["data/raw/run/state.npz"], {"path": "results/none.png"}]
+    pipeline.write_manifest(artifacts, manifest)
+    problems = pipeline.verify(root=artifacts)
+    got = {}
+    for p in problems:
+        got.setdefault(p.path, []).append(p.reason)
+    assert got["results/fig.png"] == ["manifest entry lacks 'size'"]
+    assert got["data/raw/run/spikes.npz"] == ["cannot check: KeyError: 'dtype'"]
+    assert got["manifest entry #3"] == ["manifest entry is not an object: 'not an entry'"]
+    assert got["manifest entry #4"] == ["refused: path None is not a non-empty string"]
+    assert got["manifest entry #5"] == ["refused: path 7 is not a non-empty string"]
+    assert got["data/raw/run/weights.npz"] == ["manifest entry has a bad 'sha256': 12"]
+    assert got["results/none.png"] == ["manifest entry lacks 'size'",
+                                       "manifest entry lacks 'sha256'", "missing"]
+    assert "data/raw/run/state.npz" not in got         # checked, and fine
+    report = pipeline.format_report(problems)
+    assert "  manifest entry #3" in report and "  results/fig.png" in report
+
+
+def _stage(tmp_path: Path, files: dict) -> Path:
+    stage = tmp_path / "stage"
+    for rel, data in files.items():
+        (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+        (stage / rel).write_bytes(data)
+    return stage
+
+
+def test_install_never_deletes_outside_data_and_results(repo, tmp_path_factory):
+    """Stale entries of the notebook that point outside data/ and results/ (in the
+    repository or beyond it, directly or through a symlinked folder) are dropped from the
+    manifest without deleting anything."""
+    outside = tmp_path_factory.mktemp("outside")
+    victims = [outside / "a.txt", outside / "b.txt", outside / "c.txt"]
+    for v in victims:
+        v.write_text("keep me")
+    (repo / "data" / "raw").mkdir(parents=True)
+    (repo / "data" / "raw" / "linked").symlink_to(outside, target_is_directory=True)
+    (repo / "results").mkdir()
+    (repo / "results" / "old.png").write_bytes(b"stale")
+    committed = repo / "notebooks" / "01_toy.ipynb"
+    before = committed.read_bytes()
+    stale = ["notebooks/01_toy.ipynb", str(victims[0]), os.path.relpath(victims[1], repo),
+             "data/raw/linked/c.txt", "results/old.png"]
+    pipeline.write_manifest(repo, {"artifacts": [
+        {"path": p, "notebook": "01_toy", "size": 1, "sha256": "0"} for p in stale]
+        + [{"notebook": "01_toy"}, "junk"]})
+    stage = _stage(tmp_path_factory.mktemp("s"), {"results/toy.png": b"new"})
+    entries = pipeline._install(repo, stage, "01_toy", {"seed": 0}, {})
+    assert [e["path"] for e in entries] == ["results/toy.png"]
+    assert all(v.read_text() == "keep me" for v in victims)
+    assert committed.read_bytes() == before
+    assert not (repo / "results" / "old.png").exists()     # a real stale artifact goes
+    assert [a["path"] for a in pipeline.load_manifest(repo)["artifacts"]] == [
+        "results/toy.png"]
+
+
+def test_install_refuses_staged_files_landing_outside_data_and_results(repo, tmp_path):
+    committed = repo / "notebooks" / "01_toy.ipynb"
+    before = committed.read_bytes()
+    stage = _stage(tmp_path, {"results/ok.png": b"x", "notebooks/01_toy.ipynb": b"{}"})
+    with pytest.raises(PipelineError, match=r"wrote notebooks/01_toy.ipynb .*outside "
+                                            r"data/ and results/; nothing was installed"):
+        pipeline._install(repo, stage, "01_toy", {}, {})
+    assert committed.read_bytes() == before and not (repo / "results").exists()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (repo / "results").mkdir()
+    (repo / "results" / "sub").symlink_to(outside, target_is_directory=True)
+    stage = _stage(tmp_path / "2", {"results/sub/fig.png": b"x"})
+    with pytest.raises(PipelineError, match="a symlink"):
+        pipeline._install(repo, stage, "01_toy", {}, {})
+    assert list(outside.iterdir()) == []
