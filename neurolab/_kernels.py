@@ -132,19 +132,20 @@ def _record(n, syn_w, v, ge, gi, w_every, w_syn, w_out, s_every, s_ids, s_v, s_g
 
 
 @njit(cache=True, inline="always")
-def _lif_step(n, lo, hi, mode, K, f, v, ge, gi, last_spike, ring, slot, cnt):
+def _lif_step(n, lo, hi, mode, K, f, v, ge, gi, last_spike, accept, ring, slot, cnt):
     """State update, threshold and reset of the LIF population ``[lo, hi)`` for step n.
 
     A neuron that spiked at step s is refractory while n < s + K: ``v`` is neither
     integrated nor tested (Brian2: ``not_refractory = (n - s) >= K``, evaluated at the
-    state update). Spiking neurons are appended to ``ring[slot]`` from position ``cnt`` on;
-    returns the new count. Threshold and reset follow the update of each neuron at once,
-    which is the same as doing them population-wide afterwards: nothing else reads ``v``
-    in between. Unsigned loop indices spare numba's negative-index handling.
+    state update). The update is written without branches (a refractory neuron keeps its
+    ``v`` through a select), so that the compiler can vectorise it; the threshold pass
+    then appends spiking neurons to ``ring[slot]`` from position ``cnt`` on and returns
+    the new count. ``accept[j]`` says whether delta input may reach neuron j in this
+    step (not refractory and not spiking now: at least max(K, 1) steps since its last
+    spike); a small byte array read by the synaptic loops instead of ``last_spike``.
+    Unsigned loop indices spare numba's negative-index handling.
     """
     vr = f[VREST]
-    vth = f[VTH]
-    vres = f[VRESET]
     pm = f[PM]
     pe = f[PE]
     pi_ = f[PI]
@@ -152,28 +153,18 @@ def _lif_step(n, lo, hi, mode, K, f, v, ge, gi, last_spike, ring, slot, cnt):
     b = np.uint64(hi)
     if mode == MODE_DELTA:
         # tau_m dv/dt = v_rest - v: exact propagator
+        kmin = K if K > 1 else 1
         for j in range(a, b):
-            if n >= last_spike[j] + K:
-                x = vr + (v[j] - vr) * pm
-                if x > vth:
-                    last_spike[j] = n
-                    x = vres
-                    ring[slot, cnt] = j
-                    cnt += 1
-                v[j] = x
+            x = vr + (v[j] - vr) * pm
+            v[j] = x if n >= last_spike[j] + K else v[j]
+            accept[j] = n - last_spike[j] >= kmin
     elif mode == MODE_CURRENT:
         # tau_m dv/dt = v_rest - v + I_e + I_i, tau_x dI_x/dt = -I_x: exact propagator
         ce = f[CE]
         ci = f[CI]
         for j in range(a, b):
-            if n >= last_spike[j] + K:
-                x = vr + (v[j] - vr) * pm + ge[j] * ce + gi[j] * ci
-                if x > vth:
-                    last_spike[j] = n
-                    x = vres
-                    ring[slot, cnt] = j
-                    cnt += 1
-                v[j] = x
+            x = vr + (v[j] - vr) * pm + ge[j] * ce + gi[j] * ci
+            v[j] = x if n >= last_spike[j] + K else v[j]
             ge[j] *= pe
             gi[j] *= pi_
     else:
@@ -186,31 +177,35 @@ def _lif_step(n, lo, hi, mode, K, f, v, ge, gi, last_spike, ring, slot, cnt):
             if n >= last_spike[j] + K:
                 gtot = 1.0 + ge[j] + gi[j]
                 vinf = (vr + ge[j] * ee + gi[j] * ei) / gtot
-                x = vinf + (v[j] - vinf) * math.exp(-dtm * gtot)
-                if x > vth:
-                    last_spike[j] = n
-                    x = vres
-                    ring[slot, cnt] = j
-                    cnt += 1
-                v[j] = x
+                v[j] = vinf + (v[j] - vinf) * math.exp(-dtm * gtot)
             ge[j] *= pe
             gi[j] *= pi_
+    # threshold and reset (a refractory neuron is not tested)
+    vth = f[VTH]
+    vres = f[VRESET]
+    for j in range(a, b):
+        if v[j] > vth and n >= last_spike[j] + K:
+            last_spike[j] = n
+            v[j] = vres
+            accept[j] = False
+            ring[slot, cnt] = j
+            cnt += 1
     return cnt
 
 
 @njit(cache=True, inline="always")
-def _deliver_static(n, s0, s1, target, kmin, syn_post, syn_w, v, ge, gi, last_spike):
+def _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept):
     """Add the weights of synapses s0 .. s1-1 to their targets (a static pathway).
 
     Unsigned indices spare numba's negative-index handling in these hot loops. Delta
-    input to a neuron within ``kmin`` steps of its last spike is discarded.
+    input to a neuron that is refractory or spiking in this step is discarded.
     """
     a = np.uint64(s0)
     b = np.uint64(s1)
     if target == TARGET_V:
         for s in range(a, b):
             j = np.uint64(syn_post[s])
-            if n - last_spike[j] >= kmin:
+            if accept[j]:
                 v[j] += syn_w[s]
     elif target == TARGET_E:
         for s in range(a, b):
@@ -221,8 +216,8 @@ def _deliver_static(n, s0, s1, target, kmin, syn_post, syn_w, v, ge, gi, last_sp
 
 
 @njit(cache=True, inline="always")
-def _pre_plastic(n, p, r, s0, s1, target, kmin, post_lo, xs, xq, pw_f, pairing, syn_post,
-                 syn_w, v, ge, gi, last_spike, xpre, xpre_t, xpost, xpost_t, tab_plus,
+def _pre_plastic(n, p, r, s0, s1, target, post_lo, xs, xq, pw_f, pairing, syn_post,
+                 syn_w, v, ge, gi, accept, xpre, xpre_t, xpost, xpost_t, tab_plus,
                  tab_minus):
     """Presynaptic pathway p of a plastic projection for presynaptic (local) neuron r:
     ``x_pre += A_plus`` (or ``= A_plus``, nearest), then for each synapse deliver ``w`` and
@@ -241,7 +236,7 @@ def _pre_plastic(n, p, r, s0, s1, target, kmin, post_lo, xs, xq, pw_f, pairing, 
         j = syn_post[s]
         w = syn_w[s]
         if target == TARGET_V:
-            if n - last_spike[j] >= kmin:
+            if accept[j]:
                 v[j] += w
         elif target == TARGET_E:
             ge[j] += w
@@ -276,7 +271,7 @@ def _post_plastic(n, p, c, t0, t1, pre_lo, xs, xq, pw_f, pairing, col_syn, syn_p
 
 @njit(cache=True)
 def run_steps(n_start, n_stop,
-              lif_i, lif_f, v, ge, gi, last_spike,
+              lif_i, lif_f, v, ge, gi, last_spike, accept,
               src_ptr, src_ids, pop_lo, pop_lif,
               ring, seg,
               pw_i, pw_f, row_ptr, syn_post, syn_w, col_ptr, col_syn, syn_pre,
@@ -321,8 +316,8 @@ def run_steps(n_start, n_stop,
                     k += 1
             else:
                 cnt = _lif_step(n, lif_i[lq, LO], lif_i[lq, HI], lif_i[lq, MODE],
-                                lif_i[lq, KREF], lif_f[lq], v, ge, gi, last_spike, ring,
-                                slot, cnt)
+                                lif_i[lq, KREF], lif_f[lq], v, ge, gi, last_spike, accept,
+                                ring, slot, cnt)
         seg[slot, n_pop] = cnt
         for k in range(cnt):
             j = ring[slot, k]
@@ -342,21 +337,18 @@ def run_steps(n_start, n_stop,
             pre_lo = pw_i[p, PRE_LO]
             target = pw_i[p, TARGET]
             row_off = pw_i[p, ROW_OFF] - pre_lo
-            kpost = pw_i[p, KPOST]
-            kmin = kpost if kpost > 1 else 1
             plastic = pw_i[p, PLASTIC] == 1
             for k in range(seg[aslot, q], seg[aslot, q + 1]):
                 i = ring[aslot, k]
                 s0 = row_ptr[row_off + i]
                 s1 = row_ptr[row_off + i + 1]
                 if plastic:
-                    _pre_plastic(n, p, i - pre_lo, s0, s1, target, kmin, pw_i[p, POST_LO],
+                    _pre_plastic(n, p, i - pre_lo, s0, s1, target, pw_i[p, POST_LO],
                                  pw_i[p, XPRE_OFF], pw_i[p, XPOST_OFF], pw_f,
-                                 pw_i[p, PAIRING], syn_post, syn_w, v, ge, gi, last_spike,
+                                 pw_i[p, PAIRING], syn_post, syn_w, v, ge, gi, accept,
                                  xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus)
                 else:
-                    _deliver_static(n, s0, s1, target, kmin, syn_post, syn_w, v, ge, gi,
-                                    last_spike)
+                    _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept)
 
         # ---- 3b. postsynaptic pathways (plastic projections only)
         for p in range(n_pw):

@@ -69,6 +69,7 @@ class _Compiled:
         self.ge = np.zeros(n_total)
         self.gi = np.zeros(n_total)
         self.last_spike = np.full(n_total, -(1 << 40), dtype=np.int64)
+        self.accept = np.ones(n_total, dtype=np.bool_)   # delta input allowed this step
         for q, pop in enumerate(lifs):
             prm = pop.params
             lo = self.offset[pop.name]
@@ -338,7 +339,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
             n0 = int(counters[K.C_STEP])
             n1 = min(n_steps, n0 + chunk)
             t0 = time.perf_counter()
-            K.run_steps(n0, n1, c.lif_i, c.lif_f, c.v, c.ge, c.gi, c.last_spike,
+            K.run_steps(n0, n1, c.lif_i, c.lif_f, c.v, c.ge, c.gi, c.last_spike, c.accept,
                         c.src_ptr, c.src_ids, c.pop_lo, c.pop_lif, c.ring, c.seg,
                         c.pw_i, c.pw_f, c.row_ptr, c.syn_post, c.syn_w, c.col_ptr,
                         c.col_syn, c.syn_pre, c.xpre, c.xpre_t, c.xpost, c.xpost_t,
