@@ -34,7 +34,8 @@ to the current step, ``x * exp(-(n - x_t) dt / tau)``, only when read or increme
 Synapses of pathway p with local presynaptic index r are
 ``row_ptr[row_off + r] .. row_ptr[row_off + r + 1]`` in ``syn_post``/``syn_w``; for a
 plastic pathway the synapses onto local postsynaptic index c are
-``col_syn[col_ptr[col_off + c] .. col_ptr[col_off + c + 1]]``.
+``col_syn[col_ptr[col_off + c] .. col_ptr[col_off + c + 1]]``, and ``col_pre`` holds their
+presynaptic (global) ids in the same order, so potentiation reads it sequentially.
 """
 
 from __future__ import annotations
@@ -248,7 +249,7 @@ def _pre_plastic(n, p, r, s0, s1, target, post_lo, xs, xq, pw_f, pairing, syn_po
 
 
 @njit(cache=True, inline="always")
-def _post_plastic(n, p, c, t0, t1, pre_lo, xs, xq, pw_f, pairing, col_syn, syn_pre, syn_w,
+def _post_plastic(n, p, c, t0, t1, pre_lo, xs, xq, pw_f, pairing, col_syn, col_pre, syn_w,
                   xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus):
     """Postsynaptic pathway p of a plastic projection for postsynaptic (local) neuron c:
     ``x_post += A_minus`` (or ``= A_minus``, nearest), then potentiate every synapse onto it,
@@ -264,7 +265,7 @@ def _post_plastic(n, p, c, t0, t1, pre_lo, xs, xq, pw_f, pairing, col_syn, syn_p
     off = xs - pre_lo
     for t in range(t0, t1):
         s = col_syn[t]
-        r = off + syn_pre[s]
+        r = off + col_pre[t]
         syn_w[s] = _potentiate(syn_w[s], _trace_now(xpre[r], xpre_t[r], n, c_plus, tab_plus, p),
                                w_min, w_max, mu)
 
@@ -274,7 +275,7 @@ def run_steps(n_start, n_stop,
               lif_i, lif_f, v, ge, gi, last_spike, accept,
               src_ptr, src_ids, pop_lo, pop_lif,
               ring, seg,
-              pw_i, pw_f, row_ptr, syn_post, syn_w, col_ptr, col_syn, syn_pre,
+              pw_i, pw_f, row_ptr, syn_post, syn_w, col_ptr, col_syn, col_pre,
               xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus,
               spk_mask, spk_step, spk_id,
               w_every, w_syn, w_out,
@@ -361,7 +362,7 @@ def run_steps(n_start, n_stop,
                 j = ring[slot, k]
                 _post_plastic(n, p, j - post_lo, col_ptr[col_off + j],
                               col_ptr[col_off + j + 1], pw_i[p, PRE_LO], pw_i[p, XPRE_OFF],
-                              pw_i[p, XPOST_OFF], pw_f, pw_i[p, PAIRING], col_syn, syn_pre,
+                              pw_i[p, XPOST_OFF], pw_f, pw_i[p, PAIRING], col_syn, col_pre,
                               syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus)
         counters[C_STEP] = n + 1
     return n_stop

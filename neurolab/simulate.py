@@ -101,7 +101,7 @@ class _Compiled:
         # pathways: one per (projection, distinct delay)
         pw_i, pw_f = [], []
         row_ptr, col_ptr, col_syn = [], [], []
-        syn_post, syn_pre, syn_w = [], [], []
+        syn_post, syn_w, col_pre = [], [], []
         self.perm = {}           # projection -> kernel index of each of its synapses
         n_syn = 0
         n_row = n_col = n_xpre = n_xpost = 0
@@ -145,9 +145,6 @@ class _Compiled:
                 rp = np.searchsorted(pre_local, np.arange(proj.pre.n + 1)) + n_syn
                 row_ptr.append(rp.astype(np.int64))
                 syn_post.append(post_local + post_lo)
-                # the presynaptic neuron of a synapse is only looked up by plasticity
-                syn_pre.append(pre_local + pre_lo if stdp is not None
-                               else np.zeros(m, dtype=np.int64))
                 syn_w.append(np.array(w, dtype=np.float64))     # a copy: the kernel writes
                 row = [d, target, pre_lo, pre_lo + proj.pre.n, post_lo,
                        post_lo + proj.post.n, n_row, -1, -1, -1, 0, 0,
@@ -160,6 +157,7 @@ class _Compiled:
                     np.cumsum(np.bincount(post_local, minlength=proj.post.n), out=cp[1:])
                     col_ptr.append(cp + n_colsyn)
                     col_syn.append((by_post + n_syn).astype(np.int64))
+                    col_pre.append((pre_local[by_post] + pre_lo).astype(np.int64))
                     n_colsyn += m
                     row[K.COL_OFF] = n_col
                     n_col += proj.post.n + 1
@@ -188,7 +186,7 @@ class _Compiled:
         self.col_ptr = cat(col_ptr, np.int64)
         self.col_syn = cat(col_syn, np.int64)
         self.syn_post = cat(syn_post, np.int64)
-        self.syn_pre = cat(syn_pre, np.int64)
+        self.col_pre = cat(col_pre, np.int64)
         self.syn_w = cat(syn_w, np.float64)
         self.xpre = np.zeros(n_xpre)
         self.xpost = np.zeros(n_xpost)
@@ -342,7 +340,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
             K.run_steps(n0, n1, c.lif_i, c.lif_f, c.v, c.ge, c.gi, c.last_spike, c.accept,
                         c.src_ptr, c.src_ids, c.pop_lo, c.pop_lif, c.ring, c.seg,
                         c.pw_i, c.pw_f, c.row_ptr, c.syn_post, c.syn_w, c.col_ptr,
-                        c.col_syn, c.syn_pre, c.xpre, c.xpre_t, c.xpost, c.xpost_t,
+                        c.col_syn, c.col_pre, c.xpre, c.xpre_t, c.xpost, c.xpost_t,
                         c.tab_plus, c.tab_minus,
                         spk_mask, spk_step, spk_id, w_every, w_syn, w_out,
                         s_every, s_ids, s_out["v"], s_out["ge"], s_out["gi"], counters)
