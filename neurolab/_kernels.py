@@ -7,7 +7,8 @@ The step loop follows Brian2's default schedule (see DESIGN.md, "Simulation sema
    synaptic variables decay exactly;
 2. threshold (``v > v_th`` and not refractory), immediately followed by the reset (nothing
    between threshold and reset reads ``v``; delta input to a neuron that spiked in this
-   step is discarded, as the reset would erase it);
+   step is discarded, as the reset would erase it, and so is delta input to a refractory
+   neuron);
 3. presynaptic pathways of all projections (axonal delays: the whole pathway, STDP trace
    update included, runs when the spike arrives), then postsynaptic pathways.
 
@@ -22,7 +23,7 @@ Layout (all indices global over the concatenation of populations):
 ``pop_lo[q] .. pop_lo[q + 1]``: global ids of population q (insertion order);
 ``pop_lif[q]``: its row in ``lif_i``/``lif_f``, or -1 for a spike source.
 ``pw_i[p] = (delay, target, pre_lo, pre_hi, post_lo, post_hi, row_off, col_off,
-xpre_off, xpost_off, plastic, pairing, K_post, pre_pop, post_pop)``: pathway p (one
+xpre_off, xpost_off, plastic, pairing, pre_pop, post_pop)``: pathway p (one
 projection, one delay); target 0 adds to v (delta), 1 to g_e/I_e, 2 to g_i/I_i.
 ``pw_f[p] = (A_plus, A_minus, dt/tau_plus, dt/tau_minus, w_min, w_max, mu_plus, mu_minus)``.
 The spikes of step n are ``ring[n % H, :]``, population by population in id order:
@@ -49,7 +50,7 @@ from numba import njit
 LO, HI, MODE, KREF = 0, 1, 2, 3
 VREST, VTH, VRESET, PM, PE, PI, CE, CI, EE, EI, DTM = range(11)
 (DELAY, TARGET, PRE_LO, PRE_HI, POST_LO, POST_HI, ROW_OFF, COL_OFF, XPRE_OFF, XPOST_OFF,
- PLASTIC, PAIRING, KPOST, PRE_POP, POST_POP) = range(15)
+ PLASTIC, PAIRING, PRE_POP, POST_POP) = range(14)
 A_PLUS, A_MINUS, C_PLUS, C_MINUS, W_MIN, W_MAX, MU_PLUS, MU_MINUS = range(8)
 # counters
 C_STEP, C_NSPK = 0, 1

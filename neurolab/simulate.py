@@ -147,8 +147,8 @@ class _Compiled:
                 syn_post.append(post_local + post_lo)
                 syn_w.append(np.array(w, dtype=np.float64))     # a copy: the kernel writes
                 row = [d, target, pre_lo, pre_lo + proj.pre.n, post_lo,
-                       post_lo + proj.post.n, n_row, -1, -1, -1, 0, 0,
-                       int(round(post_prm.refractory / dt)), proj.pre.index, proj.post.index]
+                       post_lo + proj.post.n, n_row, -1, -1, -1, 0, 0, proj.pre.index,
+                       proj.post.index]
                 fl = [0.0] * 8
                 n_row += proj.pre.n + 1
                 if stdp is not None:
@@ -180,7 +180,7 @@ class _Compiled:
             return (np.ascontiguousarray(np.concatenate(parts), dtype=dtype) if parts
                     else np.zeros(0, dtype=dtype))
 
-        self.pw_i = np.array(pw_i, dtype=np.int64).reshape(-1, 15)
+        self.pw_i = np.array(pw_i, dtype=np.int64).reshape(-1, 14)
         self.pw_f = np.array(pw_f, dtype=np.float64).reshape(-1, 8)
         self.row_ptr = cat(row_ptr, np.int64)
         self.col_ptr = cat(col_ptr, np.int64)
