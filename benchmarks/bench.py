@@ -6,7 +6,7 @@ Run from the repository root::
 
 Benchmarks (dt = 0.1 ms everywhere; each network is built once with neurolab and translated
 to Brian2 from its documented attributes, so both simulators run the same model, the same
-connectivity, the same initial state and the same input spikes):
+connectivity and the same initial state):
 
 - **B1** Song, Miller & Abbott (2000): 1000 Poisson inputs at 15 Hz onto one conductance
   LIF (tau_m 10 ms, E_L -74, v_th -54, v_reset -60, E_e 0 mV, tau_e 5 ms); additive
@@ -20,17 +20,26 @@ connectivity, the same initial state and the same input spikes):
 - **B3** N Poisson sources at 20 Hz -> N delta LIF (tau_m 10 ms, v_rest -70, v_th -54,
   v_reset -60 mV, refractory 2 ms), fixed in-degree 100, w = 0.8 mV; N = 1k, 10k, 50k; 1 s.
 
-Poisson input is drawn by neurolab (``Network.input_spike_steps``) and handed to Brian2 as a
-``SpikeGeneratorGroup``, so both get exactly the same spikes; neurolab draws it inside
-``net.run`` (its loop time includes that), Brian2 gets it precomputed.
+Poisson sources (B1, B3) are given to Brian2 in two ways, each reported on its own row:
+
+- ``(Brian2 PoissonGroup)``: what a Brian2 user writes for "N Poisson inputs at r Hz",
+  ``PoissonGroup(N, rates=r*Hz)``; Brian2 draws the input inside its loop, as neurolab does
+  inside ``net.run``. Other random numbers, so the spikes differ: the output rates (and the
+  final mean weight on B1) are compared statistically instead.
+- ``(same input spikes)``: neurolab's Poisson trains (``Network.input_spike_steps``) handed
+  to Brian2 as a ``SpikeGeneratorGroup`` (precomputed, outside Brian2's loop), so both run on
+  exactly the same spikes: the spike-for-spike check.
+
+B2 has no Poisson input (one Brian2 variant).
 
 Times reported (seconds, wall clock, ``time.perf_counter``):
 
 - neurolab ``loop``: ``net.run(duration)`` with the kernel already compiled (warm), which
   includes drawing the Poisson input and building the kernel's tables; ``tables``: that
-  preparation alone (``simulate._Compiled``), timed separately; ``build``: constructing the
-  ``Network`` (populations, connectivity, initial weights); ``total`` = build + loop + the
-  cold JIT time measured in a fresh process (or the in-process warm-up when ``--no-jit``).
+  preparation alone (``simulate._Compiled``), timed separately after the run; ``build``:
+  constructing the ``Network`` (populations, connectivity, initial weights); ``total`` =
+  build + loop + the cold JIT time measured in a fresh process (or the in-process warm-up
+  when ``--no-jit``).
 - Brian2 ``cpp_standalone``: ``loop`` = ``device._last_run_time`` (the simulation loop as
   timed inside the compiled binary); ``compile`` = code generation + ``make``;
   ``binary`` = the whole binary (loading arrays, creating synapses, loop, writing results);
@@ -42,7 +51,10 @@ Times reported (seconds, wall clock, ``time.perf_counter``):
 - synaptic events = sum over delivered presynaptic spikes of their fan-out in each
   projection, counted from the recorded spikes and the connectivity; events/s = events / loop.
 - JIT: time to the first result of a tiny run in a fresh process, minus ``import neurolab``;
-  cold = empty ``NUMBA_CACHE_DIR``, warm = the same cache directory, populated.
+  cold = empty ``NUMBA_CACHE_DIR``, warm = the same cache directory, populated. The cold run
+  also reports numba's compile timers for ``run_steps`` (``compiler_lock`` = the whole
+  compilation, ``llvm_lock`` = LLVM's part) and its slowest compiler passes; a separate fresh
+  process times numba's first compilation of a trivial function (numba's own start-up).
 """
 
 from __future__ import annotations
@@ -64,10 +76,14 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+# the repository (neurolab) and tests/ (brian2_model: the Brian2 translation the oracle
+# tests use; tests/ is no package, imported as pytest does)
+for _p in (REPO / "tests", REPO):
+    if str(_p) not in sys.path:
+        sys.path.insert(0, str(_p))
 
 import neurolab as nl  # noqa: E402
+from brian2_model import build_brian2, monitor_steps  # noqa: E402
 
 _sim = importlib.import_module("neurolab.simulate")  # the module (nl.simulate is the function)
 
@@ -230,44 +246,105 @@ t1 = time.perf_counter()
 import bench
 bench._jit_probe_run()
 t2 = time.perf_counter()
-print(json.dumps({{"import_s": t1 - t0, "first_result_s": t2 - t1}}))
+print(json.dumps({{"import_s": t1 - t0, "first_result_s": t2 - t1,
+                  "kernel": bench._kernel_compile_stats()}}))
+"""
+
+# numba's own start-up: its first compilation in a process (of a trivial function)
+_NUMBA_START_SCRIPT = """
+import json, time
+t0 = time.perf_counter()
+import numba
+t1 = time.perf_counter()
+f = numba.njit(lambda x: x + 1)
+f(1)
+t2 = time.perf_counter()
+g = numba.njit(lambda x: x * 2)
+g(1)
+t3 = time.perf_counter()
+print(json.dumps({"import_numba_s": t1 - t0, "first_compile_s": t2 - t1,
+                  "second_compile_s": t3 - t2}))
 """
 
 
+def _kernel_compile_stats():
+    """numba's compile timers of ``run_steps`` in this process (None when it was loaded from
+    the cache): the whole compilation (``compiler_lock``), LLVM's part (``llvm_lock``) and
+    the slowest passes of the nopython pipeline (native lowering includes LLVM)."""
+    from neurolab import _kernels as K
+
+    stats = []
+    for sig in K.run_steps.signatures:
+        md = K.run_steps.overloads[sig].metadata
+        if not md or "timers" not in md:
+            continue
+        passes = {}
+        for pipe in (md.get("pipeline_times") or {}).values():
+            for name, t in pipe.items():
+                key = name.split("_", 1)[1] if name[:1].isdigit() else name
+                passes[key] = passes.get(key, 0.0) + t.init + t.run + t.finalize
+        top = dict(sorted(passes.items(), key=lambda kv: -kv[1])[:6])
+        stats.append({"compile_s": md["timers"].get("compiler_lock"),
+                      "llvm_s": md["timers"].get("llvm_lock"), "passes_s": top})
+    return stats or None
+
+
 def measure_jit(n_warm=3):
-    """Cold and warm time to the first result of a tiny run, in fresh processes."""
+    """Cold and warm time to the first result of a tiny run, in fresh processes, and
+    numba's own start-up (first compilation of a trivial function) in another one."""
     cache = tempfile.mkdtemp(prefix="neurolab_jit_cache_")
     env = dict(os.environ, NUMBA_CACHE_DIR=cache)
     script = _JIT_SCRIPT.format(repo=str(REPO), bench_dir=str(Path(__file__).parent))
 
-    def one():
-        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+    def one(code):
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                              text=True, check=True, cwd=str(REPO))
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     try:
-        cold = one()
-        warm = [one() for _ in range(n_warm)]
+        cold = one(script)
+        warm = [one(script) for _ in range(n_warm)]
+        numba_start = one(_NUMBA_START_SCRIPT)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     warm_s = sorted(w["first_result_s"] for w in warm)
     return {"cold_s": cold["first_result_s"], "cold_import_s": cold["import_s"],
+            "cold_kernel": cold["kernel"], "numba_start": numba_start,
             "warm_s": warm_s[len(warm_s) // 2], "warm_runs_s": warm_s,
+            "warm_kernel_compiled": any(w["kernel"] for w in warm),
             "warm_import_s": float(np.median([w["import_s"] for w in warm]))}
 
 
+def _n_kernel_signatures():
+    from neurolab import _kernels as K
+
+    return len(K.run_steps.signatures)
+
+
+def _weight_summary(proj_name, w, w_max):
+    w = np.asarray(w, dtype=float)
+    return {"projection": proj_name, "mean": float(w.mean()),
+            "frac_below_10pct": float(np.mean(w < 0.1 * w_max)),
+            "frac_above_90pct": float(np.mean(w > 0.9 * w_max))}
+
+
 def run_neurolab(case):
-    """Build and run one case with neurolab (kernel assumed warm)."""
+    """Build and run one case with neurolab (kernel assumed warm).
+
+    ``loop`` is ``net.run`` as a user calls it (Poisson draw, tables, kernel, results);
+    ``tables`` (the preparation alone) is timed afterwards on the same network."""
     t0 = time.perf_counter()
     net = case["build"]()
     build_s = time.perf_counter() - t0
     duration = case["duration"]
-    t0 = time.perf_counter()
-    _sim._Compiled(net, duration)  # the tables net.run builds (Poisson draw included)
-    tables_s = time.perf_counter() - t0
+    n_sig = _n_kernel_signatures()
     t0 = time.perf_counter()
     res = net.run(duration, progress=False)
     loop_s = time.perf_counter() - t0
+    compiled_in_loop = _n_kernel_signatures() != n_sig
+    t0 = time.perf_counter()
+    _sim._Compiled(net, duration)  # the tables net.run builds (Poisson draw included)
+    tables_s = time.perf_counter() - t0
     n_steps = net.n_steps(duration)
     spikes = {name: (np.rint(rec.t / net.dt).astype(np.int64), rec.i)
               for name, rec in res.spikes.items()}
@@ -275,108 +352,57 @@ def run_neurolab(case):
     out = {"build_s": build_s, "tables_s": tables_s, "loop_s": loop_s,
            "kernel_s": max(loop_s - tables_s, 0.0), "events": events,
            "events_per_s": events / loop_s, "spikes": _spike_summary(net, spikes, duration),
-           "neuron_steps_per_s": net_size(net)["n_lif"] * n_steps / loop_s}
+           "neuron_steps_per_s": net_size(net)["n_lif"] * n_steps / loop_s,
+           "compiled_in_loop": compiled_in_loop}
     plastic = [k for k, pr in net.projections.items() if pr.stdp is not None]
     if plastic:
-        w = res.final_weights[plastic[0]]
-        w_max = net.projections[plastic[0]].stdp.w_max
-        out["final_weights"] = {"projection": plastic[0], "mean": float(w.mean()),
-                                "frac_below_10pct": float(np.mean(w < 0.1 * w_max)),
-                                "frac_above_90pct": float(np.mean(w > 0.9 * w_max))}
+        out["final_weights"] = _weight_summary(plastic[0], res.final_weights[plastic[0]],
+                                               net.projections[plastic[0]].stdp.w_max)
     return net, res, spikes, out
 
 
 # ============================================================================ Brian2
-def _b2_objects(b2, net, duration, prefix):
-    """Brian2 objects for neurolab network ``net`` (same model, same input spikes)."""
-    ms = b2.ms
-    inputs = net.input_spike_steps(duration)
-    groups, monitors, objs = {}, {}, []
-    for q, (name, pop) in enumerate(net.populations.items()):
-        if pop.kind != "lif":
-            steps, ids = inputs[name]
-            g = b2.SpikeGeneratorGroup(pop.n, indices=ids.astype(np.int32),
-                                       times=steps * net.dt * ms, name=f"{prefix}src{q}")
-        else:
-            p = pop.params
-            K = int(round(p.refractory / net.dt))
-            flag = " (unless refractory)" if K > 0 else ""
-            ns = {"tau_m": p.tau_m * ms, "tau_e": p.tau_e * ms, "tau_i": p.tau_i * ms,
-                  "v_rest": p.v_rest, "v_th": p.v_th, "v_reset": p.v_reset,
-                  "E_e": p.E_e, "E_i": p.E_i}
-            if p.synapse == "delta":
-                eqs, method = f"dv/dt = (v_rest - v)/tau_m : 1{flag}", "exact"
-            elif p.synapse == "current":
-                eqs = (f"dv/dt = (v_rest - v + Ie + Ii)/tau_m : 1{flag}\n"
-                       "dIe/dt = -Ie/tau_e : 1\ndIi/dt = -Ii/tau_i : 1\n")
-                method = "exact"
-            else:
-                eqs = (f"dv/dt = (v_rest - v + ge*(E_e - v) + gi*(E_i - v))/tau_m : 1{flag}\n"
-                       "dge/dt = -ge/tau_e : 1\ndgi/dt = -gi/tau_i : 1\n")
-                method = "exponential_euler"
-            g = b2.NeuronGroup(pop.n, eqs, threshold="v > v_th", reset="v = v_reset",
-                               refractory=(K * net.dt * ms) if K > 0 else False,
-                               method=method, namespace=ns, name=f"{prefix}lif{q}")
-            g.v = np.asarray(pop.v_init, dtype=float)
-        groups[name] = g
-        monitors[name] = b2.SpikeMonitor(g, name=f"{prefix}mon{q}")
-        objs += [g, monitors[name]]
-    for q, (name, pr) in enumerate(net.projections.items()):
-        post = pr.post.params
-        K_post = int(round(post.refractory / net.dt))
-        if post.synapse == "delta":
-            deliver = "v_post += w*int(not_refractory_post)" if K_post > 0 else "v_post += w"
-        else:
-            var = {"current": ("Ie", "Ii"), "conductance": ("ge", "gi")}[post.synapse]
-            deliver = f"{var[0] if pr.receptor == 'exc' else var[1]}_post += w"
-        s = pr.stdp
-        if s is None:
-            model, on_pre, on_post, ns = "w : 1", deliver, None, {}
-        else:
-            model = ("w : 1\n"
-                     "dApre/dt = -Apre/tau_plus : 1 (event-driven)\n"
-                     "dApost/dt = -Apost/tau_minus : 1 (event-driven)\n")
-            f_minus = "*((w - w_min)/(w_max - w_min))**mu" if s.mu != 0 else ""
-            f_plus = "*((w_max - w)/(w_max - w_min))**mu" if s.mu != 0 else ""
-            op = "=" if s.pairing == "nearest" else "+="
-            on_pre = f"{deliver}\nApre {op} A_plus\nw = clip(w - Apost{f_minus}, w_min, w_max)\n"
-            on_post = f"Apost {op} A_minus\nw = clip(w + Apre{f_plus}, w_min, w_max)\n"
-            ns = {"tau_plus": s.tau_plus * ms, "tau_minus": s.tau_minus * ms,
-                  "A_plus": s.A_plus, "A_minus": s.A_minus, "w_min": s.w_min,
-                  "w_max": s.w_max, "mu": s.mu}
-        uniform_delay = pr.n_syn == 0 or bool(np.all(pr.delay == pr.delay[0]))
-        kw = {}
-        if uniform_delay and pr.n_syn and pr.delay[0] > 0:
-            kw["delay"] = float(pr.delay[0]) * ms
-        S = b2.Synapses(groups[pr.pre.name], groups[pr.post.name], model=model, on_pre=on_pre,
-                        on_post=on_post, namespace=ns, name=f"{prefix}syn{q}", **kw)
-        S.connect(i=pr.pre_ids.astype(np.int32), j=pr.post_ids.astype(np.int32))
-        S.w = np.asarray(pr.weight, dtype=float)
-        if not uniform_delay:
-            S.delay = np.asarray(pr.delay, dtype=float) * ms
-        objs.append(S)
-    return b2.Network(objs), monitors
+VARIANTS = {"same": "same input spikes", "poisson": "Brian2 PoissonGroup"}
+
+
+def has_poisson(net):
+    return any(p.kind == "poisson" for p in net.populations.values())
+
+
+def _b2_objects(b2, net, duration, prefix, variant="same"):
+    """Brian2 network for neurolab network ``net`` (tests/brian2_model.py: same model,
+    connectivity and initial state). ``variant="same"``: every source is a
+    ``SpikeGeneratorGroup`` replaying the spikes neurolab draws; ``"poisson"``: Poisson
+    sources are ``PoissonGroup``s (Brian2 draws its own input). Returns the network, the
+    spike monitors and the synapses."""
+    if variant == "poisson":
+        b2.seed(net.seed)  # Brian2's own random numbers, reproducible from run to run
+    model = build_brian2(net, duration, prefix=prefix, poisson_inputs=variant == "poisson",
+                         b2=b2)
+    return b2.Network(model.objects), model.monitors, model.synapses
 
 
 def _b2_spikes(b2, net, monitors):
-    out = {}
-    for name, mon in monitors.items():
-        steps = np.rint(np.asarray(mon.t[:] / b2.ms) / net.dt).astype(np.int64)
-        out[name] = (steps, np.asarray(mon.i[:], dtype=np.int64))
-    return out
+    return {name: monitor_steps(mon, net.dt, b2) for name, mon in monitors.items()}
 
 
-def _b2_result(net, spikes, span, loop_s, total_s, extra):
+def _b2_result(net, spikes, span, loop_s, total_s, extra, synapses=None):
     n_steps = net.n_steps(span)
     events = synaptic_events(net, spikes, n_steps)
     out = {"span_ms": span, "loop_s": loop_s, "total_s": total_s, "events": events,
            "events_per_s": events / loop_s if loop_s > 0 else math.nan,
            "spikes": _spike_summary(net, spikes, span)}
+    plastic = [k for k, pr in net.projections.items() if pr.stdp is not None]
+    if plastic and synapses is not None:
+        w = np.asarray(synapses[plastic[0]].w[:], dtype=float)
+        out["final_weights"] = _weight_summary(plastic[0], w,
+                                               net.projections[plastic[0]].stdp.w_max)
+        out["_w"] = w  # dropped from the report after the comparison with neurolab
     out.update(extra)
     return out
 
 
-def run_brian2_runtime(case, net):
+def run_brian2_runtime(case, net, variant="same"):
     """Brian2 runtime device, numpy target; runs ``case['runtime_span']`` ms."""
     import brian2 as b2
 
@@ -384,7 +410,8 @@ def run_brian2_runtime(case, net):
     b2.defaultclock.dt = net.dt * b2.ms
     span = case["runtime_span"]
     t0 = time.perf_counter()
-    bnet, monitors = _b2_objects(b2, net, span, prefix=f"rt_{case['key'].replace('-', '_')}_")
+    bnet, monitors, syn = _b2_objects(b2, net, span, variant=variant,
+                                      prefix=f"rt_{variant}_{case['key'].replace('-', '_')}_")
     construct_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     bnet.run(net.n_steps(span) * net.dt * b2.ms, namespace={})
@@ -393,14 +420,16 @@ def run_brian2_runtime(case, net):
     spikes = _b2_spikes(b2, net, monitors)
     scale = case["duration"] / span
     res = _b2_result(net, spikes, span, loop_s, construct_s + run_s,
-                     {"construct_s": construct_s, "codegen_s": run_s - loop_s,
-                      "scale": scale, "loop_full_s": loop_s * scale,
-                      "total_full_s": construct_s + (run_s - loop_s) + loop_s * scale})
-    del bnet, monitors
+                     {"variant": variant, "construct_s": construct_s,
+                      "codegen_s": run_s - loop_s, "scale": scale,
+                      "loop_full_s": loop_s * scale,
+                      "total_full_s": construct_s + (run_s - loop_s) + loop_s * scale}, syn)
+    res.pop("_w", None)  # a shorter span: not comparable with neurolab's final weights
+    del bnet, monitors, syn
     return res
 
 
-def run_brian2_standalone(case, net, workdir):
+def run_brian2_standalone(case, net, workdir, variant="same"):
     """Brian2 cpp_standalone: build and compile, then run the binary separately."""
     import brian2 as b2
     from brian2 import device
@@ -408,10 +437,10 @@ def run_brian2_standalone(case, net, workdir):
     duration = case["duration"]
     t0 = time.perf_counter()
     b2.defaultclock.dt = net.dt * b2.ms
-    bnet, monitors = _b2_objects(b2, net, duration, prefix="")
+    bnet, monitors, syn = _b2_objects(b2, net, duration, prefix="", variant=variant)
     bnet.run(net.n_steps(duration) * net.dt * b2.ms, namespace={})
     construct_s = time.perf_counter() - t0
-    directory = os.path.join(workdir, case["key"])
+    directory = os.path.join(workdir, f"{case['key']}_{variant}")
     t0 = time.perf_counter()
     device.build(directory=directory, compile=True, run=False, with_output=False)
     compile_s = time.perf_counter() - t0
@@ -421,14 +450,56 @@ def run_brian2_standalone(case, net, workdir):
     loop_s = float(device._last_run_time)
     spikes = _b2_spikes(b2, net, monitors)
     res = _b2_result(net, spikes, duration, loop_s, construct_s + compile_s + binary_s,
-                     {"construct_s": construct_s, "compile_s": compile_s,
+                     {"variant": variant, "construct_s": construct_s, "compile_s": compile_s,
                       "binary_s": binary_s,
-                      "make_s": device.timers["compile"]["make"]})
-    del bnet, monitors
+                      "make_s": device.timers["compile"]["make"]}, syn)
+    res["_spikes"] = spikes  # for the spike-for-spike comparison, dropped afterwards
+    del bnet, monitors, syn
     device.reinit()
     device.activate(build_on_run=False)
     shutil.rmtree(directory, ignore_errors=True)
     return res
+
+
+def _rel(a, b):
+    return (b - a) / a if a else math.nan
+
+
+def compare(net, nl_spikes, nl_weights, cpp):
+    """neurolab against one Brian2 cpp_standalone result: spike-for-spike and weight by
+    weight for identical input spikes; output rates and final weights for PoissonGroup."""
+    lif = [k for k, p in net.populations.items() if p.kind == "lif"]
+    src = [k for k, p in net.populations.items() if p.kind == "poisson"]
+    dur_s = cpp["span_ms"] / 1000.0
+    n_lif = sum(net.populations[k].n for k in lif)
+    out = {"variant": cpp["variant"]}
+    nl_n = sum(int(nl_spikes[k][0].size) for k in lif)
+    b2_n = sum(int(cpp["_spikes"][k][0].size) for k in lif)
+    out["lif_rate_hz"] = {"neurolab": nl_n / n_lif / dur_s, "brian2_cpp": b2_n / n_lif / dur_s}
+    out["lif_rate_rel_diff"] = _rel(*out["lif_rate_hz"].values())
+    if src:
+        n_src = sum(net.populations[k].n for k in src)
+        out["input_rate_hz"] = {
+            "neurolab": sum(int(nl_spikes[k][0].size) for k in src) / n_src / dur_s,
+            "brian2_cpp": sum(int(cpp["_spikes"][k][0].size) for k in src) / n_src / dur_s}
+    if cpp["variant"] == "same":
+        out["identical_spikes"] = all(_same_spikes(nl_spikes[k], cpp["_spikes"][k])
+                                      for k in lif)
+    if nl_weights is not None and "_w" in cpp:
+        w_nl, w_b2 = nl_weights
+        out["mean_w"] = {"neurolab": float(np.mean(w_nl)), "brian2_cpp": float(np.mean(w_b2))}
+        out["mean_w_rel_diff"] = _rel(*out["mean_w"].values())
+        if cpp["variant"] == "same":
+            out["max_abs_w_diff"] = float(np.max(np.abs(w_nl - w_b2)))
+    return out
+
+
+def _same_spikes(a, b):
+    """Same (step, id) pairs, whatever the order within a step."""
+    if a[0].size != b[0].size:
+        return False
+    oa, ob = np.lexsort((a[1], a[0])), np.lexsort((b[1], b[0]))
+    return bool(np.array_equal(a[0][oa], b[0][ob]) and np.array_equal(a[1][oa], b[1][ob]))
 
 
 # ============================================================================ driver
@@ -444,6 +515,15 @@ def machine_info():
         pass
     info = {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
             "platform": platform.platform()}
+    try:  # which neurolab was measured: commit, and whether neurolab/ had local changes
+        git = ["git", "-C", str(REPO)]
+        info["git_commit"] = subprocess.run(git + ["rev-parse", "--short", "HEAD"],
+                                            capture_output=True, text=True).stdout.strip()
+        info["neurolab_modified"] = bool(subprocess.run(
+            git + ["status", "--porcelain", "--", "neurolab"],
+            capture_output=True, text=True).stdout.strip())
+    except OSError:  # pragma: no cover - no git
+        pass
     try:
         info["brian2"] = importlib.metadata.version("brian2")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a dev dependency
@@ -451,8 +531,24 @@ def machine_info():
     return info
 
 
+def variants_of(net):
+    """The Brian2 variants a network is run in: PoissonGroup first where it has Poisson
+    sources, then the identical-input one (the only one without Poisson sources)."""
+    return ["poisson", "same"] if has_poisson(net) else ["same"]
+
+
+def row_label(entry, variant):
+    if variant is None or not entry["has_poisson"]:
+        return entry["key"]
+    return f"{entry['key']} ({VARIANTS[variant]})"
+
+
 def run_benchmarks(cases, brian2=True, jit=True, log=print):
-    """Run every case with neurolab (and Brian2 unless ``brian2=False``); return a dict."""
+    """Run every case with neurolab (and Brian2 unless ``brian2=False``); return a dict.
+
+    Each benchmark entry has ``neurolab`` and ``variants``: ``{"poisson" | "same": {"cpp",
+    "numpy", "ratio_loop_cpp", "ratio_total_cpp", "ratio_loop_numpy", "check"}}`` (empty
+    without Brian2)."""
     from neurolab import io as nlio
 
     report = {"machine": dict(machine_info(), **nlio.versions()),
@@ -464,56 +560,83 @@ def run_benchmarks(cases, brian2=True, jit=True, log=print):
     warm_s = warm_kernel()
     report["warm_in_process_s"] = warm_s
     jit_cost = report["jit"]["cold_s"] if report["jit"] else warm_s
-    nets = {}
+    nets, kept = {}, {}
     for case in cases:
         log(f"[{case['key']}] neurolab, {case['duration'] / 1000:g} s ...")
-        net, _res, _spk, r = run_neurolab(case)
+        net, res, spk, r = run_neurolab(case)
         r["total_s"] = r["build_s"] + r["loop_s"] + jit_cost
         nets[case["key"]] = net
+        plastic = [k for k, pr in net.projections.items() if pr.stdp is not None]
+        kept[case["key"]] = (spk, res.final_weights[plastic[0]] if plastic else None)
         entry = {"key": case["key"], "group": case["group"], "title": case["title"],
                  "duration_ms": case["duration"], **net_size(net),
+                 "has_poisson": has_poisson(net),
                  "lif_pops": [k for k, p in net.populations.items() if p.kind == "lif"],
-                 "neurolab": r,
-                 "brian2_cpp": None, "brian2_numpy": None}
+                 "neurolab": r, "variants": {}}
         report["benchmarks"].append(entry)
         log(f"  loop {r['loop_s']:.3f} s (tables {r['tables_s']:.3f} s), build "
-            f"{r['build_s']:.3f} s, {r['events']:,} events, {r['events_per_s'] / 1e6:.1f} M/s")
-        del _res, _spk
+            f"{r['build_s']:.3f} s, {r['events']:,} events, {r['events_per_s'] / 1e6:.1f} M/s"
+            + ("  [kernel compiled during the loop!]" if r["compiled_in_loop"] else ""))
+        del res
     if brian2:
         import brian2 as b2
 
         b2.prefs.logging.console_log_level = "WARNING"
         for case, entry in zip(cases, report["benchmarks"]):
-            log(f"[{case['key']}] Brian2 runtime (numpy), {case['runtime_span'] / 1000:g} s ...")
-            r = run_brian2_runtime(case, nets[case["key"]])
-            entry["brian2_numpy"] = r
-            log(f"  loop {r['loop_s']:.2f} s for {r['span_ms'] / 1000:g} s"
-                + (f" (x{r['scale']:g} -> {r['loop_full_s']:.1f} s)" if r["scale"] != 1 else ""))
+            for v in variants_of(nets[case["key"]]):
+                log(f"[{row_label(entry, v)}] Brian2 runtime (numpy), "
+                    f"{case['runtime_span'] / 1000:g} s ...")
+                r = run_brian2_runtime(case, nets[case["key"]], v)
+                entry["variants"].setdefault(v, {})["numpy"] = r
+                log(f"  loop {r['loop_s']:.2f} s for {r['span_ms'] / 1000:g} s"
+                    + (f" (x{r['scale']:g} -> {r['loop_full_s']:.1f} s)"
+                       if r["scale"] != 1 else ""))
         workdir = tempfile.mkdtemp(prefix="neurolab_bench_b2_")
         b2.set_device("cpp_standalone", build_on_run=False)
         try:
             for case, entry in zip(cases, report["benchmarks"]):
-                log(f"[{case['key']}] Brian2 cpp_standalone, {case['duration'] / 1000:g} s ...")
-                r = run_brian2_standalone(case, nets[case["key"]], workdir)
-                entry["brian2_cpp"] = r
-                log(f"  loop {r['loop_s']:.2f} s, compile {r['compile_s']:.1f} s, binary "
-                    f"{r['binary_s']:.2f} s, {r['events'] / max(r['loop_s'], 1e-9) / 1e6:.1f} M/s")
+                net = nets[case["key"]]
+                for v in variants_of(net):
+                    log(f"[{row_label(entry, v)}] Brian2 cpp_standalone, "
+                        f"{case['duration'] / 1000:g} s ...")
+                    r = run_brian2_standalone(case, net, workdir, v)
+                    spk, w_nl = kept[case["key"]]
+                    chk = compare(net, spk, None if w_nl is None else (w_nl, r.get("_w")), r)
+                    r.pop("_spikes", None)
+                    r.pop("_w", None)
+                    entry["variants"].setdefault(v, {}).update({"cpp": r, "check": chk})
+                    log(f"  loop {r['loop_s']:.2f} s, compile {r['compile_s']:.1f} s, binary "
+                        f"{r['binary_s']:.2f} s, "
+                        f"{r['events'] / max(r['loop_s'], 1e-9) / 1e6:.1f} M/s; "
+                        + _check_text(chk))
         finally:
             b2.set_device("runtime")
             shutil.rmtree(workdir, ignore_errors=True)
+    kept.clear()
     for entry in report["benchmarks"]:
-        nlr, cpp, npy = entry["neurolab"], entry["brian2_cpp"], entry["brian2_numpy"]
-        entry["ratio_loop_cpp"] = nlr["loop_s"] / cpp["loop_s"] if cpp else None
-        entry["ratio_total_cpp"] = nlr["total_s"] / cpp["total_s"] if cpp else None
-        entry["ratio_loop_numpy"] = (nlr["loop_s"] / npy["loop_full_s"]) if npy else None
-        if cpp:
-            entry["output_spikes"] = {
-                name: {"neurolab": nlr["spikes"][name]["n_spikes"],
-                       "brian2_cpp": cpp["spikes"][name]["n_spikes"]}
-                for name in nlr["spikes"]}
+        nlr = entry["neurolab"]
+        for v, d in entry["variants"].items():
+            cpp, npy = d.get("cpp"), d.get("numpy")
+            d["ratio_loop_cpp"] = nlr["loop_s"] / cpp["loop_s"] if cpp else None
+            d["ratio_total_cpp"] = nlr["total_s"] / cpp["total_s"] if cpp else None
+            d["ratio_loop_numpy"] = nlr["loop_s"] / npy["loop_full_s"] if npy else None
     report["load_avg_end"] = _loadavg()
     report["targets"] = check_targets(report)
     return report
+
+
+def _check_text(chk):
+    rates = chk["lif_rate_hz"]
+    txt = (f"LIF rate nl {rates['neurolab']:.3f} Hz, cpp {rates['brian2_cpp']:.3f} Hz "
+           f"({100 * chk['lif_rate_rel_diff']:+.1f} %)")
+    if "mean_w" in chk:
+        txt += (f", mean final w nl {chk['mean_w']['neurolab']:.5g}, "
+                f"cpp {chk['mean_w']['brian2_cpp']:.5g} ({100 * chk['mean_w_rel_diff']:+.1f} %)")
+    if chk["variant"] == "same":
+        txt += f", identical spikes: {chk['identical_spikes']}"
+        if "max_abs_w_diff" in chk:
+            txt += f", max |dw| {chk['max_abs_w_diff']:.2g}"
+    return txt
 
 
 def _loadavg():
@@ -524,22 +647,35 @@ def _loadavg():
 
 
 def check_targets(report):
-    """Each target: measured value, limit, met (None when not measured)."""
+    """Each target: measured value, limit, met (None when not measured), the Brian2 variant
+    the value uses and, beside it, the other variant's value (nothing hidden)."""
     out = []
     by_key = {e["key"]: e for e in report["benchmarks"]}
 
-    def add(name, value, limit, le=True):
+    def add(name, value, limit, le=True, variant="–", beside="–"):
         met = None if value is None else (value <= limit if le else value >= limit)
-        out.append({"target": name, "value": value, "limit": limit,
-                    "op": "<=" if le else ">=", "met": met})
+        out.append({"target": name, "value": value, "limit": limit, "variant": variant,
+                    "beside": beside, "op": "<=" if le else ">=", "met": met})
 
-    for key, lim in (("B1", TARGETS["B1_loop_ratio_cpp"]), ("B2", TARGETS["B2_loop_ratio_cpp"])):
-        if key in by_key:
-            add(f"{key} loop neurolab / Brian2 cpp_standalone", by_key[key]["ratio_loop_cpp"], lim)
+    def ratio(e, v):
+        return (e["variants"].get(v) or {}).get("ratio_loop_cpp")
+
+    if "B1" in by_key:
+        e = by_key["B1"]
+        same = ratio(e, "same")
+        add("B1 loop neurolab / Brian2 cpp_standalone", ratio(e, "poisson"),
+            TARGETS["B1_loop_ratio_cpp"], variant=VARIANTS["poisson"],
+            beside="–" if same is None else f"{VARIANTS['same']}: {same:.3f}")
+    if "B2" in by_key:
+        add("B2 loop neurolab / Brian2 cpp_standalone", ratio(by_key["B2"], "same"),
+            TARGETS["B2_loop_ratio_cpp"], variant="one (no Poisson input)")
     if "B3-50k" in by_key:
-        add("B3-50k synaptic events/s (neurolab, 1 core)",
-            by_key["B3-50k"]["neurolab"]["events_per_s"], TARGETS["B3_50k_events_per_s"],
-            le=False)
+        e = by_key["B3-50k"]
+        cpp = [f"{VARIANTS[v]} {d['cpp']['events_per_s'] / 1e6:.1f} M"
+               for v, d in e["variants"].items() if d.get("cpp")]
+        add("B3-50k synaptic events/s (neurolab, 1 core)", e["neurolab"]["events_per_s"],
+            TARGETS["B3_50k_events_per_s"], le=False, variant="neurolab alone",
+            beside=("Brian2 cpp: " + ", ".join(cpp)) if cpp else "–")
     if report["jit"]:
         add("JIT cold (s)", report["jit"]["cold_s"], TARGETS["jit_cold_s"])
         add("JIT warm (s)", report["jit"]["warm_s"], TARGETS["jit_warm_s"])
@@ -559,76 +695,186 @@ def _m(x):
     return "–" if x is None else f"{x / 1e6:.1f}"
 
 
+def _pct(x):
+    return "–" if x is None or not math.isfinite(x) else f"{100 * x:+.1f} %"
+
+
+def _rows(e):
+    """(label, variant dict or None) for each table row of entry ``e``."""
+    if not e["variants"]:
+        return [(row_label(e, None), None)]
+    return [(row_label(e, v), e["variants"][v]) for v in ("poisson", "same")
+            if v in e["variants"]]
+
+
+def _npy_loop_cell(npy):
+    if not npy:
+        return "–"
+    return f"{_f(npy['loop_full_s'])}*" if npy["scale"] != 1 else _f(npy["loop_s"])
+
+
+def jit_sentence(report):
+    j = report.get("jit")
+    if not j:
+        return ""
+    txt = (f"neurolab JIT (fresh process, first result of a tiny run minus import): "
+           f"cold {j['cold_s']:.2f} s, warm {j['warm_s']:.2f} s "
+           f"(import neurolab {j['warm_import_s']:.2f} s).")
+    k = (j.get("cold_kernel") or [None])[0]
+    ns = j.get("numba_start")
+    if k:
+        p = k["passes_s"]
+        lower = p.get("native_lowering")
+        parts = [f"LLVM {k['llvm_s']:.2f} s"]
+        if lower is not None:
+            parts.append(f"lowering to LLVM IR {max(lower - k['llvm_s'], 0):.2f} s")
+        for key, label in (("inline_inlinables", "inlining the helpers"),
+                           ("nopython_type_inference", "type inference")):
+            if key in p:
+                parts.append(f"{label} {p[key]:.2f} s")
+        txt += (f" Cold, numba compiles `run_steps` in {k['compile_s']:.2f} s ("
+                + ", ".join(parts) + ")")
+        if ns:
+            txt += (f"; numba's own start-up (its first compilation of a trivial function "
+                    f"in a fresh process) takes {ns['first_compile_s']:.2f} s, a second "
+                    f"trivial one {ns['second_compile_s']:.2f} s")
+        txt += "."
+    return txt
+
+
 def markdown_table(report):
     """The results as Markdown (ready to paste into benchmarks/README.md): a loop table, a
-    totals table (compile included), the JIT times and the targets."""
+    totals table (compile included), the output agreement, the JIT times and the targets."""
     m = report["machine"]
     lines = [f"Machine: {m.get('cpu')}, {m.get('cores')} cores; Python {m.get('python')}, "
-             f"numpy {m.get('numpy')}, numba {m.get('numba')}, Brian2 {m.get('brian2')}. "
+             f"numpy {m.get('numpy')}, numba {m.get('numba')}, Brian2 {m.get('brian2')}; "
+             f"neurolab at {m.get('git_commit') or '?'}"
+             f"{' with local changes in neurolab/' if m.get('neurolab_modified') else ''}. "
              f"Load average at start {_la(report.get('load_avg_start'))}, "
              f"end {_la(report.get('load_avg_end'))}.", ""]
-    lines += ["| Bench | LIF / sources / synapses | bio s | neurolab loop s | of which tables s "
-              "| cpp loop s | numpy loop s | nl/cpp loop | nl kernel/cpp loop | nl/numpy loop "
-              "| Mevents/s nl | Mevents/s cpp | LIF spikes nl / cpp |",
+    lines += ["| Bench (Brian2 input) | LIF / sources / synapses | bio s | neurolab loop s "
+              "| of which tables s | cpp loop s | numpy loop s | nl/cpp loop "
+              "| nl kernel/cpp loop | nl/numpy loop | Mevents/s nl | Mevents/s cpp "
+              "| LIF spikes nl / cpp |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     notes = []
     for e in report["benchmarks"]:
-        nlr, cpp, npy = e["neurolab"], e["brian2_cpp"], e["brian2_numpy"]
-        if npy and npy["scale"] != 1:
-            numpy_cell = f"{_f(npy['loop_full_s'])}*"
-            notes.append(f"{e['key']}: numpy ran {npy['span_ms'] / 1000:g} s of the "
-                         f"{e['duration_ms'] / 1000:g} s ({_f(npy['loop_s'])} s loop), "
-                         f"scaled x{npy['scale']:g} per biological second")
-        else:
-            numpy_cell = _f(npy["loop_s"]) if npy else "–"
+        nlr = e["neurolab"]
         out_nl = sum(v["n_spikes"] for k, v in nlr["spikes"].items() if k in e["lif_pops"])
-        out_cpp = (sum(v["n_spikes"] for k, v in cpp["spikes"].items() if k in e["lif_pops"])
-                   if cpp else None)
-        kern_ratio = nlr["kernel_s"] / cpp["loop_s"] if cpp else None
-        lines.append(
-            f"| {e['key']} | {e['n_lif']:,} / {e['n_sources']:,} / {e['n_syn']:,} | "
-            f"{e['duration_ms'] / 1000:g} | {_f(nlr['loop_s'], 3)} | {_f(nlr['tables_s'], 3)} | "
-            f"{_f(cpp['loop_s'], 3) if cpp else '–'} | {numpy_cell} | "
-            f"{_f(e['ratio_loop_cpp'], 3)} | {_f(kern_ratio, 3)} | "
-            f"{_f(e['ratio_loop_numpy'], 4)} | "
-            f"{_m(nlr['events_per_s'])} | {_m(cpp['events_per_s'] if cpp else None)} | "
-            f"{out_nl:,} / {'–' if out_cpp is None else f'{out_cpp:,}'} |")
-    lines += ["", "| Bench | neurolab build s | neurolab total s | cpp construct s | "
-              "cpp compile s | cpp binary s | cpp total s | numpy total s | nl/cpp total |",
+        for label, d in _rows(e):
+            cpp = (d or {}).get("cpp")
+            npy = (d or {}).get("numpy")
+            if npy and npy["scale"] != 1:
+                notes.append(f"{label}: numpy ran {npy['span_ms'] / 1000:g} s of the "
+                             f"{e['duration_ms'] / 1000:g} s ({_f(npy['loop_s'])} s loop), "
+                             f"scaled x{npy['scale']:g} per biological second")
+            out_cpp = (sum(v["n_spikes"] for k, v in cpp["spikes"].items()
+                           if k in e["lif_pops"]) if cpp else None)
+            kern_ratio = nlr["kernel_s"] / cpp["loop_s"] if cpp else None
+            lines.append(
+                f"| {label} | {e['n_lif']:,} / {e['n_sources']:,} / {e['n_syn']:,} | "
+                f"{e['duration_ms'] / 1000:g} | {_f(nlr['loop_s'], 3)} | "
+                f"{_f(nlr['tables_s'], 3)} | {_f(cpp['loop_s'], 3) if cpp else '–'} | "
+                f"{_npy_loop_cell(npy)} | {_f((d or {}).get('ratio_loop_cpp'), 3)} | "
+                f"{_f(kern_ratio, 3)} | {_f((d or {}).get('ratio_loop_numpy'), 4)} | "
+                f"{_m(nlr['events_per_s'])} | {_m(cpp['events_per_s'] if cpp else None)} | "
+                f"{out_nl:,} / {'–' if out_cpp is None else f'{out_cpp:,}'} |")
+    lines += ["", "| Bench (Brian2 input) | neurolab build s | neurolab total s "
+              "| cpp construct s | cpp compile s | cpp binary s | cpp total s | numpy total s "
+              "| nl/cpp total |",
               "|---|---|---|---|---|---|---|---|---|"]
     for e in report["benchmarks"]:
-        nlr, cpp, npy = e["neurolab"], e["brian2_cpp"], e["brian2_numpy"]
-        npy_total = "–"
-        if npy:
-            npy_total = _f(npy["total_full_s"]) + ("*" if npy["scale"] != 1 else "")
-        lines.append(
-            f"| {e['key']} | {_f(nlr['build_s'])} | {_f(nlr['total_s'])} | "
-            f"{_f(cpp['construct_s']) if cpp else '–'} | {_f(cpp['compile_s'], 1) if cpp else '–'} | "
-            f"{_f(cpp['binary_s']) if cpp else '–'} | {_f(cpp['total_s'], 1) if cpp else '–'} | "
-            f"{npy_total} | {_f(e['ratio_total_cpp'], 3)} |")
+        nlr = e["neurolab"]
+        for label, d in _rows(e):
+            cpp = (d or {}).get("cpp")
+            npy = (d or {}).get("numpy")
+            npy_total = "–"
+            if npy:
+                npy_total = _f(npy["total_full_s"]) + ("*" if npy["scale"] != 1 else "")
+            lines.append(
+                f"| {label} | {_f(nlr['build_s'])} | {_f(nlr['total_s'])} | "
+                f"{_f(cpp['construct_s']) if cpp else '–'} | "
+                f"{_f(cpp['compile_s'], 1) if cpp else '–'} | "
+                f"{_f(cpp['binary_s']) if cpp else '–'} | "
+                f"{_f(cpp['total_s'], 1) if cpp else '–'} | "
+                f"{npy_total} | {_f((d or {}).get('ratio_total_cpp'), 3)} |")
+    checks = [(e, label, d["check"]) for e in report["benchmarks"] for label, d in _rows(e)
+              if d and d.get("check")]
+    if checks:
+        lines += ["", "Output agreement, neurolab against Brian2 cpp_standalone over the "
+                  "whole run (same input spikes: must match spike for spike; PoissonGroup: "
+                  "other random numbers, so statistically):", "",
+                  "| Bench (Brian2 input) | input rate Hz nl / cpp | LIF rate Hz nl / cpp "
+                  "| LIF rate diff | mean final w nl / cpp | mean w diff "
+                  "| identical spikes | max abs w diff |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for e, label, c in checks:
+            ir = c.get("input_rate_hz")
+            mw = c.get("mean_w")
+            lines.append(
+                f"| {label} | "
+                + (f"{ir['neurolab']:.3f} / {ir['brian2_cpp']:.3f}" if ir else "–") + " | "
+                f"{c['lif_rate_hz']['neurolab']:.3f} / {c['lif_rate_hz']['brian2_cpp']:.3f} | "
+                f"{_pct(c['lif_rate_rel_diff'])} | "
+                + (f"{mw['neurolab']:.5g} / {mw['brian2_cpp']:.5g}" if mw else "–") + " | "
+                f"{_pct(c.get('mean_w_rel_diff'))} | "
+                + {True: "yes", False: "**no**", None: "– (other input)"}[
+                    c.get("identical_spikes")] + " | "
+                + (f"{c['max_abs_w_diff']:.2g}" if "max_abs_w_diff" in c else "–") + " |")
     lines.append("")
     if report["jit"]:
-        j = report["jit"]
-        lines.append(f"neurolab JIT (fresh process, first result of a tiny run minus import): "
-                     f"cold {j['cold_s']:.2f} s, warm {j['warm_s']:.2f} s "
-                     f"(import neurolab {j['warm_import_s']:.2f} s).")
+        lines.append(jit_sentence(report))
     lines += ["",
               "neurolab loop = `net.run` with a warm kernel (Poisson draw and table building "
               "included; \"tables\" is that part alone, kernel = loop - tables); "
-              "cpp loop = `device._last_run_time` (loop inside the binary; input spikes "
-              "precomputed); neurolab total = build + loop + "
+              "cpp loop = `device._last_run_time` (loop inside the binary: with PoissonGroup "
+              "Brian2 draws its input in it, with the same input spikes they are precomputed "
+              "and replayed by a SpikeGeneratorGroup); neurolab total = build + loop + "
               + ("cold JIT" if report["jit"] else "in-process kernel load (--no-jit)")
               + "; cpp total = model construction + code generation and compilation + binary."]
     for note in notes:
         lines.append(f"\\* {note}.")
     if report.get("targets"):
-        lines += ["", "| Target | measured | limit | met |", "|---|---|---|---|"]
+        lines += ["", "| Target | Brian2 variant used | measured | beside it | limit | met |",
+                  "|---|---|---|---|---|---|"]
         for t in report["targets"]:
             v = t["value"]
             val = "–" if v is None else (f"{v / 1e6:.1f} M" if v > 1e5 else f"{v:.3f}")
             lim = f"{t['limit'] / 1e6:.0f} M" if t["limit"] > 1e5 else f"{t['limit']:g}"
             met = {True: "yes", False: "**no**", None: "–"}[t["met"]]
-            lines.append(f"| {t['target']} | {val} | {t['op']} {lim} | {met} |")
+            lines.append(f"| {t['target']} | {t['variant']} | {val} | {t['beside']} | "
+                         f"{t['op']} {lim} | {met} |")
+    return "\n".join(lines)
+
+
+def readme_table(report):
+    """One row per benchmark, for the main README: the Brian2 cpp columns use PoissonGroup
+    where the network has Poisson input, the identical-input value in brackets."""
+    lines = ["| Benchmark | neurolab loop s | Brian2 cpp loop s | neurolab / cpp "
+             "| Brian2 numpy loop s | neurolab Mevents/s |",
+             "|---|---|---|---|---|---|"]
+    for e in report["benchmarks"]:
+        nlr, var = e["neurolab"], e["variants"]
+        main = var.get("poisson") or var.get("same") or {}
+        alt = var.get("same") if "poisson" in var else None
+
+        def cell(d, fn):
+            return fn(d) if d and d.get("cpp") is not None else "–"
+
+        cpp_loop = cell(main, lambda d: _f(d["cpp"]["loop_s"], 3))
+        ratio = cell(main, lambda d: _f(d["ratio_loop_cpp"], 3))
+        npy = _npy_loop_cell(main.get("numpy"))
+        if alt:
+            cpp_loop += cell(alt, lambda d: f" ({_f(d['cpp']['loop_s'], 3)})")
+            ratio += cell(alt, lambda d: f" ({_f(d['ratio_loop_cpp'], 3)})")
+            npy += f" ({_npy_loop_cell(alt.get('numpy'))})"
+        lines.append(f"| {e['key']}: {e['title']}, {e['duration_ms'] / 1000:g} s | "
+                     f"{_f(nlr['loop_s'], 3)} | {cpp_loop} | {ratio} | {npy} | "
+                     f"{_m(nlr['events_per_s'])} |")
+    j = report.get("jit")
+    if j:
+        lines.append(f"| JIT, first result in a fresh process: cold / warm numba cache | "
+                     f"{j['cold_s']:.2f} / {j['warm_s']:.2f} | | | | |")
     return "\n".join(lines)
 
 
@@ -658,6 +904,8 @@ def main(argv=None):
     table = markdown_table(report)
     print()
     print(table)
+    print()
+    print(readme_table(report))
     if args.json:
         path = Path(args.json)
         path.parent.mkdir(parents=True, exist_ok=True)

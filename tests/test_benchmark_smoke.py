@@ -1,7 +1,8 @@
 """Smoke test of benchmarks/bench.py: the benchmark networks build and run at tiny sizes
-(neurolab only, no Brian2, no JIT subprocesses) and the synaptic-event counts it reports
-agree with a count made independently, synapse by synapse, from the connectivity.
-No timing is asserted."""
+(no JIT subprocesses, no C++ compilation) and the synaptic-event counts it reports agree
+with a count made independently, synapse by synapse, from the connectivity; the two Brian2
+variants (PoissonGroup, same input spikes) go through the driver, the comparison and the
+tables on Brian2's numpy target. No timing is asserted."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def test_report_table_and_json(bench, tmp_path):
     for e in report["benchmarks"]:
         r = e["neurolab"]
         assert r["events"] > 0 and r["loop_s"] > 0 and r["events_per_s"] > 0
-        assert e["brian2_cpp"] is None and e["ratio_loop_cpp"] is None
+        assert e["variants"] == {}
     table = bench.markdown_table(report)
     for key in keys:
         assert table.count(f"\n| {key} |") == 2  # loop table and totals table
@@ -104,3 +105,49 @@ def test_cli_quick_no_brian2(bench, tmp_path, capsys):
     assert [e["key"] for e in report["benchmarks"]] == ["B3-1k"]
     assert json.loads(path.read_text())["options"]["brian2"] is False
     assert "| B3-1k |" in capsys.readouterr().out
+
+
+def test_brian2_variants_through_driver(bench, monkeypatch, request):
+    """Both Brian2 variants on a tiny B1, with the numpy runtime standing in for
+    cpp_standalone (no compiler run): same input spikes reproduce neurolab spike for spike
+    and weight for weight; PoissonGroup draws its own input at the requested rate."""
+    b2 = pytest.importorskip("brian2")
+    old_target = b2.prefs.codegen.target
+    request.addfinalizer(lambda: setattr(b2.prefs.codegen, "target", old_target))
+
+    def fake_standalone(case, net, workdir, variant="same"):
+        b2.prefs.codegen.target = "numpy"
+        bnet, monitors, syn = bench._b2_objects(b2, net, case["duration"], variant=variant,
+                                                prefix=f"fake_{variant}_{case['key']}_")
+        bnet.run(net.n_steps(case["duration"]) * net.dt * b2.ms, namespace={})
+        spikes = bench._b2_spikes(b2, net, monitors)
+        res = bench._b2_result(net, spikes, case["duration"], 1.0, 1.0, {
+            "variant": variant, "construct_s": 0.0, "compile_s": 0.0, "binary_s": 1.0,
+            "make_s": 0.0}, syn)
+        res["_spikes"] = spikes
+        return res
+
+    monkeypatch.setattr(bench, "run_brian2_standalone", fake_standalone)
+    monkeypatch.setattr(b2, "set_device", lambda *a, **k: None)
+    cases = [{"key": "B1", "group": "B1", "build": bench.build_b1,
+              "duration": 200.0, "runtime_span": 100.0, "title": "tiny B1"}]
+    report = bench.run_benchmarks(cases, brian2=True, jit=False, log=lambda *a: None)
+    for e in report["benchmarks"]:
+        assert set(e["variants"]) == {"poisson", "same"}
+        same, pois = e["variants"]["same"]["check"], e["variants"]["poisson"]["check"]
+        assert same["identical_spikes"] is True
+        assert same["lif_rate_rel_diff"] == 0.0
+        assert same["input_rate_hz"]["neurolab"] == same["input_rate_hz"]["brian2_cpp"]
+        assert "identical_spikes" not in pois
+        assert pois["input_rate_hz"]["brian2_cpp"] == pytest.approx(15.0, rel=0.3)
+        assert e["variants"]["poisson"]["numpy"]["scale"] == 2.0  # 100 ms scaled to 200
+    b1 = report["benchmarks"][0]["variants"]
+    assert b1["same"]["check"]["max_abs_w_diff"] < 1e-12
+    assert "mean_w" in b1["poisson"]["check"]
+    table = bench.markdown_table(report)
+    for label in ("B1 (Brian2 PoissonGroup)", "B1 (same input spikes)"):
+        assert table.count(f"\n| {label} |") == 3  # loop, totals and agreement tables
+    target = [t for t in report["targets"] if t["target"].startswith("B1 loop")][0]
+    assert target["variant"] == "Brian2 PoissonGroup"
+    assert target["beside"].startswith("same input spikes: ")
+    assert bench.readme_table(report).count("\n| B1: ") == 1

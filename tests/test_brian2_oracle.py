@@ -8,18 +8,7 @@ connectivity, initial weights and delays. Both are run and compared:
   expected: both integrate the same equations with the same schedule, to rounding);
 - final weights of every plastic projection within ``1e-6 * w_max``.
 
-Brian2 model conventions (see /work/shared/DESIGN.md, "Simulation semantics"):
-
-- potentials are plain numbers in mV (dimensionless in Brian2), times carry units;
-- delta / current synapses: ``method="exact"``; conductance: ``"exponential_euler"``;
-- ``refractory = K*dt`` with ``dv/dt ... (unless refractory)`` when ``K > 0``; no refractory
-  mechanism at all when ``K == 0``; delta delivery ``v_post += w*int(not_refractory_post)``
-  when ``K > 0``;
-- STDP with event-driven per-synapse traces: on_pre
-  ``<deliver>; Apre += A_plus; w = clip(w - Apost, w_min, w_max)``, on_post
-  ``Apost += A_minus; w = clip(w + Apre, w_min, w_max)`` (``Apost`` holds positive values);
-  Brian2 runs every presynaptic pathway (order -1) before every postsynaptic one (order +1);
-- heterogeneous axonal delays through ``S.delay`` (the whole on_pre runs at arrival).
+The Brian2 model and its conventions (the oracle's contract) are in tests/brian2_model.py.
 """
 
 from __future__ import annotations
@@ -28,6 +17,11 @@ import numpy as np
 import pytest
 
 import neurolab as nl
+
+try:
+    from brian2_model import build_brian2, monitor_steps
+except ImportError:  # tests/ imported as a package
+    from tests.brian2_model import build_brian2, monitor_steps
 
 pytestmark = [
     pytest.mark.brian2,
@@ -54,91 +48,23 @@ def brian2_simulate(net, duration):
     n_steps = int(round(duration / net.dt))
     ms = b2.ms
 
-    groups, monitors, synapses = {}, {}, {}
-    inputs = net.input_spike_steps(duration)
-    objs = []
-    for name, pop in net.populations.items():
-        if pop.kind in ("poisson", "spikes"):
-            steps, ids = inputs[name]
-            g = b2.SpikeGeneratorGroup(pop.n, indices=np.asarray(ids, dtype=int),
-                                       times=np.asarray(steps, dtype=float) * net.dt * ms,
-                                       name=f"src_{len(groups)}")
-        else:
-            p = pop.params
-            K = int(round(p.refractory / net.dt))
-            flag = " (unless refractory)" if K > 0 else ""
-            ns = {"tau_m": p.tau_m * ms, "tau_e": p.tau_e * ms, "tau_i": p.tau_i * ms,
-                  "v_rest": p.v_rest, "v_th": p.v_th, "v_reset": p.v_reset,
-                  "E_e": p.E_e, "E_i": p.E_i}
-            if p.synapse == "delta":
-                eqs = f"dv/dt = (v_rest - v)/tau_m : 1{flag}"
-                method = "exact"
-            elif p.synapse == "current":
-                eqs = (f"dv/dt = (v_rest - v + Ie + Ii)/tau_m : 1{flag}\n"
-                       "dIe/dt = -Ie/tau_e : 1\n"
-                       "dIi/dt = -Ii/tau_i : 1\n")
-                method = "exact"
-            else:
-                eqs = (f"dv/dt = (v_rest - v + ge*(E_e - v) + gi*(E_i - v))/tau_m : 1{flag}\n"
-                       "dge/dt = -ge/tau_e : 1\n"
-                       "dgi/dt = -gi/tau_i : 1\n")
-                method = "exponential_euler"
-            g = b2.NeuronGroup(pop.n, eqs, threshold="v > v_th", reset="v = v_reset",
-                               refractory=(K * net.dt * ms) if K > 0 else False,
-                               method=method, namespace=ns, name=f"lif_{len(groups)}")
-            g.v = np.asarray(pop.v_init, dtype=float)
-        groups[name] = g
-        monitors[name] = b2.SpikeMonitor(g, name=f"mon_{len(monitors)}")
-        objs += [g, monitors[name]]
-
+    model = build_brian2(net, duration, b2=b2)
     for name, pr in net.projections.items():
-        post = pr.post.params
-        K_post = int(round(post.refractory / net.dt))
-        if post.synapse == "delta":
-            deliver = "v_post += w*int(not_refractory_post)" if K_post > 0 else "v_post += w"
-        else:
-            var = {"current": ("Ie", "Ii"), "conductance": ("ge", "gi")}[post.synapse]
-            deliver = f"{var[0] if pr.receptor == 'exc' else var[1]}_post += w"
-        s = pr.stdp
-        if s is None:
-            model, on_pre, on_post, ns = "w : 1", deliver, None, {}
-        else:
-            model = ("w : 1\n"
-                     "dApre/dt = -Apre/tau_plus : 1 (event-driven)\n"
-                     "dApost/dt = -Apost/tau_minus : 1 (event-driven)\n")
-            f_minus = f"*((w - w_min)/(w_max - w_min))**mu_minus" if s.mu_minus != 0 else ""
-            f_plus = f"*((w_max - w)/(w_max - w_min))**mu" if s.mu != 0 else ""
-            op = "=" if s.pairing == "nearest" else "+="
-            on_pre = (f"{deliver}\n"
-                      f"Apre {op} A_plus\n"
-                      f"w = clip(w - Apost{f_minus}, w_min, w_max)\n")
-            on_post = (f"Apost {op} A_minus\n"
-                       f"w = clip(w + Apre{f_plus}, w_min, w_max)\n")
-            ns = {"tau_plus": s.tau_plus * ms, "tau_minus": s.tau_minus * ms,
-                  "A_plus": s.A_plus, "A_minus": s.A_minus, "w_min": s.w_min,
-                  "w_max": s.w_max, "mu": s.mu, "mu_minus": s.mu_minus}
-        S = b2.Synapses(groups[pr.pre.name], groups[pr.post.name], model=model,
-                        on_pre=on_pre, on_post=on_post, namespace=ns,
-                        name=f"syn_{len(synapses)}")
-        S.connect(i=np.asarray(pr.pre_ids, dtype=int), j=np.asarray(pr.post_ids, dtype=int))
+        S = model.synapses[name]
         # Brian2 keeps the order of the given (i, j) arrays: synapse k is synapse k
         assert np.array_equal(np.asarray(S.i[:]), pr.pre_ids)
         assert np.array_equal(np.asarray(S.j[:]), pr.post_ids)
-        S.w = np.asarray(pr.weight, dtype=float)
-        S.delay = np.asarray(pr.delay, dtype=float) * ms
-        synapses[name] = S
-        objs.append(S)
 
-    b2_net = b2.Network(objs)
+    b2_net = b2.Network(model.objects)
     b2_net.run(n_steps * net.dt * ms)
 
     spikes = {}
-    for name, mon in monitors.items():
-        steps = np.rint(np.asarray(mon.t / ms) / net.dt).astype(np.int64)
-        ids = np.asarray(mon.i, dtype=np.int64)
+    for name, mon in model.monitors.items():
+        steps, ids = monitor_steps(mon, net.dt, b2)
         order = np.lexsort((ids, steps))
         spikes[name] = np.stack([steps[order], ids[order]], axis=1)
-    weights = {name: np.array(S.w[:], dtype=np.float64) for name, S in synapses.items()}
+    weights = {name: np.array(S.w[:], dtype=np.float64)
+               for name, S in model.synapses.items()}
     return {"spikes": spikes, "weights": weights}
 
 
