@@ -73,45 +73,40 @@ def _trace_now(x, x_t, n, c, table, p):
 
 
 @njit(cache=True, inline="always")
-def _trace_on_spike(x, amplitude, pairing):
-    """Trace after a spike: all-to-all pairing accumulates, nearest-neighbour resets."""
+def _trace_spike(x, x_t, k, n, c, table, p, amplitude, pairing):
+    """Trace k after its neuron's spike at step n, in place: all-to-all pairing adds
+    ``amplitude`` to the decayed trace, nearest-neighbour pairing resets it to ``amplitude``."""
     if pairing == PAIR_NEAREST:
-        return amplitude
-    return x + amplitude
+        x[k] = amplitude
+    else:
+        x[k] = _trace_now(x[k], x_t[k], n, c, table, p) + amplitude
+    x_t[k] = n
+
+
+@njit(cache=True, inline="always")
+def _weight_step(w, dw, f, mu, w_min, w_max):
+    """``w + dw * f**mu`` clipped to [w_min, w_max]; ``f`` is the soft-bound factor of the
+    update's direction (Guetig et al. 2003), ignored when ``mu`` is 0 (additive rule)."""
+    if mu != 0.0:
+        dw = dw * f ** mu if f > 0.0 else 0.0
+    w = w + dw
+    if w > w_max:
+        return w_max
+    if w < w_min:
+        return w_min
+    return w
 
 
 @njit(cache=True, inline="always")
 def _potentiate(w, x_pre, w_min, w_max, mu):
     """Weight after potentiation by trace ``x_pre``; soft factor ((w_max-w)/range)**mu."""
-    if mu != 0.0:
-        f = (w_max - w) / (w_max - w_min)
-        if f > 0.0:
-            x_pre = x_pre * f ** mu
-        else:
-            x_pre = 0.0
-    w = w + x_pre
-    if w > w_max:
-        return w_max
-    if w < w_min:
-        return w_min
-    return w
+    return _weight_step(w, x_pre, (w_max - w) / (w_max - w_min), mu, w_min, w_max)
 
 
 @njit(cache=True, inline="always")
 def _depress(w, x_post, w_min, w_max, mu):
     """Weight after depression by trace ``x_post``; soft factor ((w-w_min)/range)**mu."""
-    if mu != 0.0:
-        f = (w - w_min) / (w_max - w_min)
-        if f > 0.0:
-            x_post = x_post * f ** mu
-        else:
-            x_post = 0.0
-    w = w - x_post
-    if w > w_max:
-        return w_max
-    if w < w_min:
-        return w_min
-    return w
+    return _weight_step(w, -x_post, (w - w_min) / (w_max - w_min), mu, w_min, w_max)
 
 
 @njit(cache=True, inline="always")
@@ -225,10 +220,8 @@ def _pre_plastic(n, p, r, s0, s1, target, post_lo, xs, xq, pw_f, pairing, syn_po
     ``x_pre += A_plus`` (or ``= A_plus``, nearest), then for each synapse deliver ``w`` and
     depress ``w -= x_post * f_minus(w)``, clipped to [w_min, w_max]. The traces of pathway
     p start at ``xs`` (pre) and ``xq`` (post) in the flat trace arrays."""
-    x = xs + r
-    xpre[x] = _trace_on_spike(_trace_now(xpre[x], xpre_t[x], n, pw_f[p, C_PLUS], tab_plus, p),
-                              pw_f[p, A_PLUS], pairing)
-    xpre_t[x] = n
+    _trace_spike(xpre, xpre_t, xs + r, n, pw_f[p, C_PLUS], tab_plus, p, pw_f[p, A_PLUS],
+                 pairing)
     c_minus = pw_f[p, C_MINUS]
     w_min = pw_f[p, W_MIN]
     w_max = pw_f[p, W_MAX]
@@ -255,10 +248,8 @@ def _post_plastic(n, p, c, t0, t1, pre_lo, xs, xq, pw_f, pairing, col_syn, col_p
     """Postsynaptic pathway p of a plastic projection for postsynaptic (local) neuron c:
     ``x_post += A_minus`` (or ``= A_minus``, nearest), then potentiate every synapse onto it,
     ``w += x_pre * f_plus(w)``, clipped to [w_min, w_max]."""
-    x = xq + c
-    xpost[x] = _trace_on_spike(_trace_now(xpost[x], xpost_t[x], n, pw_f[p, C_MINUS],
-                                          tab_minus, p), pw_f[p, A_MINUS], pairing)
-    xpost_t[x] = n
+    _trace_spike(xpost, xpost_t, xq + c, n, pw_f[p, C_MINUS], tab_minus, p,
+                 pw_f[p, A_MINUS], pairing)
     c_plus = pw_f[p, C_PLUS]
     w_min = pw_f[p, W_MIN]
     w_max = pw_f[p, W_MAX]

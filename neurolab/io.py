@@ -8,6 +8,7 @@ existing good file stays in place until its replacement is complete.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io as _io
 import json
@@ -113,7 +114,13 @@ def sha256_file(path, chunk: int = 1 << 20) -> str:
 
 
 def versions() -> dict:
-    """Versions of Python and of the packages that shape a result."""
+    """Versions of Python and of the packages that shape a result (looked up once per
+    process: installed versions do not change under a running interpreter)."""
+    return dict(_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple:
     import platform
     from importlib import metadata
 
@@ -123,7 +130,7 @@ def versions() -> dict:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             out[pkg] = None
-    return out
+    return tuple(out.items())
 
 
 def git_commit(path=None) -> str | None:
