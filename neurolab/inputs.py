@@ -13,6 +13,7 @@ the first second of a long run is the same as a run of one second (same seed and
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -66,13 +67,13 @@ def _block(p, n_steps, rng):
 
 def poisson_steps(rates_hz: np.ndarray, dt: float, n_steps: int,
                   seed_key) -> tuple[np.ndarray, np.ndarray]:
-    """Spike steps of independent Bernoulli-per-step (Poisson) sources.
+    """Spike steps of independent Bernoulli-per-step (Poisson) sources over ``[0, n_steps)``.
 
     Parameters
     ----------
     rates_hz : (n,) firing rates in Hz, each with ``rate * dt / 1000 <= 1``.
     dt : time step in ms.
-    n_steps : number of steps of the run.
+    n_steps : number of steps.
     seed_key : list of non-negative ints; block b is drawn from
         ``numpy.random.default_rng(seed_key + [b])``.
 
@@ -80,18 +81,107 @@ def poisson_steps(rates_hz: np.ndarray, dt: float, n_steps: int,
     -------
     steps, ids : int64 arrays sorted by step, then id.
     """
-    p = np.minimum(rates_hz * (dt / 1000.0), 1.0)
-    steps_out, ids_out = [], []
-    for b, start in enumerate(range(0, n_steps, POISSON_BLOCK)):
-        rng = np.random.default_rng(list(seed_key) + [b])
-        # every block is drawn whole, so a shorter run gives a prefix of a longer one
-        s, i = _block(p, POISSON_BLOCK, rng)
-        keep = s < n_steps - start
-        steps_out.append(s[keep] + start)
-        ids_out.append(i[keep])
-    if not steps_out:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(steps_out), np.concatenate(ids_out)
+    stream = _ConstantBlocks(np.asarray(rates_hz, dtype=np.float64), dt, seed_key)
+    return stream.steps(0, n_steps)
+
+
+class _Blocks:
+    """Spikes (or counts) of one input stream, drawn in fixed blocks of steps counted from
+    ``start``, each block from its own generator ``default_rng(seed_key + [b])``; the last
+    block drawn is kept, so consecutive chunks of a run draw each block once. What a step
+    receives depends only on the seed key and the step, never on how a run is cut."""
+
+    block = POISSON_BLOCK
+
+    def __init__(self, seed_key, start=0):
+        self.seed_key = list(seed_key)
+        self.start = int(start)
+        self._cache = (None, None)
+
+    def _get(self, b):
+        if self._cache[0] != b:
+            self._cache = (b, self._draw(b, np.random.default_rng(self.seed_key + [b])))
+        return self._cache[1]
+
+    def __deepcopy__(self, memo):       # the cache is a cache: copies start without it
+        new = copy.copy(self)
+        new._cache = (None, None)
+        return new
+
+
+class _ConstantBlocks(_Blocks):
+    """Poisson sources with constant rates: geometric gaps (see :func:`_block`)."""
+
+    def __init__(self, rates_hz, dt, seed_key, start=0):
+        super().__init__(seed_key, start)
+        self.p = np.minimum(rates_hz * (dt / 1000.0), 1.0)
+
+    def _draw(self, b, rng):
+        return _block(self.p, self.block, rng)
+
+    def steps(self, n0, n1):
+        """Spikes of steps ``[n0, n1)`` (absolute steps, ``n0 >= start``): (steps, ids)."""
+        out_s, out_i = [], []
+        lo = n0 - self.start
+        hi = n1 - self.start
+        for b in range(lo // self.block, -(-hi // self.block)):
+            s, i = self._get(b)
+            s = s + b * self.block
+            keep = (s >= lo) & (s < hi)
+            out_s.append(s[keep] + self.start)
+            out_i.append(i[keep])
+        if not out_s:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(out_s), np.concatenate(out_i)
+
+
+class _VaryingBlocks(_Blocks):
+    """Poisson sources whose rates change with time: in step n each source spikes with
+    probability ``rate(t_n) dt / 1000`` (``t_n = n dt``, absolute network time), one
+    uniform number per source per step (Brian2's PoissonGroup with time-varying rates)."""
+
+    def __init__(self, rate_fn, n, dt, seed_key, name, start=0):
+        super().__init__(seed_key, start)
+        self.rate_fn = rate_fn        # absolute steps (m,) -> rates (m, n) in Hz, validated
+        self.n = n
+        self.dt = dt
+        self.name = name
+        self.block = max(1, min(POISSON_BLOCK, _MAX_DRAWS // max(n, 1)))
+
+    def _draw(self, b, rng):
+        steps = self.start + b * self.block + np.arange(self.block)
+        p = self.rate_fn(steps) * (self.dt / 1000.0)
+        hit = rng.random((self.block, self.n)) < p
+        s, i = np.nonzero(hit)                  # row-major: step-major, ids ascending
+        return s.astype(np.int64), i.astype(np.int64)
+
+    steps = _ConstantBlocks.steps
+
+
+class _CountBlocks(_Blocks):
+    """Counts of a Poisson drive (Brian2's ``PoissonInput``): in every step each of
+    ``n_target`` targets receives ``Binomial(n_sources, rate dt / 1000)`` source spikes."""
+
+    def __init__(self, n_sources, rate_hz, n_target, dt, seed_key, start=0):
+        super().__init__(seed_key, start)
+        self.n_sources = int(n_sources)
+        self.p = min(rate_hz * dt / 1000.0, 1.0)
+        self.n_target = n_target
+        self.block = max(1, min(POISSON_BLOCK, _MAX_DRAWS // max(n_target, 1)))
+
+    def _draw(self, b, rng):
+        return rng.binomial(self.n_sources, self.p,
+                            size=(self.block, self.n_target)).astype(np.int32)
+
+    def counts(self, n0, n1, out):
+        """Write the counts of steps ``[n0, n1)`` into ``out`` (shape (n1 - n0, n_target))."""
+        lo = n0 - self.start
+        hi = n1 - self.start
+        for b in range(lo // self.block, -(-hi // self.block)):
+            c = self._get(b)
+            a = max(lo, b * self.block)
+            z = min(hi, (b + 1) * self.block)
+            out[a - lo:z - lo] = c[a - b * self.block:z - b * self.block]
 
 
 def step_table(steps: np.ndarray, ids: np.ndarray, n_steps: int):

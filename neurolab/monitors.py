@@ -18,12 +18,14 @@ from . import io
 
 @dataclass
 class SpikeRecord:
-    """Spikes of one population: times ``t`` (ms) and local indices ``i``, sorted by time
-    then index; ``n`` is the population size."""
+    """Spikes of one population: times ``t`` (ms of network time) and local indices ``i``,
+    sorted by time then index; ``n`` is the population size; ``recorded`` the local ids
+    whose spikes were recorded (``None``: all of them)."""
 
     t: np.ndarray
     i: np.ndarray
     n: int
+    recorded: np.ndarray | None = None
 
     def __len__(self):
         return int(self.t.shape[0])
@@ -62,8 +64,10 @@ class SimResult:
     Attributes
     ----------
     dt : time step (ms).
-    duration : requested duration (ms).
-    t_end : time reached (ms); smaller than ``duration`` when the run was interrupted.
+    duration : requested duration of this run (ms).
+    t_start : network time at which this run started (ms); 0 for a first run.
+    t_end : network time reached (ms); smaller than ``t_start + duration`` when the run was
+        interrupted.
     interrupted : True when the run stopped early (Ctrl-C / notebook stop button).
     seed : network seed.
     params : JSON-able record of the network, the run options and package versions.
@@ -83,6 +87,7 @@ class SimResult:
     weights: dict = field(default_factory=dict)
     final_weights: dict = field(default_factory=dict)
     state: dict = field(default_factory=dict)
+    t_start: float = 0.0
 
     # ---------------------------------------------------------------- analysis
     def spike_trains(self, pop: str) -> dict:
@@ -94,12 +99,17 @@ class SimResult:
         return {i: t[bounds[i]:bounds[i + 1]] for i in range(rec.n)}
 
     def rates(self, pop: str) -> np.ndarray:
-        """Mean firing rate (Hz) of every neuron of ``pop`` over ``[0, t_end)``."""
+        """Mean firing rate (Hz) of every neuron of ``pop`` over this run,
+        ``[t_start, t_end)``; NaN for neurons whose spikes were not recorded."""
         rec = self._spikes(pop)
         counts = np.bincount(rec.i, minlength=rec.n).astype(np.float64)
-        if self.t_end <= 0:
-            return np.zeros(rec.n)
-        return counts / (self.t_end / 1000.0)
+        span = self.t_end - self.t_start
+        out = np.zeros(rec.n) if span <= 0 else counts / (span / 1000.0)
+        if rec.recorded is not None:
+            mask = np.ones(rec.n, dtype=bool)
+            mask[rec.recorded] = False
+            out[mask] = np.nan
+        return out
 
     def _spikes(self, pop):
         if pop not in self.spikes:
@@ -120,6 +130,8 @@ class SimResult:
         for name, rec in self.spikes.items():
             spikes[f"{name}/t"] = rec.t
             spikes[f"{name}/i"] = rec.i
+            if rec.recorded is not None:
+                spikes[f"{name}/recorded"] = rec.recorded
         weights = {}
         for name, fw in self.final_weights.items():
             weights[f"{name}/final"] = fw
@@ -149,7 +161,8 @@ class SimResult:
             data = io.npz_bytes(arrays)
             io.atomic_write_bytes(folder / f"{stem}.npz", data)
             checksums[f"{stem}.npz"] = hashlib.sha256(data).hexdigest()
-        meta = {"dt": self.dt, "duration": self.duration, "t_end": self.t_end,
+        meta = {"dt": self.dt, "duration": self.duration, "t_start": self.t_start,
+                "t_end": self.t_end,
                 "interrupted": self.interrupted, "seed": self.seed, "params": self.params,
                 "populations": {k: v.n for k, v in self.spikes.items()},
                 "sha256": checksums, "format": "neurolab-run-1"}
@@ -166,10 +179,12 @@ def load_run(folder) -> SimResult:
             raise ValueError(f"run folder {str(folder)!r}: {name} does not match the sha256 "
                              f"recorded in run.json (altered, or left from another run)")
     res = SimResult(dt=meta["dt"], duration=meta["duration"], t_end=meta["t_end"],
-                    interrupted=meta["interrupted"], seed=meta["seed"], params=meta["params"])
+                    interrupted=meta["interrupted"], seed=meta["seed"], params=meta["params"],
+                    t_start=meta.get("t_start", 0.0))
     spikes = io.load_npz(folder / "spikes.npz")
     for name, n in meta["populations"].items():
-        res.spikes[name] = SpikeRecord(spikes[f"{name}/t"], spikes[f"{name}/i"], int(n))
+        res.spikes[name] = SpikeRecord(spikes[f"{name}/t"], spikes[f"{name}/i"], int(n),
+                                       spikes.get(f"{name}/recorded"))
     weights = io.load_npz(folder / "weights.npz")
     for key in weights:
         name, part = key.rsplit("/", 1)

@@ -10,14 +10,17 @@ identical spikes and weights.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 
 import numpy as np
 
 from . import _validate as V
-from .inputs import explicit_steps, poisson_steps
-from .params import LIFParams, STDPParams
+from .distributions import resolve
+from .inputs import _ConstantBlocks, _VaryingBlocks, explicit_steps
+from .params import NEURON_FIELDS, LIFParams, STDPParams
+from .params import summary as _summary
 
 RULES = ("all_to_all", "one_to_one", "probability", "fixed_indegree", "explicit")
 RECEPTORS = ("exc", "inh")
@@ -25,13 +28,20 @@ RECEPTORS = ("exc", "inh")
 # stream identifiers for numpy SeedSequence-style seeding: [seed, stream, index]
 _STREAM_CONNECT = 1
 _STREAM_POISSON = 2
+_STREAM_NEURON = 3          # per-neuron parameters and v_init drawn from distributions
+_STREAM_POISSON_EPOCH = 4   # Poisson input after a change of rates between runs
+_STREAM_DRIVE = 5           # PoissonInput counts
+_STREAM_CHANGE = 6          # values drawn from distributions by changes between runs
+_STREAM_POISSON_VARYING = 7  # Poisson input with time-varying rates
 
 
 class Population:
     """A group of neurons of one kind: ``"poisson"``, ``"spikes"`` or ``"lif"``.
 
-    Attributes: ``name``, ``n``, ``kind``; ``rates`` (Hz, poisson); ``times`` (ms) and
-    ``indices`` (spikes); ``params`` (:class:`LIFParams`) and ``v_init`` (mV) for lif.
+    Attributes: ``name``, ``n``, ``kind``; ``rates`` (Hz, poisson: read, or set between
+    runs); ``times`` (ms) and ``indices`` (spikes); ``params`` (:class:`LIFParams` as given)
+    and ``v_init`` (mV, (n,)) for lif; :meth:`param` gives one parameter of every neuron,
+    ``v`` the membrane potential now (mV, (n,), settable between runs).
     """
 
     def __init__(self, name, n, kind, index, **attrs):
@@ -40,10 +50,12 @@ class Population:
         self.kind = kind
         self.index = index
         self.params = attrs.get("params")
-        self.rates = attrs.get("rates")
+        self._rates = attrs.get("rates")
         self.times = attrs.get("times")
         self.indices = attrs.get("indices")
         self.v_init = attrs.get("v_init")
+        self.neuron_params = attrs.get("neuron_params")   # lif: {name: (n,) float64}
+        self._net = attrs.get("net")
 
     @property
     def is_source(self) -> bool:
@@ -52,13 +64,66 @@ class Population:
     def __repr__(self):
         return f"Population({self.name!r}, n={self.n}, kind={self.kind!r})"
 
+    # ------------------------------------------------------------ between runs
+    @property
+    def rates(self):
+        """Poisson rates (Hz): an (n,) array, or the time-varying form given last.
+        Setting it (any form :meth:`Network.add_poisson` takes) changes the rates from the
+        network's current time ``net.t`` on; the input continues with new random numbers."""
+        if self.kind != "poisson":
+            return None
+        return self._rates
+
+    @rates.setter
+    def rates(self, value):
+        if self.kind != "poisson":
+            raise AttributeError(f"population {self.name!r} of kind {self.kind!r} has no "
+                                 f"rates; only Poisson populations do")
+        self._net._set_rates(self, value)
+
+    def param(self, name: str) -> np.ndarray:
+        """The current value of LIF parameter ``name`` for every neuron: (n,) float64 in its
+        unit (ms or mV), a copy."""
+        self._lif_only("param")
+        V.choice("name", name, tuple(f for f, _, _ in NEURON_FIELDS))
+        return self.neuron_params[name].copy()
+
+    def set_params(self, **changes) -> None:
+        """Change LIF parameters of this population between runs (or before the first).
+
+        Each value is a scalar, an (n,) array or a distribution, validated as in
+        :class:`LIFParams` (``synapse`` cannot change). Takes effect from ``net.t`` on and is
+        recorded in the next run's provenance. Raises ``ValueError``/``TypeError`` naming
+        the parameter.
+        """
+        self._lif_only("set_params")
+        self._net._set_neuron_params(self, changes)
+
+    @property
+    def v(self) -> np.ndarray:
+        """Membrane potential (mV) of every neuron now: (n,) copy; before the first run
+        ``v_init``. Settable (scalar, (n,) array or distribution) between runs."""
+        self._lif_only("v")
+        return self._net._get_state_var(self, "v")
+
+    @v.setter
+    def v(self, value):
+        self._lif_only("v")
+        self._net._set_v(self, value)
+
+    def _lif_only(self, what):
+        if self.kind != "lif":
+            raise AttributeError(f"{what} exists for LIF populations only; {self.name!r} is "
+                                 f"of kind {self.kind!r}")
+
     def to_dict(self) -> dict:
         d = {"name": self.name, "n": self.n, "kind": self.kind}
         if self.kind == "lif":
             d["params"] = self.params.to_dict()
+            d["neuron_params"] = {k: _summary(v) for k, v in self.neuron_params.items()}
             d["v_init"] = _summary(self.v_init)
         elif self.kind == "poisson":
-            d["rates_hz"] = _summary(self.rates)
+            d["rates_hz"] = _rates_summary(self._rates)
         else:
             d["n_spikes"] = int(self.times.size)
             d["spikes_sha256"] = hashlib.sha256(
@@ -92,6 +157,68 @@ class Projection:
         self.spec = spec
 
     @property
+    def _net(self):
+        """The network once this projection is registered in it, else None."""
+        net = self.pre._net
+        return net if net is not None and net.projections.get(self.name) is self else None
+
+    # ------------------------------------------------------------ between runs
+    @property
+    def weight(self) -> np.ndarray:
+        """Weights now, in synapse order ((n_syn,) copy; mV for delta/current synapses,
+        dimensionless for conductance synapses). Before the first run the initial weights;
+        afterwards what the next run starts from. Settable (scalar, (n_syn,) array or
+        distribution) before or between runs, validated as in :meth:`Network.connect`."""
+        net = self._net
+        if net is None or net._state is None:
+            return self._weight
+        return net._state.get_weights(self)
+
+    @weight.setter
+    def weight(self, value):
+        net = self._net
+        if net is None:                  # set by the constructor, already validated
+            self._weight = value
+            return
+        net._set_weights(self, value)
+
+    @property
+    def delay(self) -> np.ndarray:
+        """Axonal delays (ms), (n_syn,). Can be set before the first run only (spikes in
+        flight would otherwise be lost or duplicated)."""
+        return self._delay
+
+    @delay.setter
+    def delay(self, value):
+        net = self._net
+        if net is None:
+            self._delay = value
+            return
+        net._set_delay(self, value)
+
+    @property
+    def learning(self) -> bool:
+        """Whether a plastic projection changes its weights (default True). ``False``
+        freezes the weights, e.g. for a test phase; the STDP traces keep following the
+        spikes, so switching learning back on continues as if the rule had been watching.
+        Recorded in the next run's provenance."""
+        return getattr(self, "_learning", True)
+
+    @learning.setter
+    def learning(self, value):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"learning must be True or False, got {value!r}")
+        if self.stdp is None and value:
+            raise ValueError(f"projection {self.name!r} is static (stdp=None); it cannot "
+                             f"learn")
+        self._net._set_learning(self, bool(value))
+
+    def set_stdp(self, stdp: STDPParams) -> None:
+        """Replace the STDP parameters of a plastic projection between runs (traces keep
+        their values and decay with the new time constants from now on)."""
+        self._net._set_stdp(self, stdp)
+
+    @property
     def n_syn(self) -> int:
         return int(self.pre_ids.shape[0])
 
@@ -114,23 +241,23 @@ class Projection:
         return d
 
 
-def _summary(arr: np.ndarray):
-    """A JSON-friendly description of a parameter array: the value when uniform."""
-    if arr.size and np.all(arr == arr[0]):
-        return float(arr[0])
-    if arr.size == 0:
-        return []
-    return {"min": float(arr.min()), "max": float(arr.max()), "mean": float(arr.mean()),
-            "sha256": hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()}
-
-
 class Network:
-    """A spiking network: populations of sources and LIF neurons, and projections.
+    """A spiking network: populations of sources and LIF neurons, projections, Poisson
+    drives and injected currents; and the state it has reached.
+
+    A network keeps its state between runs, as Brian2's and NEST's do: ``net.run(500)``
+    twice is the same as ``net.run(1000)`` (bitwise: spikes and weights), ``net.t`` says
+    where the network is, and :meth:`store` / :meth:`restore` snapshot and return. The
+    structure (populations, projections, drives, currents) is fixed by the first run or
+    :meth:`store`; between runs rates, weights, learning, neuron parameters, membrane
+    potentials and injected currents can change (each change is validated and recorded in
+    the next run's provenance).
 
     Parameters
     ----------
     dt : simulation time step (ms), > 0; default 0.1 ms.
-    seed : integer >= 0 seeding connectivity, random initial weights and Poisson input.
+    seed : integer >= 0 seeding connectivity, random initial values and all random input
+        (each from its own stream: adding a population does not change the others).
 
     Example
     -------
@@ -139,7 +266,9 @@ class Network:
     >>> inp = net.add_poisson("inp", n=100, rates=15.0)
     >>> out = net.add_lif("out", n=1, params=nl.LIFParams(synapse="conductance"))
     >>> proj = net.connect(inp, out, weight=0.01, stdp=nl.STDPParams(w_max=0.02))
-    >>> res = net.run(200.0)
+    >>> train = net.run(200.0)                 # 0 .. 200 ms
+    >>> proj.learning = False                  # freeze the weights
+    >>> test = net.run(100.0)                  # 200 .. 300 ms, from where training ended
     """
 
     def __init__(self, dt: float = 0.1, seed: int = 0):
@@ -147,46 +276,65 @@ class Network:
         self.seed = V.integer("seed", seed, minimum=0)
         self.populations: dict[str, Population] = {}
         self.projections: dict[str, Projection] = {}
+        self.drives: dict[str, PoissonInput] = {}
+        self.currents: dict[str, CurrentSource] = {}
+        self._state = None          # the simulation state, built by the first run / store
+        self._stored = {}
 
     # ------------------------------------------------------------------ populations
     def _new_name(self, name):
         V.name_string("name", name)
-        if name in self.populations or name in self.projections:
+        if self._state is not None:
+            raise RuntimeError(
+                f"cannot add {name!r}: the network's structure is fixed once it has run or "
+                f"been stored (t = {self.t:g} ms); add every population, projection, drive "
+                f"and current before the first run (or build a new Network)")
+        if (name in self.populations or name in self.projections or name in self.drives
+                or name in self.currents):
             raise ValueError(f"name {name!r} is already used in this network; "
                              f"names must be unique")
         return name
 
     def _add(self, name, n, kind, **attrs):
-        pop = Population(name, n, kind, len(self.populations), **attrs)
+        pop = Population(name, n, kind, len(self.populations), net=self, **attrs)
         self.populations[name] = pop
         return pop
 
-    def add_poisson(self, name: str, n: int, rates) -> Population:
-        """Independent Poisson sources (Brian2's ``PoissonGroup``).
+    def _rng(self, stream, *key):
+        return np.random.default_rng([self.seed, stream, *key])
 
-        ``rates``: Hz, a scalar or an array of length ``n``; each ``rate * dt`` must be
-        at most 1000 Hz·ms (at most one spike per step).
+    def add_poisson(self, name: str, n: int, rates, *, rate_dt: float | None = None
+                    ) -> Population:
+        """Independent Poisson sources (Brian2's ``PoissonGroup``): each source spikes in
+        each step with probability ``rate * dt / 1000``.
+
+        ``rates`` (Hz) is one of:
+
+        - a scalar or an (n,) array: constant rates;
+        - an (n_bins,) or (n_bins, n) array with ``rate_dt`` (ms): piecewise-constant rates,
+          row k applying in ``[k rate_dt, (k + 1) rate_dt)`` of network time (like Brian2's
+          ``TimedArray``); after the last bin its rates hold;
+        - a function of time, ``rates(t)`` with ``t`` an (m,) array of step start times
+          (ms, network time) returning (m,) or (m, n) rates.
+
+        Every rate must lie in ``[0, 1000/dt]`` Hz (at most one spike per step); a function's
+        values are checked as they are drawn. Constant rates are drawn as geometric gaps in
+        blocks of steps (cheap at low rates), time-varying ones as one uniform number per
+        source per step. Either way the input of a step depends only on the seed, the
+        population's position and the step. Raises ``ValueError``/``TypeError`` naming the
+        parameter.
         """
         self._new_name(name)
         n = V.integer("n", n, minimum=1)
-        rates = V.float_array("rates", rates, length=n)
-        if (rates < 0).any():
-            k = int(np.flatnonzero(rates < 0)[0])
-            raise ValueError(f"rates must be >= 0 Hz, got {rates[k]!r} at index {k}")
-        # the same expression as the spike probability per step the input is drawn with
-        over = rates * (self.dt / 1000.0) > 1.0 + 1e-12
-        if over.any():
-            k = int(np.flatnonzero(over)[0])
-            raise ValueError(f"rates must be <= 1000/dt = {1000.0 / self.dt!r} Hz (at most "
-                             f"one spike per step), got {rates[k]!r} at index {k}")
+        rates = _rates_spec(name, rates, n, self.dt, rate_dt)
         return self._add(name, n, "poisson", rates=rates)
 
     def add_spikes(self, name: str, n: int, times, indices) -> Population:
         """Sources that spike at explicit times (Brian2's ``SpikeGeneratorGroup``).
 
-        ``times``: ms, each rounded to the nearest step; ``indices``: the source of each
-        spike, in ``[0, n)``. Times must lie inside the run, ``[0, duration)``, which is
-        checked when the network runs.
+        ``times``: ms of network time, each rounded to the nearest step, >= 0; ``indices``:
+        the source of each spike, in ``[0, n)``. Spikes after the end of a run are emitted
+        by the run that reaches them (continued runs).
         """
         self._new_name(name)
         n = V.integer("n", n, minimum=1)
@@ -205,8 +353,12 @@ class Network:
                 v_init=None) -> Population:
         """Leaky integrate-and-fire neurons (see :class:`LIFParams`).
 
-        ``v_init``: initial membrane potential (mV), scalar or array of length ``n``;
-        default ``params.v_rest``.
+        Per-neuron parameters given as arrays must have length ``n``; distributions are
+        drawn here from the network's generator (stream of this population and parameter).
+        ``v_init``: initial membrane potential (mV): scalar, (n,) array or distribution;
+        default ``v_rest``. Raises ``ValueError``/``TypeError`` naming the parameter, the
+        value and its index (e.g. ``v_reset >= v_th`` for one neuron, ``dt`` longer than a
+        time constant).
         """
         self._new_name(name)
         n = V.integer("n", n, minimum=1)
@@ -214,13 +366,73 @@ class Network:
             params = LIFParams()
         if not isinstance(params, LIFParams):
             raise TypeError(f"params must be a LIFParams, got {type(params).__name__}")
-        tau_min = params.shortest_tau()
-        if self.dt > tau_min:
-            raise ValueError(f"dt must not exceed the shortest time constant of population "
-                             f"{name!r} ({tau_min!r} ms), got dt={self.dt!r} ms")
-        v_init = V.float_array("v_init", params.v_rest if v_init is None else v_init,
-                               length=n)
-        return self._add(name, n, "lif", params=params, v_init=v_init)
+        index = len(self.populations)
+        values = _resolve_neuron_params(params, n, self.dt, name,
+                                        lambda k: self._rng(_STREAM_NEURON, index, k))
+        v_init = resolve("v_init", values["v_rest"] if v_init is None else v_init, n,
+                         self._rng(_STREAM_NEURON, index, len(NEURON_FIELDS)), unit="mV")
+        return self._add(name, n, "lif", params=params, v_init=v_init, neuron_params=values)
+
+    def add_poisson_input(self, name: str, target, n_sources: int, rate: float, weight,
+                          receptor: str = "exc") -> "PoissonInput":
+        """External drive without synapses (Brian2's ``PoissonInput``): ``n_sources``
+        independent Poisson sources of ``rate`` Hz onto *every* neuron of ``target``, each
+        target with its own sources. In each step target j receives
+        ``k_j ~ Binomial(n_sources, rate dt / 1000)`` spikes and its variable changes by
+        ``k_j * weight`` (mV for delta synapses, ``v``; current/conductance synapses: ``I``/
+        ``g`` of the receptor), delivered with the synaptic pathways (delta input to a
+        refractory neuron is discarded). Static: no plasticity.
+
+        Parameters: ``target`` a LIF population (or its name, or a slice of it);
+        ``n_sources`` >= 1; ``rate`` (Hz) with ``rate dt / 1000 <= 1``; ``weight`` >= 0 (a
+        magnitude: ``receptor="inh"`` makes it inhibitory). ``rate`` can be set between
+        runs (``drive.rate = 20.0``).
+        """
+        self._new_name(name)
+        pop, ids = self._target("target", target)
+        n_sources = V.integer("n_sources", n_sources, minimum=1)
+        rate = _check_rate("rate", rate, self.dt)
+        weight = V.non_negative("weight", weight)
+        V.choice("receptor", receptor, RECEPTORS)
+        drive = PoissonInput(name, pop, ids, n_sources, rate, weight, receptor,
+                             len(self.drives), self)
+        self.drives[name] = drive
+        return drive
+
+    def add_current(self, name: str, target, amplitude, times=None) -> "CurrentSource":
+        """Inject a current into LIF neurons (NEST's ``dc_generator`` /
+        ``step_current_generator``, Brian2's ``TimedArray`` current), as the potential it
+        adds, R_m I (mV): ``tau_m dv/dt = ... + I_ext``, the sum of all sources on a neuron.
+
+        - ``times=None``: ``amplitude`` (scalar or one value per target neuron) constant
+          from t = 0;
+        - ``times`` (k,) ms, ascending: ``amplitude`` (k,) or (k, n_target) gives the value
+          from each time on (rounded to the nearest step) until the next; 0 before the
+          first. Times are network time.
+
+        The current of a step is taken at its start and held over the step; with the exact
+        propagator the membrane follows ``v_rest + I (1 - exp(-t / tau_m))`` exactly at the
+        steps. ``amplitude`` can be set between runs (then it holds from ``net.t`` on).
+        """
+        self._new_name(name)
+        pop, ids = self._target("target", target)
+        src = CurrentSource(name, pop, ids, self, len(self.currents))
+        src._segments = [_current_segment(name, amplitude, times, ids.size, self.dt, 0)]
+        self.currents[name] = src
+        return src
+
+    def _target(self, what, target):
+        """(population, local ids) of a LIF population, its name, or a slice of it."""
+        if hasattr(target, "population") and hasattr(target, "ids"):
+            pop = self._population(what, target.population)
+            ids = np.asarray(target.ids, dtype=np.int64)
+        else:
+            pop = self._population(what, target)
+            ids = np.arange(pop.n, dtype=np.int64)
+        if pop.kind != "lif":
+            raise ValueError(f"{what} must be a LIF population, got {pop.name!r} of kind "
+                             f"{pop.kind!r}")
+        return pop, ids
 
     # ------------------------------------------------------------------ projections
     def _population(self, what, pop):
@@ -368,35 +580,431 @@ class Network:
                              f"got {duration!r} ms")
         return n
 
-    def input_spike_steps(self, duration: float) -> dict:
-        """Input spikes every source population emits in a run of ``duration`` ms.
+    def input_spike_steps(self, duration: float, start: float = 0.0) -> dict:
+        """Input spikes every source population emits in ``[start, start + duration)`` ms
+        of network time, with the current rates.
 
-        Returns ``{name: (steps, ids)}`` (int64, sorted by step then id): exactly what the
-        kernel receives. Poisson trains are drawn from the network seed and the
-        population's position, so they do not depend on other populations.
+        Returns ``{name: (steps, ids)}`` (int64, absolute steps, sorted by step then id):
+        exactly what the kernel receives when no rates change in between. Poisson trains
+        are drawn from the network seed and the population's position, so they do not
+        depend on other populations. Does not change the network.
         """
-        n_steps = self.n_steps(duration)
-        duration = float(duration)
+        n0 = int(round(V.non_negative("start", start, "ms") / self.dt))
+        n1 = n0 + self.n_steps(duration)
         out = {}
         for pop in self.populations.values():
             if pop.kind == "poisson":
-                out[pop.name] = poisson_steps(pop.rates, self.dt, n_steps,
-                                              [self.seed, _STREAM_POISSON, pop.index])
+                out[pop.name] = _poisson_stream(self, pop, 0).steps(n0, n1)
             elif pop.kind == "spikes":
-                out[pop.name] = explicit_steps(pop.times, pop.indices, self.dt, duration,
-                                               pop.name)
+                s, i = explicit_steps(pop.times, pop.indices, self.dt, math.inf, pop.name)
+                keep = (s >= n0) & (s < n1)
+                out[pop.name] = (s[keep], i[keep])
         return out
 
+    @property
+    def t(self) -> float:
+        """Network time reached (ms): 0 for a fresh network, the end of the last run."""
+        return 0.0 if self._state is None else self._state.step * self.dt
+
     def run(self, duration: float, **kwargs):
-        """Simulate for ``duration`` ms from the initial state; see :func:`neurolab.simulate`."""
+        """Simulate ``duration`` ms from where the network is (``net.t``) and return the
+        :class:`SimResult` of this run; see :func:`neurolab.simulate`."""
         from .simulate import simulate
 
         return simulate(self, duration, **kwargs)
 
+    def store(self, name: str = "default") -> None:
+        """Snapshot the whole state under ``name`` (Brian2's ``store``): time, membrane and
+        synaptic state, refractory counters, STDP traces, weights, spikes in flight, input
+        streams, rates, neuron parameters, learning switches and currents. Storing fixes the
+        network's structure, as a run does."""
+        V.name_string("name", name)
+        self._stored[name] = copy.deepcopy(self._ensure_state())
+
+    def restore(self, name: str = "default") -> None:
+        """Return to the state stored under ``name`` (Brian2's ``restore``); ``net.t``
+        becomes the stored time, and the input streams replay the same random numbers from
+        there. Raises ``KeyError`` listing the stored names."""
+        if name not in self._stored:
+            raise KeyError(f"no state stored under {name!r}; stored: {sorted(self._stored)} "
+                           f"(call net.store({name!r}) first)")
+        self._state = copy.deepcopy(self._stored[name])
+
+    def _ensure_state(self):
+        if self._state is None:
+            from .simulate import RunState
+
+            self._state = RunState(self)
+        return self._state
+
+    # ------------------------------------------------------------ changes between runs
+    def _set_rates(self, pop, value):
+        spec = _rates_spec(pop.name, value, pop.n, self.dt, None)
+        if self._state is None:
+            pop._rates = spec
+            return
+        pop._rates = spec
+        self._state.set_rates(pop, spec)
+
+    def _set_neuron_params(self, pop, changes):
+        fields = [f for f, _, _ in NEURON_FIELDS]
+        for key in changes:
+            if key not in fields:
+                raise ValueError(f"set_params: unknown or fixed parameter {key!r}; allowed: "
+                                 f"{fields}")
+        new = pop.params.replace(**changes)
+        k = len(getattr(self._state, "changes", []))
+        values = _resolve_neuron_params(
+            new, pop.n, self.dt, pop.name,
+            lambda f: self._rng(_STREAM_CHANGE, pop.index, k, f), only=changes)
+        merged = dict(pop.neuron_params)
+        merged.update(values)
+        _check_reset_below_threshold(pop.name, merged)
+        pop.params = new
+        pop.neuron_params = merged
+        if self._state is not None:
+            self._state.set_neuron_params(pop, merged, sorted(changes))
+
+    def _get_state_var(self, pop, var):
+        if self._state is None:
+            return pop.v_init.copy()
+        return self._state.get_var(pop, var)
+
+    def _set_v(self, pop, value):
+        k = len(getattr(self._state, "changes", []))
+        v = resolve("v", value, pop.n, self._rng(_STREAM_CHANGE, pop.index, k, 99),
+                    unit="mV")
+        if self._state is None:
+            pop.v_init = v
+        else:
+            self._state.set_var(pop, "v", v)
+
+    def _set_weights(self, proj, value):
+        k = len(getattr(self._state, "changes", []))
+        w = _weights(value, proj.n_syn, self._rng(_STREAM_CHANGE, 1000 + proj.index, k))
+        _check_weight_bounds(proj, w)
+        if self._state is None:
+            proj._weight = w
+        else:
+            self._state.set_weights(proj, w)
+
+    def _set_delay(self, proj, value):
+        if self._state is not None:
+            raise RuntimeError(f"delays of {proj.name!r} cannot change once the network has "
+                               f"run or been stored (spikes are in flight); build a new "
+                               f"Network with the new delays")
+        proj._delay = _delays(value, proj.n_syn, self.dt)
+
+    def _set_learning(self, proj, on):
+        if self._state is None:
+            proj._learning = on
+        else:
+            proj._learning = on
+            self._state.set_learning(proj, on)
+
+    def _set_stdp(self, proj, stdp):
+        if proj.stdp is None:
+            raise ValueError(f"projection {proj.name!r} is static; set_stdp needs a plastic "
+                             f"projection")
+        if not isinstance(stdp, STDPParams):
+            raise TypeError(f"stdp must be an STDPParams, got {type(stdp).__name__}")
+        if self.dt > min(stdp.tau_plus, stdp.tau_minus):
+            raise ValueError(f"dt must not exceed the shortest STDP time constant "
+                             f"({min(stdp.tau_plus, stdp.tau_minus)!r} ms), "
+                             f"got dt={self.dt!r} ms")
+        w = self._state.get_weights(proj) if self._state is not None else proj._weight
+        old = proj.stdp
+        proj.stdp = stdp
+        try:
+            _check_weight_bounds(proj, w)
+        except ValueError:
+            proj.stdp = old
+            raise
+        if self._state is not None:
+            self._state.set_stdp(proj, stdp)
+
     def to_dict(self) -> dict:
         return {"dt": self.dt, "seed": self.seed,
                 "populations": [p.to_dict() for p in self.populations.values()],
-                "projections": [p.to_dict() for p in self.projections.values()]}
+                "projections": [p.to_dict() for p in self.projections.values()],
+                "drives": [d.to_dict() for d in self.drives.values()],
+                "currents": [c.to_dict() for c in self.currents.values()]}
+
+
+class PoissonInput:
+    """A Poisson drive onto a LIF population (see :meth:`Network.add_poisson_input`).
+
+    Attributes: ``name``, ``target`` (population), ``ids`` (local target ids),
+    ``n_sources``, ``rate`` (Hz; settable between runs), ``weight``, ``receptor``.
+    """
+
+    def __init__(self, name, target, ids, n_sources, rate, weight, receptor, index, net):
+        self.name, self.target, self.ids = name, target, ids
+        self.n_sources, self._rate, self.weight = n_sources, rate, weight
+        self.receptor, self.index, self._net = receptor, index, net
+
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    @rate.setter
+    def rate(self, value):
+        value = _check_rate("rate", value, self._net.dt)
+        self._rate = value
+        if self._net._state is not None:
+            self._net._state.set_drive_rate(self, value)
+
+    def __repr__(self):
+        return (f"PoissonInput({self.name!r} -> {self.target.name!r}, n_targets="
+                f"{self.ids.size}, n_sources={self.n_sources}, rate={self._rate} Hz)")
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "target": self.target.name, "n_targets": int(self.ids.size),
+                "n_sources": self.n_sources, "rate_hz": self._rate, "weight": self.weight,
+                "receptor": self.receptor}
+
+
+class CurrentSource:
+    """An injected current (see :meth:`Network.add_current`). Setting ``amplitude`` (and
+    optionally calling :meth:`set` with times) between runs changes it from ``net.t`` on."""
+
+    def __init__(self, name, target, ids, net, index):
+        self.name, self.target, self.ids, self._net, self.index = name, target, ids, net, index
+        self._segments = []
+
+    @property
+    def amplitude(self):
+        """The amplitude schedule given last: (times_ms or None, values)."""
+        seg = self._segments[-1]
+        return seg["times_ms"], seg["values"]
+
+    @amplitude.setter
+    def amplitude(self, value):
+        self.set(value)
+
+    def set(self, amplitude, times=None) -> None:
+        """New amplitude (mV) from ``net.t`` on (``times`` None) or a schedule whose times
+        (ms of network time, >= net.t) are as in :meth:`Network.add_current`."""
+        start = 0 if self._net._state is None else self._net._state.step
+        seg = _current_segment(self.name, amplitude, times, self.ids.size, self._net.dt, start)
+        if self._net._state is None:
+            self._segments = [seg]
+        else:
+            self._net._state.set_current(self, seg)
+
+    def __repr__(self):
+        return f"CurrentSource({self.name!r} -> {self.target.name!r}, n={self.ids.size})"
+
+    def to_dict(self) -> dict:
+        times, values = self.amplitude
+        return {"name": self.name, "target": self.target.name, "n_targets": int(self.ids.size),
+                "times_ms": None if times is None else _summary(times),
+                "values_mv": _summary(np.asarray(values))}
+
+
+# ---------------------------------------------------------------- input and parameter helpers
+def _check_rate(name, value, dt):
+    value = V.non_negative(name, value, "Hz")
+    if value * (dt / 1000.0) > 1.0 + 1e-12:
+        raise ValueError(f"{name} must be <= 1000/dt = {1000.0 / dt!r} Hz (at most one spike "
+                         f"per step), got {value!r}")
+    return value
+
+
+def _check_rate_array(what, rates, dt):
+    if (rates < 0).any():
+        k = np.unravel_index(int(np.flatnonzero(rates < 0)[0]), rates.shape)
+        raise ValueError(f"{what} must be >= 0 Hz, got {rates[k]!r} at index "
+                         f"{k[0] if len(k) == 1 else k}")
+    over = rates * (dt / 1000.0) > 1.0 + 1e-12
+    if over.any():
+        k = np.unravel_index(int(np.flatnonzero(over)[0]), rates.shape)
+        raise ValueError(f"{what} must be <= 1000/dt = {1000.0 / dt!r} Hz (at most one spike "
+                         f"per step), got {rates[k]!r} at index {k[0] if len(k) == 1 else k}")
+
+
+class _RateTable:
+    """Piecewise-constant rates: row k in [k rate_dt, (k+1) rate_dt); the last row holds."""
+
+    def __init__(self, table, rate_dt, dt):
+        self.table, self.rate_dt, self.dt = table, rate_dt, dt
+
+    def __call__(self, steps):
+        k = np.minimum((steps * self.dt / self.rate_dt + 1e-9).astype(np.int64),
+                       self.table.shape[0] - 1)
+        return self.table[k]
+
+
+class _RateFunction:
+    """A user's rate function, checked on every block of steps it is evaluated on."""
+
+    def __init__(self, fn, n, dt, name):
+        self.fn, self.n, self.dt, self.name = fn, n, dt, name
+
+    def __call__(self, steps):
+        t = steps * self.dt
+        try:
+            r = np.asarray(self.fn(t), dtype=np.float64)
+        except Exception as exc:
+            raise ValueError(f"rates of population {self.name!r}: the rate function raised "
+                             f"{type(exc).__name__}: {exc} for t in [{t[0]:g}, {t[-1]:g}] ms"
+                             ) from exc
+        if r.shape == (t.size,):
+            r = np.repeat(r[:, None], self.n, axis=1)
+        if r.shape != (t.size, self.n):
+            raise ValueError(f"rates of population {self.name!r}: the rate function must "
+                             f"return shape ({t.size},) or ({t.size}, {self.n}) for {t.size} "
+                             f"times, got {r.shape}")
+        if not np.all(np.isfinite(r)):
+            k = int(np.flatnonzero(~np.isfinite(r))[0]) // self.n
+            raise ValueError(f"rates of population {self.name!r} must be finite, got "
+                             f"{r.reshape(-1)[np.flatnonzero(~np.isfinite(r))[0]]!r} at "
+                             f"t = {t[k]:g} ms")
+        _check_rate_array(f"rates of population {self.name!r} (function)", r, self.dt)
+        return r
+
+
+def _rates_spec(name, rates, n, dt, rate_dt):
+    """Validated rates: an (n,) array (constant), a _RateTable or a _RateFunction."""
+    if callable(rates):
+        if rate_dt is not None:
+            raise ValueError("rate_dt is only used with a table of rates, not a function")
+        return _RateFunction(rates, n, dt, name)
+    if rate_dt is None:
+        arr = V.float_array("rates", rates, length=n)
+        _check_rate_array("rates", arr, dt)
+        return arr
+    rate_dt = V.positive("rate_dt", rate_dt, "ms")
+    if isinstance(rates, (str, bytes)) or isinstance(rates, (bool, np.bool_)):
+        raise TypeError(f"rates must be an array of numbers, got {rates!r}")
+    try:
+        table = np.array(rates, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"rates must be an array of numbers, got {rates!r}") from None
+    if table.ndim == 1:
+        table = np.repeat(table[:, None], n, axis=1)
+    if table.ndim != 2 or table.shape[1] != n or table.shape[0] < 1:
+        raise ValueError(f"rates with rate_dt must have shape (n_bins,) or (n_bins, {n}), "
+                         f"got {np.shape(rates)}")
+    if not np.all(np.isfinite(table)):
+        raise ValueError("rates must be finite everywhere")
+    _check_rate_array("rates", table, dt)
+    return _RateTable(table, rate_dt, dt)
+
+
+def _rates_summary(spec):
+    if isinstance(spec, np.ndarray):
+        return _summary(spec)
+    if isinstance(spec, _RateTable):
+        return {"table": _summary(spec.table), "rate_dt": spec.rate_dt,
+                "n_bins": int(spec.table.shape[0])}
+    return {"function": getattr(spec.fn, "__qualname__", repr(spec.fn))}
+
+
+def _poisson_stream(net, pop, epoch, start=0):
+    """The input stream of a Poisson population from step ``start`` with rates epoch
+    ``epoch`` (0: the rates given to add_poisson; each change between runs adds one)."""
+    spec = pop._rates
+    if isinstance(spec, np.ndarray):
+        key = ([net.seed, _STREAM_POISSON, pop.index] if epoch == 0
+               else [net.seed, _STREAM_POISSON_EPOCH, pop.index, epoch])
+        return _ConstantBlocks(spec, net.dt, key, start)
+    key = [net.seed, _STREAM_POISSON_VARYING, pop.index, epoch]
+    return _VaryingBlocks(spec, pop.n, net.dt, key, pop.name, start)
+
+
+def _resolve_neuron_params(params, n, dt, name, rng_for, only=None):
+    """Every (or the ``only``) LIF parameter as an (n,) array, checked element by element."""
+    out = {}
+    for k, (field, unit, check) in enumerate(NEURON_FIELDS):
+        if only is not None and field not in only:
+            continue
+        low = 0.0 if check in ("positive", "non_negative") else None
+        out[field] = resolve(field, getattr(params, field), n, rng_for(k), low=low,
+                             low_inclusive=(check == "non_negative"), unit=unit)
+    if only is None:
+        _check_reset_below_threshold(name, out)
+    taus = ("tau_m",) if params.synapse == "delta" else ("tau_m", "tau_e", "tau_i")
+    for tau in taus:
+        if tau in out and (out[tau] < dt).any():
+            j = int(np.flatnonzero(out[tau] < dt)[0])
+            raise ValueError(f"dt must not exceed the shortest time constant of population "
+                             f"{name!r} ({tau} = {out[tau][j]!r} ms at neuron {j}), got "
+                             f"dt={dt!r} ms")
+    return out
+
+
+def _check_reset_below_threshold(name, values):
+    bad = values["v_reset"] >= values["v_th"]
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"v_reset must be < v_th in population {name!r}, got v_reset="
+                         f"{values['v_reset'][j]!r} mV >= v_th={values['v_th'][j]!r} mV at "
+                         f"neuron {j}")
+
+
+def _check_weight_bounds(proj, w):
+    if proj.post.params.synapse == "conductance" and (w < 0).any():
+        kk = int(np.flatnonzero(w < 0)[0])
+        raise ValueError(f"weight onto conductance synapses must be >= 0, got {w[kk]!r} at "
+                         f"index {kk}")
+    if proj.stdp is not None and w.size:
+        bad = (w < proj.stdp.w_min) | (w > proj.stdp.w_max)
+        if bad.any():
+            kk = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"weight must lie in [w_min, w_max] = [{proj.stdp.w_min!r}, "
+                             f"{proj.stdp.w_max!r}] for a plastic projection, got "
+                             f"{w[kk]!r} at index {kk}")
+
+
+def _delays(value, n_syn, dt):
+    delay = V.float_array("delay", value, length=n_syn)
+    if (delay < 0).any():
+        kk = int(np.flatnonzero(delay < 0)[0])
+        raise ValueError(f"delay must be >= 0 ms, got {delay[kk]!r} at index {kk}")
+    steps = delay / dt
+    off = np.abs(steps - np.rint(steps)) > 1e-6
+    if off.any():
+        kk = int(np.flatnonzero(off)[0])
+        raise ValueError(f"delay must be a multiple of dt={dt!r} ms, got {delay[kk]!r} ms "
+                         f"at index {kk}")
+    return delay
+
+
+def _current_segment(name, amplitude, times, n_target, dt, start):
+    """A validated current schedule from step ``start``: change steps and values."""
+    if times is None:
+        values = V.float_array(f"amplitude of {name!r}", amplitude, length=n_target)
+        return {"start": start, "steps": np.array([start], np.int64),
+                "values": values[None, :].copy(), "times_ms": None}
+    times = V.float_array(f"times of {name!r}", times, allow_scalar=True)
+    if times.size == 0:
+        raise ValueError(f"times of {name!r} must hold at least one time")
+    steps = np.rint(times / dt).astype(np.int64)
+    if (np.diff(steps) <= 0).any():
+        k = int(np.flatnonzero(np.diff(steps) <= 0)[0]) + 1
+        raise ValueError(f"times of {name!r} must increase by at least dt={dt!r} ms, got "
+                         f"{times[k]!r} ms after {times[k - 1]!r} ms at index {k}")
+    if steps[0] < start:
+        raise ValueError(f"times of {name!r} must be >= the network's time "
+                         f"{start * dt:g} ms, got {times[0]!r} ms")
+    try:
+        values = np.array(amplitude, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"amplitude of {name!r} must be an array of numbers, got "
+                        f"{amplitude!r}") from None
+    if values.ndim == 1 and values.shape[0] == times.size:
+        values = np.repeat(values[:, None], n_target, axis=1)
+    if values.shape != (times.size, n_target):
+        raise ValueError(f"amplitude of {name!r} must have shape ({times.size},) or "
+                         f"({times.size}, {n_target}) for {times.size} times, got "
+                         f"{values.shape}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"amplitude of {name!r} must be finite everywhere")
+    if steps[0] > start:       # zero before the first time
+        steps = np.concatenate([[start], steps])
+        values = np.concatenate([np.zeros((1, n_target)), values])
+    return {"start": start, "steps": steps, "values": values, "times_ms": times}
 
 
 def _all_to_all(n_pre, n_post, no_self):

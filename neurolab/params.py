@@ -8,7 +8,11 @@ synapses).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import math
 from dataclasses import dataclass
+
+import numpy as np
 
 from . import _validate as V
 
@@ -16,34 +20,89 @@ SYNAPSE_TYPES = ("delta", "current", "conductance")
 PAIRINGS = ("all_to_all", "nearest")
 
 
-@dataclass(frozen=True)
+# per-neuron LIF parameters: (name, unit, check) with check "positive", "non_negative" or
+# "real"; each accepts a scalar, an array of length n or a distribution (resolved at add_lif)
+NEURON_FIELDS = (("tau_m", "ms", "positive"), ("v_rest", "mV", "real"),
+                 ("v_th", "mV", "real"), ("v_reset", "mV", "real"),
+                 ("refractory", "ms", "non_negative"), ("tau_e", "ms", "positive"),
+                 ("tau_i", "ms", "positive"), ("E_e", "mV", "real"), ("E_i", "mV", "real"),
+                 ("I_bias", "mV", "real"))
+_BOUNDS = {"positive": (0.0, False), "non_negative": (0.0, True), "real": (None, True)}
+
+
+def _neuron_value(name, value, unit, check):
+    """A scalar as a float, an array as a read-only float64 copy, a distribution as a tuple;
+    validated as far as possible without knowing the population size."""
+    from .distributions import is_distribution
+
+    if is_distribution(value):
+        return tuple(value)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        arr = V.float_array(name, value, allow_scalar=True).copy()
+        low, inclusive = _BOUNDS[check]
+        if low is not None:
+            bad = arr < low if inclusive else arr <= low
+            if bad.any():
+                k = int(np.flatnonzero(bad)[0])
+                raise ValueError(f"{name} must be {'>=' if inclusive else '>'} 0 {unit}, "
+                                 f"got {arr[k]!r} at index {k}")
+        arr.setflags(write=False)
+        return arr
+    if check == "positive":
+        return V.positive(name, value, unit)
+    if check == "non_negative":
+        return V.non_negative(name, value, unit)
+    return V.real(name, value)
+
+
+@dataclass(frozen=True, eq=False)
 class LIFParams:
     """Leaky integrate-and-fire neuron.
 
-    ``tau_m dv/dt = (v_rest - v) + I`` where the synaptic term ``I`` depends on ``synapse``:
+    ``tau_m dv/dt = (v_rest - v) + I_bias + I_ext + I_syn``, all terms in mV (a current
+    times the membrane resistance). ``I_bias`` is a constant bias, ``I_ext`` the sum of the
+    currents injected by :meth:`Network.add_current`; the synaptic term ``I_syn`` depends on
+    ``synapse``:
 
-    - ``"delta"``: no term; a presynaptic spike makes ``v`` jump by ``w`` (mV).
-    - ``"current"``: ``I = I_e + I_i`` (mV); each decays exponentially with ``tau_e`` /
-      ``tau_i`` and jumps by ``w`` on a presynaptic spike. Integrated with the exact
-      propagator.
-    - ``"conductance"``: ``I = g_e (E_e - v) + g_i (E_i - v)``; ``g_e``, ``g_i`` are
+    - ``"delta"``: no term; a presynaptic spike makes ``v`` jump by ``+w`` (receptor
+      ``"exc"``) or ``-w`` (``"inh"``), in mV.
+    - ``"current"``: ``I_syn = I_e - I_i`` (mV); ``I_e`` and ``I_i`` are non-negative, decay
+      exponentially with ``tau_e`` / ``tau_i`` and jump by ``w`` on an excitatory /
+      inhibitory presynaptic spike. Integrated with the exact propagator.
+    - ``"conductance"``: ``I_syn = g_e (E_e - v) + g_i (E_i - v)``; ``g_e``, ``g_i`` are
       dimensionless (relative to the leak), decay with ``tau_e`` / ``tau_i`` and jump by ``w``.
       Integrated with exponential Euler, conductances taken at the start of the step
       (what Brian2 picks for this model).
+
+    Weights are magnitudes (>= 0) on every synapse type: the receptor, not the sign,
+    makes a synapse inhibitory.
+
+    Every parameter but ``synapse`` is per neuron: a scalar (the same for all), an array of
+    the population's length, or a distribution ``("uniform", lo, hi)``,
+    ``("normal", mean, sd)``, ``("lognormal", mean, sd)`` drawn when the population is
+    added, from the network's seeded generator (see :mod:`neurolab.distributions`; draws
+    outside a parameter's allowed range are redrawn). Arrays and draws are checked element
+    by element when the population is added (:meth:`Network.add_lif`), scalars and arrays
+    here already.
 
     Parameters
     ----------
     tau_m : membrane time constant (ms), > 0.
     v_rest : resting (leak reversal) potential E_L (mV).
     v_th : threshold (mV); a neuron spikes when ``v > v_th`` and it is not refractory.
-    v_reset : reset potential (mV), must be < ``v_th``.
+    v_reset : reset potential (mV), must be < ``v_th`` (neuron by neuron).
     refractory : refractory period (ms), >= 0. For K = round(refractory/dt) steps counted
         from the spike step, ``v`` is frozen (not integrated, no threshold, delta input
         discarded); it integrates again from step s + K, as Brian2 does. Brian2 truncates
         refractory/dt instead of rounding: use whole multiples of dt to compare the two.
-    synapse : ``"delta"``, ``"current"`` or ``"conductance"``.
+    synapse : ``"delta"``, ``"current"`` or ``"conductance"`` (one per population).
     tau_e, tau_i : excitatory / inhibitory synaptic time constants (ms), > 0.
     E_e, E_i : excitatory / inhibitory reversal potentials (mV), conductance synapses only.
+    I_bias : constant bias current as the potential it adds, R_m I (mV); default 0. The
+        steady state without input is ``v_rest + I_bias``.
+
+    Raises ``TypeError`` / ``ValueError`` naming the parameter, the value (and index) and
+    what is allowed.
     """
 
     tau_m: float = 10.0
@@ -56,27 +115,59 @@ class LIFParams:
     tau_i: float = 10.0
     E_e: float = 0.0
     E_i: float = -80.0
+    I_bias: float = 0.0
 
     def __post_init__(self):
-        for name in ("tau_m", "tau_e", "tau_i"):
-            object.__setattr__(self, name, V.positive(name, getattr(self, name), "ms"))
-        for name in ("v_rest", "v_th", "v_reset", "E_e", "E_i"):
-            object.__setattr__(self, name, V.real(name, getattr(self, name)))
-        object.__setattr__(self, "refractory",
-                           V.non_negative("refractory", self.refractory, "ms"))
+        for name, unit, check in NEURON_FIELDS:
+            object.__setattr__(self, name, _neuron_value(name, getattr(self, name), unit, check))
         V.choice("synapse", self.synapse, SYNAPSE_TYPES)
-        if self.v_reset >= self.v_th:
-            raise ValueError(f"v_reset must be < v_th ({self.v_th!r} mV), "
-                             f"got v_reset={self.v_reset!r} mV")
+        if not self.is_distribution("v_reset") and not self.is_distribution("v_th"):
+            vr, vt = np.broadcast_arrays(np.asarray(self.v_reset), np.asarray(self.v_th))
+            bad = vr >= vt
+            if bad.any():
+                k = int(np.flatnonzero(bad.reshape(-1))[0])
+                at = f" at index {k}" if vr.ndim else ""
+                raise ValueError(f"v_reset must be < v_th ({float(vt.reshape(-1)[k])!r} mV), "
+                                 f"got v_reset={float(vr.reshape(-1)[k])!r} mV{at}")
+
+    def is_distribution(self, name) -> bool:
+        return isinstance(getattr(self, name), tuple)
 
     def shortest_tau(self) -> float:
-        """Shortest time constant (ms) that the integration uses."""
-        if self.synapse == "delta":
-            return self.tau_m
-        return min(self.tau_m, self.tau_e, self.tau_i)
+        """Shortest time constant (ms) that the integration uses, over all neurons (the
+        lowest bound of a distribution's support is not known here: drawn values are
+        checked when the population is added)."""
+        names = ("tau_m",) if self.synapse == "delta" else ("tau_m", "tau_e", "tau_i")
+        vals = [float(np.min(getattr(self, k))) for k in names if not self.is_distribution(k)]
+        return min(vals) if vals else math.inf
+
+    def replace(self, **changes) -> "LIFParams":
+        """A copy with some fields changed (validated like the constructor)."""
+        return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value = summary(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+
+def summary(arr: np.ndarray):
+    """A JSON-friendly description of a parameter array: the value when uniform, else its
+    range, mean and sha256."""
+    arr = np.asarray(arr)
+    if arr.size and np.all(arr == arr.reshape(-1)[0]):
+        return float(arr.reshape(-1)[0])
+    if arr.size == 0:
+        return []
+    return {"min": float(arr.min()), "max": float(arr.max()), "mean": float(arr.mean()),
+            "n": int(arr.size),
+            "sha256": hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()}
 
 
 @dataclass(frozen=True)

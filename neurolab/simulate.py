@@ -1,4 +1,5 @@
-"""The one public entry point: validate -> allocate -> call the kernel -> SimResult."""
+"""The one public entry point: validate -> allocate -> call the kernel -> SimResult; and
+the state a network's runs continue from (:class:`RunState`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import numpy as np
 
 from . import _kernels as K
 from . import _validate as V
-from .inputs import step_table
+from .inputs import _CountBlocks, explicit_steps, step_table
 from .io import git_commit, versions
 from .monitors import SimResult, SpikeRecord, StateRecord, WeightRecord
+from .network import _STREAM_DRIVE, _poisson_stream, _rates_summary
+from .params import summary as _summary
 
 STATE_VARS = ("v", "ge", "gi")
 EXP_TABLE = 4096   # trace lags (steps) whose decay factor is looked up, not computed
@@ -49,78 +52,126 @@ def _current_coefficient(dt, tau_m, tau_s):
     return tau_s / (tau_s - tau_m) * pm * math.expm1(dt * (tau_s - tau_m) / (tau_m * tau_s))
 
 
-class _Compiled:
-    """Flat arrays the kernel runs on, built from a Network."""
+class RunState:
+    """Everything a network's run continues from: the kernel's tables (built once, from
+    the network's structure) and its state (time, membrane and synaptic state, refractory
+    counters, STDP traces, weights, spikes in flight, input streams and what changed
+    between runs). Deep-copied by ``Network.store``."""
 
-    def __init__(self, net, duration):
+    def __init__(self, net):
         dt = net.dt
-        self.n_steps = net.n_steps(duration)
+        self.dt = dt
+        self.step = 0
+        self.changes = []          # provenance of changes between runs: [{t, what, ...}]
+        self.reported = 0          # changes already reported in a run's provenance
         self.offset = {}
         n_total = 0
         for pop in net.populations.values():
             self.offset[pop.name] = n_total
             n_total += pop.n
         self.n_total = n_total
+        _check_memory("the network's tables", _table_bytes(net, n_total),
+                      "use fewer neurons or synapses (e.g. rule='fixed_indegree')")
 
         lifs = [p for p in net.populations.values() if p.kind == "lif"]
-        self.lif_i = np.zeros((len(lifs), 4), dtype=np.int64)
-        self.lif_f = np.zeros((len(lifs), 11), dtype=np.float64)
-        self.v = np.zeros(n_total)
-        self.ge = np.zeros(n_total)
-        self.gi = np.zeros(n_total)
-        self.last_spike = np.full(n_total, -(1 << 40), dtype=np.int64)
-        self.accept = np.ones(n_total, dtype=np.bool_)   # delta input allowed this step
+        lif_i = np.zeros((len(lifs), 3), dtype=np.int64)
+        par = np.zeros((K.N_PAR, max(n_total, 1)))
+        kref = np.zeros(max(n_total, 1), dtype=np.int64)
+        v = np.zeros(max(n_total, 1))
         for q, pop in enumerate(lifs):
-            prm = pop.params
             lo = self.offset[pop.name]
-            self.lif_i[q] = (lo, lo + pop.n, _MODES[prm.synapse],
-                             int(round(prm.refractory / dt)))
-            f = self.lif_f[q]
-            f[K.VREST], f[K.VTH], f[K.VRESET] = prm.v_rest, prm.v_th, prm.v_reset
-            f[K.PM] = math.exp(-dt / prm.tau_m)
-            f[K.PE] = math.exp(-dt / prm.tau_e)
-            f[K.PI] = math.exp(-dt / prm.tau_i)
-            f[K.CE] = _current_coefficient(dt, prm.tau_m, prm.tau_e)
-            f[K.CI] = _current_coefficient(dt, prm.tau_m, prm.tau_i)
-            f[K.EE], f[K.EI] = prm.E_e, prm.E_i
-            f[K.DTM] = dt / prm.tau_m
-            self.v[lo:lo + pop.n] = pop.v_init
+            lif_i[q] = (lo, lo + pop.n, _MODES[pop.params.synapse])
+            v[lo:lo + pop.n] = pop.v_init
+        lif_row = {pop.name: q for q, pop in enumerate(lifs)}
+        self.nrn = K.Neurons(
+            lif_i=lif_i,
+            pop_lo=np.array([self.offset[p] for p in net.populations] + [n_total], np.int64),
+            pop_lif=np.array([lif_row.get(p, -1) for p in net.populations], np.int64),
+            par=par, kref=kref, v=v, ge=np.zeros_like(v), gi=np.zeros_like(v),
+            iext=np.zeros_like(v), last_spike=np.full(v.size, -(1 << 40), np.int64),
+            accept=np.ones(v.size, dtype=np.bool_))
+        for pop in lifs:
+            self._fill_params(pop, pop.neuron_params)
+        self._build_pathways(net)
 
-        # input spikes: a step-sorted table of global ids. Each population's spikes are
-        # sorted by step then id and populations come in order, so a stable counting sort
-        # by step leaves the ids of one step ascending.
-        steps, ids = [], []
-        for name, (s, i) in net.input_spike_steps(duration).items():
-            steps.append(s)
-            ids.append(i + self.offset[name])
-        steps = np.concatenate(steps) if steps else np.zeros(0, np.int64)
-        ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
-        self.src_ptr, self.src_ids = step_table(steps.astype(np.int64), ids.astype(np.int64),
-                                                self.n_steps)
+        # sources: explicit spikes (global ids, sorted by step then id), Poisson streams
+        # (segments (start step, stream), one more per change of rates)
+        self.explicit = {}
+        self.poisson = {}
+        for pop in net.populations.values():
+            if pop.kind == "spikes":
+                s, i = explicit_steps(pop.times, pop.indices, dt, math.inf, pop.name)
+                self.explicit[pop.name] = (s, i + self.offset[pop.name])
+            elif pop.kind == "poisson":
+                self.poisson[pop.name] = [(0, _poisson_stream(net, pop, 0))]
+        self.pop_order = list(net.populations)
+        self.drives = {}
+        col = 0
+        for d in net.drives.values():
+            target = {("delta", "exc"): K.TARGET_V, ("delta", "inh"): K.TARGET_V_INH}.get(
+                (d.target.params.synapse, d.receptor),
+                K.TARGET_E if d.receptor == "exc" else K.TARGET_I)
+            self.drives[d.name] = {
+                "lo": self.offset[d.target.name], "ids": d.ids, "target": target,
+                "weight": d.weight, "col": col, "n_sources": d.n_sources, "index": d.index,
+                "segments": [(0, _CountBlocks(d.n_sources, d.rate, d.ids.size, dt,
+                                              [net.seed, _STREAM_DRIVE, d.index, 0]))]}
+            col += d.ids.size
+        self.n_drive_cols = col
+        self.pin_ids = (np.concatenate([d["ids"] + d["lo"] for d in self.drives.values()])
+                        if self.drives else np.zeros(0, np.int64)).astype(np.int64)
+        self.currents = {}
+        for c in net.currents.values():
+            self.currents[c.name] = {"ids": c.ids + self.offset[c.target.name],
+                                     "segments": list(c._segments)}
+        self.seed = net.seed
+        self.rate_epochs = {}      # changes of rates so far, per Poisson population
+        self.drive_epochs = {}     # and per Poisson drive
 
-        # pathways: one per (projection, distinct delay)
+    # ---------------------------------------------------------------- tables
+    def _fill_params(self, pop, values):
+        dt = self.dt
+        lo = self.offset[pop.name]
+        sl = slice(lo, lo + pop.n)
+        par = self.nrn.par
+        tau_m, tau_e, tau_i = values["tau_m"], values["tau_e"], values["tau_i"]
+        par[K.VREST, sl] = values["v_rest"]
+        par[K.VTH, sl] = values["v_th"]
+        par[K.VRESET, sl] = values["v_reset"]
+        par[K.PM, sl] = [math.exp(-dt / x) for x in tau_m]
+        par[K.PE, sl] = [math.exp(-dt / x) for x in tau_e]
+        par[K.PI, sl] = [math.exp(-dt / x) for x in tau_i]
+        par[K.CE, sl] = [_current_coefficient(dt, a, b) for a, b in zip(tau_m, tau_e)]
+        par[K.CI, sl] = [_current_coefficient(dt, a, b) for a, b in zip(tau_m, tau_i)]
+        par[K.EE, sl] = values["E_e"]
+        par[K.EI, sl] = values["E_i"]
+        par[K.DTM, sl] = dt / tau_m
+        par[K.IB, sl] = values["I_bias"]
+        self.nrn.kref[sl] = np.rint(values["refractory"] / dt).astype(np.int64)
+
+    def _build_pathways(self, net):
+        dt = self.dt
         pw_i, pw_f = [], []
         row_ptr, col_ptr, col_syn = [], [], []
         syn_post, syn_w, col_pre = [], [], []
         self.perm = {}           # projection -> kernel index of each of its synapses
-        n_syn = 0
-        n_row = n_col = n_xpre = n_xpost = 0
-        n_colsyn = 0
-        max_delay = 0
+        self.pathways_of = {}    # projection -> its pathway rows
+        n_syn = n_row = n_col = n_xpre = n_xpost = n_colsyn = max_delay = 0
         for proj in net.projections.values():
             dsteps = np.rint(proj.delay / dt).astype(np.int64)
             pre_lo = self.offset[proj.pre.name]
             post_lo = self.offset[proj.post.name]
-            post_prm = proj.post.params
-            if post_prm.synapse == "delta":
-                target = K.TARGET_V
+            inh = proj.receptor == "inh"
+            if proj.post.params.synapse == "delta":
+                target = K.TARGET_V_INH if inh else K.TARGET_V
             else:
-                target = K.TARGET_E if proj.receptor == "exc" else K.TARGET_I
+                target = K.TARGET_I if inh else K.TARGET_E
             stdp = proj.stdp
+            weight = proj._weight
             uniform = proj.n_syn == 0 or bool(np.all(dsteps == dsteps[0]))
             if uniform and _is_sorted(proj.pre_ids):
                 # the common case: one delay, synapses already ordered by presynaptic
-                # neuron: the kernel uses the projection's arrays in place
+                # neuron: the kernel keeps the projection's synapse order
                 groups = [(int(dsteps[0]) if proj.n_syn else 0, None)]
                 self.perm[proj.name] = np.arange(n_syn, n_syn + proj.n_syn, dtype=np.int64)
             else:
@@ -134,22 +185,27 @@ class _Compiled:
                     base += members.size
                     groups.append((int(d), members))
                 self.perm[proj.name] = kidx
+            self.pathways_of[proj.name] = []
             for d, members in groups:
                 if members is None:
-                    pre_local, post_local, w = proj.pre_ids, proj.post_ids, proj.weight
+                    pre_local, post_local, w = proj.pre_ids, proj.post_ids, weight
                 else:
                     pre_local = proj.pre_ids[members]
                     post_local = proj.post_ids[members]
-                    w = proj.weight[members]
+                    w = weight[members]
                 m = pre_local.shape[0]
                 rp = np.searchsorted(pre_local, np.arange(proj.pre.n + 1)) + n_syn
                 row_ptr.append(rp.astype(np.int64))
                 syn_post.append(post_local + post_lo)
                 syn_w.append(np.array(w, dtype=np.float64))     # a copy: the kernel writes
-                row = [d, target, pre_lo, pre_lo + proj.pre.n, post_lo,
-                       post_lo + proj.post.n, n_row, -1, -1, -1, 0, 0, proj.pre.index,
-                       proj.post.index]
-                fl = [0.0] * 8
+                row = [0] * K.N_PW_I
+                row[K.DELAY], row[K.TARGET] = d, target
+                row[K.PRE_LO], row[K.PRE_HI] = pre_lo, pre_lo + proj.pre.n
+                row[K.POST_LO], row[K.POST_HI] = post_lo, post_lo + proj.post.n
+                row[K.ROW_OFF], row[K.COL_OFF] = n_row, -1
+                row[K.XPRE_OFF] = row[K.XPOST_OFF] = -1
+                row[K.PRE_POP], row[K.POST_POP] = proj.pre.index, proj.post.index
+                fl = [0.0] * K.N_PW_F
                 n_row += proj.pre.n + 1
                 if stdp is not None:
                     by_post = np.argsort(post_local, kind="stable")
@@ -166,9 +222,10 @@ class _Compiled:
                     row[K.XPOST_OFF] = n_xpost
                     n_xpost += proj.post.n
                     row[K.PLASTIC] = 1
+                    row[K.LEARN] = 1 if proj.learning else 0
                     row[K.PAIRING] = K.PAIR_NEAREST if stdp.pairing == "nearest" else K.PAIR_ALL
-                    fl = [stdp.A_plus, stdp.A_minus, dt / stdp.tau_plus, dt / stdp.tau_minus,
-                          stdp.w_min, stdp.w_max, stdp.mu, stdp.mu_minus]
+                    fl = _stdp_row(stdp, dt)
+                self.pathways_of[proj.name].append(len(pw_i))
                 pw_i.append(row)
                 pw_f.append(fl)
                 n_syn += m
@@ -180,65 +237,385 @@ class _Compiled:
             return (np.ascontiguousarray(np.concatenate(parts), dtype=dtype) if parts
                     else np.zeros(0, dtype=dtype))
 
-        self.pw_i = np.array(pw_i, dtype=np.int64).reshape(-1, 14)
-        self.pw_f = np.array(pw_f, dtype=np.float64).reshape(-1, 8)
-        self.row_ptr = cat(row_ptr, np.int64)
-        self.col_ptr = cat(col_ptr, np.int64)
-        self.col_syn = cat(col_syn, np.int64)
-        self.syn_post = cat(syn_post, np.int64)
-        self.col_pre = cat(col_pre, np.int64)
-        self.syn_w = cat(syn_w, np.float64)
-        self.xpre = np.zeros(n_xpre)
-        self.xpost = np.zeros(n_xpost)
-        self.xpre_t = np.zeros(n_xpre, dtype=np.int64)
-        # trace decay factors exp(-d dt/tau) for lags d < EXP_TABLE steps, per pathway
-        self.tab_plus = np.ones((len(pw_i), 1))
-        self.tab_minus = np.ones((len(pw_i), 1))
-        if any(row[K.PLASTIC] for row in pw_i):
-            self.tab_plus = np.ones((len(pw_i), EXP_TABLE))
-            self.tab_minus = np.ones((len(pw_i), EXP_TABLE))
-            for p, row in enumerate(pw_i):
-                if row[K.PLASTIC]:
-                    self.tab_plus[p] = _exp_table(pw_f[p][K.C_PLUS])
-                    self.tab_minus[p] = _exp_table(pw_f[p][K.C_MINUS])
-        self.xpost_t = np.zeros(n_xpost, dtype=np.int64)
-        # spikes of the last H steps; a delay of the whole run or more never delivers
-        H = min(max_delay, self.n_steps) + 1
-        self.pw_i[:, K.DELAY] = np.minimum(self.pw_i[:, K.DELAY], self.n_steps)
-        self.ring = np.zeros((H, max(n_total, 1)), dtype=np.int64)
-        self.seg = np.zeros((H, len(net.populations) + 1), dtype=np.int64)
-        self.pop_lo = np.array([self.offset[p] for p in net.populations] + [n_total],
-                               dtype=np.int64)
-        lif_row = {pop.name: q for q, pop in enumerate(lifs)}
-        self.pop_lif = np.array([lif_row.get(p, -1) for p in net.populations], dtype=np.int64)
+        n_pw = len(pw_i)
+        pw_f = np.array(pw_f, dtype=np.float64).reshape(-1, K.N_PW_F)
+        plastic = any(row[K.PLASTIC] for row in pw_i)
+        width = EXP_TABLE if plastic else 1
+        tab_plus = np.ones((n_pw, width))
+        tab_minus = np.ones((n_pw, width))
+        for p, row in enumerate(pw_i):
+            if row[K.PLASTIC]:
+                tab_plus[p] = _exp_table(pw_f[p, K.C_PLUS])
+                tab_minus[p] = _exp_table(pw_f[p, K.C_MINUS])
+        # spikes of the last H steps: every delay reads a step still in the ring
+        H = max_delay + 1
+        _check_memory("the spike ring buffer (max delay x neurons)",
+                      H * max(self.n_total, 1) * 8,
+                      "shorten the longest delay or use fewer neurons")
+        self.syn = K.Pathways(
+            pw_i=np.array(pw_i, dtype=np.int64).reshape(-1, K.N_PW_I), pw_f=pw_f,
+            row_ptr=cat(row_ptr, np.int64), syn_post=cat(syn_post, np.int64),
+            syn_w=cat(syn_w, np.float64), col_ptr=cat(col_ptr, np.int64),
+            col_syn=cat(col_syn, np.int64), col_pre=cat(col_pre, np.int64),
+            ring=np.zeros((H, max(self.n_total, 1)), dtype=np.int64),
+            seg=np.zeros((H, len(net.populations) + 1), dtype=np.int64))
+        self.tr = K.Traces(xpre=np.zeros(n_xpre), xpre_t=np.zeros(n_xpre, np.int64),
+                           xpost=np.zeros(n_xpost), xpost_t=np.zeros(n_xpost, np.int64),
+                           tab_plus=tab_plus, tab_minus=tab_minus)
+
+    # ---------------------------------------------------------------- inputs of a chunk
+    def chunk_inputs(self, n0, n1):
+        """The kernel's inputs for steps ``[n0, n1)``: source spikes, current changes and
+        Poisson-drive counts, drawn now (memory bounded by the chunk, not the run)."""
+        steps, ids = [], []
+        for name in self.pop_order:
+            if name in self.explicit:
+                s, i = self.explicit[name]
+                a, b = np.searchsorted(s, [n0, n1])
+                steps.append(s[a:b])
+                ids.append(i[a:b])
+            elif name in self.poisson:
+                lo = self.offset[name]
+                segs = self.poisson[name]
+                for k, (start, stream) in enumerate(segs):
+                    stop = segs[k + 1][0] if k + 1 < len(segs) else n1
+                    a, b = max(n0, start), min(n1, stop)
+                    if a < b:
+                        s, i = stream.steps(a, b)
+                        steps.append(s)
+                        ids.append(i + lo)
+        steps = np.concatenate(steps) if steps else np.zeros(0, np.int64)
+        ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
+        src_ptr, src_ids = step_table(steps - n0, ids, n1 - n0)
+
+        c_steps, c_ids, c_val = self._current_changes(n0, n1)
+        cur_ptr, order = _ptr_by_step(c_steps - n0, n1 - n0)
+
+        pin_i = np.zeros((len(self.drives), 4), dtype=np.int64)
+        pin_w = np.zeros(len(self.drives))
+        pin_cnt = np.zeros((n1 - n0 if self.drives else 0, self.n_drive_cols), np.int32)
+        for k, d in enumerate(self.drives.values()):
+            # the drive's targets are contiguous in the count table; ids map them
+            pin_i[k] = (0, d["ids"].size, d["target"], d["col"])
+            pin_w[k] = d["weight"]
+            segs = d["segments"]
+            for m, (start, blocks) in enumerate(segs):
+                stop = segs[m + 1][0] if m + 1 < len(segs) else n1
+                a, b = max(n0, start), min(n1, stop)
+                if a < b:
+                    blocks.counts(a, b, pin_cnt[a - n0:b - n0, d["col"]:d["col"] + d["ids"].size])
+        return K.Inputs(base=np.int64(n0), src_ptr=src_ptr, src_ids=src_ids,
+                        cur_ptr=cur_ptr, cur_ids=c_ids[order], cur_val=c_val[order],
+                        pin_i=pin_i, pin_w=pin_w, pin_ids=self.pin_ids, pin_cnt=pin_cnt)
+
+    def _current_changes(self, n0, n1):
+        """(steps, global ids, values) where the injected current of a neuron changes in
+        ``[n0, n1)``; each value is the sum over the neuron's sources (in creation order)
+        of their value at that step, computed afresh (no running sums)."""
+        if not self.currents:
+            z = np.zeros(0, np.int64)
+            return z, z, np.zeros(0)
+        events = set()
+        for c in self.currents.values():
+            for seg in _live_segments(c["segments"], n0, n1):
+                for s in seg["steps"]:
+                    if n0 <= s < n1 and s >= seg["start"]:
+                        events.add(int(s))
+        out_s, out_i, out_v = [], [], []
+        for s in sorted(events):
+            total = {}
+            changed = set()
+            for c in self.currents.values():
+                val = _current_value(c["segments"], s)
+                for j, x in zip(c["ids"], val):
+                    total[int(j)] = total.get(int(j), 0.0) + float(x)
+                if _changes_at(c["segments"], s):
+                    changed.update(int(j) for j in c["ids"])
+            for j in sorted(changed):
+                out_s.append(s)
+                out_i.append(j)
+                out_v.append(total[j])
+        return (np.array(out_s, np.int64), np.array(out_i, np.int64),
+                np.array(out_v, np.float64))
+
+    # ---------------------------------------------------------------- between runs
+    def _log(self, what, **details):
+        self.changes.append({"t": self.step * self.dt, "what": what, **details})
+
+    def get_weights(self, proj):
+        return self.syn.syn_w[self.perm[proj.name]].copy()
+
+    def set_weights(self, proj, w):
+        self.syn.syn_w[self.perm[proj.name]] = w
+        self._log(f"{proj.name}.weight", value=_summary(w))
+
+    def get_var(self, pop, var):
+        lo = self.offset[pop.name]
+        return getattr(self.nrn, var)[lo:lo + pop.n].copy()
+
+    def set_var(self, pop, var, values):
+        lo = self.offset[pop.name]
+        getattr(self.nrn, var)[lo:lo + pop.n] = values
+        self._log(f"{pop.name}.{var}", value=_summary(values))
+
+    def set_neuron_params(self, pop, values, names):
+        self._fill_params(pop, values)
+        self._log(f"{pop.name}.params", changed={k: _summary(values[k]) for k in names})
+
+    def set_learning(self, proj, on):
+        for p in self.pathways_of[proj.name]:
+            self.syn.pw_i[p, K.LEARN] = 1 if on else 0
+        self._log(f"{proj.name}.learning", value=on)
+
+    def set_stdp(self, proj, stdp):
+        for p in self.pathways_of[proj.name]:
+            self.syn.pw_f[p] = _stdp_row(stdp, self.dt)
+            self.syn.pw_i[p, K.PAIRING] = (K.PAIR_NEAREST if stdp.pairing == "nearest"
+                                           else K.PAIR_ALL)
+            self.tr.tab_plus[p] = _exp_table(self.syn.pw_f[p, K.C_PLUS])
+            self.tr.tab_minus[p] = _exp_table(self.syn.pw_f[p, K.C_MINUS])
+        self._log(f"{proj.name}.stdp", value=stdp.to_dict())
+
+    def set_rates(self, pop, spec):
+        epoch = self.rate_epochs.get(pop.name, 0) + 1
+        self.rate_epochs[pop.name] = epoch
+        segs = [s for s in self.poisson[pop.name] if s[0] < self.step]
+        segs.append((self.step, _poisson_stream(_NetView(self.seed, self.dt), pop, epoch,
+                                                self.step)))
+        self.poisson[pop.name] = segs
+        self._log(f"{pop.name}.rates", value=_rates_summary(spec))
+
+    def set_drive_rate(self, drive, rate):
+        d = self.drives[drive.name]
+        epoch = self.drive_epochs.get(drive.name, 0) + 1
+        self.drive_epochs[drive.name] = epoch
+        segs = [s for s in d["segments"] if s[0] < self.step]
+        segs.append((self.step, _CountBlocks(d["n_sources"], rate, d["ids"].size, self.dt,
+                                             [self.seed, _STREAM_DRIVE, d["index"], epoch],
+                                             self.step)))
+        d["segments"] = segs
+        self._log(f"{drive.name}.rate", value=rate)
+
+    def set_current(self, src, seg):
+        c = self.currents[src.name]
+        c["segments"] = [s for s in c["segments"] if s["start"] < self.step] + [seg]
+        src._segments = list(c["segments"])
+        self._log(f"{src.name}.amplitude", value=_summary(np.asarray(seg["values"])))
+
+
+class _NetView:
+    """The two attributes of a Network that its input streams are keyed by."""
+
+    def __init__(self, seed, dt):
+        self.seed, self.dt = seed, dt
+
+
+def _live_segments(segments, n0, n1):
+    for k, seg in enumerate(segments):
+        stop = segments[k + 1]["start"] if k + 1 < len(segments) else n1
+        if seg["start"] < n1 and stop > n0:
+            yield seg
+
+
+def _segment_at(segments, s):
+    cur = None
+    for seg in segments:
+        if seg["start"] <= s:
+            cur = seg
+    return cur
+
+
+def _current_value(segments, s):
+    seg = _segment_at(segments, s)
+    k = int(np.searchsorted(seg["steps"], s, side="right")) - 1
+    return seg["values"][k] if k >= 0 else np.zeros(seg["values"].shape[1])
+
+
+def _changes_at(segments, s):
+    seg = _segment_at(segments, s)
+    return seg is not None and (seg["start"] == s or s in set(seg["steps"].tolist()))
+
+
+def _ptr_by_step(steps, n):
+    order = np.argsort(steps, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    if steps.size:
+        np.cumsum(np.bincount(steps, minlength=n), out=ptr[1:])
+    return ptr, order
+
+
+def _stdp_row(stdp, dt):
+    return [stdp.A_plus, stdp.A_minus, dt / stdp.tau_plus, dt / stdp.tau_minus,
+            stdp.w_min, stdp.w_max, stdp.mu, stdp.mu_minus]
+
+
+# ---------------------------------------------------------------- memory
+_SYN_BYTES = 96       # per synapse: ids, weight and delay of the Projection, kernel tables
+
+
+def _table_bytes(net, n_total):
+    n_syn = sum(p.n_syn for p in net.projections.values())
+    return n_syn * _SYN_BYTES + n_total * 8 * (K.N_PAR + 8)
+
+
+def _fmt_bytes(n):
+    for unit, size in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{int(n)} bytes"
+
+
+def available_memory() -> int:
+    """Bytes of memory available to this process now (psutil's ``available``)."""
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def _check_memory(what, nbytes, advice, *, warn_above=2 * 2 ** 30):
+    """Raise ``MemoryError`` before allocating ``nbytes`` that would not fit (more than 90 %
+    of the available memory); warn above ``warn_above``. The message says how much is
+    needed, how much is available and ``advice`` (which parameter to change)."""
+    if nbytes < 64 * 2 ** 20:
+        return
+    avail = available_memory()
+    if nbytes > 0.9 * avail:
+        raise MemoryError(f"{what} need about {_fmt_bytes(nbytes)}; {_fmt_bytes(avail)} "
+                          f"available; {advice}")
+    if nbytes > warn_above:
+        warnings.warn(f"{what} take about {_fmt_bytes(nbytes)} of {_fmt_bytes(avail)} "
+                      f"available; {advice}", ResourceWarning, stacklevel=3)
+
+
+class NonFiniteStateError(FloatingPointError):
+    """The simulation state became infinite or NaN (e.g. a huge weight or current)."""
+
+
+def _check_finite(state, net, n0, n1):
+    """Raise NonFiniteStateError naming population, variable, neuron and time when any
+    LIF state variable is not finite after steps [n0, n1)."""
+    nrn = state.nrn
+    for q in range(nrn.lif_i.shape[0]):
+        lo, hi = int(nrn.lif_i[q, K.LO]), int(nrn.lif_i[q, K.HI])
+        for var in ("v", "ge", "gi", "iext"):
+            arr = getattr(nrn, var)[lo:hi]
+            if not np.isfinite(arr).all():
+                j = int(np.flatnonzero(~np.isfinite(arr))[0])
+                name = next(p for p, off in state.offset.items()
+                            if off == lo and net.populations[p].kind == "lif")
+                label = {"ge": "ge (g_e or I_e)", "gi": "gi (g_i or I_i)",
+                         "iext": "iext (injected current)"}.get(var, var)
+                raise NonFiniteStateError(
+                    f"the state became non-finite: {label} of neuron {j} of population "
+                    f"{name!r} is {arr[j]!r} at t = {n1 * state.dt:g} ms (it was finite at "
+                    f"t = {n0 * state.dt:g} ms); check the weights, currents and parameters "
+                    f"that reach it")
 
 
 def _select(what, sel, n):
     if isinstance(sel, str):
         if sel != "all":
-            raise ValueError(f"{what} must be 'all' or an array of indices, got {sel!r}")
+            raise ValueError(f"{what} must be 'all', a slice or an array of indices, got "
+                             f"{sel!r}")
         return np.arange(n, dtype=np.int64)
+    if isinstance(sel, slice):
+        return np.arange(n, dtype=np.int64)[sel]
     return V.index_array(what, sel, upper=n)
 
 
+def _named_selection(what, value, names, sizes, default):
+    """``{name: local ids}`` from None (``default`` names, all ids), ``"all"``, a name, a
+    population or subgroup, a list of those, or a dict ``{name: "all" | slice | ids}``."""
+    def one(item):
+        if hasattr(item, "population") and hasattr(item, "ids"):      # a subgroup
+            name = getattr(item.population, "name", item.population)
+            if name not in sizes:
+                raise ValueError(f"{what} names an unknown population {name!r}; "
+                                 f"known: {names}")
+            return name, V.index_array(what, item.ids, upper=sizes[name])
+        name = getattr(item, "name", item)
+        if not isinstance(name, str) or name not in sizes:
+            raise ValueError(f"{what} names an unknown population {item!r}; known: {names}")
+        return name, np.arange(sizes[name], dtype=np.int64)
+
+    if value is None:
+        return {name: np.arange(sizes[name], dtype=np.int64) for name in default}
+    if isinstance(value, str) and value == "all":
+        return {name: np.arange(sizes[name], dtype=np.int64) for name in names}
+    if isinstance(value, dict):
+        out = {}
+        for name, sel in value.items():
+            if name not in sizes:
+                raise ValueError(f"{what} names an unknown population {name!r}; known: "
+                                 f"{names}")
+            out[name] = _select(f"{what}[{name!r}]", sel, sizes[name])
+        return out
+    if isinstance(value, (str,)) or hasattr(value, "name") or hasattr(value, "ids"):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{what} must be None, 'all', a list of populations (names or "
+                        f"slices) or a dict {{name: 'all' | slice | ids}}, got {value!r}")
+    out = {}
+    for item in value:
+        name, ids = one(item)
+        out[name] = np.union1d(out[name], ids) if name in out else ids
+    return out
+
+
+def _window(what, window, dt):
+    """(lo, hi) steps of a recording window given in ms of network time (None: always)."""
+    if window is None:
+        return 0, np.iinfo(np.int64).max
+    if not isinstance(window, (tuple, list)) or len(window) != 2:
+        raise TypeError(f"{what} must be None or (start, stop) in ms, got {window!r}")
+    a = V.non_negative(f"{what} start", window[0], "ms")
+    b = V.positive(f"{what} stop", window[1], "ms")
+    if b <= a:
+        raise ValueError(f"{what} must have start < stop, got {window!r}")
+    return int(math.ceil(a / dt - 1e-9)), int(math.ceil(b / dt - 1e-9))
+
+
+def _schedule(every, lo, hi, n_start, n_stop):
+    """(every, lo, hi, row0) for samples at the multiples of ``every`` in the window
+    ``[lo, hi)`` intersected with the run ``[n_start, n_stop)``, and the number of rows."""
+    lo, hi = max(lo, n_start), min(hi, n_stop)
+    row0 = -(-lo // every)
+    rows = max(0, -(-hi // every) - row0) if hi > lo else 0
+    return np.array([every, lo, hi, row0], dtype=np.int64), rows
+
+
 def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
-             weight_dt: float | None = None, record_state=None, state_vars=("v",), state_dt=None,
-             progress=None, chunk_steps=None) -> SimResult:
-    """Run ``net`` for ``duration`` ms from its initial state and return a :class:`SimResult`.
+             weight_dt: float | None = None, weight_window=None, record_state=None,
+             state_vars=("v",), state_dt=None, state_window=None, progress=None,
+             chunk_steps=None) -> SimResult:
+    """Run ``net`` for ``duration`` ms from where it is (``net.t``) and return a
+    :class:`SimResult` of this run, ``[t_start, t_end)``.
+
+    The network keeps its state: a following call continues (membrane and synaptic state,
+    refractoriness, traces, weights, spikes in flight, input streams with new random
+    numbers), and ``run(a)`` then ``run(b)`` gives bitwise the same spikes and weights as
+    ``run(a + b)`` when nothing is changed in between. ``Network.store``/``restore``
+    return to a snapshot. In a notebook, a re-executed ``net.run(...)`` cell therefore
+    continues from where the previous execution ended; rebuild the network in the same cell
+    (or restore a stored state) to start again from t = 0.
 
     Semantics: clock-driven with fixed ``net.dt``, Brian2's default schedule (state update,
     threshold, presynaptic then postsynaptic pathways, reset); STDP is pair-based with the
     pairing scheme and weight dependence each projection's :class:`STDPParams` names, and
-    delays are axonal. See DESIGN.md, "Simulation semantics".
+    delays are axonal. See the README, "Simulation semantics".
 
     Parameters
     ----------
-    duration : ms, > 0.
-    record_spikes : population names whose spikes to keep; ``None`` = every population.
-    record_weights : ``{projection name: "all" | synapse indices}``; ``None`` = none.
+    duration : ms, > 0, a multiple of dt.
+    record_spikes : whose spikes to keep: ``None`` (default) every LIF population (not the
+        inputs), ``"all"`` every population, a list of population names / populations /
+        slices (``E[:100]``), or ``{name: "all" | slice | ids}``.
+    record_weights : ``{projection name: "all" | slice | synapse indices}``; ``None`` = none.
     weight_dt : weight sampling period (ms), a multiple of dt; default 1 ms rounded to
-        whole steps (at least one).
-    record_state : ``{population name: "all" | neuron indices}`` (LIF populations).
+        whole steps (at least one). Samples are taken at the multiples of ``weight_dt`` of
+        network time.
+    weight_window, state_window : ``(start, stop)`` ms of network time: sample only then.
+    record_state : ``{population name: "all" | slice | neuron indices}`` (LIF populations).
     state_vars : subset of ``("v", "ge", "gi")``.
     state_dt : state sampling period (ms), a multiple of dt; default dt.
     progress : ``True``/``False`` to force a tqdm progress bar on/off; ``None`` shows one
@@ -246,9 +623,20 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     chunk_steps : steps per kernel call; ``None`` adapts it so that each call takes about
         0.1 s. Results do not depend on it (bitwise).
 
-    The run advances in chunks (which changes no result). Ctrl-C, or a notebook's stop
-    button, ends it cleanly after the current chunk: the partial result is returned with
-    ``interrupted=True`` and a warning says so.
+    Input is drawn chunk by chunk, so memory does not grow with the duration unless a
+    recording does. The run advances in chunks (which changes no result). Ctrl-C, or a
+    notebook's stop button, ends it cleanly after the current chunk (also while input is
+    being drawn): the partial result is returned with ``interrupted=True``, a warning says
+    so, and ``net.t`` is where it stopped.
+
+    Raises
+    ------
+    ValueError, TypeError : bad arguments (naming the parameter, the value, what is allowed).
+    MemoryError : the recordings (or the network's tables) would not fit in the available
+        memory; the message says how much is needed and what to change. Raised before
+        anything is allocated or simulated.
+    NonFiniteStateError : the state became infinite or NaN; names the population, the
+        variable, the neuron and the time.
     """
     dt = net.dt
     n_steps = net.n_steps(duration)
@@ -258,20 +646,10 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
 
     # ---- monitors (validated before any allocation of the big arrays)
     pops = net.populations
-    if record_spikes is None:
-        spike_pops = list(pops)
-    else:
-        if isinstance(record_spikes, str):
-            record_spikes = [record_spikes]
-        if not isinstance(record_spikes, (list, tuple)):
-            raise TypeError(f"record_spikes must be None or a list of population names, got "
-                            f"{record_spikes!r}")
-        spike_pops = []
-        for name in record_spikes:
-            if not isinstance(name, str) or name not in pops:
-                raise ValueError(f"record_spikes names an unknown population {name!r}; "
-                                 f"known: {list(pops)}")
-            spike_pops.append(name)
+    names = list(pops)
+    sizes = {k: p.n for k, p in pops.items()}
+    spk_sel = _named_selection("record_spikes", record_spikes, names, sizes,
+                               [k for k, p in pops.items() if p.kind == "lif"])
     for what, value in (("record_weights", record_weights), ("record_state", record_state)):
         if value is not None and not isinstance(value, dict):
             raise TypeError(f"{what} must be None or a dict {{name: 'all' | indices}}, got "
@@ -286,11 +664,12 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         w_every = max(1, int(round(1.0 / dt)))
     else:
         w_every = _steps_of("weight_dt", weight_dt, dt)
+    lif_names = [p for p in pops if pops[p].kind == "lif"]
     s_sel = {}
     for name, sel in (record_state or {}).items():
         if name not in pops or pops[name].kind != "lif":
             raise ValueError(f"record_state names {name!r}, which is not a LIF population; "
-                             f"LIF populations: {[p for p in pops if pops[p].kind == 'lif']}")
+                             f"LIF populations: {lif_names}")
         s_sel[name] = _select(f"record_state[{name!r}]", sel, pops[name].n)
     if isinstance(state_vars, str):
         state_vars = (state_vars,)
@@ -300,114 +679,138 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     for var in state_vars:
         V.choice("state_vars", var, STATE_VARS)
     s_every = _steps_of("state_dt", dt if state_dt is None else state_dt, dt)
+    w_lo, w_hi = _window("weight_window", weight_window, dt)
+    s_lo, s_hi = _window("state_window", state_window, dt)
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be True, False or None, got {progress!r}")
     if chunk_steps is not None:
         chunk_steps = V.integer("chunk_steps", chunk_steps, minimum=1)
 
-    c = _Compiled(net, duration)
-    spk_mask = np.zeros(max(c.n_total, 1), dtype=np.uint8)
-    for name in spike_pops:
-        lo = c.offset[name]
-        spk_mask[lo:lo + pops[name].n] = 1
+    state = net._ensure_state()
+    n_start = state.step
+    n_stop = n_start + n_steps
+    w_syn = (np.concatenate([state.perm[k][v] for k, v in w_sel.items()]).astype(np.int64)
+             if w_sel else np.zeros(0, np.int64))
+    w_sched, n_wrows = _schedule(w_every, w_lo, w_hi, n_start, n_stop)
+    s_ids = (np.concatenate([v + state.offset[k] for k, v in s_sel.items()]).astype(np.int64)
+             if s_sel else np.zeros(0, np.int64))
+    s_sched, n_srows = _schedule(s_every, s_lo, s_hi, n_start, n_stop)
+    n_svars = sum(1 for var in STATE_VARS if var in state_vars)
+    _check_memory("the weight and state recordings",
+                  8 * (n_wrows * w_syn.size + n_srows * s_ids.size * n_svars),
+                  f"record fewer synapses/neurons, sample less often (weight_dt={w_every * dt:g}"
+                  f" ms, state_dt={s_every * dt:g} ms) or use weight_window/state_window")
+
+    spk_mask = np.zeros(max(state.n_total, 1), dtype=np.uint8)
+    for name, ids in spk_sel.items():
+        spk_mask[ids + state.offset[name]] = 1
     n_mask = int(spk_mask.sum())
     cap = max(4096, 4 * n_mask)
-    spk_step = np.zeros(cap, dtype=np.int64)
-    spk_id = np.zeros(cap, dtype=np.int64)
-
-    w_syn = (np.concatenate([c.perm[k][v] for k, v in w_sel.items()]).astype(np.int64)
-             if w_sel else np.zeros(0, np.int64))
-    n_wsamp = -(-n_steps // w_every)
-    w_out = np.zeros((n_wsamp if w_syn.size else 0, w_syn.size))
-    s_ids = (np.concatenate([v + c.offset[k] for k, v in s_sel.items()]).astype(np.int64)
-             if s_sel else np.zeros(0, np.int64))
-    n_ssamp = -(-n_steps // s_every)
-    s_out = {var: np.zeros((n_ssamp, s_ids.size) if (s_ids.size and var in state_vars)
+    w_out = np.zeros((n_wrows if w_syn.size else 0, w_syn.size))
+    s_out = {var: np.zeros((n_srows, s_ids.size) if (s_ids.size and var in state_vars)
                            else (0, 0)) for var in STATE_VARS}
-    counters = np.zeros(2, dtype=np.int64)
+
+    def monitors(spk_step, spk_id):
+        return K.Monitors(spk_mask=spk_mask, spk_step=spk_step, spk_id=spk_id,
+                          w_sched=w_sched, w_syn=w_syn, w_out=w_out, s_sched=s_sched,
+                          s_ids=s_ids, s_v=s_out["v"], s_ge=s_out["ge"], s_gi=s_out["gi"])
+
+    mon = monitors(np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int64))
+    counters = np.array([n_start, 0], dtype=np.int64)
+    # chunk length cap: the Poisson-drive count table of a chunk stays below ~32 MB
+    max_chunk = max(16, min(10 ** 6, 8_000_000 // max(state.n_drive_cols, 1)))
 
     # ---- the step loop, in chunks
     interrupted = False
     bar = None
-    chunk = 256 if chunk_steps is None else chunk_steps
+    chunk = min(256, max_chunk) if chunk_steps is None else chunk_steps
     t_base = None   # wall time and step after the first call (which may include the JIT)
     n_base = 0
     try:
-        while counters[K.C_STEP] < n_steps:
+        while counters[K.C_STEP] < n_stop:
             n0 = int(counters[K.C_STEP])
-            n1 = min(n_steps, n0 + chunk)
+            n1 = min(n_stop, n0 + chunk)
             t0 = time.perf_counter()
-            K.run_steps(n0, n1, c.lif_i, c.lif_f, c.v, c.ge, c.gi, c.last_spike, c.accept,
-                        c.src_ptr, c.src_ids, c.pop_lo, c.pop_lif, c.ring, c.seg,
-                        c.pw_i, c.pw_f, c.row_ptr, c.syn_post, c.syn_w, c.col_ptr,
-                        c.col_syn, c.col_pre, c.xpre, c.xpre_t, c.xpost, c.xpost_t,
-                        c.tab_plus, c.tab_minus,
-                        spk_mask, spk_step, spk_id, w_every, w_syn, w_out,
-                        s_every, s_ids, s_out["v"], s_out["ge"], s_out["gi"], counters)
+            inp = state.chunk_inputs(n0, n1)
+            K.run_steps(n0, n1, state.nrn, state.syn, state.tr, inp, mon, counters)
             reached = int(counters[K.C_STEP])
+            state.step = reached
+            _check_finite(state, net, n0, reached)
             if reached < n1:  # spike buffer full: grow it and go on
                 cap = max(2 * cap, int(counters[K.C_NSPK]) + 4 * n_mask)
-                spk_step = np.concatenate([spk_step, np.zeros(cap - spk_step.size, np.int64)])
-                spk_id = np.concatenate([spk_id, np.zeros(cap - spk_id.size, np.int64)])
+                mon = monitors(np.concatenate([mon.spk_step, np.zeros(cap - mon.spk_step.size,
+                                                                      np.int64)]),
+                               np.concatenate([mon.spk_id, np.zeros(cap - mon.spk_id.size,
+                                                                    np.int64)]))
             now = time.perf_counter()
             if t_base is None:
                 t_base, n_base = now, reached
             elif reached > n0 and chunk_steps is None:
                 # aim at chunks of ~0.1 s so that Ctrl-C and the bar respond quickly
-                chunk = int(min(max(chunk * 0.1 / max(now - t0, 1e-4), 16), 4 * chunk, 10**6))
+                chunk = int(min(max(chunk * 0.1 / max(now - t0, 1e-4), 16), 4 * chunk,
+                                max_chunk))
             if bar is None and progress is not False:
                 spent = now - t_base
-                remaining = (spent / (reached - n_base) * (n_steps - reached)
+                remaining = (spent / (reached - n_base) * (n_stop - reached)
                              if reached > n_base else 0.0)
                 if progress or (remaining > 2.0 and spent > 0.1):
                     from tqdm.auto import tqdm
 
-                    bar = tqdm(total=n_steps, initial=reached, unit="step",
+                    bar = tqdm(total=n_steps, initial=reached - n_start, unit="step",
                                desc=f"simulating {duration:g} ms", leave=False)
             if bar is not None:
-                bar.update(reached - bar.n)
+                bar.update(reached - n_start - bar.n)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         if bar is not None:
             bar.close()
     reached = int(counters[K.C_STEP])
-    interrupted = interrupted or reached < n_steps
+    state.step = reached
+    interrupted = interrupted or reached < n_stop
     if interrupted:
-        warnings.warn(f"simulation interrupted at t = {reached * dt:g} ms of {duration:g} ms; "
-                      f"the partial result is kept (SimResult.interrupted is True)",
+        warnings.warn(f"simulation interrupted at t = {reached * dt:g} ms of "
+                      f"{n_stop * dt:g} ms; the partial result is kept (SimResult.interrupted "
+                      f"is True) and the network stays at t = {reached * dt:g} ms",
                       RuntimeWarning, stacklevel=2)
 
     # ---- results
+    changes = state.changes[state.reported:]
+    state.reported = len(state.changes)
     params = {"network": net.to_dict(), "run": {
-        "duration": duration, "dt": dt, "seed": net.seed, "n_steps": n_steps,
-        "record_spikes": spike_pops, "weight_dt": w_every * dt,
+        "t_start": n_start * dt, "duration": duration, "dt": dt, "seed": net.seed,
+        "n_steps": n_steps, "record_spikes": {k: int(v.size) for k, v in spk_sel.items()},
+        "weight_dt": w_every * dt,
         "record_weights": {k: int(v.size) for k, v in w_sel.items()},
         "record_state": {k: int(v.size) for k, v in s_sel.items()},
-        "state_vars": list(state_vars), "state_dt": s_every * dt},
+        "state_vars": list(state_vars), "state_dt": s_every * dt,
+        "weight_window": None if weight_window is None else list(weight_window),
+        "state_window": None if state_window is None else list(state_window),
+        "changes_before_run": changes},
         "versions": versions(), "git_commit": git_commit()}
     res = SimResult(dt=dt, duration=duration, t_end=reached * dt, interrupted=interrupted,
-                    seed=net.seed, params=params)
+                    seed=net.seed, params=params, t_start=n_start * dt)
     nspk = int(counters[K.C_NSPK])
-    st, si = spk_step[:nspk], spk_id[:nspk]
-    for name in spike_pops:
-        lo = c.offset[name]
+    st, si = mon.spk_step[:nspk], mon.spk_id[:nspk]
+    for name, ids in spk_sel.items():
+        lo = state.offset[name]
         sel = (si >= lo) & (si < lo + pops[name].n)
-        res.spikes[name] = SpikeRecord(st[sel] * dt, si[sel] - lo, pops[name].n)
+        res.spikes[name] = SpikeRecord(st[sel] * dt, si[sel] - lo, pops[name].n,
+                                       recorded=None if ids.size == pops[name].n else ids)
     for name, proj in net.projections.items():
-        res.final_weights[name] = c.syn_w[c.perm[name]].copy()
-    n_w = -(-reached // w_every)
+        res.final_weights[name] = state.get_weights(proj)
+    n_w = _schedule(w_every, w_lo, w_hi, n_start, reached)[1]
     col = 0
     for name, sel in w_sel.items():
         proj = net.projections[name]
-        res.weights[name] = WeightRecord(np.arange(n_w) * (w_every * dt), sel,
-                                         proj.pre_ids[sel], proj.post_ids[sel],
+        t = (w_sched[K.ROW0] + np.arange(n_w)) * (w_every * dt)
+        res.weights[name] = WeightRecord(t, sel, proj.pre_ids[sel], proj.post_ids[sel],
                                          w_out[:n_w, col:col + sel.size].copy())
         col += sel.size
-    n_s = -(-reached // s_every)
+    n_s = _schedule(s_every, s_lo, s_hi, n_start, reached)[1]
     col = 0
     for name, sel in s_sel.items():
-        rec = StateRecord(np.arange(n_s) * (s_every * dt), sel)
+        rec = StateRecord((s_sched[K.ROW0] + np.arange(n_s)) * (s_every * dt), sel)
         for var in state_vars:
             setattr(rec, var, s_out[var][:n_s, col:col + sel.size].copy())
         res.state[name] = rec

@@ -6,9 +6,11 @@ contract, independently of ``neurolab/_kernels.py``: plain Python loops, Python 
 random networks (``tests/test_kernel_vs_reference.py``).
 
 It reads only the documented attributes of a ``neurolab.Network``:
-``net.dt``, ``net.populations`` (``.name``, ``.n``, ``.kind``, ``.params``, ``.v_init``),
-``net.projections`` (``.pre``, ``.post``, ``.pre_ids``, ``.post_ids``, ``.weight``, ``.delay``,
-``.receptor``, ``.stdp``) and ``net.input_spike_steps(duration)``.
+``net.dt``, ``net.populations`` (``.name``, ``.n``, ``.kind``, ``.params.synapse``,
+``.param(name)`` per neuron, ``.v``), ``net.projections`` (``.pre``, ``.post``, ``.pre_ids``,
+``.post_ids``, ``.weight``, ``.delay``, ``.receptor``, ``.stdp``) and
+``net.input_spike_steps(duration)``; it simulates from a fresh network (t = 0), so call it
+before running the network itself.
 
 Units: ms, mV; weights in mV (delta, current synapses) or relative to the leak conductance
 (conductance synapses).
@@ -19,11 +21,12 @@ resets``:
 1. state update over ``[t, t + dt)``. ``not_refractory = n - lastspike >= K`` with
    ``K = round(refractory / dt)`` (``K = 0``: never refractory). ``v`` is integrated only when
    not refractory; synaptic currents/conductances always decay.
-   - delta:       v <- v_rest + (v - v_rest) e_m,            e_m = exp(-dt / tau_m)
-   - current:     v <- v_rest + (v - v_rest) e_m + I_e P_e + I_i P_i, then I_x <- I_x e_x,
-                  with P_x the exact propagator derived below
+   Every parameter is per neuron; ``u = v_rest + I_bias``.
+   - delta:       v <- u + (v - u) e_m,            e_m = exp(-dt / tau_m)
+   - current:     v <- u + (v - u) e_m + I_e P_e - I_i P_i, then I_x <- I_x e_x,
+                  with P_x the exact propagator derived below (I_i >= 0 is inhibitory)
    - conductance: exponential Euler with g at the start of the step,
-                  G = 1 + g_e + g_i, v_inf = (v_rest + g_e E_e + g_i E_i) / G,
+                  G = 1 + g_e + g_i, v_inf = (u + g_e E_e + g_i E_i) / G,
                   v <- v_inf + (v - v_inf) exp(-dt G / tau_m), then g_x <- g_x e_x
 2. threshold: spike when ``v > v_th`` and not refractory; ``lastspike = n`` at once, so the
    neuron counts as refractory during the rest of this step when ``K > 0``.
@@ -31,8 +34,9 @@ resets``:
    projection (insertion order), then the postsynaptic pathway of every plastic projection.
    Delays are axonal: a spike of step ``s`` runs the whole presynaptic pathway of synapse
    ``k`` (delivery and trace update) at step ``s + round(delay_k / dt)``.
-   - delivery: delta ``v += w`` unless refractory (discarded while refractory, spike step
-     included); current ``I_e += w`` ("exc") or ``I_i += w`` ("inh"); conductance
+   - delivery (weights are magnitudes >= 0): delta ``v += w`` ("exc") or ``v -= w``
+     ("inh") unless refractory (discarded while refractory, spike step included);
+     current ``I_e += w`` ("exc") or ``I_i += w`` ("inh"); conductance
      ``g_e += w`` or ``g_i += w`` (also while refractory).
    - STDP, per-synapse traces (the same as Brian2's event-driven ``Apre``/``Apost``):
      pre arrival: ``x_pre += A_plus`` (nearest: ``= A_plus``),
@@ -114,26 +118,34 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
         if pop.kind != "lif":
             continue
         p = pop.params
+        # every parameter per neuron (scalars, arrays and drawn distributions alike)
+        q = {f: [float(x) for x in pop.param(f)] for f in (
+            "tau_m", "v_rest", "v_th", "v_reset", "refractory", "tau_e", "tau_i", "E_e",
+            "E_i", "I_bias")}
+        nn = int(pop.n)
         st = {
             "p": p,
-            "n": int(pop.n),
-            "v": [float(x) for x in pop.v_init],
-            "ge": [0.0] * int(pop.n),
-            "gi": [0.0] * int(pop.n),
-            "last": [None] * int(pop.n),
-            "K": int(round(p.refractory / dt)),
-            "e_m": math.exp(-dt / p.tau_m),
-            "e_e": math.exp(-dt / p.tau_e),
-            "e_i": math.exp(-dt / p.tau_i),
-            "P_e": current_propagator(dt, p.tau_m, p.tau_e),
-            "P_i": current_propagator(dt, p.tau_m, p.tau_i),
+            "q": q,
+            "n": nn,
+            "v": [float(x) for x in pop.v],
+            "ge": [0.0] * nn,
+            "gi": [0.0] * nn,
+            "last": [None] * nn,
+            "K": [int(round(q["refractory"][i] / dt)) for i in range(nn)],
+            # the membrane's input without synapses: v_rest + I_bias
+            "u": [q["v_rest"][i] + q["I_bias"][i] for i in range(nn)],
+            "e_m": [math.exp(-dt / q["tau_m"][i]) for i in range(nn)],
+            "e_e": [math.exp(-dt / q["tau_e"][i]) for i in range(nn)],
+            "e_i": [math.exp(-dt / q["tau_i"][i]) for i in range(nn)],
+            "P_e": [current_propagator(dt, q["tau_m"][i], q["tau_e"][i]) for i in range(nn)],
+            "P_i": [current_propagator(dt, q["tau_m"][i], q["tau_i"][i]) for i in range(nn)],
             "v_rec": [],
         }
         lif[name] = st
 
     def refractory(st, i, n):
         last = st["last"][i]
-        return last is not None and n - last < st["K"]
+        return last is not None and n - last < st["K"][i]
 
     # --- input spikes ---------------------------------------------------------------------
     inputs = net.input_spike_steps(duration)
@@ -182,22 +194,24 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                 st["v_rec"].append(list(v))
             for i in range(st["n"]):
                 frozen = refractory(st, i, n)
+                u = st["u"][i]
                 if p.synapse == "delta":
                     if not frozen:
-                        v[i] = p.v_rest + (v[i] - p.v_rest) * st["e_m"]
+                        v[i] = u + (v[i] - u) * st["e_m"][i]
                 elif p.synapse == "current":
+                    # inhibitory currents are magnitudes that enter with a minus sign
                     if not frozen:
-                        v[i] = (p.v_rest + (v[i] - p.v_rest) * st["e_m"]
-                                + ge[i] * st["P_e"] + gi[i] * st["P_i"])
-                    ge[i] *= st["e_e"]
-                    gi[i] *= st["e_i"]
+                        v[i] = (u + (v[i] - u) * st["e_m"][i]
+                                + ge[i] * st["P_e"][i] - gi[i] * st["P_i"][i])
+                    ge[i] *= st["e_e"][i]
+                    gi[i] *= st["e_i"][i]
                 elif p.synapse == "conductance":
                     if not frozen:
                         G = 1.0 + ge[i] + gi[i]
-                        v_inf = (p.v_rest + ge[i] * p.E_e + gi[i] * p.E_i) / G
-                        v[i] = v_inf + (v[i] - v_inf) * math.exp(-dt * G / p.tau_m)
-                    ge[i] *= st["e_e"]
-                    gi[i] *= st["e_i"]
+                        v_inf = (u + ge[i] * st["q"]["E_e"][i] + gi[i] * st["q"]["E_i"][i]) / G
+                        v[i] = v_inf + (v[i] - v_inf) * math.exp(-dt * G / st["q"]["tau_m"][i])
+                    ge[i] *= st["e_e"][i]
+                    gi[i] *= st["e_i"][i]
                 else:  # pragma: no cover - guarded by LIFParams validation
                     raise ValueError(f"unknown synapse type {p.synapse!r}")
 
@@ -206,7 +220,7 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
         for name, st in lif.items():
             ids = []
             for i in range(st["n"]):
-                if st["v"][i] > st["p"].v_th and not refractory(st, i, n):
+                if st["v"][i] > st["q"]["v_th"][i] and not refractory(st, i, n):
                     ids.append(i)
                     st["last"][i] = n
             if ids:
@@ -235,8 +249,9 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                 j = pj["post_ids"][k]
                 w = pj["w"][k]
                 if syn_type == "delta":
+                    # weights are magnitudes: an inhibitory delta synapse lowers v
                     if not refractory(st, j, n):
-                        st["v"][j] += w
+                        st["v"][j] += w if pj["receptor"] == "exc" else -w
                 elif pj["receptor"] == "exc":
                     st["ge"][j] += w
                 else:
@@ -278,7 +293,7 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             if name in lif:
                 st = lif[name]
                 for i in ids:
-                    st["v"][i] = st["p"].v_reset
+                    st["v"][i] = st["q"]["v_reset"][i]
 
     out = {
         "n_steps": n_steps,

@@ -62,9 +62,14 @@ def random_network(seed: int, synapse: str):
                             E_e=0.0, E_i=-80.0)
 
     syn_b = SYNAPSES[int(rng.integers(0, 3))]
-    A = net.add_lif("A", n=10, params=lif_params(synapse),
-                    v_init=rng.uniform(-70.0, -55.0, 10))
-    B = net.add_lif("B", n=5, params=lif_params(syn_b))
+    # heterogeneous neurons: per-neuron thresholds, membrane time constants and bias
+    # currents in A (arrays), thresholds drawn from a distribution in B
+    pa = lif_params(synapse)
+    pa = pa.replace(v_th=rng.uniform(-56.0, -52.0, 10),
+                    tau_m=np.where(rng.random(10) < 0.5, pa.tau_m, 15.0),
+                    I_bias=rng.uniform(0.0, 4.0, 10))
+    A = net.add_lif("A", n=10, params=pa, v_init=rng.uniform(-70.0, -55.0, 10))
+    B = net.add_lif("B", n=5, params=lif_params(syn_b).replace(v_th=("normal", -54.0, 1.0)))
 
     def stdp(scale):
         tau_plus = float(rng.choice([20.0, 16.8]))
@@ -90,7 +95,7 @@ def random_network(seed: int, synapse: str):
         pre_ids, post_ids = np.nonzero(mask)
         n = pre_ids.size
         if post.params.synapse == "current":  # the charge of a current kick grows with tau
-            tau = post.params.tau_e if receptor == "exc" else post.params.tau_i
+            tau = float(np.max(post.param("tau_e" if receptor == "exc" else "tau_i")))
             w_hi = w_hi * min(1.0, 5.0 / tau)
         w = rng.uniform(0.0, abs(w_hi), n) * np.sign(w_hi)
         return net.connect(pre, post, "explicit", pre_ids=pre_ids, post_ids=post_ids,
@@ -98,8 +103,7 @@ def random_network(seed: int, synapse: str):
                            stdp=stdp(w_hi) if plastic else None)
 
     sa, sb = SCALE[synapse], SCALE[syn_b]
-    inh_a = sa[2] if synapse == "conductance" else -sa[2]
-    inh_b = sb[2] if syn_b == "conductance" else -sb[2]
+    inh_a, inh_b = sa[2], sb[2]        # magnitudes: the receptor makes them inhibitory
     conn(inp, A, 0.4, sa[0], plastic=True)
     conn(stim, A, 0.5, sa[0])
     conn(inp, B, 0.3, sb[0])
@@ -113,9 +117,11 @@ def random_network(seed: int, synapse: str):
 def compare(net, duration, check_v=True):
     """Run kernel and reference; assert identical spikes, weights and v to rounding."""
     lif = [name for name, p in net.populations.items() if p.kind == "lif"]
-    res = net.run(duration, progress=False,
+    ref = reference_simulate(net, duration, record_v=check_v)   # from t = 0, before the run
+    w0 = {name: pr.weight for name, pr in net.projections.items()}
+    res = net.run(duration, progress=False, record_spikes="all",
                   record_state={name: "all" for name in lif} if check_v else None)
-    ref = reference_simulate(net, duration, record_v=check_v)
+    res.initial_weights = w0
     for name in net.populations:
         rec = res.spikes[name]
         steps = np.rint(np.asarray(rec.t) / net.dt).astype(np.int64)
@@ -127,7 +133,7 @@ def compare(net, duration, check_v=True):
                 f"population {name!r}: kernel {len(got)} spikes, reference {len(want)}; "
                 f"first differing (step, id): {diff}")
     for name, pr in net.projections.items():
-        scale = pr.stdp.w_max if pr.stdp is not None else max(1.0, np.abs(pr.weight).max())
+        scale = pr.stdp.w_max if pr.stdp is not None else max(1.0, np.abs(w0[name]).max())
         np.testing.assert_allclose(res.final_weights[name], ref["weights"][name],
                                    rtol=1e-12, atol=1e-12 * scale,
                                    err_msg=f"final weights of {name!r}")
@@ -147,7 +153,7 @@ def test_random_network(synapse, seed):
     res, ref = compare(net, DURATION)
     # the comparison means something only if the neurons fire and the weights move
     assert len(ref["spikes"]["A"]) >= 10
-    moved = [np.abs(ref["weights"][n] - pr.weight).max() > 0
+    moved = [np.abs(ref["weights"][n] - res.initial_weights[n]).max() > 0
              for n, pr in net.projections.items() if pr.stdp is not None and pr.n_syn]
     assert any(moved)
 

@@ -96,7 +96,15 @@ def test_stdp_param_not_finite(name, value):
         nl.STDPParams(**{name: value})
 
 
-@pytest.mark.parametrize("value", ["10", None, [10.0]])
+@pytest.mark.parametrize("name", ["tau_m", "v_th"])
+def test_lif_param_array_of_wrong_length(name):
+    # per-neuron arrays are allowed, but their length must be the population's
+    net = nl.Network()
+    with pytest.raises(ValueError, match=has(name, "length 3", "length 1")):
+        net.add_lif("x", 3, nl.LIFParams(**{name: [10.0 if name == "tau_m" else -50.0]}))
+
+
+@pytest.mark.parametrize("value", ["10", None, {"tau": 10.0}])
 @pytest.mark.parametrize("name", ["tau_m", "v_th"])
 def test_lif_param_wrong_type(name, value):
     with pytest.raises(TypeError, match=has(name, repr(value))):
@@ -266,12 +274,16 @@ def test_spike_times_negative():
 
 
 @pytest.mark.parametrize("t", [25.0, 20.0])
-def test_spike_times_at_or_after_duration(t):
-    # [0, duration): a spike at t >= duration can never be delivered; say so at run()
+def test_spike_times_at_or_after_the_run_end_come_in_the_next_run(t):
+    # network time is absolute: a spike at t >= the end of a run is emitted by the run
+    # that reaches it (continued runs), never lost and never moved into the earlier run
     net = nl.Network(dt=0.1)
     net.add_spikes("stim", n=3, times=[1.0, t], indices=[0, 1])
-    with pytest.raises(ValueError, match=has("times", repr(t), "duration")):
-        net.run(20.0, progress=False)
+    first = net.run(20.0, progress=False, record_spikes="all")
+    np.testing.assert_allclose(first.spikes["stim"].t, [1.0])
+    second = net.run(10.0, progress=False, record_spikes="all")
+    np.testing.assert_allclose(second.spikes["stim"].t, [t])
+    np.testing.assert_array_equal(second.spikes["stim"].i, [1])
 
 
 def test_spike_times_indices_length_mismatch():
