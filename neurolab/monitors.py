@@ -64,7 +64,7 @@ def _array_diff(label, a, b) -> list:
     idx = np.unravel_index(first, a.shape) if a.ndim else ()
     where = idx[0] if len(idx) == 1 else tuple(int(k) for k in idx)
     return [f"{label}: {n} of {a.size} elements differ, first at index {where}: "
-            f"{a[idx]!r} vs {b[idx]!r}"]
+            f"{np.asarray(a[idx]).item()!r} vs {np.asarray(b[idx]).item()!r}"]
 
 
 def _value_diff(label, a, b) -> list:
@@ -418,8 +418,8 @@ class SimResult:
                                **opts)
             if not _close(t, self.t_end):
                 rec = self.weights[projection]   # not recorded: KeyError saying how to
-                span = (f"{rec.t.size} samples from {rec.t[0]!r} to {rec.t[-1]!r} ms"
-                        if rec.t.size else "no samples")
+                span = (f"{rec.t.size} samples from {float(rec.t[0])!r} to "
+                        f"{float(rec.t[-1])!r} ms" if rec.t.size else "no samples")
                 raise ValueError(f"t={t!r} ms is not a sample time of the weight record "
                                  f"of {projection!r} ({span}) nor t_end={self.t_end!r} ms")
         if projection not in self.connectivity:
