@@ -162,7 +162,7 @@ class _Records(dict):
     ``.final_weights``) whose missing key raises a ``KeyError`` that names what was
     recorded and how to record the rest. ``get`` and ``in`` behave as for a dict."""
 
-    def __init__(self, data=(), *, kind: str, owner=None):
+    def __init__(self, data=(), *, kind: str | None = None, owner=None):
         super().__init__(data)
         self.kind = kind
         self.owner = owner
@@ -175,6 +175,8 @@ class _Records(dict):
         pops = list(getattr(owner, "populations", None) or {})
         projs = list(getattr(owner, "projections", None) or {})
         recorded = sorted(self)
+        if self.kind not in _RECORD_DICTS:           # a copy made by dataclasses.asdict
+            return f"{key!r} not found; keys: {recorded}"
         if self.kind in ("weights", "final_weights"):
             if projs and key not in projs:
                 return (f"unknown projection {key!r}; projections of this run: {projs}")

@@ -4,6 +4,8 @@ built by a naive loop, never by the code under test."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import math
 import pickle
@@ -299,10 +301,17 @@ def test_unrecorded_lookups_name_what_was_recorded_and_how_to_record():
     # dict behaviour is otherwise unchanged
     assert res.weights.get("inp->out") is None and "inp->out" not in res.weights
     assert res.spikes["out"].n == 2
-    back = pickle.loads(pickle.dumps(res))
-    with pytest.raises(KeyError, match="record_weights"):
-        back.weights["inp->out"]
-    assert back == res
+    # copies keep the informative lookups
+    for back in (pickle.loads(pickle.dumps(res)), copy.deepcopy(res),
+                 dataclasses.replace(res, t_end=4.0)):
+        assert back.weights.owner is back
+        with pytest.raises(KeyError, match="record_weights"):
+            back.weights["inp->out"]
+    assert pickle.loads(pickle.dumps(res)) == res
+    assert dataclasses.replace(res, t_end=4.0).diff(res) == ["t_end: 4.0 vs 5.0"]
+    plain = dataclasses.asdict(res)
+    with pytest.raises(KeyError, match=r"'x' not found; keys: \['out'\]"):
+        plain["spikes"]["x"]
 
 
 # --------------------------------------------------------------------------- equality
