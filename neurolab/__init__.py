@@ -10,13 +10,15 @@ Units: ms, mV, Hz; weights dimensionless (conductance synapses) or mV (delta and
 >>> res = net.run(100.0, record_weights={"inp->out": "all"})
 """
 
-from .monitors import SimResult, SpikeRecord, StateRecord, WeightRecord, load_run
-from .network import Network, Population, Projection
+from .monitors import (SimResult, SpikeRecord, StateRecord, WeightRecord, assert_same,
+                       load_run, weight_matrix)
+from .network import CurrentSource, Network, PoissonInput, Population, Projection
 from .params import LIFParams, STDPParams
-from .simulate import simulate
+from .simulate import NonFiniteStateError, simulate
 
 __version__ = "0.1.0"
 
-__all__ = ["Network", "Population", "Projection", "LIFParams", "STDPParams", "simulate",
-           "SimResult", "SpikeRecord", "StateRecord", "WeightRecord", "load_run",
-           "__version__"]
+__all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource",
+           "LIFParams", "STDPParams", "simulate", "NonFiniteStateError", "SimResult",
+           "SpikeRecord", "StateRecord", "WeightRecord", "load_run", "weight_matrix",
+           "assert_same", "__version__"]

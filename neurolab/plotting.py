@@ -5,8 +5,9 @@ Notebooks, widgets and the pipeline call the same helpers, so an interactive fig
 regenerated PNG agree. ``save_figure`` writes a PNG whose bytes depend only on the figure
 (no software or date stamp) and replaces the file atomically.
 
-Units: spike and sample times are in ms in the data; ``t_unit="s"`` only relabels the
-axis. Weights are shown in the units of the projection (dimensionless for conductance
+Units: spike and sample times are in ms in the data, and every helper draws them in ms by
+default (the package unit); ``t_unit="s"`` shows them in seconds (values divided by 1000,
+axis labelled "time (s)"), handy for long runs. Weights are shown in the units of the projection (dimensionless for conductance
 synapses, mV for delta and current synapses).
 
 The helpers accept neurolab results (``SimResult``, ``SpikeRecord``, ``WeightRecord``) and
@@ -16,6 +17,7 @@ also plain arrays, so they work on data loaded from disk or made up in a test.
 from __future__ import annotations
 
 import io as _io
+import numbers
 from collections.abc import Mapping
 
 import numpy as np
@@ -23,7 +25,7 @@ import numpy as np
 from .io import atomic_write_bytes
 
 __all__ = [
-    "PALETTE", "use_style", "plot_raster", "plot_weight_evolution",
+    "PALETTE", "use_style", "band_shares", "plot_raster", "plot_weight_evolution",
     "plot_weight_histogram", "plot_weight_density", "plot_stdp_window", "save_figure",
 ]
 
@@ -51,7 +53,7 @@ def _time_scale(t_unit: str) -> float:
         return 1.0
     if t_unit == "s":
         return 1e-3
-    raise ValueError(f"t_unit={t_unit!r}: expected 'ms' or 's'")
+    raise ValueError(f"t_unit must be 'ms' or 's', got t_unit={t_unit!r}")
 
 
 # --------------------------------------------------------------------------- spikes
@@ -87,12 +89,45 @@ def _spike_sources(spikes, populations, sizes):
     return out
 
 
+def band_shares(rows, min_share: float = 0.15) -> np.ndarray:
+    """Fraction of the raster's height given to each band: proportional to ``rows`` (the
+    rows each band shows), except that no band gets less than ``min_share`` (or ``1/k`` for
+    ``k`` bands when ``min_share * k > 1``); bands raised to the minimum take their height
+    from the others, which share the rest in proportion to their rows. Returns (k,) floats
+    summing to 1. Raises ``ValueError`` for ``min_share`` outside ``[0, 1]``, ``TypeError``
+    when it is not a number."""
+    if isinstance(min_share, (bool, np.bool_)) or not isinstance(min_share, numbers.Real):
+        raise TypeError(f"min_share must be a number in [0, 1], got {min_share!r}")
+    if not 0.0 <= float(min_share) <= 1.0:
+        raise ValueError(f"min_share must be a number in [0, 1], got {min_share!r}")
+    rows = np.maximum(np.asarray(rows, dtype=float), 1.0)
+    if rows.size == 0:
+        return rows
+    floor = min(float(min_share), 1.0 / rows.size)
+    fixed = np.zeros(rows.size, dtype=bool)
+    while True:
+        share = np.full(rows.size, floor)
+        free = ~fixed
+        if not free.any():
+            return share
+        share[free] = (1.0 - floor * fixed.sum()) * rows[free] / rows[free].sum()
+        low = free & (share < floor)
+        if not low.any():
+            return share
+        fixed |= low
+
+
 def plot_raster(spikes, ax, *, populations=None, sizes=None, max_neurons=None, colors=None,
-                t_unit="ms", t_range=None, marker_size=None, labels=True):
+                t_unit="ms", t_range=None, marker_size=None, labels=True, min_share=0.15):
     """Spike raster: time on x, neurons on y, one coloured band per population.
 
     Populations are stacked top to bottom in the order given (default: recording order),
-    separated by thin lines and labelled on the y axis with their name and size.
+    separated by thin lines and labelled on the y axis with their name and size. Bands are
+    as tall as the rows they show, except that each gets at least ``min_share`` of the
+    height (see :func:`band_shares`), so one output neuron under 1000 inputs stays visible.
+    The y axis spans ``[-0.5, R - 0.5]``, ``R`` the total number of rows shown; a band of
+    ``r`` rows and height ``H`` puts neuron ``i`` at ``(r - i - 0.5) H / r`` above its
+    lower edge (neuron 0 at the top); with no band raised that is one unit per row.
 
     Parameters
     ----------
@@ -104,10 +139,15 @@ def plot_raster(spikes, ax, *, populations=None, sizes=None, max_neurons=None, c
     max_neurons : int or mapping name -> int: show only neurons with id below this (keeps
         large input populations readable).
     colors : mapping name -> colour (default: ``PALETTE`` in order).
-    t_unit : "ms" or "s" (axis label only; data are in ms).
+    t_unit : "ms" (default) or "s" for the x axis (data are in ms).
     t_range : (start, stop) in ms to show (default: everything).
-    marker_size : tick length in points (default: from the number of rows shown).
+    marker_size : tick length in points (default: from each band's row height).
     labels : label the bands with population names.
+    min_share : smallest fraction of the height a band gets, in [0, 1]; 0 for bands
+        strictly proportional to their rows.
+
+    Returns ``ax``. Raises ``ValueError`` for an unknown population, ``t_unit`` or
+    ``min_share``.
     """
     scale = _time_scale(t_unit)
     sources = _spike_sources(spikes, populations, sizes)
@@ -121,21 +161,24 @@ def plot_raster(spikes, ax, *, populations=None, sizes=None, max_neurons=None, c
         color = (colors or {}).get(name, PALETTE[k % len(PALETTE)])
         shown.append((name, t[keep], i[keep], n, rows, color))
     total = sum(s[4] for s in shown)
-    if marker_size is None:
-        marker_size = float(np.clip(220.0 / max(total, 1), 1.5, 10.0))
-    top = total
+    heights = band_shares([s[4] for s in shown], min_share) * total
+    top = total - 0.5                                # upper edge of the next band
     ticks, ticklabels = [], []
-    for name, t, i, n, rows, color in shown:
-        base = top - rows                            # band occupies [base, top)
-        y = base + (rows - 1 - i)                    # id 0 at the top of its band
-        ax.scatter(t * scale, y, s=marker_size ** 2, marker="|", color=color,
-                   linewidths=max(0.6, marker_size / 6), label=name or None)
-        if base > 0:
-            ax.axhline(base - 0.5, color="0.6", lw=0.8)
-        ticks.append(base + (rows - 1) / 2)
+    for k, ((name, t, i, n, rows, color), height) in enumerate(zip(shown, heights)):
+        low = -0.5 if k == len(shown) - 1 else top - height   # band occupies [low, top)
+        pitch = (top - low) / max(rows, 1)
+        y = low + (rows - i - 0.5) * pitch           # id 0 at the top of its band
+        size = marker_size
+        if size is None:
+            size = float(np.clip(220.0 * pitch / max(total, 1), 1.5, 10.0))
+        ax.scatter(t * scale, y, s=size ** 2, marker="|", color=color,
+                   linewidths=max(0.6, size / 6), label=name or None)
+        if k < len(shown) - 1:
+            ax.axhline(low, color="0.6", lw=0.8)
+        ticks.append((low + top) / 2)
         label = f"{name}\n({rows} of {n})" if rows < n else f"{name}\n(n={n})"
         ticklabels.append(label if name else f"n={n}")
-        top = base
+        top = low
     ax.set_ylim(-0.5, total - 0.5)
     if labels:
         ax.set_yticks(ticks, ticklabels)
@@ -179,7 +222,7 @@ def _groups(groups, n_rec):
 
 
 def plot_weight_evolution(weights, ax, *, groups=None, n_sample=10, w_range=None,
-                          colors=None, t_unit="s", band="sd"):
+                          colors=None, t_unit="ms", band="sd"):
     """Weight trajectories over time: a sample of synapses, the mean and the spread.
 
     For each group of recorded synapses: ``n_sample`` individual trajectories as thin lines
@@ -196,8 +239,11 @@ def plot_weight_evolution(weights, ax, *, groups=None, n_sample=10, w_range=None
     n_sample : trajectories drawn per group (0 for none).
     w_range : (w_min, w_max): drawn as dashed bounds and used as y limits.
     colors : mapping label -> colour (default ``PALETTE``).
-    t_unit : "s" or "ms" for the x axis (data in ms).
+    t_unit : "ms" (default) or "s" for the x axis (data in ms).
     band : "sd" or "p10-p90".
+
+    Returns ``ax``. Raises ``ValueError`` for a bad ``band``, ``t_unit``, ``groups`` or
+    a ``w`` whose first dimension is not ``len(t)``.
     """
     if band not in ("sd", "p10-p90"):
         raise ValueError(f"band={band!r}: expected 'sd' or 'p10-p90'")
@@ -264,10 +310,14 @@ def plot_weight_histogram(w, ax, *, bins=40, w_range=None, relative=False, color
     return ax
 
 
-def plot_weight_density(weights, ax, *, bins=30, w_range=None, t_unit="s", cmap="magma_r",
+def plot_weight_density(weights, ax, *, bins=30, w_range=None, t_unit="ms", cmap="magma_r",
                         colorbar=True):
     """The weight distribution over time as an image: time on x, weight on y, colour the
-    fraction of synapses per weight bin. Shows bimodality emerging (Song et al. 2000)."""
+    fraction of synapses per weight bin. Shows bimodality emerging (Song et al. 2000).
+
+    ``weights`` : WeightRecord or (t ms (n_samples,), w (n_samples, n_rec)). ``bins`` :
+    weight bins over ``w_range`` (default: data range). ``t_unit`` : "ms" (default) or "s"
+    for the x axis. Returns ``ax``; the image is (bins, n_samples)."""
     scale = _time_scale(t_unit)
     t, w = _weight_arrays(weights)
     lo, hi = w_range if w_range is not None else (float(w.min()), float(w.max()))

@@ -815,4 +815,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
             setattr(rec, var, s_out[var][:n_s, col:col + sel.size].copy())
         res.state[name] = rec
         col += sel.size
+    res.populations.update((name, int(pop.n)) for name, pop in pops.items())
+    for name, proj in net.projections.items():
+        res.projections[name] = (proj.pre.name, proj.post.name)
+        res.connectivity[name] = (proj.pre_ids.astype(np.int64), proj.post_ids.astype(np.int64))
     return res

@@ -75,6 +75,73 @@ def test_raster_accepts_a_result_and_rejects_unknown_population(ax):
         plotting.plot_raster(Result(), ax, t_unit="min")
 
 
+def separators(ax):
+    """y of the horizontal lines drawn between bands, top to bottom."""
+    return [ln.get_ydata()[0] for ln in ax.lines]
+
+
+def test_raster_gives_a_single_neuron_under_1000_inputs_a_visible_band(ax):
+    inp = spikes(1000, 3000)
+    out = (np.array([100.0, 400.0]), np.array([0, 0]))
+    plotting.plot_raster({"inp": inp, "out": out}, ax, sizes={"inp": 1000, "out": 1})
+    # 1001 rows: y spans [-0.5, 1000.5]; "out" gets 15 % of it, 0.15 * 1001 = 150.15
+    assert ax.get_ylim() == (-0.5, 1000.5)
+    (sep,) = separators(ax)
+    assert sep == pytest.approx(-0.5 + 150.15, abs=1e-9)             # 149.65
+    out_band = sep - ax.get_ylim()[0]
+    assert out_band == pytest.approx(150.15) and out_band >= 0.15 * 1001 - 1e-9
+    # the one neuron sits in the middle of its band
+    np.testing.assert_allclose(ax.collections[1].get_offsets()[:, 1], [74.575, 74.575])
+    # the 1000 inputs share the other 850.85 units: neuron i at 149.65 + (999.5 - i) 0.85085
+    t, i = inp
+    np.testing.assert_allclose(ax.collections[0].get_offsets()[:, 1],
+                               149.65 + (999.5 - i) * 0.85085, rtol=1e-12)
+    labels = [tl.get_text() for tl in ax.get_yticklabels()]
+    assert labels == ["inp\n(n=1000)", "out\n(n=1)"]
+    np.testing.assert_allclose(ax.get_yticks(), [(1000.5 + 149.65) / 2, (149.65 - 0.5) / 2])
+
+
+def test_raster_bands_share_the_rest_in_proportion(ax):
+    recs = {"a": spikes(100, 50), "b": spikes(100, 50, seed=1), "c": spikes(1, 3, seed=2)}
+    plotting.plot_raster(recs, ax, sizes={"a": 100, "b": 100, "c": 1})
+    # 201 rows; c raised to 0.15 -> 30.15; a and b 0.425 each -> 85.425
+    np.testing.assert_allclose(separators(ax), [200.5 - 85.425, 200.5 - 2 * 85.425])
+    ax.clear()
+    plotting.plot_raster(recs, ax, sizes={"a": 100, "b": 100, "c": 1}, min_share=0.0)
+    np.testing.assert_allclose(separators(ax), [100.5, 0.5])        # one unit per row
+
+
+def test_band_shares_by_hand():
+    np.testing.assert_allclose(plotting.band_shares([1000, 1]), [0.85, 0.15])
+    np.testing.assert_allclose(plotting.band_shares([1000, 1, 1]), [0.7, 0.15, 0.15])
+    np.testing.assert_allclose(plotting.band_shares([10, 5]), [2 / 3, 1 / 3])
+    # 8 bands cannot all get 15 %: equal shares
+    np.testing.assert_allclose(plotting.band_shares([1000] + [1] * 7), [1 / 8] * 8)
+    # raising one band can push another below the minimum: both end at 0.2
+    np.testing.assert_allclose(plotting.band_shares([100, 30, 1], min_share=0.2),
+                               [0.6, 0.2, 0.2])
+    with pytest.raises(ValueError, match=r"min_share must be a number in \[0, 1\], got 1.5"):
+        plotting.band_shares([1, 2], 1.5)
+    with pytest.raises(TypeError, match="min_share must be a number"):
+        plotting.band_shares([1, 2], "0.1")
+
+
+def test_every_time_axis_defaults_to_ms(ax):
+    t, w = weights()                       # samples every 10 ms up to 490 ms
+    plotting.plot_weight_evolution((t, w), ax)
+    assert ax.get_xlabel() == "time (ms)" and ax.get_xlim() == (0.0, 490.0)
+    ax.clear()
+    plotting.plot_weight_density((t, w), ax, colorbar=False)
+    assert ax.get_xlabel() == "time (ms)"
+    assert ax.images[0].get_extent()[:2] == [-5.0, 495.0]
+    ax.clear()
+    plotting.plot_weight_evolution((t, w), ax, t_unit="s")
+    assert ax.get_xlabel() == "time (s)" and ax.get_xlim() == pytest.approx((0.0, 0.49))
+    ax.clear()
+    plotting.plot_raster({"a": spikes(3, 10)}, ax)
+    assert ax.get_xlabel() == "time (ms)"
+
+
 # ----------------------------------------------------------------------------- weights
 def test_weight_evolution_samples_mean_and_band(ax):
     t, w = weights()
