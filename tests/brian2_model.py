@@ -57,34 +57,45 @@ class Brian2Model:
 
 
 def refractory_steps(params, dt):
-    """The refractory period in steps, ``K = round(refractory / dt)``."""
-    return int(round(params.refractory / dt))
+    """The largest refractory period in steps, ``K = round(refractory / dt)``."""
+    return int(round(float(np.max(params.refractory)) / dt))
 
 
 def _lif_group(b2, pop, dt, name):
+    """A NeuronGroup with every LIF parameter as a per-neuron constant (so heterogeneous
+    populations translate one to one) and an injected current ``I_ext`` (mV) that the
+    caller may set between runs."""
     p = pop.params
     ms = b2.ms
-    K = refractory_steps(p, dt)
-    flag = " (unless refractory)" if K > 0 else ""
-    ns = {"tau_m": p.tau_m * ms, "tau_e": p.tau_e * ms, "tau_i": p.tau_i * ms,
-          "v_rest": p.v_rest, "v_th": p.v_th, "v_reset": p.v_reset,
-          "E_e": p.E_e, "E_i": p.E_i}
+    K = np.rint(pop.param("refractory") / dt).astype(int)
+    refractory = bool((K > 0).any())
+    flag = " (unless refractory)" if refractory else ""
+    per_neuron = ("tau_m : second (constant)\ntau_e : second (constant)\n"
+                  "tau_i : second (constant)\nv_rest : 1 (constant)\nv_th : 1 (constant)\n"
+                  "v_reset : 1 (constant)\nE_e : 1 (constant)\nE_i : 1 (constant)\n"
+                  "I_bias : 1 (constant)\nref : second (constant)\nI_ext : 1\n")
+    u = "(v_rest + I_bias + I_ext)"
     if p.synapse == "delta":
-        eqs, method = f"dv/dt = (v_rest - v)/tau_m : 1{flag}", "exact"
+        eqs, method = f"dv/dt = ({u} - v)/tau_m : 1{flag}\n", "exact"
     elif p.synapse == "current":
-        eqs = (f"dv/dt = (v_rest - v + Ie + Ii)/tau_m : 1{flag}\n"
+        # weights are magnitudes: the inhibitory current enters with a minus sign
+        eqs = (f"dv/dt = ({u} - v + Ie - Ii)/tau_m : 1{flag}\n"
                "dIe/dt = -Ie/tau_e : 1\n"
                "dIi/dt = -Ii/tau_i : 1\n")
         method = "exact"
     else:
-        eqs = (f"dv/dt = (v_rest - v + ge*(E_e - v) + gi*(E_i - v))/tau_m : 1{flag}\n"
+        eqs = (f"dv/dt = ({u} - v + ge*(E_e - v) + gi*(E_i - v))/tau_m : 1{flag}\n"
                "dge/dt = -ge/tau_e : 1\n"
                "dgi/dt = -gi/tau_i : 1\n")
         method = "exponential_euler"
-    g = b2.NeuronGroup(pop.n, eqs, threshold="v > v_th", reset="v = v_reset",
-                       refractory=(K * dt * ms) if K > 0 else False,
-                       method=method, namespace=ns, name=name)
-    g.v = np.asarray(pop.v_init, dtype=float)
+    g = b2.NeuronGroup(pop.n, eqs + per_neuron, threshold="v > v_th", reset="v = v_reset",
+                       refractory="ref" if refractory else False, method=method, name=name)
+    for key in ("tau_m", "tau_e", "tau_i"):
+        setattr(g, key, pop.param(key) * ms)
+    for key in ("v_rest", "v_th", "v_reset", "E_e", "E_i", "I_bias"):
+        setattr(g, key, pop.param(key))
+    g.ref = K * dt * ms
+    g.v = np.asarray(pop.v, dtype=float)
     return g
 
 
@@ -92,8 +103,9 @@ def synapse_code(pr, dt, ms):
     """``(model, on_pre, on_post, namespace)`` of projection ``pr``."""
     post = pr.post.params
     if post.synapse == "delta":
-        deliver = ("v_post += w*int(not_refractory_post)" if refractory_steps(post, dt) > 0
-                   else "v_post += w")
+        op = "+=" if pr.receptor == "exc" else "-="
+        deliver = (f"v_post {op} w*int(not_refractory_post)" if refractory_steps(post, dt) > 0
+                   else f"v_post {op} w")
     else:
         var = {"current": ("Ie", "Ii"), "conductance": ("ge", "gi")}[post.synapse]
         deliver = f"{var[0] if pr.receptor == 'exc' else var[1]}_post += w"

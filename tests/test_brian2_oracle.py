@@ -13,6 +13,8 @@ The Brian2 model and its conventions (the oracle's contract) are in tests/brian2
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -69,7 +71,7 @@ def brian2_simulate(net, duration):
 
 
 def neurolab_simulate(net, duration):
-    res = net.run(duration, progress=False)
+    res = net.run(duration, progress=False, record_spikes="all")
     spikes = {}
     for name in net.populations:
         rec = res.spikes[name]
@@ -113,8 +115,11 @@ def assert_match(net, nl_out, b2_out, min_spikes=1):
 
 
 def _pair(build, duration):
+    """Brian2 first: it reads the network's initial state (weights and v are the state
+    the network has reached, once it has run)."""
     net = build()
-    return net, neurolab_simulate(net, duration), brian2_simulate(net, duration)
+    b2_out = brian2_simulate(net, duration)
+    return net, neurolab_simulate(net, duration), b2_out
 
 
 # --------------------------------------------------------------------------- networks
@@ -175,7 +180,6 @@ def build_recurrent(synapse="delta", seed=3):
     # weight scales per synapse type: (input exc, recurrent exc, inhibitory magnitude)
     scale = {"delta": (5.0, 3.0, 3.0), "current": (16.0, 8.0, 12.0),
              "conductance": (0.3, 0.15, 0.3)}[synapse]
-    sign = 1.0 if synapse == "conductance" else -1.0
 
     def conn(pre, post, p, weight, stdp=None, delay=None, receptor="exc", autapses=True):
         pre_ids, post_ids = random_pairs(rng, pre.n, post.n, p, autapses)
@@ -194,7 +198,7 @@ def build_recurrent(synapse="delta", seed=3):
     conn(inp, inh, 0.3, 0.5 * scale[0], delay=1.0)
     conn(exc, exc, 0.3, scale[1], stdp=s_rec, autapses=False)
     conn(exc, inh, 0.5, 0.5 * scale[1])
-    conn(inh, exc, 0.5, sign * scale[2], receptor="inh")
+    conn(inh, exc, 0.5, scale[2], receptor="inh")      # a magnitude: the receptor inhibits
     return net
 
 
@@ -225,14 +229,14 @@ def test_feedforward_delta_stdp(feedforward):
     net, a, b = feedforward
     assert_match(net, a, b, min_spikes=20)
     # the weights did move
-    w0 = net.projections["inp->out"].weight
+    w0 = net.projections["inp->out"]._weight       # the initial weights
     assert np.abs(b["weights"]["inp->out"] - w0).max() > 1e-3
 
 
 def test_song_miller_abbott(sma):
     net, a, b = sma
     assert_match(net, a, b, min_spikes=5)
-    w0 = net.projections["inp->out"].weight
+    w0 = net.projections["inp->out"]._weight
     assert np.abs(b["weights"]["inp->out"] - w0).max() > 1e-5
 
 
@@ -240,3 +244,98 @@ def test_recurrent_delays_refractory(recurrent):
     net, a, b = recurrent
     assert_match(net, a, b, min_spikes=20)
     assert len(b["spikes"]["inh"]) >= 5
+
+
+# --------------------------------------------------------------------------- continued runs
+def build_heterogeneous(seed=21):
+    """Recurrent delta network with per-neuron thresholds, time constants, refractory
+    periods and bias currents, plastic input, delays, and an injected current."""
+    rng = np.random.default_rng(seed)
+    times, ids = poisson_times(rng, 80, 20.0, 600.0)
+    net = nl.Network(dt=DT, seed=seed)
+    inp = net.add_spikes("inp", n=80, times=times, indices=ids)
+    n = 12
+    params = nl.LIFParams(tau_m=rng.choice([10.0, 20.0], n), v_rest=-70.0,
+                          v_th=rng.uniform(-56.0, -52.0, n), v_reset=-60.0,
+                          refractory=rng.choice([0.0, 1.0, 2.0], n), synapse="delta",
+                          I_bias=rng.uniform(0.0, 5.0, n))
+    exc = net.add_lif("exc", n=n, params=params, v_init=rng.uniform(-70.0, -55.0, n))
+    pre, post = random_pairs(rng, 80, n, 0.3)
+    net.connect(inp, exc, "explicit", pre_ids=pre, post_ids=post,
+                weight=rng.uniform(0.0, 3.0, pre.size),
+                stdp=nl.STDPParams(A_plus=0.03, A_minus=0.0315, w_max=3.0))
+    pre, post = random_pairs(rng, n, n, 0.3, autapses=False)
+    net.connect(exc, exc, "explicit", pre_ids=pre, post_ids=post,
+                weight=rng.uniform(0.0, 2.0, pre.size), delay=rng.integers(0, 20, pre.size) * DT,
+                receptor="inh", name="rec")
+    net.add_current("drive", exc, amplitude=rng.uniform(0.0, 4.0, n))
+    return net
+
+
+def test_continued_runs_with_changes_match_brian2():
+    """neurolab run(200) + run(400), with the injected current changed in between, against
+    Brian2's net.run + net.run with the same change: same spike steps, same weights."""
+    import brian2 as b2
+
+    net = build_heterogeneous()
+    change = np.linspace(6.0, 0.0, 12)
+    # Brian2 first (it reads the network's initial state)
+    b2.start_scope()
+    b2.prefs.codegen.target = "numpy"
+    b2.defaultclock.dt = net.dt * b2.ms
+    model = build_brian2(net, 600.0, b2=b2)
+    g = model.groups["exc"]
+    g.I_ext = net.currents["drive"].amplitude[1]
+    b2_net = b2.Network(model.objects)
+    b2_net.run(200.0 * b2.ms)
+    g.I_ext = change
+    b2_net.run(400.0 * b2.ms)
+    steps, ids = monitor_steps(model.monitors["exc"], net.dt, b2)
+    order = np.lexsort((ids, steps))
+    b2_spikes = {tuple(x) for x in np.stack([steps[order], ids[order]], axis=1).tolist()}
+
+    first = net.run(200.0, progress=False)
+    net.currents["drive"].amplitude = change
+    second = net.run(400.0, progress=False)
+    assert net.t == pytest.approx(600.0)
+    t = np.concatenate([first.spikes["exc"].t, second.spikes["exc"].t])
+    i = np.concatenate([first.spikes["exc"].i, second.spikes["exc"].i])
+    ours = {(int(round(a / net.dt)), int(b)) for a, b in zip(t, i)}
+    assert len(ours) >= 40 and len(second.spikes["exc"]) >= 20
+    common = len(ours & b2_spikes)
+    assert common >= 0.99 * max(len(ours), len(b2_spikes)), (len(ours), len(b2_spikes), common)
+    np.testing.assert_allclose(second.final_weights["inp->exc"],
+                               np.asarray(model.synapses["inp->exc"].w[:]), rtol=0, atol=3e-6)
+
+
+def test_poisson_input_statistics_match_brian2():
+    """PoissonInput onto non-spiking delta neurons (v_th out of reach, tau_m huge): the
+    per-step increments of v are the source counts. Their mean and variance agree with the
+    binomial N p, N p (1 - p) in neurolab and in Brian2's PoissonInput (different draws)."""
+    import brian2 as b2
+
+    N, rate, n_targets, n_steps, dt = 200, 25.0, 40, 2000, DT
+    p = rate * dt / 1000.0
+    # neurolab
+    net = nl.Network(dt=dt, seed=3)
+    tgt = net.add_lif("t", n_targets, nl.LIFParams(tau_m=1e12, v_rest=0.0, v_th=1e9,
+                                                   v_reset=-1.0), v_init=0.0)
+    net.add_poisson_input("ext", tgt, n_sources=N, rate=rate, weight=1.0)
+    res = net.run(n_steps * dt, record_state={"t": "all"}, progress=False)
+    ours = np.rint(np.diff(res.state["t"].v, axis=0)).reshape(-1)
+    # Brian2
+    b2.start_scope()
+    b2.prefs.codegen.target = "numpy"
+    b2.defaultclock.dt = dt * b2.ms
+    b2.seed(7)
+    g = b2.NeuronGroup(n_targets, "dv/dt = -v/(1e12*ms) : 1", method="exact")
+    pin = b2.PoissonInput(g, "v", N, rate * b2.Hz, weight=1.0)
+    mon = b2.StateMonitor(g, "v", record=True)
+    b2.Network(g, pin, mon).run(n_steps * dt * b2.ms)
+    theirs = np.rint(np.diff(np.asarray(mon.v), axis=1)).reshape(-1)
+    m = ours.size
+    mean, var = N * p, N * p * (1 - p)
+    for counts in (ours, theirs):
+        assert abs(counts.mean() - mean) < 5 * math.sqrt(var / m)
+        # the variance of a sample variance is about 2 var^2 / m for near-normal counts
+        assert abs(counts.var() - var) < 5 * var * math.sqrt(2.0 / m) + 0.05 * var
