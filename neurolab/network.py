@@ -882,9 +882,12 @@ def _rates_spec(name, rates, n, dt, rate_dt):
     except (TypeError, ValueError):
         raise TypeError(f"rates must be an array of numbers, got {rates!r}") from None
     if table.ndim == 1:
-        table = np.repeat(table[:, None], n, axis=1)
+        table = table[:, None]
+    if table.ndim == 2 and table.shape[1] == 1:
+        table = np.repeat(table, n, axis=1)
     if table.ndim != 2 or table.shape[1] != n or table.shape[0] < 1:
-        raise ValueError(f"rates with rate_dt must have shape (n_bins,) or (n_bins, {n}), "
+        raise ValueError(f"rates with rate_dt must have shape (n_bins,), (n_bins, 1) or "
+                         f"(n_bins, {n}), "
                          f"got {np.shape(rates)}")
     if not np.all(np.isfinite(table)):
         raise ValueError("rates must be finite everywhere")
@@ -929,7 +932,7 @@ def _resolve_neuron_params(params, n, dt, name, rng_for, only=None):
         if tau in out and (out[tau] < dt).any():
             j = int(np.flatnonzero(out[tau] < dt)[0])
             raise ValueError(f"dt must not exceed the shortest time constant of population "
-                             f"{name!r} ({tau} = {out[tau][j]!r} ms at neuron {j}), got "
+                             f"{name!r} ({tau} = {float(out[tau][j])!r} ms at neuron {j}), got "
                              f"dt={dt!r} ms")
     return out
 
@@ -939,7 +942,7 @@ def _check_reset_below_threshold(name, values):
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
         raise ValueError(f"v_reset must be < v_th in population {name!r}, got v_reset="
-                         f"{values['v_reset'][j]!r} mV >= v_th={values['v_th'][j]!r} mV at "
+                         f"{float(values['v_reset'][j])!r} mV >= v_th={float(values['v_th'][j])!r} mV at "
                          f"neuron {j}")
 
 

@@ -507,7 +507,7 @@ def _check_finite(state, net, n0, n1):
                          "iext": "iext (injected current)"}.get(var, var)
                 raise NonFiniteStateError(
                     f"the state became non-finite: {label} of neuron {j} of population "
-                    f"{name!r} is {arr[j]!r} at t = {n1 * state.dt:g} ms (it was finite at "
+                    f"{name!r} is {float(arr[j])!r} at t = {n1 * state.dt:g} ms (it was finite at "
                     f"t = {n0 * state.dt:g} ms); check the weights, currents and parameters "
                     f"that reach it")
 
