@@ -197,6 +197,8 @@ def resolve(name: str, value, n: int, rng: np.random.Generator, *, low=None, hig
     bounds = dict(low=low, high=high, low_inclusive=low_inclusive,
                   high_inclusive=high_inclusive)
     if not is_distribution(value):
+        if value is None:
+            raise TypeError(f"{name} must be {FORMS}, got None")
         scalar = isinstance(value, numbers.Real) or (
             isinstance(value, np.ndarray) and value.ndim == 0)
         arr = V.float_array(name, value, length=n)
