@@ -425,8 +425,10 @@ class Network:
                                  f"{pre_ids.shape[0]} and {post_ids.shape[0]}")
             if forbid is not None and (forbid[post_ids] == pre_ids).any():
                 kk = int(np.flatnonzero(forbid[post_ids] == pre_ids)[0])
+                own = int(pre_ids[kk] if pre_sel is None else pre_sel[pre_ids[kk]])
                 raise ValueError(f"pre_ids/post_ids hold the autapse {int(pre_ids[kk])}->"
-                                 f"{int(post_ids[kk])} at index {kk} but autapses=False")
+                                 f"{int(post_ids[kk])} at index {kk} (neuron {own} of "
+                                 f"{pre_pop.name!r} onto itself) but autapses=False")
         else:
             for arg, val in (("pre_ids", pre_ids), ("post_ids", post_ids)):
                 if val is not None:
@@ -650,7 +652,8 @@ def _ids_label(ids: np.ndarray) -> str:
     if n == 1:
         return str(first)
     step = int(ids[1] - ids[0])
-    if last - first == step * (n - 1) and bool((np.diff(ids) == step).all()):
+    if (step == 1 or n > 2) and last - first == step * (n - 1) and bool(
+            (np.diff(ids) == step).all()):
         return f"{first}:{last + 1}" if step == 1 else f"{first}:{last + 1}:{step}"
     if n <= 8:
         return ",".join(str(int(i)) for i in ids)
