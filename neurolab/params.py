@@ -22,14 +22,19 @@ class LIFParams:
 
     ``tau_m dv/dt = (v_rest - v) + I`` where the synaptic term ``I`` depends on ``synapse``:
 
-    - ``"delta"``: no term; a presynaptic spike makes ``v`` jump by ``w`` (mV).
-    - ``"current"``: ``I = I_e + I_i`` (mV); each decays exponentially with ``tau_e`` /
-      ``tau_i`` and jumps by ``w`` on a presynaptic spike. Integrated with the exact
-      propagator.
+    - ``"delta"``: no term; a presynaptic spike makes ``v`` jump by ``+w`` (receptor
+      ``"exc"``) or ``-w`` (receptor ``"inh"``), in mV.
+    - ``"current"``: ``I = I_e - I_i`` (mV); ``I_e`` and ``I_i`` decay exponentially with
+      ``tau_e`` / ``tau_i`` and jump by ``w`` on an excitatory / inhibitory presynaptic
+      spike. Integrated with the exact propagator.
     - ``"conductance"``: ``I = g_e (E_e - v) + g_i (E_i - v)``; ``g_e``, ``g_i`` are
       dimensionless (relative to the leak), decay with ``tau_e`` / ``tau_i`` and jump by ``w``.
       Integrated with exponential Euler, conductances taken at the start of the step
       (what Brian2 picks for this model).
+
+    Weights are magnitudes, ``w >= 0`` on every synapse type (a negative weight is refused
+    by :meth:`Network.connect`); the projection's ``receptor`` decides whether a spike
+    depolarises (``"exc"``) or hyperpolarises (``"inh"``).
 
     Parameters
     ----------
@@ -95,7 +100,10 @@ class STDPParams:
     ----------
     A_plus, A_minus : potentiation / depression amplitudes (units of ``w``), >= 0.
     tau_plus, tau_minus : window time constants (ms), > 0.
-    w_min, w_max : hard bounds on the weight, ``w_min < w_max``.
+    w_min, w_max : hard bounds on the weight, ``w_min < w_max``; weights are magnitudes
+        (the projection's ``receptor`` gives the sign of their effect), so a plastic
+        projection needs ``w_min >= 0`` (:meth:`Network.connect` refuses ``w_min < 0``).
+        Units of ``w``: mV (delta, current synapses) or dimensionless (conductance).
     pairing : ``"all_to_all"`` (every pair counts: traces accumulate) or ``"nearest"``
         (symmetric nearest-neighbour: a spike resets its trace to ``A`` instead of adding,
         so each spike pairs with the nearest partner on each side; Morrison et al. 2008).
