@@ -156,8 +156,8 @@ def resolve(name: str, value, n: int, rng: np.random.Generator, *, low=None, hig
     value : one of
 
         - a real number (not a bool): every element gets it; no random numbers are used;
-        - a 1-d array-like of length ``n``: used as given (copied to float64); no random
-          numbers are used;
+        - a 1-d array-like of length ``n``: used as given (always a new float64 array,
+          never a view of the caller's); no random numbers are used;
         - ``("uniform", lo, hi)``: uniform on ``[lo, hi)``, ``lo <= hi``;
         - ``("normal", mean, sd)``: Gaussian with mean ``mean`` and standard deviation
           ``sd >= 0``;
@@ -202,6 +202,8 @@ def resolve(name: str, value, n: int, rng: np.random.Generator, *, low=None, hig
         scalar = isinstance(value, numbers.Real) or (
             isinstance(value, np.ndarray) and value.ndim == 0)
         arr = V.float_array(name, value, length=n)
+        if isinstance(value, np.ndarray) and np.may_share_memory(arr, value):
+            arr = arr.copy()  # the caller's array stays the caller's
         return V.bounded_array(name, arr, unit=unit, scalar=scalar and n > 0, **bounds)
     dist = _Dist(name, value)
     mass = dist.mass(**bounds)

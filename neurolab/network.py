@@ -351,8 +351,9 @@ class Network:
             draws below 0 are redrawn) is drawn after the weights and each value rounded to
             the nearest step, ties up, ``round(d / dt) * dt``: that is what
             ``Projection.delay`` holds and what runs. (Brian2 rounds every delay to the
-            nearest step silently, ``int(d / dt + 0.5)`` in its Cython and C++ spike queues,
-            and keeps the unrounded value in ``S.delay``.)
+            nearest step silently: ``int(d / dt + 0.5)`` in its C++ spike queue, used by
+            the Cython runtime and C++ standalone, ``np.round`` (ties to even) with the
+            numpy target; it keeps the unrounded value in ``S.delay``.)
         receptor : ``"exc"`` (depolarising) or ``"inh"`` (hyperpolarising). Delta synapses:
             ``v += w`` / ``v -= w``; current synapses: ``w`` is added to ``I_e`` / ``I_i``
             and ``I_i`` enters ``dv/dt`` with a minus sign; conductance synapses: ``w`` is
@@ -806,6 +807,8 @@ def _weights(weight, n_syn, rng, synapse, stdp):
             scalar = np.ndim(weight) == 0
             raise ValueError(f"weight must be >= 0, got {float(arr[kk])!r}"
                              f"{'' if scalar else f' at index {kk}'}: {_SIGN_RULE}")
+        if np.ndim(weight) != 0:
+            weight = arr  # validated once: resolve takes the float64 array without a copy
     if stdp is None:
         return resolve("weight", weight, n_syn, rng, low=0.0, unit=unit)
     try:

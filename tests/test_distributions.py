@@ -44,6 +44,13 @@ def test_array_is_used_as_given_and_uses_no_random_numbers():
     assert state(rng) == before
 
 
+def test_array_is_a_copy_not_a_view():
+    given = np.array([0.1, 0.2, 0.3])
+    out = resolve("w", given, 3, np.random.default_rng(0))
+    given[0] = 9.0
+    assert out.tolist() == [0.1, 0.2, 0.3]
+
+
 def test_array_is_copied_to_float64():
     given = np.array([1, 2, 3], dtype=np.int32)
     out = resolve("w", given, 3, np.random.default_rng(0))
