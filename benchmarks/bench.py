@@ -124,7 +124,8 @@ def build_b2(seed=2, n=4000, p=0.02):
     prm = nl.LIFParams(tau_m=20.0, v_rest=-49.0, v_th=-50.0, v_reset=-60.0, refractory=5.0,
                        synapse="current", tau_e=5.0, tau_i=10.0)
     rng = np.random.default_rng([seed, 99])
-    we, wi = 60 * 0.27 / 10, -20 * 4.5 / 10  # mV, as in Brian2's CUBA example
+    # mV, as in Brian2's CUBA example; weights are magnitudes, receptor="inh" inhibits
+    we, wi = 60 * 0.27 / 10, 20 * 4.5 / 10
     w_max = 2.0 * we
     a_plus = 0.01 * w_max
     net = nl.Network(dt=DT, seed=seed)
@@ -339,13 +340,17 @@ def run_neurolab(case):
     duration = case["duration"]
     n_sig = _n_kernel_signatures()
     t0 = time.perf_counter()
-    res = net.run(duration, progress=False)
+    res = net.run(duration, progress=False, record_spikes="all")
     loop_s = time.perf_counter() - t0
+    # back to t = 0 (the run built the state; restoring a fresh copy of it keeps the
+    # network's initial weights and potentials for the Brian2 runs that read them)
+    net._state = None
     compiled_in_loop = _n_kernel_signatures() != n_sig
     t0 = time.perf_counter()
-    _sim._Compiled(net, duration)  # the tables net.run builds (Poisson draw included)
-    tables_s = time.perf_counter() - t0
     n_steps = net.n_steps(duration)
+    # the tables net.run builds and the input it draws (chunk by chunk during the run)
+    _sim.RunState(net).chunk_inputs(0, n_steps)
+    tables_s = time.perf_counter() - t0
     spikes = {name: (np.rint(rec.t / net.dt).astype(np.int64), rec.i)
               for name, rec in res.spikes.items()}
     events = synaptic_events(net, spikes, n_steps)
@@ -882,6 +887,32 @@ def _la(x):
     return "–" if not x else "/".join(f"{v:.2f}" for v in x)
 
 
+_RSS_SCRIPT = """
+import resource, sys
+import neurolab as nl
+net = nl.Network(dt=0.1, seed=0)
+inp = net.add_poisson("inp", 1000, 15.0)
+out = net.add_lif("out", 1, nl.LIFParams(synapse="conductance", v_rest=-74.0))
+net.connect(inp, out, weight=("uniform", 0.0, 0.01),
+            stdp=nl.STDPParams(A_plus=5e-5, A_minus=5.25e-5, w_max=0.01))
+net.run(float(sys.argv[1]), progress=False)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def rss_vs_duration(durations_s=(50, 200, 800, 1600), log=print):
+    """Peak RSS (MiB) of the README's one-neuron network (1000 Poisson inputs at 15 Hz ->
+    1 conductance LIF, STDP, only output spikes recorded), each duration in a fresh
+    process: it should not grow with the duration (input is drawn chunk by chunk)."""
+    out = {}
+    for d in durations_s:
+        r = subprocess.run([sys.executable, "-c", _RSS_SCRIPT, str(d * 1000.0)],
+                           capture_output=True, text=True, check=True, cwd=str(REPO))
+        out[d] = int(r.stdout.split()[-1]) / 1024.0
+        log(f"peak RSS, {d:>5} s simulated: {out[d]:.0f} MiB")
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="short durations (smoke run)")
@@ -890,7 +921,11 @@ def main(argv=None):
     ap.add_argument("--no-brian2", action="store_true", help="neurolab only")
     ap.add_argument("--no-jit", action="store_true", help="skip the cold/warm JIT measurement")
     ap.add_argument("--json", default=None, help="write the results as JSON to this path")
+    ap.add_argument("--rss", action="store_true",
+                    help="only measure peak RSS against simulated duration (50-1600 s)")
     args = ap.parse_args(argv)
+    if args.rss:
+        return {"rss_mib": rss_vs_duration()}
     cases = make_cases(quick=args.quick)
     if args.only:
         want = {w.strip() for w in args.only.split(",") if w.strip()}

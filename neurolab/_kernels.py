@@ -1,6 +1,6 @@
 """numba kernels: arrays and scalars in, preallocated arrays out; nothing else.
 
-The step loop follows Brian2's default schedule (see DESIGN.md, "Simulation semantics"):
+The step loop follows Brian2's default schedule (see the README, "Simulation semantics"):
 
 1. state update of every LIF neuron over ``dt`` (exact propagators for delta and current
    synapses, exponential Euler with start-of-step conductances for conductance synapses);

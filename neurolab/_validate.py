@@ -133,3 +133,43 @@ def index_array(name: str, value, upper: int, length: int | None = None) -> np.n
             k = int(np.flatnonzero(bad)[0])
             raise ValueError(f"{name} must lie in [0, {upper}), got {int(arr[k])} at index {k}")
     return np.ascontiguousarray(arr)
+
+
+def _bounds_text(low, high, low_inclusive: bool = True, high_inclusive: bool = True,
+                 unit: str = "") -> str:
+    """``">= 0 ms"``, ``"in [0.0, 1.0]"``, ``"in (0.0, 1.0]"``... for error messages."""
+    u = f" {unit}" if unit else ""
+    if low is not None and high is not None:
+        return (f"in {'[' if low_inclusive else '('}{low!r}, {high!r}"
+                f"{']' if high_inclusive else ')'}{u}")
+    if low is not None:
+        return f"{'>=' if low_inclusive else '>'} {low!r}{u}"
+    if high is not None:
+        return f"{'<=' if high_inclusive else '<'} {high!r}{u}"
+    return "finite"
+
+
+def outside(arr: np.ndarray, low=None, high=None, low_inclusive: bool = True,
+            high_inclusive: bool = True) -> np.ndarray:
+    """Boolean mask of the entries of ``arr`` outside the bounds (``None``: unbounded)."""
+    bad = np.zeros(arr.shape, dtype=bool)
+    if low is not None:
+        bad |= (arr < low) if low_inclusive else (arr <= low)
+    if high is not None:
+        bad |= (arr > high) if high_inclusive else (arr >= high)
+    return bad
+
+
+def bounded_array(name: str, arr: np.ndarray, low=None, high=None,
+                  low_inclusive: bool = True, high_inclusive: bool = True,
+                  unit: str = "", scalar: bool = False) -> np.ndarray:
+    """Check every entry of a finite float array against the bounds; raise naming ``name``,
+    the first offending value, its index (unless ``scalar``: the array is one broadcast
+    value) and the allowed range."""
+    bad = outside(arr, low, high, low_inclusive, high_inclusive)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        where = "" if scalar else f" at index {k}"
+        allowed = _bounds_text(low, high, low_inclusive, high_inclusive, unit)
+        raise ValueError(f"{name} must be {allowed}, got {float(arr[k])!r}{where}")
+    return arr

@@ -13,16 +13,19 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
+import numbers
 
 import numpy as np
 
 from . import _validate as V
-from .distributions import resolve
+from ._resources import SYNAPSE_BYTES, check_memory
+from .distributions import is_distribution, resolve
 from .inputs import _ConstantBlocks, _VaryingBlocks, explicit_steps
 from .params import NEURON_FIELDS, LIFParams, STDPParams
 from .params import summary as _summary
 
-RULES = ("all_to_all", "one_to_one", "probability", "fixed_indegree", "explicit")
+RULES = ("all_to_all", "one_to_one", "probability", "fixed_indegree", "fixed_outdegree",
+         "explicit")
 RECEPTORS = ("exc", "inh")
 
 # stream identifiers for numpy SeedSequence-style seeding: [seed, stream, index]
@@ -60,6 +63,16 @@ class Population:
     @property
     def is_source(self) -> bool:
         return self.kind != "lif"
+
+    def __getitem__(self, key) -> "Subgroup":
+        """A :class:`Subgroup` of this population (Brian2's ``G[10:20]``).
+
+        ``key``: a slice ``a:b`` or ``a:b:step`` (0 <= a < b <= n, step >= 1), one index
+        ``i`` (0 <= i < n), or a 1-d array/list of strictly increasing indices in [0, n).
+        Negative indices, slices reaching past ``n``, empty selections, repeated or
+        unsorted indices and boolean masks raise ``ValueError``/``TypeError``.
+        """
+        return Subgroup(self, _subgroup_ids(self.name, self.n, key))
 
     def __repr__(self):
         return f"Population({self.name!r}, n={self.n}, kind={self.kind!r})"
@@ -131,15 +144,75 @@ class Population:
         return d
 
 
+class Subgroup:
+    """A part of a population, made by indexing it: ``E[:100]``, ``E[10:20]``,
+    ``E[[1, 5, 7]]``, ``E[np.arange(0, 100, 2)]`` (Brian2's subgroups, which must be
+    contiguous; here any strictly increasing set of indices is allowed).
+
+    Usable wherever :meth:`Network.connect` takes a population, as ``pre`` and/or ``post``:
+    connectivity is drawn among the subgroup's neurons and mapped to the parent, so the
+    :class:`Projection` connects the parent populations and its ``pre_ids``/``post_ids``
+    are indices in the parents.
+
+    Attributes
+    ----------
+    population : the parent :class:`Population`.
+    ids : int64 array, shape ``(n,)``, strictly increasing local indices in the parent;
+        neuron ``j`` of the subgroup is neuron ``ids[j]`` of the parent.
+    n : number of neurons.
+    name : ``"E[0:100]"`` for a contiguous range, ``"E[5]"`` for one neuron,
+        ``"E[0:100:2]"`` for a regular step, ``"E[1,5,7]"`` for a few indices, and
+        ``"E[<n> ids <first>..<last> #<hash>]"`` otherwise; the same neurons always give the
+        same name. Indexing a subgroup again gives a subgroup of the parent.
+    """
+
+    def __init__(self, population: Population, ids: np.ndarray):
+        self.population = population
+        self.ids = ids
+        self.ids.setflags(write=False)
+        self.n = int(ids.shape[0])
+        self.name = f"{population.name}[{_ids_label(ids)}]"
+
+    @property
+    def kind(self) -> str:
+        return self.population.kind
+
+    @property
+    def is_source(self) -> bool:
+        return self.population.is_source
+
+    def __getitem__(self, key) -> "Subgroup":
+        """A subgroup of this subgroup, indexed like a population (in ``[0, n)``),
+        returned as a subgroup of the parent population."""
+        return Subgroup(self.population, self.ids[_subgroup_ids(self.name, self.n, key)])
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __repr__(self):
+        return f"Subgroup({self.name!r}, n={self.n}, kind={self.kind!r})"
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "population": self.population.name, "n": self.n,
+                "ids": self.ids.tolist()}
+
+
 class Projection:
     """Synapses from one population to another.
 
-    Synapse ``k`` connects ``pre_ids[k]`` (local index in ``pre``) to ``post_ids[k]``
+    Synapse ``k`` connects ``pre_ids[k]`` (int64 local index in ``pre``) to ``post_ids[k]``
     (local index in ``post``) with initial weight ``weight[k]`` and axonal delay
-    ``delay[k]`` (ms): the whole presynaptic pathway, STDP trace update included, runs when
-    the spike arrives (Brian2's meaning of ``delay``). ``stdp`` is an :class:`STDPParams`
-    for a plastic projection (pair-based; pairing scheme and weight dependence as it says),
-    ``None`` for a static one.
+    ``delay[k]`` (ms, a multiple of ``dt``): the whole presynaptic pathway, STDP trace
+    update included, runs when the spike arrives (Brian2's meaning of ``delay``). ``pre``
+    and ``post`` are whole populations even when the projection was made from subgroups
+    (``spec`` then names them); every rule but ``"explicit"`` orders synapses by
+    ``pre_ids`` then ``post_ids``.
+
+    Weights are magnitudes, ``weight >= 0`` (mV for delta and current synapses,
+    dimensionless for conductance synapses); ``receptor`` (``"exc"``/``"inh"``) says whether
+    they depolarise or hyperpolarise. ``stdp`` is an :class:`STDPParams` for a plastic
+    projection (pair-based; pairing scheme and weight dependence as it says), ``None`` for
+    a static one.
     """
 
     def __init__(self, name, pre, post, pre_ids, post_ids, weight, delay, receptor, stdp,
@@ -453,31 +526,75 @@ class Network:
 
         Parameters
         ----------
-        pre, post : populations (or their names); ``post`` must be LIF.
-        rule : ``"all_to_all"``, ``"one_to_one"``, ``"probability"`` (each pair with
-            probability ``p``), ``"fixed_indegree"`` (each post neuron gets ``k`` distinct
-            presynaptic partners) or ``"explicit"`` (``pre_ids``, ``post_ids``).
-        weight : float, array of length n_syn, or ``("uniform", lo, hi)``; mV for delta and
-            current synapses, dimensionless for conductance synapses (must be >= 0).
-        delay : axonal delay (ms), float or array of length n_syn, a multiple of ``dt``.
-        receptor : ``"exc"`` or ``"inh"`` (which synaptic variable the weight is added to;
-            delta synapses add to ``v`` either way).
-        stdp : :class:`STDPParams` to make the projection plastic; initial weights must lie
-            in ``[w_min, w_max]``.
-        autapses : allow a neuron to connect to itself when ``pre is post``.
-        name : default ``"<pre>-><post>"``.
+        pre, post : populations, their names, or :class:`Subgroup` slices of them
+            (``E[:100]``); ``post`` must be LIF. With a subgroup, connectivity is drawn among
+            its neurons and the projection connects the parent populations (its
+            ``pre_ids``/``post_ids`` are indices in the parents).
+        rule : how synapses are made; every rule but ``"explicit"`` orders them by
+            presynaptic then postsynaptic index:
+
+            - ``"all_to_all"``: every pair;
+            - ``"one_to_one"``: neuron ``i`` to neuron ``i`` (equal sizes);
+            - ``"probability"``: each pair independently with probability ``p``;
+            - ``"fixed_indegree"``: each postsynaptic neuron gets ``k`` distinct presynaptic
+              partners, every ``k``-subset equally likely;
+            - ``"fixed_outdegree"``: each presynaptic neuron gets ``k`` distinct
+              postsynaptic partners, every ``k``-subset equally likely;
+            - ``"explicit"``: synapse ``s`` from ``pre_ids[s]`` to ``post_ids[s]`` (indices
+              within ``pre``/``post``, subgroup-local for a subgroup), kept in that order.
+        p : connection probability in [0, 1] (``"probability"`` only).
+        k : in- or out-degree, integer >= 0 (``"fixed_indegree"``/``"fixed_outdegree"``).
+        weight : initial weight of every synapse: a number, an array of length n_syn (in
+            synapse order), or a distribution ``("uniform", lo, hi)``, ``("normal", mean,
+            sd)``, ``("lognormal", mean, sd)`` (mean and sd of the weight itself), drawn from
+            the projection's generator after the connectivity (see
+            :func:`neurolab.distributions.resolve`). Unit: mV for delta and current
+            synapses, dimensionless (relative to the leak conductance) for conductance
+            synapses. **Weights are magnitudes >= 0 on every synapse type; ``receptor``
+            gives the sign of the effect.** A negative weight, a ``w_min < 0``, a uniform
+            with ``lo < 0`` or a normal with ``mean <= 0`` (they describe signed weights)
+            raise ``ValueError``. Bounds: ``[0, inf)``, or ``[w_min, w_max]`` of ``stdp``
+            for a plastic projection; explicit values outside are refused, drawn values
+            outside are redrawn (truncated distribution).
+        delay : axonal delay (ms) >= 0: the whole presynaptic pathway, STDP trace update
+            included, runs when the spike arrives (Brian2's meaning). A number or an array
+            of length n_syn must be a multiple of ``dt`` (within 1e-6 of a step; otherwise
+            ``ValueError``) and is kept as given. A distribution (forms as for ``weight``;
+            draws below 0 are redrawn) is drawn after the weights and each value rounded to
+            the nearest step, ties up, ``round(d / dt) * dt``: that is what
+            ``Projection.delay`` holds and what runs. (Brian2 rounds every delay to the
+            nearest step silently: ``int(d / dt + 0.5)`` in its C++ spike queue, used by
+            the Cython runtime and C++ standalone, ``np.round`` (ties to even) with the
+            numpy target; it keeps the unrounded value in ``S.delay``.)
+        receptor : ``"exc"`` (depolarising) or ``"inh"`` (hyperpolarising). Delta synapses:
+            ``v += w`` / ``v -= w``; current synapses: ``w`` is added to ``I_e`` / ``I_i``
+            and ``I_i`` enters ``dv/dt`` with a minus sign; conductance synapses: ``w`` is
+            added to ``g_e`` / ``g_i``, which drive ``v`` towards ``E_e`` / ``E_i``.
+        stdp : :class:`STDPParams` to make the projection plastic (needs ``w_min >= 0``).
+        autapses : allow a neuron to connect to itself (pre and post in the same
+            population, possibly through overlapping subgroups). With ``False`` such pairs
+            are never made: ``k`` partners are drawn among the others.
+        name : default ``"<pre>-><post>"`` with subgroup names (``"E[0:100]->I"``).
+
+        Raises
+        ------
+        ValueError / TypeError naming the argument and its value: unknown rule or receptor,
+        a parameter given for a rule that does not use it, ``p`` outside [0, 1], ``k`` larger
+        than the partners available, sizes whose pair count exceeds int64, bad ids, weights
+        or delays as above, a name already used.
         """
-        pre = self._population("pre", pre)
-        post = self._population("post", post)
-        if post.kind != "lif":
-            raise ValueError(f"post must be a LIF population, got {post.name!r} of kind "
-                             f"{post.kind!r}")
-        name = self._new_name(name if name is not None else f"{pre.name}->{post.name}")
+        pre_pop, pre_sel, pre_label = _group(self, "pre", pre)
+        post_pop, post_sel, post_label = _group(self, "post", post)
+        if post_pop.kind != "lif":
+            raise ValueError(f"post must be a LIF population, got {post_label!r} of kind "
+                             f"{post_pop.kind!r}")
+        name = self._new_name(name if name is not None else f"{pre_label}->{post_label}")
         V.choice("rule", rule, RULES)
-        for arg, val, uses in (("p", p, "probability"), ("k", k, "fixed_indegree")):
-            if val is not None and rule != uses:
-                raise ValueError(f"{arg} is only used with rule={uses!r}, got "
-                                 f"{arg}={val!r} with rule={rule!r}")
+        degree_rules = ("fixed_indegree", "fixed_outdegree")
+        for arg, val, uses in (("p", p, ("probability",)), ("k", k, degree_rules)):
+            if val is not None and rule not in uses:
+                raise ValueError(f"{arg} is only used with rule={' or '.join(map(repr, uses))}"
+                                 f", got {arg}={val!r} with rule={rule!r}")
         V.choice("receptor", receptor, RECEPTORS)
         if not isinstance(autapses, (bool, np.bool_)):
             raise TypeError(f"autapses must be True or False, got {autapses!r}")
@@ -487,39 +604,75 @@ class Network:
             raise ValueError(f"dt must not exceed the shortest STDP time constant "
                              f"({min(stdp.tau_plus, stdp.tau_minus)!r} ms), "
                              f"got dt={self.dt!r} ms")
+        if stdp is not None and stdp.w_min < 0:
+            raise ValueError(f"w_min must be >= 0, got w_min={stdp.w_min!r}: {_SIGN_RULE}")
+        n_pre = pre_pop.n if pre_sel is None else pre_sel.shape[0]
+        n_post = post_pop.n if post_sel is None else post_sel.shape[0]
+        _pair_count(pre_label, n_pre, post_label, n_post)
         index = len(self.projections)
         rng = np.random.default_rng([self.seed, _STREAM_CONNECT, index])
-        no_self = (pre is post) and not autapses
+        # autapses: forbid[j] = the pre index (local) that is post neuron j itself, or -1
+        forbid = None
+        if pre_pop is post_pop and not autapses:
+            a = np.arange(n_pre, dtype=np.int64) if pre_sel is None else pre_sel
+            b = np.arange(n_post, dtype=np.int64) if post_sel is None else post_sel
+            pos = np.minimum(np.searchsorted(a, b), n_pre - 1)
+            forbid = np.where(a[pos] == b, pos, -1)
+            if not (forbid >= 0).any():
+                forbid = None  # disjoint subgroups: no pair can be an autapse
+        # the same neurons on both sides (the case before subgroups): local i is i itself
+        no_self = forbid is not None and n_pre == n_post and bool(
+            (forbid == np.arange(n_post)).all())
         spec = {"rule": rule, "autapses": bool(autapses)}
+        for side, sel, label in (("pre", pre_sel, pre_label), ("post", post_sel, post_label)):
+            if sel is not None:
+                spec[f"{side}_subgroup"] = label
         if rule == "explicit":
             if pre_ids is None or post_ids is None:
                 raise ValueError("rule='explicit' needs pre_ids and post_ids, got "
                                  f"pre_ids={pre_ids!r}, post_ids={post_ids!r}")
-            pre_ids = V.index_array("pre_ids", pre_ids, upper=pre.n)
-            post_ids = V.index_array("post_ids", post_ids, upper=post.n)
+            pre_ids = V.index_array("pre_ids", pre_ids, upper=n_pre)
+            post_ids = V.index_array("post_ids", post_ids, upper=n_post)
             if pre_ids.shape[0] != post_ids.shape[0]:
                 raise ValueError(f"pre_ids and post_ids must have the same length, got "
                                  f"{pre_ids.shape[0]} and {post_ids.shape[0]}")
-            if no_self and (pre_ids == post_ids).any():
-                kk = int(np.flatnonzero(pre_ids == post_ids)[0])
+            if forbid is not None and (forbid[post_ids] == pre_ids).any():
+                kk = int(np.flatnonzero(forbid[post_ids] == pre_ids)[0])
+                own = int(pre_ids[kk] if pre_sel is None else pre_sel[pre_ids[kk]])
                 raise ValueError(f"pre_ids/post_ids hold the autapse {int(pre_ids[kk])}->"
-                                 f"{int(post_ids[kk])} at index {kk} but autapses=False")
+                                 f"{int(post_ids[kk])} at index {kk} (neuron {own} of "
+                                 f"{pre_pop.name!r} onto itself) but autapses=False")
         else:
             for arg, val in (("pre_ids", pre_ids), ("post_ids", post_ids)):
                 if val is not None:
                     raise ValueError(f"{arg} is only used with rule='explicit', got "
                                      f"rule={rule!r}")
+            drop_self = forbid is not None and not no_self  # overlapping subgroups
+            if rule in ("probability", "fixed_indegree", "fixed_outdegree"):
+                if rule == "probability" and p is not None:
+                    p = V.real("p", p)
+                    if not 0.0 <= p <= 1.0:
+                        raise ValueError(f"p must lie in [0, 1], got {p!r}")
+                if rule != "probability" and k is not None:
+                    k = V.integer("k", k, minimum=0)
+            if (rule in ("all_to_all", "one_to_one") or (rule == "probability" and p is not None)
+                    or (rule != "probability" and k is not None)):
+                n_est = estimate_synapses(rule, n_pre, n_post, p=p, k=k)
+                check_memory(f"{n_est:.3g} synapses ({rule}, {n_pre} x {n_post} neurons)",
+                             n_est * SYNAPSE_BYTES,
+                             "use rule='fixed_indegree' or 'probability' with a smaller p, "
+                             "or fewer neurons")
             if rule == "all_to_all":
-                pre_ids, post_ids = _all_to_all(pre.n, post.n, no_self)
+                pre_ids, post_ids = _all_to_all(n_pre, n_post, no_self)
             elif rule == "one_to_one":
-                if pre.n != post.n:
+                if n_pre != n_post:
                     raise ValueError(f"rule='one_to_one' needs populations of equal size, got "
-                                     f"{pre.name!r} n={pre.n} and {post.name!r} n={post.n}")
-                if no_self:
+                                     f"{pre_label!r} n={n_pre} and {post_label!r} n={n_post}")
+                pre_ids = np.arange(n_pre, dtype=np.int64)
+                post_ids = pre_ids.copy()
+                if forbid is not None and (forbid == pre_ids).all():
                     raise ValueError("rule='one_to_one' from a population onto itself makes "
                                      "only autapses, but autapses=False")
-                pre_ids = np.arange(pre.n, dtype=np.int64)
-                post_ids = pre_ids.copy()
             elif rule == "probability":
                 if p is None:
                     raise ValueError("rule='probability' needs p, got p=None")
@@ -527,45 +680,32 @@ class Network:
                 if not 0.0 <= p <= 1.0:
                     raise ValueError(f"p must lie in [0, 1], got {p!r}")
                 spec["p"] = p
-                pre_ids, post_ids = _random_pairs(pre.n, post.n, p, no_self, rng)
+                pre_ids, post_ids = _random_pairs(n_pre, n_post, p, no_self, rng)
             else:
                 if k is None:
-                    raise ValueError("rule='fixed_indegree' needs k, got k=None")
+                    raise ValueError(f"rule={rule!r} needs k, got k=None")
                 k = V.integer("k", k, minimum=0)
-                avail = pre.n - (1 if no_self else 0)
-                if k > avail:
-                    raise ValueError(f"k must be <= {avail} (distinct presynaptic neurons "
-                                     f"available), got {k}")
                 spec["k"] = k
-                pre_ids, post_ids = _fixed_indegree(pre.n, post.n, k, no_self, rng)
+                if rule == "fixed_indegree":
+                    _check_degree(k, n_pre, forbid, "presynaptic")
+                    pre_ids, post_ids = _fixed_indegree(n_pre, n_post, k, forbid, rng)
+                else:
+                    back = None if forbid is None else _invert_forbid(forbid, n_pre)
+                    _check_degree(k, n_post, back, "postsynaptic")
+                    pre_ids, post_ids = _fixed_outdegree(n_pre, n_post, k, back, rng)
+                drop_self = False  # drawn without autapses already
+            if drop_self:
+                keep = forbid[post_ids] != pre_ids
+                pre_ids, post_ids = pre_ids[keep], post_ids[keep]
+        if pre_sel is not None:
+            pre_ids = pre_sel[pre_ids]
+        if post_sel is not None:
+            post_ids = post_sel[post_ids]
         n_syn = pre_ids.shape[0]
-        weight = _weights(weight, n_syn, rng)
-        if post.params.synapse == "conductance" and (weight < 0).any():
-            kk = int(np.flatnonzero(weight < 0)[0])
-            raise ValueError(f"weight onto conductance synapses must be >= 0, got "
-                             f"{weight[kk]!r} at index {kk}")
-        if stdp is not None and n_syn:
-            bad = (weight < stdp.w_min) | (weight > stdp.w_max)
-            if bad.any():
-                kk = int(np.flatnonzero(bad)[0])
-                raise ValueError(f"weight must lie in [w_min, w_max] = [{stdp.w_min!r}, "
-                                 f"{stdp.w_max!r}] for a plastic projection, got "
-                                 f"{weight[kk]!r} at index {kk}")
-            if post.params.synapse == "conductance" and stdp.w_min < 0:
-                raise ValueError(f"w_min must be >= 0 for conductance synapses, got "
-                                 f"{stdp.w_min!r}")
-        delay = V.float_array("delay", delay, length=n_syn)
-        if (delay < 0).any():
-            kk = int(np.flatnonzero(delay < 0)[0])
-            raise ValueError(f"delay must be >= 0 ms, got {delay[kk]!r} at index {kk}")
-        steps = delay / self.dt
-        off = np.abs(steps - np.rint(steps)) > 1e-6
-        if off.any():
-            kk = int(np.flatnonzero(off)[0])
-            raise ValueError(f"delay must be a multiple of dt={self.dt!r} ms, got "
-                             f"{delay[kk]!r} ms at index {kk}")
-        proj = Projection(name, pre, post, pre_ids, post_ids, weight, delay, receptor, stdp,
-                          index, spec)
+        weight = _weights(weight, n_syn, rng, post_pop.params.synapse, stdp)
+        delay = _delays(delay, n_syn, self.dt, rng)
+        proj = Projection(name, pre_pop, post_pop, pre_ids, post_ids, weight, delay, receptor,
+                          stdp, index, spec)
         self.projections[name] = proj
         return proj
 
@@ -681,8 +821,8 @@ class Network:
 
     def _set_weights(self, proj, value):
         k = len(getattr(self._state, "changes", []))
-        w = _weights(value, proj.n_syn, self._rng(_STREAM_CHANGE, 1000 + proj.index, k))
-        _check_weight_bounds(proj, w)
+        w = _weights(value, proj.n_syn, self._rng(_STREAM_CHANGE, 1000 + proj.index, k),
+                     proj.post.params.synapse, proj.stdp)
         if self._state is None:
             proj._weight = w
         else:
@@ -693,7 +833,8 @@ class Network:
             raise RuntimeError(f"delays of {proj.name!r} cannot change once the network has "
                                f"run or been stored (spikes are in flight); build a new "
                                f"Network with the new delays")
-        proj._delay = _delays(value, proj.n_syn, self.dt)
+        proj._delay = _delays(value, proj.n_syn, self.dt,
+                              self._rng(_STREAM_CHANGE, 2000 + proj.index, 0))
 
     def _set_learning(self, proj, on):
         if self._state is None:
@@ -960,20 +1101,6 @@ def _check_weight_bounds(proj, w):
                              f"{w[kk]!r} at index {kk}")
 
 
-def _delays(value, n_syn, dt):
-    delay = V.float_array("delay", value, length=n_syn)
-    if (delay < 0).any():
-        kk = int(np.flatnonzero(delay < 0)[0])
-        raise ValueError(f"delay must be >= 0 ms, got {delay[kk]!r} at index {kk}")
-    steps = delay / dt
-    off = np.abs(steps - np.rint(steps)) > 1e-6
-    if off.any():
-        kk = int(np.flatnonzero(off)[0])
-        raise ValueError(f"delay must be a multiple of dt={dt!r} ms, got {delay[kk]!r} ms "
-                         f"at index {kk}")
-    return delay
-
-
 def _current_segment(name, amplitude, times, n_target, dt, start):
     """A validated current schedule from step ``start``: change steps and values."""
     if times is None:
@@ -1010,6 +1137,143 @@ def _current_segment(name, amplitude, times, n_target, dt, start):
     return {"start": start, "steps": steps, "values": values, "times_ms": times}
 
 
+_INT64_MAX = int(np.iinfo(np.int64).max)
+_SIGN_RULE = "weights are magnitudes >= 0; use receptor='inh' for inhibition"
+
+
+def estimate_synapses(rule: str, n_pre: int, n_post: int, p=None, k=None) -> int:
+    """How many synapses :meth:`Network.connect` makes with ``rule`` between ``n_pre`` and
+    ``n_post`` neurons, before drawing anything (for a memory estimate).
+
+    Exact for ``"all_to_all"`` (``n_pre * n_post``), ``"one_to_one"`` (``n_pre``),
+    ``"fixed_indegree"`` (``n_post * k``) and ``"fixed_outdegree"`` (``n_pre * k``), counting
+    autapses (``autapses=False`` removes at most ``min(n_pre, n_post)`` of all-to-all's, none
+    of the degree rules'). For ``"probability"``: an upper bound, the mean plus six standard
+    deviations of Binomial(n_pre * n_post, p), capped at ``n_pre * n_post``.
+    ``"explicit"`` makes ``len(pre_ids)`` synapses and is refused here.
+
+    Raises ``ValueError``/``TypeError`` for an unknown rule, sizes < 1, ``p`` outside [0, 1],
+    ``k < 0``, a missing ``p``/``k``, or a count beyond int64.
+    """
+    V.choice("rule", rule, RULES)
+    n_pre = V.integer("n_pre", n_pre, minimum=1)
+    n_post = V.integer("n_post", n_post, minimum=1)
+    pairs = n_pre * n_post
+    if rule == "all_to_all":
+        count = pairs
+    elif rule == "one_to_one":
+        count = n_pre
+    elif rule == "probability":
+        if p is None:
+            raise ValueError("rule='probability' needs p, got p=None")
+        p = V.real("p", p)
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"p must lie in [0, 1], got {p!r}")
+        count = min(pairs, math.ceil(pairs * p + 6.0 * math.sqrt(pairs * p * (1.0 - p))))
+    elif rule in ("fixed_indegree", "fixed_outdegree"):
+        if k is None:
+            raise ValueError(f"rule={rule!r} needs k, got k=None")
+        k = V.integer("k", k, minimum=0)
+        count = k * (n_post if rule == "fixed_indegree" else n_pre)
+    else:
+        raise ValueError("rule='explicit' makes len(pre_ids) synapses; estimate_synapses "
+                         "takes the other rules")
+    if count > _INT64_MAX:
+        raise ValueError(f"{rule!r} between {n_pre} and {n_post} neurons makes {count} "
+                         f"synapses, more than int64 can index ({_INT64_MAX})")
+    return int(count)
+
+
+def _pair_count(pre_label, n_pre, post_label, n_post) -> int:
+    """n_pre * n_post, refused when flat pair indices would not fit in int64."""
+    pairs = int(n_pre) * int(n_post)
+    if pairs > _INT64_MAX:
+        raise ValueError(f"{pre_label!r} (n={n_pre}) x {post_label!r} (n={n_post}) has "
+                         f"{pairs} neuron pairs, more than int64 can index ({_INT64_MAX}); "
+                         f"connect smaller populations or subgroups")
+    return pairs
+
+
+def _group(net, what, value):
+    """(parent population, int64 ids in it or None for all of it, label) for connect."""
+    if isinstance(value, Subgroup):
+        net._population(what, value.population)
+        return value.population, np.asarray(value.ids, dtype=np.int64), value.name
+    pop = net._population(what, value)
+    return pop, None, pop.name
+
+
+def _subgroup_ids(label, n, key) -> np.ndarray:
+    """Strictly increasing int64 indices in [0, n) that ``key`` selects (see
+    ``Population.__getitem__``)."""
+    if isinstance(key, slice):
+        parts = {}
+        for part in ("start", "stop", "step"):
+            v = getattr(key, part)
+            if v is not None and (isinstance(v, (bool, np.bool_))
+                                  or not isinstance(v, numbers.Integral)):
+                raise TypeError(f"{label}[...]: slice {part} must be an integer, got {v!r}")
+            parts[part] = None if v is None else int(v)
+        start = 0 if parts["start"] is None else parts["start"]
+        stop = n if parts["stop"] is None else parts["stop"]
+        step = 1 if parts["step"] is None else parts["step"]
+        shown = f"{label}[{'' if key.start is None else key.start}:" \
+                f"{'' if key.stop is None else key.stop}" \
+                f"{'' if key.step is None else ':' + str(key.step)}]"
+        if start < 0 or stop < 0:
+            raise ValueError(f"{shown}: negative indices are not supported (count from 0: "
+                             f"the population has n={n}, indices 0..{n - 1})")
+        if step < 1:
+            raise ValueError(f"{shown}: the step must be >= 1, got {step}")
+        if stop > n:
+            raise ValueError(f"{shown}: stop must be <= n={n}, got {stop}")
+        if start >= stop:
+            raise ValueError(f"{shown} is empty (start {start} >= stop {stop}); a subgroup "
+                             f"needs at least one neuron")
+        return np.arange(start, stop, step, dtype=np.int64)
+    if isinstance(key, (bool, np.bool_)):
+        raise TypeError(f"{label}[...]: index must be an integer, a slice or an array of "
+                        f"indices, got {key!r}")
+    if isinstance(key, numbers.Integral):
+        if not 0 <= int(key) < n:
+            raise ValueError(f"{label}[{int(key)}]: index must lie in [0, {n}) (negative "
+                             f"indices are not supported), got {int(key)}")
+        return np.array([int(key)], dtype=np.int64)
+    if isinstance(key, (list, tuple, np.ndarray, range)):
+        arr = np.asarray(key)
+        if arr.dtype == bool:
+            raise TypeError(f"{label}[...]: boolean masks are not supported; use "
+                            f"{label}[np.flatnonzero(mask)]")
+        ids = V.index_array(f"{label}[...] indices", key, upper=n)
+        if ids.shape[0] == 0:
+            raise ValueError(f"{label}[...]: no indices given; a subgroup needs at least "
+                             f"one neuron")
+        step = np.diff(ids)
+        if (step <= 0).any():
+            kk = int(np.flatnonzero(step <= 0)[0]) + 1
+            raise ValueError(f"{label}[...] indices must be strictly increasing (sorted, no "
+                             f"repeats), got {int(ids[kk])} after {int(ids[kk - 1])} at "
+                             f"index {kk}")
+        return ids
+    raise TypeError(f"{label}[...]: index must be an integer, a slice or an array of "
+                    f"indices, got {V._show(key)} of type {type(key).__name__}")
+
+
+def _ids_label(ids: np.ndarray) -> str:
+    """Canonical text for a strictly increasing id set: the same ids, the same text."""
+    first, last, n = int(ids[0]), int(ids[-1]), int(ids.shape[0])
+    if n == 1:
+        return str(first)
+    step = int(ids[1] - ids[0])
+    if (step == 1 or n > 2) and last - first == step * (n - 1) and bool(
+            (np.diff(ids) == step).all()):
+        return f"{first}:{last + 1}" if step == 1 else f"{first}:{last + 1}:{step}"
+    if n <= 8:
+        return ",".join(str(int(i)) for i in ids)
+    digest = hashlib.sha256(np.ascontiguousarray(ids, dtype=np.int64).tobytes()).hexdigest()
+    return f"{n} ids {first}..{last} #{digest[:8]}"
+
+
 def _all_to_all(n_pre, n_post, no_self):
     pre_ids = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
     post_ids = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
@@ -1023,11 +1287,11 @@ def _random_pairs(n_pre, n_post, p, no_self, rng):
     """Each (pre, post) pair independently with probability p, sorted by pre then post.
 
     The number of synapses is Binomial(pairs, p); the pairs are a uniformly random subset
-    of that size, found by drawing flat pair indices until enough distinct ones are seen
-    (no dense n_pre x n_post mask, so large sparse networks stay cheap).
+    of that size, found by drawing flat pair indices (int64) until enough distinct ones are
+    seen (no dense n_pre x n_post mask, so large sparse networks stay cheap).
     """
     cols = n_post - 1 if no_self else n_post
-    total = n_pre * cols
+    total = _pair_count("pre", n_pre, "post", cols)
     count = int(rng.binomial(total, p)) if total else 0
     if count == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -1041,6 +1305,7 @@ def _random_pairs(n_pre, n_post, p, no_self, rng):
             _, first = np.unique(allv, return_index=True)
             seen = allv[np.sort(first)][:count]
         flat = np.sort(seen)
+    flat = flat.astype(np.int64, copy=False)
     pre_ids = flat // cols
     post_ids = flat % cols
     if no_self:
@@ -1048,44 +1313,137 @@ def _random_pairs(n_pre, n_post, p, no_self, rng):
     return pre_ids.astype(np.int64), post_ids.astype(np.int64)
 
 
-def _fixed_indegree(n_pre, n_post, k, no_self, rng):
+def _check_degree(k, n_src, forbid, word):
+    """Refuse a degree k larger than the distinct partners every neuron has."""
+    self_out = forbid is not None and bool((forbid >= 0).any())
+    avail = n_src - (1 if self_out else 0)
+    if k > avail:
+        raise ValueError(f"k must be <= {avail} (distinct {word} neurons available"
+                         f"{', autapses excluded' if self_out else ''}), got {k}")
+
+
+def _invert_forbid(forbid, n_pre):
+    """From 'post j is pre forbid[j]' to 'pre i is post back[i]' (-1: not in the other)."""
+    back = np.full(n_pre, -1, dtype=np.int64)
+    has = np.flatnonzero(forbid >= 0)
+    back[forbid[has]] = has
+    return back
+
+
+def _draw_rows(rows, avail, k, rng):
+    """(rows, k) int64: each row k distinct values in [0, avail), every k-subset equally
+    likely. Rows are drawn with replacement and rows holding a repeat are redrawn whole
+    (rejection keeps the subsets uniform); when repeats are likely (k^2 > avail) each row
+    is drawn without replacement instead."""
+    if k * k > avail:
+        choice = np.empty((rows, k), dtype=np.int64)
+        for c in range(rows):
+            choice[c] = rng.choice(avail, size=k, replace=False)
+        return choice
+    choice = rng.integers(0, avail, size=(rows, k))
+    while True:
+        choice.sort(axis=1)
+        dup_rows = np.flatnonzero((choice[:, 1:] == choice[:, :-1]).any(axis=1))
+        if dup_rows.size == 0:
+            return choice
+        choice[dup_rows] = rng.integers(0, avail, size=(dup_rows.size, k))
+
+
+def _k_subsets(rows, n_src, k, forbid, rng):
+    """(rows, k) int64: row r holds k distinct sources in [0, n_src), never ``forbid[r]``
+    (``forbid``: None, or int64 per row with -1 for nothing forbidden), uniformly.
+
+    Rows with a forbidden source draw from the n_src - 1 others and skip it by shifting
+    values >= forbid[r] up by one; rows without draw from all n_src. The two kinds are drawn
+    as two blocks (rows without first), so that a projection without autapse exclusion, or
+    with every row excluding one source, draws exactly as before subgroups existed.
+    """
+    out = np.empty((rows, k), dtype=np.int64)
+    has = np.zeros(rows, dtype=bool) if forbid is None else forbid >= 0
+    for excluded in (False, True):
+        sel = np.flatnonzero(has == excluded)
+        if sel.size == 0:
+            continue
+        block = _draw_rows(sel.size, n_src - int(excluded), k, rng)
+        if excluded:
+            block = block + (block >= forbid[sel][:, None])
+        out[sel] = block
+    return out
+
+
+def _fixed_indegree(n_pre, n_post, k, forbid, rng):
     """Each post neuron gets k distinct presynaptic partners, uniformly; sorted by pre, post.
 
-    Rows are drawn with replacement and rows holding a repeat are redrawn whole (rejection
-    keeps every k-subset equally likely); when repeats are likely (k^2 > available) each
-    row is drawn without replacement instead.
-    """
-    avail = n_pre - 1 if no_self else n_pre
-    if k == 0 or n_post == 0:
+    ``forbid``: None, or int64 per post neuron: the pre index that is that neuron itself
+    (excluded as a partner), -1 for none."""
+    if k == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    if k * k > avail:
-        choice = np.empty((n_post, k), dtype=np.int64)
-        for c in range(n_post):
-            choice[c] = rng.choice(avail, size=k, replace=False)
-    else:
-        choice = rng.integers(0, avail, size=(n_post, k))
-        while True:
-            choice.sort(axis=1)
-            dup_rows = np.flatnonzero((choice[:, 1:] == choice[:, :-1]).any(axis=1))
-            if dup_rows.size == 0:
-                break
-            choice[dup_rows] = rng.integers(0, avail, size=(dup_rows.size, k))
+    _pair_count("pre", n_pre, "post", n_post)
+    choice = _k_subsets(n_post, n_pre, k, forbid, rng)
     post_ids = np.repeat(np.arange(n_post, dtype=np.int64), k)
     pre_ids = choice.reshape(-1)
-    if no_self:
-        pre_ids = pre_ids + (pre_ids >= post_ids)
     key = np.sort(pre_ids * n_post + post_ids)
     return key // n_post, key % n_post
 
 
-def _weights(weight, n_syn, rng):
-    if isinstance(weight, tuple) and len(weight) == 3 and weight[0] == "uniform":
-        lo = V.real("weight low", weight[1])
-        hi = V.real("weight high", weight[2])
-        if hi < lo:
-            raise ValueError(f"weight ('uniform', lo, hi) needs lo <= hi, got {weight!r}")
-        return rng.uniform(lo, hi, size=n_syn)
-    if isinstance(weight, tuple) and weight and isinstance(weight[0], str):
-        raise ValueError(f"weight must be a number, an array or ('uniform', lo, hi), "
-                         f"got {weight!r}")
-    return V.float_array("weight", weight, length=n_syn)
+def _fixed_outdegree(n_pre, n_post, k, back, rng):
+    """Each pre neuron gets k distinct postsynaptic partners, uniformly; sorted by pre, post.
+
+    ``back``: None, or int64 per pre neuron: the post index that is that neuron itself
+    (excluded as a partner), -1 for none."""
+    if k == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    _pair_count("pre", n_pre, "post", n_post)
+    choice = _k_subsets(n_pre, n_post, k, back, rng)
+    choice.sort(axis=1)  # rows drawn without replacement come unsorted
+    pre_ids = np.repeat(np.arange(n_pre, dtype=np.int64), k)
+    return pre_ids, choice.reshape(-1)
+
+
+def _weights(weight, n_syn, rng, synapse, stdp):
+    """Initial weights (float64, n_syn): magnitudes >= 0, in [w_min, w_max] when plastic."""
+    unit = "" if synapse == "conductance" else "mV"
+    if is_distribution(weight):
+        kind = weight[0]
+        if len(weight) == 3 and kind in ("uniform", "normal"):
+            first = weight[1]
+            if (isinstance(first, numbers.Real) and not isinstance(first, (bool, np.bool_))
+                    and (first < 0 if kind == "uniform" else first <= 0)):
+                what = "lo < 0" if kind == "uniform" else "mean <= 0"
+                raise ValueError(f"weight {V._show(weight)} has {what}, so it describes "
+                                 f"signed weights: {_SIGN_RULE}")
+    else:
+        arr = V.float_array("weight", weight, length=n_syn)
+        if (arr < 0).any():
+            kk = int(np.flatnonzero(arr < 0)[0])
+            scalar = np.ndim(weight) == 0
+            raise ValueError(f"weight must be >= 0, got {float(arr[kk])!r}"
+                             f"{'' if scalar else f' at index {kk}'}: {_SIGN_RULE}")
+        if np.ndim(weight) != 0:
+            weight = arr  # validated once: resolve takes the float64 array without a copy
+    if stdp is None:
+        return resolve("weight", weight, n_syn, rng, low=0.0, unit=unit)
+    try:
+        return resolve("weight", weight, n_syn, rng, low=stdp.w_min, high=stdp.w_max,
+                       unit=unit)
+    except ValueError as err:
+        raise ValueError(f"{err} ([w_min, w_max] of the plastic projection's STDPParams)"
+                         ) from None
+
+
+def _delays(delay, n_syn, dt, rng):
+    """Axonal delays (ms, float64, n_syn) >= 0 on the dt grid: explicit values must be
+    multiples of dt, drawn values are rounded to the nearest step (ties up)."""
+    if is_distribution(delay):
+        drawn = resolve("delay", delay, n_syn, rng, low=0.0, unit="ms")
+        return np.floor(drawn / dt + 0.5) * dt
+    delay = resolve("delay", delay, n_syn, rng, low=0.0, unit="ms")
+    steps = delay / dt
+    off = np.abs(steps - np.rint(steps)) > 1e-6
+    if off.any():
+        kk = int(np.flatnonzero(off)[0])
+        raise ValueError(f"delay must be a multiple of dt={dt!r} ms, got {float(delay[kk])!r} "
+                         f"ms at index {kk} (explicit delays are not rounded; round them "
+                         f"yourself, np.round(d / dt) * dt, or give a distribution, whose "
+                         f"draws are rounded to the nearest step)")
+    return delay

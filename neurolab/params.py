@@ -74,8 +74,9 @@ class LIFParams:
       Integrated with exponential Euler, conductances taken at the start of the step
       (what Brian2 picks for this model).
 
-    Weights are magnitudes (>= 0) on every synapse type: the receptor, not the sign,
-    makes a synapse inhibitory.
+    Weights are magnitudes, ``w >= 0`` on every synapse type (a negative weight is refused
+    by :meth:`Network.connect`); the projection's ``receptor`` decides whether a spike
+    depolarises (``"exc"``) or hyperpolarises (``"inh"``).
 
     Every parameter but ``synapse`` is per neuron: a scalar (the same for all), an array of
     the population's length, or a distribution ``("uniform", lo, hi)``,
@@ -186,7 +187,10 @@ class STDPParams:
     ----------
     A_plus, A_minus : potentiation / depression amplitudes (units of ``w``), >= 0.
     tau_plus, tau_minus : window time constants (ms), > 0.
-    w_min, w_max : hard bounds on the weight, ``w_min < w_max``.
+    w_min, w_max : hard bounds on the weight, ``w_min < w_max``; weights are magnitudes
+        (the projection's ``receptor`` gives the sign of their effect), so a plastic
+        projection needs ``w_min >= 0`` (:meth:`Network.connect` refuses ``w_min < 0``).
+        Units of ``w``: mV (delta, current synapses) or dimensionless (conductance).
     pairing : ``"all_to_all"`` (every pair counts: traces accumulate) or ``"nearest"``
         (symmetric nearest-neighbour: a spike resets its trace to ``A`` instead of adding,
         so each spike pairs with the nearest partner on each side; Morrison et al. 2008).

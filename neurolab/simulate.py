@@ -12,6 +12,7 @@ import numpy as np
 from . import _kernels as K
 from . import _validate as V
 from .inputs import _CountBlocks, explicit_steps, step_table
+from ._resources import SYNAPSE_BYTES, check_memory
 from .io import git_commit, versions
 from .monitors import SimResult, SpikeRecord, StateRecord, WeightRecord
 from .network import _STREAM_DRIVE, _poisson_stream, _rates_summary
@@ -70,7 +71,7 @@ class RunState:
             self.offset[pop.name] = n_total
             n_total += pop.n
         self.n_total = n_total
-        _check_memory("the network's tables", _table_bytes(net, n_total),
+        check_memory("the network's tables", _table_bytes(net, n_total),
                       "use fewer neurons or synapses (e.g. rule='fixed_indegree')")
 
         lifs = [p for p in net.populations.values() if p.kind == "lif"]
@@ -249,7 +250,7 @@ class RunState:
                 tab_minus[p] = _exp_table(pw_f[p, K.C_MINUS])
         # spikes of the last H steps: every delay reads a step still in the ring
         H = max_delay + 1
-        _check_memory("the spike ring buffer (max delay x neurons)",
+        check_memory("the spike ring buffer (max delay x neurons)",
                       H * max(self.n_total, 1) * 8,
                       "shorten the longest delay or use fewer neurons")
         self.syn = K.Pathways(
@@ -450,41 +451,9 @@ def _stdp_row(stdp, dt):
 
 
 # ---------------------------------------------------------------- memory
-_SYN_BYTES = 96       # per synapse: ids, weight and delay of the Projection, kernel tables
-
-
 def _table_bytes(net, n_total):
     n_syn = sum(p.n_syn for p in net.projections.values())
-    return n_syn * _SYN_BYTES + n_total * 8 * (K.N_PAR + 8)
-
-
-def _fmt_bytes(n):
-    for unit, size in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
-        if n >= size:
-            return f"{n / size:.3g} {unit}"
-    return f"{int(n)} bytes"
-
-
-def available_memory() -> int:
-    """Bytes of memory available to this process now (psutil's ``available``)."""
-    import psutil
-
-    return int(psutil.virtual_memory().available)
-
-
-def _check_memory(what, nbytes, advice, *, warn_above=2 * 2 ** 30):
-    """Raise ``MemoryError`` before allocating ``nbytes`` that would not fit (more than 90 %
-    of the available memory); warn above ``warn_above``. The message says how much is
-    needed, how much is available and ``advice`` (which parameter to change)."""
-    if nbytes < 64 * 2 ** 20:
-        return
-    avail = available_memory()
-    if nbytes > 0.9 * avail:
-        raise MemoryError(f"{what} need about {_fmt_bytes(nbytes)}; {_fmt_bytes(avail)} "
-                          f"available; {advice}")
-    if nbytes > warn_above:
-        warnings.warn(f"{what} take about {_fmt_bytes(nbytes)} of {_fmt_bytes(avail)} "
-                      f"available; {advice}", ResourceWarning, stacklevel=3)
+    return n_syn * (SYNAPSE_BYTES - 32) + n_total * 8 * (K.N_PAR + 8)
 
 
 class NonFiniteStateError(FloatingPointError):
@@ -696,7 +665,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
              if s_sel else np.zeros(0, np.int64))
     s_sched, n_srows = _schedule(s_every, s_lo, s_hi, n_start, n_stop)
     n_svars = sum(1 for var in STATE_VARS if var in state_vars)
-    _check_memory("the weight and state recordings",
+    check_memory("the weight and state recordings",
                   8 * (n_wrows * w_syn.size + n_srows * s_ids.size * n_svars),
                   f"record fewer synapses/neurons, sample less often (weight_dt={w_every * dt:g}"
                   f" ms, state_dt={s_every * dt:g} ms) or use weight_window/state_window")

@@ -72,7 +72,7 @@ def test_event_count_with_delays(bench):
     net.connect(src, lif, rule="explicit", pre_ids=[0, 0, 1, 2, 2], post_ids=[0, 1, 2, 3, 0],
                 weight=1.0, delay=[0.0, 0.3, 0.0, 0.2, 1.0])
     duration = 10.0
-    res = net.run(duration, progress=False)
+    res = net.run(duration, progress=False, record_spikes="all")
     spikes = {k: (np.rint(r.t / net.dt).astype(np.int64), r.i) for k, r in res.spikes.items()}
     # src 0 at 0.0 -> 2 synapses; at 9.9 -> delay 0 arrives (step 99), delay 0.3 does not;
     # src 1 at 1.0 -> 1; src 2 at 9.5 -> delay 0.2 arrives (step 97), delay 1.0 does not

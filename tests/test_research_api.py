@@ -17,6 +17,7 @@ import importlib
 import neurolab as nl
 
 S = importlib.import_module("neurolab.simulate")    # the module, not nl.simulate
+R = importlib.import_module("neurolab._resources")
 
 
 def busy_net(seed=2):
@@ -317,7 +318,7 @@ def test_rates_learning_params_weights_between_runs():
     assert not np.array_equal(c.final_weights["inp->out"], frozen_at)
     pr.weight = 0.01
     np.testing.assert_array_equal(pr.weight, np.full(pr.n_syn, 0.01))
-    with pytest.raises(ValueError, match=r"weight must lie in \[w_min, w_max\]"):
+    with pytest.raises(ValueError, match=r"weight must be in \[0.0, 0.02\], got 0.5"):
         pr.weight = 0.5
     with pytest.raises(RuntimeError, match="delays of 'inp->out' cannot change"):
         pr.delay = 1.0
@@ -370,7 +371,7 @@ def test_default_records_neurons_not_inputs():
 
 # ---------------------------------------------------------------- memory and NaN
 def test_recordings_that_do_not_fit_are_refused_before_running(monkeypatch):
-    monkeypatch.setattr(S, "available_memory", lambda: 2 * 2 ** 30)
+    monkeypatch.setattr(R, "available_memory", lambda: 2 * 2 ** 30)
     net = busy_net()
     with pytest.raises(MemoryError, match=r"need about .*GiB; 2 GiB available; record fewer"):
         net.run(5_000_000.0, record_weights={"inp->E": "all"}, weight_dt=0.1,
@@ -404,3 +405,15 @@ def test_memory_does_not_grow_with_duration():
            for d in (20_000.0, 200_000.0)]
     # today's (chunked) input: the same peak within 30 MiB; before: +170 MiB for +180 s
     assert rss[1] - rss[0] < 30 * 1024, rss
+
+
+def test_projection_too_big_for_the_machine_is_refused_before_allocating():
+    net = nl.Network()
+    a = net.add_lif("a", 40_000)
+    b = net.add_lif("b", 40_000)
+    with pytest.raises(MemoryError, match=r"1.6e\+09 synapses .* need about .*GiB; "
+                                          r".* available; use rule='fixed_indegree'"):
+        net.connect(a, b, rule="all_to_all")
+    with pytest.raises(MemoryError, match="synapses"):
+        net.connect(a, b, rule="probability", p=0.9)
+    net.connect(a, b, rule="fixed_indegree", k=10)      # 400 000 synapses: fine
