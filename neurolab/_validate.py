@@ -99,7 +99,7 @@ def float_array(name: str, value, length: int | None = None, allow_scalar: bool 
     bad = ~np.isfinite(arr)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{name} must be finite everywhere, got {arr[k]!r} at index {k}")
+        raise ValueError(f"{name} must be finite everywhere, got {float(arr[k])!r} at index {k}")
     return np.ascontiguousarray(arr)
 
 
@@ -116,10 +116,10 @@ def index_array(name: str, value, upper: int, length: int | None = None) -> np.n
         if np.issubdtype(arr.dtype, np.floating):
             if not np.all(np.isfinite(arr)):
                 k = int(np.flatnonzero(~np.isfinite(arr))[0])
-                raise ValueError(f"{name} must hold integers, got {arr[k]!r} at index {k}")
+                raise ValueError(f"{name} must hold integers, got {float(arr[k])!r} at index {k}")
             if not np.all(arr == np.round(arr)):
                 k = int(np.flatnonzero(arr != np.round(arr))[0])
-                raise ValueError(f"{name} must hold integers, got {arr[k]!r} at index {k}")
+                raise ValueError(f"{name} must hold integers, got {float(arr[k])!r} at index {k}")
         else:
             raise TypeError(f"{name} must be an array of integers, got dtype {arr.dtype}")
     if arr.dtype == bool:

@@ -231,6 +231,6 @@ def resolve(name: str, value, n: int, rng: np.random.Generator, *, low=None, hig
         bad = bad[fresh.size:]
     if not np.isfinite(out).all():  # e.g. a normal with a huge sd overflowing to inf
         k = int(np.flatnonzero(~np.isfinite(out))[0])
-        raise ValueError(f"{name}: {dist.text} drew the non-finite value {out[k]!r} at "
+        raise ValueError(f"{name}: {dist.text} drew the non-finite value {float(out[k])!r} at "
                          f"index {k}; use finite bounds or a smaller spread")
     return out

@@ -206,7 +206,7 @@ def explicit_steps(times_ms: np.ndarray, indices: np.ndarray, dt: float, duratio
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
             raise ValueError(f"times of population {name!r} must lie in [0, duration) = "
-                             f"[0, {duration!r}) ms, got {times_ms[k]!r} at index {k}")
+                             f"[0, {duration!r}) ms, got {float(times_ms[k])!r} at index {k}")
     steps = np.rint(times_ms / dt).astype(np.int64)
     if math.isfinite(duration):
         # a time just below duration may round up to the step at duration: keep it inside

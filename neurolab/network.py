@@ -418,7 +418,7 @@ class Network:
                              f"len(times)={times.shape[0]} and len(indices)={indices.shape[0]}")
         if (times < 0).any():
             k = int(np.flatnonzero(times < 0)[0])
-            raise ValueError(f"times must be >= 0 ms, got {times[k]!r} at index {k}")
+            raise ValueError(f"times must be >= 0 ms, got {float(times[k])!r} at index {k}")
         explicit_steps(times, indices, self.dt, math.inf, name)  # same-step duplicates
         return self._add(name, n, "spikes", times=times, indices=indices)
 
@@ -955,13 +955,13 @@ def _check_rate(name, value, dt):
 def _check_rate_array(what, rates, dt):
     if (rates < 0).any():
         k = np.unravel_index(int(np.flatnonzero(rates < 0)[0]), rates.shape)
-        raise ValueError(f"{what} must be >= 0 Hz, got {rates[k]!r} at index "
+        raise ValueError(f"{what} must be >= 0 Hz, got {float(rates[k])!r} at index "
                          f"{k[0] if len(k) == 1 else k}")
     over = rates * (dt / 1000.0) > 1.0 + 1e-12
     if over.any():
         k = np.unravel_index(int(np.flatnonzero(over)[0]), rates.shape)
         raise ValueError(f"{what} must be <= 1000/dt = {1000.0 / dt!r} Hz (at most one spike "
-                         f"per step), got {rates[k]!r} at index {k[0] if len(k) == 1 else k}")
+                         f"per step), got {float(rates[k])!r} at index {k[0] if len(k) == 1 else k}")
 
 
 class _RateTable:
@@ -1090,7 +1090,7 @@ def _check_reset_below_threshold(name, values):
 def _check_weight_bounds(proj, w):
     if proj.post.params.synapse == "conductance" and (w < 0).any():
         kk = int(np.flatnonzero(w < 0)[0])
-        raise ValueError(f"weight onto conductance synapses must be >= 0, got {w[kk]!r} at "
+        raise ValueError(f"weight onto conductance synapses must be >= 0, got {float(w[kk])!r} at "
                          f"index {kk}")
     if proj.stdp is not None and w.size:
         bad = (w < proj.stdp.w_min) | (w > proj.stdp.w_max)
@@ -1098,7 +1098,7 @@ def _check_weight_bounds(proj, w):
             kk = int(np.flatnonzero(bad)[0])
             raise ValueError(f"weight must lie in [w_min, w_max] = [{proj.stdp.w_min!r}, "
                              f"{proj.stdp.w_max!r}] for a plastic projection, got "
-                             f"{w[kk]!r} at index {kk}")
+                             f"{float(w[kk])!r} at index {kk}")
 
 
 def _current_segment(name, amplitude, times, n_target, dt, start):
@@ -1114,7 +1114,7 @@ def _current_segment(name, amplitude, times, n_target, dt, start):
     if (np.diff(steps) <= 0).any():
         k = int(np.flatnonzero(np.diff(steps) <= 0)[0]) + 1
         raise ValueError(f"times of {name!r} must increase by at least dt={dt!r} ms, got "
-                         f"{times[k]!r} ms after {times[k - 1]!r} ms at index {k}")
+                         f"{float(times[k])!r} ms after {float(times[k - 1])!r} ms at index {k}")
     if steps[0] < start:
         raise ValueError(f"times of {name!r} must be >= the network's time "
                          f"{start * dt:g} ms, got {times[0]!r} ms")

@@ -45,7 +45,7 @@ def _neuron_value(name, value, unit, check):
             if bad.any():
                 k = int(np.flatnonzero(bad)[0])
                 raise ValueError(f"{name} must be {'>=' if inclusive else '>'} 0 {unit}, "
-                                 f"got {arr[k]!r} at index {k}")
+                                 f"got {float(arr[k])!r} at index {k}")
         arr.setflags(write=False)
         return arr
     if check == "positive":
