@@ -85,9 +85,10 @@ def test_unknown_notebook_and_parameters_are_refused(repo, capsys):
 def test_reproduce_then_verify_then_a_failing_notebook(repo, capsys):
     code, out, _ = run(["reproduce", "--root", repo], capsys)
     assert code == 0
+    assert out.startswith(f"neurolab root: {repo}\n")
     assert "[1/1] 01_tiny: running ..." in out and "verify: all 2 artifacts OK" in out
     code, out, _ = run(["verify", "--root", repo], capsys)
-    assert (code, out) == (0, "verify: all 2 artifacts OK\n")
+    assert (code, out) == (0, f"neurolab root: {repo}\nverify: all 2 artifacts OK\n")
 
     before = (repo / "data/raw/01_tiny/a.npz").read_bytes()
     code, out, err = run(["reproduce", "01_tiny", "-p", "fail", "true", "-p", "n", "9",
