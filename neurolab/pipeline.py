@@ -380,8 +380,8 @@ def lock_path(root, name: str) -> Path:
     return _root(root) / LOCKS / f"{name}.lock"
 
 
-def _busy(err: _locks.LockBusy) -> PipelineBusy:
-    return PipelineBusy(f"{err}; nothing was run or changed", holder=err.holder)
+def _busy(err: _locks.LockBusy, refused="nothing was run or changed") -> PipelineBusy:
+    return PipelineBusy(f"{err}; {refused}", holder=err.holder)
 
 
 @contextlib.contextmanager
@@ -406,24 +406,20 @@ def notebook_locks(names, *, root=None, wait: float | None = 0):
 
 
 @contextlib.contextmanager
-def _manifest_lock(root: Path, *, required: bool = True):
-    """Hold the manifest's lock. With ``required`` False (``verify``), a folder where the
+def _manifest_lock(root: Path, *, required: bool = True, refused: str):
+    """Hold the manifest's lock (``PipelineBusy`` ending with ``refused`` after
+    ``MANIFEST_WAIT_S`` seconds). With ``required`` False (``verify``), a folder where the
     lock cannot be created (a read-only checkout) is checked without it."""
-    try:
-        cm = _locks.hold(lock_path(root, "manifest"), timeout=MANIFEST_WAIT_S,
-                         what="the manifest")
-        cm.__enter__()
-    except _locks.LockBusy as err:
-        raise _busy(err) from None
-    except OSError:
-        if required:
-            raise
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(_locks.hold(lock_path(root, "manifest"),
+                                            timeout=MANIFEST_WAIT_S, what="the manifest"))
+        except _locks.LockBusy as err:
+            raise _busy(err, refused) from None
+        except OSError:
+            if required:
+                raise
         yield
-        return
-    try:
-        yield
-    finally:
-        cm.__exit__(None, None, None)
 
 
 def run_notebook(name: str, parameters: Mapping | None = None, *, root=None,
@@ -548,7 +544,8 @@ def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dic
         if seed is None and run is not None:
             entry["seed"] = run.get("seed")           # the network seed of a saved run
         entries.append(entry)
-    with _manifest_lock(root):
+    with _manifest_lock(root, refused=f"the files of this run of {name} were not "
+                                      f"installed; the previous ones are in place"):
         manifest = load_manifest(root)                # read under the lock, fresh
         for src, dst in moves:
             dst.parent.mkdir(parents=True, exist_ok=True)
@@ -840,7 +837,7 @@ def verify(root=None, manifest=None) -> list[Problem]:
     if not mpath.is_file():
         return [Problem(str(mpath.relative_to(base)),
                         "manifest missing: run `neurolab reproduce` first")]
-    with _manifest_lock(base, required=False):
+    with _manifest_lock(base, required=False, refused="nothing was checked"):
         return _verify(base, mpath)
 
 

@@ -224,3 +224,23 @@ def test_the_holder_message_says_when_the_recorded_process_has_ended(tmp_path):
     lock.with_suffix(".json").write_text(json.dumps({"pid": pid, "host": "h"}))
     with _locks.hold(lock, what="x"):
         assert _locks.read_holder(lock)["pid"] == os.getpid()
+
+
+def test_manifest_updates_and_verify_wait_for_the_manifest_lock(repo, monkeypatch):
+    """Two runs of different notebooks may overlap, but their manifest updates (and a
+    verify) take turns; one that cannot get the manifest in time installs nothing."""
+    baseline(repo)
+    before = values(repo)
+    manifest = (repo / "data/raw/manifest.json").read_bytes()
+    monkeypatch.setattr(pipeline, "MANIFEST_WAIT_S", 0.2)
+    with _locks.hold(pipeline.lock_path(repo, "manifest"), what="the manifest"):
+        with pytest.raises(pipeline.PipelineBusy, match=r"the manifest is in use by process "
+                           rf"{os.getpid()} .*; nothing was checked"):
+            pipeline.verify(root=repo)
+        with pytest.raises(pipeline.PipelineBusy, match=r"the files of this run of 01_toy "
+                           r"were not installed; the previous ones are in place"):
+            pipeline.reproduce(["01_toy"], {"seed": "5"}, root=repo, log=lambda s: None)
+    np.testing.assert_array_equal(values(repo), before)
+    assert (repo / "data/raw/manifest.json").read_bytes() == manifest
+    assert not (repo / pipeline.STAGING).exists()
+    assert pipeline.verify(root=repo) == []
