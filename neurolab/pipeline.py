@@ -883,7 +883,8 @@ def stray_files(root=None, manifest=None) -> list[str]:
     of failed notebooks (``results/notebooks/NAME.failed.ipynb``, named by the failure
     message), and the files of a folder that holds its own ``manifest.json`` and lists
     them (a ``neurolab simulate`` run folder; check it with ``verify --manifest``).
-    Returns sorted paths, relative to the repository root (or the manifest's folder)."""
+    Returns sorted paths, relative to the repository root (or the manifest's folder);
+    empty when there is no manifest (``verify`` reports that instead)."""
     if manifest is not None:
         mpath = Path(manifest).resolve()
         base, tops = mpath.parent, [mpath.parent]
@@ -891,6 +892,8 @@ def stray_files(root=None, manifest=None) -> list[str]:
         base = _root(root)
         mpath = manifest_path(base)
         tops = [base / "data" / "raw", base / "results"]
+    if not mpath.is_file():
+        return []
     try:
         known = {a.get("path") for a in load_manifest(path=mpath).get("artifacts", [])
                  if isinstance(a, dict)}

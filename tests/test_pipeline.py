@@ -931,3 +931,11 @@ def test_network_rates_over_a_run_shorter_than_their_window(tmp_path):
     rate = n / (1.5 * 2)                                   # spikes / (s * neurons)
     text = _checked_output(tmp_path, "01_stdp_network")
     assert f"output rate, first 1.5 s: {rate:.1f} Hz, last 1.5 s: {rate:.1f} Hz\n" in text
+
+
+def test_no_strays_are_listed_without_a_manifest(repo):
+    (repo / "results").mkdir()
+    (repo / "results" / "spike_raster.png").write_bytes(b"committed figure")
+    assert pipeline.stray_files(repo) == []
+    assert [p.reason for p in pipeline.verify(root=repo)] == [
+        "manifest missing: run `neurolab reproduce` first"]
