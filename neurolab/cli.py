@@ -4,17 +4,25 @@
 
     neurolab reproduce                      run every notebook (default parameters), then verify
     neurolab reproduce NAME -p KEY VALUE    run one notebook with other parameters
+    neurolab reproduce ... --wait [--wait-timeout S]   wait for a run of the same notebook
     neurolab verify [--manifest FILE]       re-check every artifact in the manifest
     neurolab list                           the notebooks, in run order, with their parameters
     neurolab simulate [--config FILE] ...   one simulation without notebooks -> a run folder
 
+``reproduce``, ``verify`` and ``simulate`` print the repository root they use first
+(``NEUROLAB_ROOT``, else the checkout the current folder is in, else the package's).
+
 Exit status: 0 when everything held; 1 when a notebook failed or ``verify`` found a
-problem; 2 for a refused request (unknown notebook or parameter, bad option).
+problem; 2 for a refused request (unknown notebook or parameter, bad option); 75
+(``EX_TEMPFAIL``: try again later) when another process runs the same notebook and
+``--wait`` was not given or its time ran out.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import inspect
 import json
 import sys
 import time
@@ -23,6 +31,7 @@ from pathlib import Path
 from . import paths, pipeline
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_BUSY = 75          # sysexits.h EX_TEMPFAIL: temporary failure, the user may retry
 
 
 def _err(msg: str) -> None:
@@ -30,6 +39,14 @@ def _err(msg: str) -> None:
 
 
 # ----------------------------------------------------------------------------- reproduce
+def _root_in_use(args) -> Path:
+    """The repository root of this command (``--root``, else ``paths.repo_root()``);
+    printed, so that the user sees which checkout is read and written."""
+    root = args.root if args.root is not None else paths.repo_root()
+    print(f"neurolab root: {root}")
+    return root
+
+
 def _cmd_reproduce(args) -> int:
     params = {}
     for key, value in args.param or []:
@@ -40,14 +57,27 @@ def _cmd_reproduce(args) -> int:
     if params and not args.notebook:
         _err("-p needs a notebook name: neurolab reproduce NAME -p KEY VALUE")
         return EXIT_USAGE
+    if args.wait_timeout is not None and not (args.wait_timeout >= 0):
+        _err(f"--wait-timeout {args.wait_timeout!r}: expected seconds >= 0")
+        return EXIT_USAGE
+    if args.wait_timeout is not None:
+        wait = args.wait_timeout                  # a limit implies --wait
+    else:
+        wait = None if args.wait else 0
     names = [args.notebook] if args.notebook else None
+    root = _root_in_use(args)
     try:
-        problems = pipeline.reproduce(names, params or None, root=args.root,
-                                      run_verify=not args.no_verify, log=print)
+        problems = pipeline.reproduce(names, params or None, root=root,
+                                      run_verify=not args.no_verify, log=print, wait=wait)
     except pipeline.NotebookFailed as exc:
         _err(str(exc))
         print("previous artifacts were left in place", file=sys.stderr)
         return EXIT_FAILED
+    except pipeline.PipelineBusy as exc:
+        _err(str(exc))
+        print("run it again when that run has ended, or add --wait to wait for it",
+              file=sys.stderr)
+        return EXIT_BUSY
     except pipeline.PipelineError as exc:
         _err(str(exc))
         return EXIT_USAGE
@@ -57,8 +87,18 @@ def _cmd_reproduce(args) -> int:
 # ----------------------------------------------------------------------------- verify
 def _cmd_verify(args) -> int:
     try:
-        problems = pipeline.verify(root=args.root, manifest=args.manifest)
-        print(pipeline.format_report(problems, root=args.root, manifest=args.manifest))
+        if args.manifest is not None:
+            print(f"manifest: {Path(args.manifest).resolve()}")
+            root = None
+        else:
+            root = _root_in_use(args)
+        problems = pipeline.verify(root=root, manifest=args.manifest)
+        strays = pipeline.stray_files(root, manifest=args.manifest)
+        print(pipeline.format_report(problems, root=root, manifest=args.manifest,
+                                     strays=strays))
+    except pipeline.PipelineBusy as exc:
+        _err(str(exc))
+        return EXIT_BUSY
     except pipeline.PipelineError as exc:
         _err(str(exc))
         return EXIT_USAGE
@@ -112,52 +152,223 @@ _MODEL_OPTIONS = ("n_inputs", "rate", "n_neurons", "w_max", "A_plus", "ratio", "
 _RUN_OPTIONS = ("duration", "dt", "seed")
 
 
+_CONFIG_KEYS = ("dt", "seed", "duration", "populations", "projections", "run")
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _api_args(func, skip=()) -> list[str]:
+    """The keyword arguments ``func`` accepts, read from its signature, so that the config
+    follows the Python API as it grows."""
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [name for name, prm in inspect.signature(func).parameters.items()
+            if prm.kind in kinds and name not in ("self", *skip)]
+
+
+def _object(where: str, spec, allowed, required=()) -> dict:
+    """``spec`` checked to be a JSON object with keys from ``allowed`` (and every key of
+    ``required``); ``TypeError``/``ValueError`` naming ``where`` and the allowed keys."""
+    label = f"config {where}" if where else "config"
+    if not isinstance(spec, dict):
+        raise TypeError(f"{label} must be a JSON object, got {_show(spec)}")
+    unknown = sorted(set(spec) - set(allowed))
+    if unknown:
+        raise ValueError(f"{label}: unknown keys {unknown}; allowed: {sorted(allowed)}")
+    missing = [k for k in required if k not in spec]
+    if missing:
+        raise ValueError(f"{label}: missing keys {missing}; allowed: {sorted(allowed)}")
+    return dict(spec)
+
+
+def _list(where: str, value) -> list:
+    if not isinstance(value, list):
+        raise TypeError(f"config {where} must be a JSON list, got {_show(value)}")
+    return value
+
+
+def _api_value(value):
+    """A JSON list whose first element is a string is the API's tagged tuple, e.g.
+    ``["uniform", 0, 1]`` -> ``("uniform", 0, 1)``; every other value is passed unchanged
+    (the API validates it)."""
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        return tuple(value)
+    return value
+
+
+def _params(where: str, spec, cls):
+    """A frozen parameter dataclass (``LIFParams``, ``STDPParams``) from a JSON object whose
+    keys must be its fields; the dataclass validates the values."""
+    fields = [f.name for f in dataclasses.fields(cls)]
+    return cls(**_object(where, spec, fields))
+
+
 def build_network(config: dict):
     """A ``Network`` and the keyword arguments of ``Network.run`` from a config dict.
 
-    Config keys: ``dt``, ``seed``, ``duration`` (ms); ``populations``: list of
-    ``{"name", "kind": "poisson"|"spikes"|"lif", ...}`` whose other keys are the
-    arguments of ``Network.add_<kind>`` (``params`` a dict of ``LIFParams`` fields);
-    ``projections``: list of ``{"pre", "post", ...}`` with the other arguments of
-    ``Network.connect`` (``stdp`` a dict of ``STDPParams`` fields, ``weight`` a number,
-    a list, or ``["uniform", lo, hi]``); ``run``: other arguments of ``Network.run``.
+    The config is translated into the Python API calls, which validate every value (types
+    included: ``"duration": true`` or ``"500"`` raise ``TypeError`` naming duration):
+
+    - ``dt`` (ms), ``seed`` -> ``Network(dt, seed)``; ``duration`` (ms, default 1000) ->
+      ``Network.run(duration)``;
+    - ``populations``: a list of ``{"kind": K, ...}``, the other keys being the arguments
+      of ``Network.add_K`` (``params``: an object of ``LIFParams`` fields);
+    - ``projections``: a list of objects with the arguments of ``Network.connect``
+      (``stdp``: an object of ``STDPParams`` fields);
+    - ``run``: the other arguments of ``Network.run`` (``record_weights``, ``weight_dt``,
+      ``record_state``, ...).
+
+    Values are handed over unchanged, except that a JSON list whose first element is a
+    string becomes a tuple: ``"weight": ["uniform", 0.0, 0.01]`` is
+    ``weight=("uniform", 0.0, 0.01)``. Unknown keys at any level raise ``ValueError``
+    listing the allowed ones; a value of the wrong JSON kind (a list where an object is
+    expected, ...) raises ``TypeError``.
     """
     import neurolab as nl
+    from .simulate import simulate
 
-    known = {"dt", "seed", "duration", "populations", "projections", "run"}
-    unknown = sorted(set(config) - known)
-    if unknown:
-        raise ValueError(f"config: unknown keys {unknown}; allowed: {sorted(known)}")
-    net = nl.Network(dt=config.get("dt", 0.1), seed=config.get("seed", 0))
-    for spec in config.get("populations", []):
-        spec = dict(spec)
-        kind = spec.pop("kind", None)
-        if kind not in ("poisson", "spikes", "lif"):
-            raise ValueError(f"config: population kind={kind!r}; allowed: 'poisson', "
-                             f"'spikes', 'lif'")
-        if kind == "lif" and isinstance(spec.get("params"), dict):
-            spec["params"] = nl.LIFParams(**spec["params"])
-        getattr(net, f"add_{kind}")(**spec)
-    for spec in config.get("projections", []):
-        spec = dict(spec)
-        if isinstance(spec.get("stdp"), dict):
-            spec["stdp"] = nl.STDPParams(**spec["stdp"])
-        if isinstance(spec.get("weight"), list) and spec["weight"][:1] == ["uniform"]:
-            spec["weight"] = tuple(spec["weight"])
-        net.connect(spec.pop("pre"), spec.pop("post"), **spec)
-    run = dict(config.get("run", {}))
-    run["duration"] = float(config.get("duration", 1000.0))
+    config = _object("", config, _CONFIG_KEYS)
+    net = nl.Network(**{k: config[k] for k in ("dt", "seed") if k in config})
+    adders = {name[4:]: getattr(net, name) for name in dir(net) if name.startswith("add_")}
+    for k, spec in enumerate(_list("populations", config.get("populations", []))):
+        where = f"populations[{k}]"
+        if not isinstance(spec, dict):
+            raise TypeError(f"config {where} must be a JSON object, got {_show(spec)}")
+        kind = spec.get("kind")
+        if kind not in adders:
+            raise ValueError(f"config {where}: kind={_show(kind)}; allowed: {sorted(adders)}")
+        add = adders[kind]
+        spec = _object(where, spec, ["kind", *_api_args(add)])
+        del spec["kind"]
+        args = {key: _api_value(v) for key, v in spec.items()}
+        if isinstance(args.get("params"), dict):
+            args["params"] = _params(f"{where}.params", args["params"], nl.LIFParams)
+        add(**args)
+    for k, spec in enumerate(_list("projections", config.get("projections", []))):
+        where = f"projections[{k}]"
+        spec = _object(where, spec, _api_args(net.connect), required=("pre", "post"))
+        args = {key: _api_value(v) for key, v in spec.items()}
+        if isinstance(args.get("stdp"), dict):
+            args["stdp"] = _params(f"{where}.stdp", args["stdp"], nl.STDPParams)
+        net.connect(**args)
+    run = _object("run", config.get("run", {}),
+                  _api_args(simulate, skip=("net", "duration", "progress")))
+    run["duration"] = config.get("duration", 1000.0)
     return net, run
 
 
-def simulate_to_folder(config: dict, out, *, progress=None) -> tuple:
+RUN_FORMAT = "neurolab-run-1"
+
+
+def config_from_run(record: dict, where="run.json") -> dict:
+    """The config that rebuilds the network and run recorded in a saved ``run.json``
+    (``SimResult.save``; ``params.network`` is ``Network.to_dict()``).
+
+    Raises ``ValueError`` listing everything the record lacks to rebuild the network:
+    explicit spike times and explicit connectivity (recorded only as sha256), values that
+    differ between neurons or synapses (recorded only as min/max/mean/sha256: e.g. initial
+    weights drawn from ``("uniform", lo, hi)``), recorded subsets of synapses or neurons
+    (only their count is kept).
+    """
+    try:
+        net, opts = record["params"]["network"], record["params"]["run"]
+        pops, projs = net["populations"], net["projections"]
+    except (KeyError, TypeError):
+        raise ValueError(f"{where}: not a run record of SimResult.save (it needs "
+                         f"params.network and params.run)") from None
+    missing = []
+
+    def uniform(value, what):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        missing.append(f"{what} differ and are only summarised (min/max/mean/sha256)")
+        return None
+
+    sizes = {p["name"]: p["n"] for p in pops}
+    populations = []
+    for pop in pops:
+        name, kind = pop["name"], pop["kind"]
+        spec = {"name": name, "kind": kind, "n": pop["n"]}
+        if kind == "lif":
+            spec["params"] = pop["params"]
+            spec["v_init"] = uniform(pop.get("v_init"), f"the v_init of population {name!r}")
+        elif kind == "poisson":
+            spec["rates"] = uniform(pop.get("rates_hz"), f"the rates of population {name!r}")
+        elif kind == "spikes":
+            missing.append(f"the {pop.get('n_spikes')} explicit spike times of population "
+                           f"{name!r} are only recorded as a sha256")
+        else:
+            missing.append(f"population {name!r} has the unknown kind {kind!r}")
+        populations.append(spec)
+    projections, syn = [], {}
+    for proj in projs:
+        name = proj["name"]
+        syn[name] = proj["n_syn"]
+        spec = {"pre": proj["pre"], "post": proj["post"], "name": name, "rule": proj["rule"],
+                "receptor": proj["receptor"], "autapses": proj["autapses"]}
+        if proj["rule"] == "explicit":
+            missing.append(f"the explicit connectivity of projection {name!r} is only "
+                           f"recorded as a sha256")
+        for key in ("p", "k"):
+            if key in proj:
+                spec[key] = proj[key]
+        spec["weight"] = uniform(proj.get("weight_init"),
+                                 f"the initial weights of projection {name!r}")
+        spec["delay"] = uniform(proj.get("delay_ms"), f"the delays of projection {name!r}")
+        if proj.get("stdp") is not None:
+            spec["stdp"] = proj["stdp"]
+        projections.append(spec)
+    run = {k: opts[k] for k in ("record_spikes", "weight_dt", "state_vars", "state_dt")
+           if k in opts}
+    for key, size in (("record_weights", syn), ("record_state", sizes)):
+        chosen = {}
+        for name, count in (opts.get(key) or {}).items():
+            if count == size.get(name):
+                chosen[name] = "all"
+            else:
+                missing.append(f"which {count} of the {size.get(name)} "
+                               f"{'synapses' if key == 'record_weights' else 'neurons'} of "
+                               f"{name!r} were recorded is not saved, only their count")
+        if chosen:
+            run[key] = chosen
+    if missing:
+        raise ValueError(f"cannot rebuild the run from {where}: " + "; ".join(missing))
+    return {"dt": net["dt"], "seed": net["seed"], "duration": opts["duration"],
+            "populations": populations, "projections": projections, "run": run}
+
+
+def _same_network(net, recorded: dict) -> None:
+    """``ValueError`` naming what differs when the rebuilt ``net`` is not the recorded one."""
+    from .io import to_jsonable
+
+    rebuilt = json.loads(json.dumps(to_jsonable(net.to_dict())))
+    if rebuilt == recorded:
+        return
+    diffs = []
+    for group in ("populations", "projections"):
+        for a, b in zip(rebuilt.get(group, []), recorded.get(group, [])):
+            keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+            if keys:
+                diffs.append(f"{group[:-1]} {b.get('name')!r}: {', '.join(keys)}")
+    raise ValueError("the rebuilt network differs from the recorded one ("
+                     + ("; ".join(diffs) or "dt, seed or the lists of populations/projections")
+                     + ")")
+
+
+def simulate_to_folder(config: dict, out, *, progress=None, expect_network=None) -> tuple:
     """Run the network described by ``config`` and write a run folder at ``out``:
     ``config.json``, the run (``run.json``, ``spikes.npz``, ``weights.npz``, ``state.npz``)
     and ``manifest.json`` (size and sha256 of each file, for ``neurolab verify
-    --manifest``). Returns (SimResult, folder)."""
+    --manifest``). With ``expect_network`` (a recorded ``Network.to_dict()``), the built
+    network must equal it before anything runs (``ValueError`` otherwise). Returns
+    (SimResult, folder)."""
     from .io import atomic_write_json, git_commit, versions
 
     net, run = build_network(config)
+    if expect_network is not None:
+        _same_network(net, expect_network)
     res = net.run(progress=progress, **run)
     out = Path(out)
     res.save(out)
@@ -175,6 +386,7 @@ def simulate_to_folder(config: dict, out, *, progress=None) -> tuple:
 def _cmd_simulate(args) -> int:
     model = {k: getattr(args, k) for k in _MODEL_OPTIONS if getattr(args, k) is not None}
     run = {k: getattr(args, k) for k in _RUN_OPTIONS if getattr(args, k) is not None}
+    expect = None
     if args.config:
         if model:
             _err(f"--{'/--'.join(k.replace('_', '-') for k in model)} only apply to the "
@@ -188,6 +400,18 @@ def _cmd_simulate(args) -> int:
         if not isinstance(config, dict):
             _err(f"--config {args.config}: expected a JSON object")
             return EXIT_USAGE
+        if config.get("format") == RUN_FORMAT:          # a saved run's run.json
+            try:
+                recorded = config["params"]["network"]
+                config = config_from_run(config, where=args.config)
+            except (ValueError, KeyError, TypeError) as exc:
+                beside = Path(args.config).with_name("config.json")
+                hint = (f"; the config.json beside it, written by `neurolab simulate`, has "
+                        f"them: --config {beside}" if beside.is_file() else "")
+                _err(f"{exc}{hint}")
+                return EXIT_USAGE
+            if not {"seed", "dt"} & set(run):    # the same network must come out
+                expect = recorded
         config.update(run)
     else:
         config = song_abbott_config(**model, **run)
@@ -196,13 +420,11 @@ def _cmd_simulate(args) -> int:
         return EXIT_OK
     if args.out:
         out = Path(args.out)
-    elif args.root is not None:
-        out = args.root / "data" / "raw" / "simulate"
     else:
-        out = paths.raw_dir("simulate")
+        out = _root_in_use(args) / "data" / "raw" / "simulate"
     t0 = time.perf_counter()
     try:
-        res, folder = simulate_to_folder(config, out, progress=None)
+        res, folder = simulate_to_folder(config, out, progress=None, expect_network=expect)
     except (ValueError, TypeError, KeyError) as exc:
         _err(f"bad configuration: {exc}")
         return EXIT_USAGE
@@ -218,8 +440,8 @@ def _cmd_simulate(args) -> int:
 
 # ----------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
-    root_help = ("repository folder (default: $NEUROLAB_ROOT, else found from the package "
-                 "or the current folder)")
+    root_help = ("repository folder (default: $NEUROLAB_ROOT, else the checkout the current "
+                 "folder is in, else the one the package was installed from)")
     parser = argparse.ArgumentParser(
         prog="neurolab", description="Run, regenerate and verify neurolab experiments.")
     parser.add_argument("--root", default=None, help=root_help)
@@ -236,6 +458,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
                    help="set a parameter of the notebook (repeatable)")
     p.add_argument("--no-verify", action="store_true", help="skip the final verify")
+    p.add_argument("--wait", action="store_true",
+                   help="when another process runs one of these notebooks, wait for it to "
+                        "end (default: refuse at once, exit status 75)")
+    p.add_argument("--wait-timeout", type=float, default=None, metavar="SECONDS",
+                   help="wait at most this long (implies --wait; default: no limit)")
     p.set_defaults(func=_cmd_reproduce)
 
     p = sub.add_parser("verify", parents=[common],
@@ -251,8 +478,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run one network and write a run folder. Without "
                                    "--config: Song, Miller & Abbott (2000), Poisson inputs "
                                    "onto conductance LIF neurons with additive all-to-all STDP.")
-    p.add_argument("--config", help="JSON file describing the network (see --print-config)")
-    p.add_argument("--out", help="run folder (default: data/raw/simulate)")
+    p.add_argument("--config", help="JSON file describing the network (see --print-config), "
+                                     "or a saved run's run.json to run it again")
+    p.add_argument("--out", help="run folder (default: data/raw/simulate under the root)")
     p.add_argument("--print-config", action="store_true",
                    help="print the effective config as JSON and exit")
     p.add_argument("--duration", type=float, help="ms (default 1000)")

@@ -5,13 +5,14 @@ kernel was started in (papermill starts kernels where it is told, nbval in the n
 folder, JupyterLab where the server runs), so every path is resolved from the repository
 root, never from the current directory.
 
-Resolution order for the root:
+Resolution order for the root (like git, the checkout you stand in comes first):
 
 1. the environment variable ``NEUROLAB_ROOT``, when set;
-2. the first folder, walking up from this package's file, that holds both
-   ``pyproject.toml`` and ``notebooks/`` (an editable install or a source checkout);
-3. the same search walking up from the current directory (a regular install used from
-   inside a checkout).
+2. the first folder, walking up from the current directory, that holds both
+   ``pyproject.toml`` and ``notebooks/`` (the checkout the user works in, even when the
+   installed package, editable or not, lives in another checkout);
+3. the same search walking up from this package's file (an editable install or a source
+   checkout used from outside any checkout).
 
 ``NEUROLAB_DATA_DIR`` and ``NEUROLAB_RESULTS_DIR`` redirect the data and results folders on
 their own; the pipeline uses them to run a notebook into a staging folder, so that a
@@ -56,13 +57,13 @@ def repo_root() -> Path:
         return root
     here = Path(__file__).resolve().parent
     cwd = Path.cwd().resolve()
-    for start in (here, cwd):
+    for start in (cwd, here):
         found = _walk_up(start)
         if found is not None:
             return found
     raise FileNotFoundError(
         f"cannot find the neurolab repository root (a folder with pyproject.toml and "
-        f"notebooks/) above {here} or {cwd}; set {ROOT_ENV} to the repository folder")
+        f"notebooks/) above {cwd} or {here}; set {ROOT_ENV} to the repository folder")
 
 
 def _override(env: str, default: str) -> Path:

@@ -7,11 +7,29 @@ Layout (all relative to the repository root, see ``neurolab.paths``)::
     results/*.png                    figures
     data/raw/NAME/...                raw data of each notebook
     data/raw/manifest.json           every artifact: path, size, sha256, producer, provenance
+    data/raw/.locks/                 lock files (see "Concurrent runs")
+    data/raw/.staging/NAME/run-*/    where one run of a notebook writes before installing
 
-A notebook runs into a staging folder (its kernel sees ``NEUROLAB_DATA_DIR`` and
-``NEUROLAB_RESULTS_DIR`` pointing there). Only when every cell has run are its files moved
-into place (one atomic rename each) and the manifest rewritten (atomically), so a failing
-notebook leaves the previous good artifacts and manifest untouched.
+A notebook runs into a staging folder of its own (its kernel sees ``NEUROLAB_DATA_DIR``
+and ``NEUROLAB_RESULTS_DIR`` pointing there), unique to that run. Only when every cell has
+run are its files moved into place (one atomic rename each) and the manifest rewritten
+(atomically), so a failing notebook leaves the previous good artifacts and manifest
+untouched.
+
+Concurrent runs. A run of notebook NAME holds the lock ``data/raw/.locks/NAME.lock`` from
+its start to its end (a run of every notebook holds all of them, taken in name order), so
+a second run that would write the same artifacts is refused at once, naming the process
+that holds the lock and since when (``PipelineBusy``), or waits for it when asked to
+(``wait``). The locks are per notebook, not per repository: runs of different notebooks
+write different files and may overlap; what they share, the manifest, is read, modified
+and written under a second lock (``manifest.lock``), which ``verify`` also takes while it
+checks. The locks are OS file locks (``filelock``): the operating system releases them
+when their process dies, ``kill -9`` included, so a crashed run never blocks the next one.
+
+The manifest also keeps, per notebook, the paths its last complete run installed
+(``"notebooks": {NAME: {"paths": [...], ...}}``), so ``verify`` tells an artifact that
+vanished from the list (an entry of a notebook run that is no longer listed) from one
+that was never made.
 
 ``verify`` re-reads every artifact the manifest lists: present, size and sha256 as
 recorded; ``.npz`` arrays with the recorded keys, dtypes and shapes, finite, and inside the
@@ -19,18 +37,23 @@ ranges the run implies (spike times inside the run, neuron ids inside the popula
 plastic weights inside [w_min, w_max]); PNG files decodable; JSON and notebooks parseable.
 A manifest path must be relative and stay inside the manifest's base folder: absolute
 paths, ``..`` parts and symlinks that lead outside are reported, never opened; a malformed
-entry is reported by name without hiding the others. The pipeline replaces and deletes
-files only under ``data/`` and ``results/``.
+entry is reported by name without hiding the others. ``stray_files`` lists the files
+under ``data/raw/`` and ``results/`` that the manifest does not know (a warning, not a
+failure). The pipeline replaces and deletes files only under ``data/`` and ``results/``.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
+import datetime as _dt
 import json
 import math
+import numbers
 import os
 import shutil
 import sys
+import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Mapping
@@ -39,7 +62,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import numpy as np
 
-from . import paths
+from . import _locks, paths
 from .io import atomic_write_json, git_commit, load_npz, sha256_file, versions
 
 MANIFEST_FORMAT = "neurolab-manifest/1"
@@ -47,12 +70,25 @@ RUN_FILES = ("spikes.npz", "weights.npz", "state.npz")   # written by SimResult.
 # where a notebook runs before its files are moved into place: inside data/raw/ (ignored
 # by git, on the same file system as data/ and results/ so that moves are atomic renames)
 STAGING = Path("data") / "raw" / ".staging"
+LOCKS = Path("data") / "raw" / ".locks"          # NAME.lock per notebook, manifest.lock
+# how long an install or ``verify`` waits for another process's manifest update or check
+MANIFEST_WAIT_S = 600.0
 # the only top-level folders the pipeline writes, moves into or deletes from
 WRITABLE = ("data", "results")
 
 
 class PipelineError(Exception):
     """A refused request (unknown notebook, unknown or ill-typed parameter, bad layout)."""
+
+
+class PipelineBusy(PipelineError):
+    """Another process runs the same notebook (or updates the manifest): the request was
+    refused, nothing ran. ``holder`` is what that process recorded about itself (pid,
+    host, start time, command line; None when unknown)."""
+
+    def __init__(self, message, holder=None):
+        super().__init__(message)
+        self.holder = holder
 
 
 class NotebookFailed(PipelineError):
@@ -143,12 +179,37 @@ def notebook_parameters(notebook) -> dict:
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
 
+def _plain(value):
+    """``value`` with numpy scalars replaced by the Python value of the same kind
+    (``np.bool_`` -> bool, ``np.integer`` -> int, ``np.floating`` -> float, ``np.str_`` ->
+    str), also inside lists, tuples and dicts; papermill writes injected values with
+    ``repr``, and ``np.float64(5.0)`` is not a literal the notebook can read."""
+    if isinstance(value, np.generic):
+        if isinstance(value, np.bool_):
+            return bool(value)
+        if isinstance(value, np.integer):
+            return int(value)
+        if isinstance(value, np.floating):
+            return float(value)
+        if isinstance(value, np.str_):
+            return str(value)
+        return value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
 def _coerce(name, value, default):
     """``value`` converted to the type of ``default``; strings (from the command line) are
-    parsed, other values must already have a compatible type."""
+    parsed, other values must already have a compatible type. numpy scalars count as the
+    Python number of their kind (``np.int64(3)`` as 3, ``np.float64(5.0)`` as 5.0) and are
+    returned as plain Python values; booleans (``np.bool_`` too) are never numbers."""
     want = type(default)
     fail = PipelineError(f"parameter {name}={value!r}: expected {want.__name__} "
                          f"like the default {default!r}")
+    value = _plain(value)
     if isinstance(value, str) and want is not str:
         text = value.strip()
         if want is bool:
@@ -314,26 +375,96 @@ def _failing_cell(notebook: Path, err, injected: bool) -> int | str | None:
     return None
 
 
+def lock_path(root, name: str) -> Path:
+    """The lock file of notebook ``name`` (``manifest`` for the manifest's own lock)."""
+    return _root(root) / LOCKS / f"{name}.lock"
+
+
+def _busy(err: _locks.LockBusy, refused="nothing was run or changed") -> PipelineBusy:
+    return PipelineBusy(f"{err}; {refused}", holder=err.holder)
+
+
+@contextlib.contextmanager
+def notebook_locks(names, *, root=None, wait: float | None = 0):
+    """Hold the locks of the notebooks ``names`` (taken in name order, so that two runs
+    waiting for each other's notebooks cannot deadlock) for the ``with`` block.
+
+    ``wait``: seconds to wait for all of them together; 0 refuses at once, None waits as
+    long as it takes. Raises ``PipelineBusy`` naming the process that holds a lock (pid,
+    host, since when); then no lock is held and nothing ran."""
+    root = _root(root)
+    deadline = None if wait is None else time.monotonic() + max(0.0, float(wait))
+    with contextlib.ExitStack() as stack:
+        for name in sorted(set(names)):
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                stack.enter_context(_locks.hold(
+                    lock_path(root, name), timeout=left, what=f"notebook {name}"))
+            except _locks.LockBusy as err:
+                raise _busy(err) from None
+        yield
+
+
+@contextlib.contextmanager
+def _manifest_lock(root: Path, *, required: bool = True, refused: str):
+    """Hold the manifest's lock (``PipelineBusy`` ending with ``refused`` after
+    ``MANIFEST_WAIT_S`` seconds). With ``required`` False (``verify``), a folder where the
+    lock cannot be created (a read-only checkout) is checked without it."""
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(_locks.hold(lock_path(root, "manifest"),
+                                            timeout=MANIFEST_WAIT_S, what="the manifest"))
+        except _locks.LockBusy as err:
+            raise _busy(err, refused) from None
+        except OSError:
+            if required:
+                raise
+        yield
+
+
 def run_notebook(name: str, parameters: Mapping | None = None, *, root=None,
-                 timeout: float | None = 1800):
+                 timeout: float | None = 1800, wait: float | None = 0):
     """Execute one notebook with papermill and move its artifacts into place.
 
     ``parameters`` override the notebook's defaults (checked with ``check_parameters``;
-    strings are parsed to the defaults' types). Returns the manifest entries of the new
-    artifacts. Raises ``PipelineError`` for a refused request and ``NotebookFailed`` when
-    a cell raises; then nothing under ``data/`` or ``results/`` has changed, except the
-    executed copy with the traceback, kept as ``results/notebooks/NAME.failed.ipynb``.
+    strings are parsed to the defaults' types). ``timeout``: seconds one cell may run.
+    ``wait``: seconds to wait when another process runs this notebook (0: refuse at once,
+    None: wait as long as it takes). Returns the manifest entries of the new artifacts.
+    Raises ``PipelineError`` for a refused request, ``PipelineBusy`` when the notebook is
+    being run elsewhere, and ``NotebookFailed`` when a cell raises; then nothing under
+    ``data/`` or ``results/`` has changed, except the executed copy with the traceback, kept
+    as ``results/notebooks/NAME.failed.ipynb``.
     """
+    root = _root(root)
+    notebook = find_notebook(name, root)
+    check_parameters(notebook, parameters)            # refuse before waiting for a lock
+    with notebook_locks([notebook.stem], root=root, wait=wait):
+        return _run_locked(notebook, parameters, root=root, timeout=timeout)
+
+
+def _clear_stale_stages(folder: Path) -> None:
+    """Remove what runs of this notebook that were killed left in its staging folder
+    (called with the notebook's lock held: no other run of it is alive)."""
+    if folder.is_dir():
+        for old in folder.iterdir():
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)
+
+
+def _run_locked(notebook: Path, parameters, *, root: Path, timeout) -> list:
+    """``run_notebook`` once the notebook's lock is held."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    root = _root(root)
-    notebook = find_notebook(name, root)
     name = notebook.stem
     overrides = check_parameters(notebook, parameters)
     effective = {**notebook_parameters(notebook), **overrides}
-    stage = root / STAGING / name
-    shutil.rmtree(stage, ignore_errors=True)
+    stages = root / STAGING / name
+    _clear_stale_stages(stages)
+    stages.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix="run-", dir=stages))    # this run's alone
     executed = stage / "results" / "notebooks" / f"{name}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
     (stage / "data").mkdir(parents=True, exist_ok=True)
@@ -363,15 +494,19 @@ def run_notebook(name: str, parameters: Mapping | None = None, *, root=None,
                 _keep_failed_copy(executed, failed_copy)
                 raise NotebookFailed(name, f"notebook {name} did not complete: "
                                      f"{type(err).__name__}: {err}") from None
+        if not executed.is_file():     # papermill returned, yet the run is not whole
+            raise NotebookFailed(name, f"notebook {name} did not complete: its executed "
+                                 f"copy was not written; nothing was installed")
         entries = _install(root, stage, name, effective, overrides)
         failed_copy.unlink(missing_ok=True)
         return entries
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-        try:
-            (root / STAGING).rmdir()
-        except OSError:
-            pass
+        for folder in (stages, root / STAGING):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
 
 
 def _keep_failed_copy(executed: Path, failed_copy: Path) -> None:
@@ -383,9 +518,12 @@ def _keep_failed_copy(executed: Path, failed_copy: Path) -> None:
 def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dict) -> list:
     """Move the staged files into place, update the manifest, drop stale artifacts.
 
-    Nothing outside ``root/data`` and ``root/results`` is ever replaced or deleted: a staged
-    file that would land elsewhere refuses the whole install (``PipelineError``, nothing
-    moved), and a stale manifest entry pointing elsewhere is dropped without deleting."""
+    The moves and the manifest's read-modify-write happen under the manifest's lock. The
+    previous artifacts of the notebook that the new run did not make again are deleted
+    only after every new file is in place. Nothing outside ``root/data`` and
+    ``root/results`` is ever replaced or deleted: a staged file that would land elsewhere
+    refuses the whole install (``PipelineError``, nothing moved), and a stale manifest
+    entry pointing elsewhere is dropped without deleting."""
     staged = sorted(p for p in stage.rglob("*") if p.is_file())
     moves = []
     for src in staged:
@@ -406,32 +544,51 @@ def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dic
         if seed is None and run is not None:
             entry["seed"] = run.get("seed")           # the network seed of a saved run
         entries.append(entry)
-    for src, dst in moves:
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(src, dst)
-    manifest = load_manifest(root)
-    new_paths = {e["path"] for e in entries}
-    old_entries = [a for a in manifest.get("artifacts") or [] if isinstance(a, dict)]
-    for old in old_entries:
-        if old.get("notebook") == name and old.get("path") not in new_paths:
-            try:
-                stale = _inside(root, old.get("path"), tops=WRITABLE)
-            except ValueError:
-                continue                     # never delete outside data/ and results/
-            if stale.is_file() or stale.is_symlink():
-                stale.unlink(missing_ok=True)
-    kept = [a for a in old_entries
-            if a.get("notebook") != name and a.get("path") not in new_paths]
-    manifest["artifacts"] = sorted(kept + entries, key=lambda a: str(a.get("path")))
-    write_manifest(root, manifest)
+    with _manifest_lock(root, refused=f"the files of this run of {name} were not "
+                                      f"installed; the previous ones are in place"):
+        manifest = load_manifest(root)                # read under the lock, fresh
+        for src, dst in moves:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dst)
+        new_paths = {e["path"] for e in entries}
+        old_entries = [a for a in manifest.get("artifacts") or [] if isinstance(a, dict)]
+        for old in old_entries:
+            if old.get("notebook") == name and old.get("path") not in new_paths:
+                try:
+                    stale = _inside(root, old.get("path"), tops=WRITABLE)
+                except ValueError:
+                    continue                     # never delete outside data/ and results/
+                if stale.is_file() or stale.is_symlink():
+                    stale.unlink(missing_ok=True)
+        kept = [a for a in old_entries
+                if a.get("notebook") != name and a.get("path") not in new_paths]
+        manifest["artifacts"] = sorted(kept + entries, key=lambda a: str(a.get("path")))
+        runs = manifest.get("notebooks")
+        runs = dict(runs) if isinstance(runs, dict) else {}
+        for other, record in list(runs.items()):       # an artifact changed hands
+            if other != name and isinstance(record, dict) and \
+                    isinstance(record.get("paths"), list):
+                record = dict(record)
+                record["paths"] = [q for q in record["paths"] if q not in new_paths]
+                runs[other] = record
+        runs[name] = {"paths": sorted(new_paths), "overrides": overrides,
+                      "installed": _dt.datetime.now(_dt.timezone.utc).isoformat(
+                          timespec="seconds")}
+        manifest["notebooks"] = dict(sorted(runs.items()))
+        write_manifest(root, manifest)
     return entries
 
 
 def reproduce(names=None, parameters: Mapping | None = None, *, root=None,
-              log: Callable[[str], None] = print, run_verify=True) -> list:
+              log: Callable[[str], None] = print, run_verify=True,
+              wait: float | None = 0) -> list:
     """Run notebooks in order (default: all of them, with their default parameters), then
     ``verify``. Stops at the first failing notebook (``NotebookFailed``). Returns the list
-    of problems found by ``verify`` (empty when everything holds)."""
+    of problems found by ``verify`` (empty when everything holds).
+
+    The locks of every notebook to run are taken before the first one starts: when
+    another process runs one of them, the request is refused at once (``PipelineBusy``,
+    nothing ran), or, with ``wait`` seconds (None: no limit), waits for it."""
     root = _root(root)
     if names is None:
         notebooks = [p.stem for p in list_notebooks(root)]
@@ -443,18 +600,20 @@ def reproduce(names=None, parameters: Mapping | None = None, *, root=None,
         raise PipelineError("parameters can only be given when running one notebook")
     for nb in notebooks:                 # refuse bad requests before running anything
         check_parameters(find_notebook(nb, root), parameters)
-    start = time.perf_counter()
-    for k, nb in enumerate(notebooks, start=1):
-        t0 = time.perf_counter()
-        log(f"[{k}/{len(notebooks)}] {nb}: running ...")
-        entries = run_notebook(nb, parameters, root=root)
-        now = time.perf_counter()
-        log(f"[{k}/{len(notebooks)}] {nb}: done in {now - t0:.1f} s, {len(entries)} "
-            f"artifacts (elapsed {now - start:.1f} s)")
-    if not run_verify:
-        return []
-    problems = verify(root=root)
-    log(format_report(problems, root=root))
+    with notebook_locks(notebooks, root=root, wait=wait):
+        start = time.perf_counter()
+        for k, nb in enumerate(notebooks, start=1):
+            t0 = time.perf_counter()
+            log(f"[{k}/{len(notebooks)}] {nb}: running ...")
+            entries = _run_locked(find_notebook(nb, root), parameters, root=root,
+                                  timeout=1800)
+            now = time.perf_counter()
+            log(f"[{k}/{len(notebooks)}] {nb}: done in {now - t0:.1f} s, {len(entries)} "
+                f"artifacts (elapsed {now - start:.1f} s)")
+        if not run_verify:
+            return []
+        problems = verify(root=root)
+        log(format_report(problems, root=root, strays=stray_files(root)))
     return problems
 
 
@@ -661,32 +820,112 @@ def _check_content(path: Path, entry: dict) -> list[str]:
 def verify(root=None, manifest=None) -> list[Problem]:
     """Check every artifact listed in the manifest; return the problems found (empty list:
     everything holds). ``manifest`` is a path to another manifest (e.g. one written by
-    ``neurolab simulate``); its artifact paths are relative to the manifest's folder."""
+    ``neurolab simulate``); its artifact paths are relative to the manifest's folder.
+
+    With the repository's manifest, the check runs under the manifest's lock (a run that
+    is installing its files finishes first; ``PipelineBusy`` after ``MANIFEST_WAIT_S``
+    seconds), and every path that the last run of a notebook installed (the manifest's
+    ``notebooks`` records) must still be listed: an entry dropped from the list is
+    reported, not silently forgotten."""
     if manifest is not None:
         mpath = Path(manifest).resolve()
-        base = mpath.parent
         if not mpath.is_file():
             return [Problem(str(mpath), "manifest missing")]
-    else:
-        base = _root(root)
-        mpath = manifest_path(base)
-        if not mpath.is_file():
-            return [Problem(str(mpath.relative_to(base)),
-                            "manifest missing: run `neurolab reproduce` first")]
+        return _verify(mpath.parent, mpath)
+    base = _root(root)
+    mpath = manifest_path(base)
+    if not mpath.is_file():
+        return [Problem(str(mpath.relative_to(base)),
+                        "manifest missing: run `neurolab reproduce` first")]
+    with _manifest_lock(base, required=False, refused="nothing was checked"):
+        return _verify(base, mpath)
+
+
+def _verify(base: Path, mpath: Path) -> list[Problem]:
     try:
         data = load_manifest(path=mpath)
     except (ValueError, PipelineError) as err:
         return [Problem(str(mpath), f"unreadable manifest: {err}")]
     problems = []
+    listed = set()
     for k, entry in enumerate(data.get("artifacts", []), start=1):
         rel = entry.get("path") if isinstance(entry, dict) else None
         label = rel if isinstance(rel, str) and rel.strip() else f"manifest entry #{k}"
+        listed.add(rel if isinstance(rel, str) else None)
         try:
             reasons = _check_entry(base, entry)
         except Exception as err:           # one bad entry never hides the others
             reasons = [f"cannot check: {type(err).__name__}: {err}"]
         problems += [Problem(label, r) for r in reasons]
+    runs = data.get("notebooks", {})
+    if not isinstance(runs, dict):
+        return problems + [Problem(str(mpath.name), f"'notebooks' is not an object: "
+                                                    f"{runs!r}")]
+    for name, record in sorted(runs.items()):
+        paths_ = record.get("paths") if isinstance(record, dict) else None
+        if not isinstance(paths_, list):
+            problems.append(Problem(f"notebook {name}", f"manifest record has no list of "
+                                                        f"paths: {record!r}"))
+            continue
+        for rel in paths_:
+            if rel not in listed:
+                problems.append(Problem(str(rel), f"installed by the last run of {name} "
+                                                  f"but no longer listed in the manifest"))
     return problems
+
+
+def stray_files(root=None, manifest=None) -> list[str]:
+    """Files the manifest does not know: under ``data/raw/`` and ``results/`` of the
+    repository (default), or, with ``manifest`` (a path), in that manifest's folder.
+
+    Not counted as strays: the manifest itself, the pipeline's lock and staging folders
+    (``data/raw/.locks``, ``data/raw/.staging``), ``.gitkeep`` files, the executed copies
+    of failed notebooks (``results/notebooks/NAME.failed.ipynb``, named by the failure
+    message), and the files of a folder that holds its own ``manifest.json`` and lists
+    them (a ``neurolab simulate`` run folder; check it with ``verify --manifest``).
+    Returns sorted paths, relative to the repository root (or the manifest's folder);
+    empty when there is no manifest (``verify`` reports that instead)."""
+    if manifest is not None:
+        mpath = Path(manifest).resolve()
+        base, tops = mpath.parent, [mpath.parent]
+    else:
+        base = _root(root)
+        mpath = manifest_path(base)
+        tops = [base / "data" / "raw", base / "results"]
+    if not mpath.is_file():
+        return []
+    try:
+        known = {a.get("path") for a in load_manifest(path=mpath).get("artifacts", [])
+                 if isinstance(a, dict)}
+    except (OSError, ValueError, PipelineError):
+        known = set()
+    skip_dirs = {(base / LOCKS).resolve(), (base / STAGING).resolve()}
+    out = []
+    for top in tops:
+        if not top.is_dir():
+            continue
+        for folder, dirs, files in os.walk(top):
+            folder = Path(folder)
+            if folder.resolve() in skip_dirs:
+                dirs[:] = []
+                continue
+            own = set()
+            if folder != mpath.parent and "manifest.json" in files:
+                try:
+                    own = {a.get("path") for a in load_manifest(
+                        path=folder / "manifest.json").get("artifacts", [])
+                        if isinstance(a, dict)} | {"manifest.json"}
+                except (OSError, ValueError, PipelineError):
+                    own = set()
+            for fname in files:
+                path = folder / fname
+                rel = path.relative_to(base).as_posix()
+                if (path == mpath or fname == ".gitkeep" or rel in known
+                        or path.relative_to(folder).as_posix() in own
+                        or (folder.name == "notebooks" and fname.endswith(".failed.ipynb"))):
+                    continue
+                out.append(rel)
+    return sorted(out)
 
 
 def _check_entry(base: Path, entry) -> list[str]:
@@ -717,14 +956,21 @@ def _check_entry(base: Path, entry) -> list[str]:
     return reasons + _check_content(path, entry)
 
 
-def format_report(problems: list[Problem], root=None, manifest=None) -> str:
-    """A human summary of ``verify``'s result."""
+def format_report(problems: list[Problem], root=None, manifest=None,
+                  strays: list[str] | None = None) -> str:
+    """A human summary of ``verify``'s result, followed by a warning listing ``strays``
+    (files the manifest does not know, see ``stray_files``) when there are any."""
     if not problems:
         n = len(load_manifest(root, path=manifest)["artifacts"])
-        return f"verify: all {n} artifacts OK"
-    files = sorted({p.path for p in problems})
-    lines = [f"verify: {len(files)} file(s) failed:"]
-    for f in files:
-        lines.append(f"  {f}")
-        lines += [f"    - {p.reason}" for p in problems if p.path == f]
+        lines = [f"verify: all {n} artifacts OK"]
+    else:
+        files = sorted({p.path for p in problems})
+        lines = [f"verify: {len(files)} file(s) failed:"]
+        for f in files:
+            lines.append(f"  {f}")
+            lines += [f"    - {p.reason}" for p in problems if p.path == f]
+    if strays:
+        lines.append(f"warning: {len(strays)} file(s) not in the manifest (stray or "
+                     f"half-copied?):")
+        lines += [f"  {s}" for s in strays]
     return "\n".join(lines)

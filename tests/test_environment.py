@@ -9,6 +9,11 @@ installed editable with its dev extra.
 An environment marker in pyproject.toml may only restrict the Python version (e.g. tomli,
 needed before 3.11): environment.yml then lists the package unconditionally, a harmless
 superset. Any other marker (platform, ...) is reported, since conda cannot express it.
+
+A package may appear once among the runtime dependencies and once more in the dev extra
+(numpy: `numpy>=1.24` for users, `numpy<2.4` in the dev extra for the Brian2 oracle):
+`pip install -e ".[dev]"` then applies both, so environment.yml, which installs the dev
+set, must list their intersection (`numpy>=1.24,<2.4`).
 """
 
 from __future__ import annotations
@@ -56,32 +61,38 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def pyproject_requirements(data: dict) -> tuple[dict[str, SpecifierSet], list[str]]:
-    """Runtime + dev requirements of a parsed pyproject.toml, keyed by conda-forge name.
-
-    The key "python" holds requires-python. Returns (requirements, problems).
-    """
+def pyproject_requirements(data: dict, extras: tuple[str, ...] = ("dev",),
+                           ) -> tuple[dict[str, SpecifierSet], list[str]]:
+    """Runtime + ``extras`` requirements of a parsed pyproject.toml, keyed by conda-forge
+    name; a package listed in the runtime list and in an extra gets both constraints
+    (what pip installs). The key "python" holds requires-python. Returns (requirements,
+    problems)."""
     project = data.get("project", {})
     reqs: dict[str, SpecifierSet] = {}
     problems: list[str] = []
-    lines = list(project.get("dependencies", []))
-    lines += list(project.get("optional-dependencies", {}).get("dev", []))
-    for line in lines:
-        try:
-            req = Requirement(line)
-        except InvalidRequirement as exc:
-            problems.append(f"pyproject.toml: cannot parse requirement {line!r}: {exc}")
-            continue
-        if req.marker is not None and not marker_variables(req.marker) <= PYTHON_MARKER_VARIABLES:
-            problems.append(
-                f"pyproject.toml: {line!r} has an environment marker other than the Python "
-                "version, which environment.yml cannot express"
-            )
-        name = normalise(req.name)
-        name = PYPI_TO_CONDA.get(name, name)
-        if name in reqs:
-            problems.append(f"pyproject.toml: {name} is listed twice")
-        reqs[name] = req.specifier
+    groups = [("dependencies", list(project.get("dependencies", [])))]
+    groups += [(f"optional-dependencies.{e}",
+                list(project.get("optional-dependencies", {}).get(e, []))) for e in extras]
+    for group, lines in groups:
+        seen: set[str] = set()
+        for line in lines:
+            try:
+                req = Requirement(line)
+            except InvalidRequirement as exc:
+                problems.append(f"pyproject.toml: cannot parse requirement {line!r}: {exc}")
+                continue
+            if req.marker is not None and \
+                    not marker_variables(req.marker) <= PYTHON_MARKER_VARIABLES:
+                problems.append(
+                    f"pyproject.toml: {line!r} has an environment marker other than the "
+                    "Python version, which environment.yml cannot express"
+                )
+            name = normalise(req.name)
+            name = PYPI_TO_CONDA.get(name, name)
+            if name in seen:
+                problems.append(f"pyproject.toml: {name} is listed twice in {group}")
+            seen.add(name)
+            reqs[name] = reqs[name] & req.specifier if name in reqs else req.specifier
     try:
         reqs["python"] = SpecifierSet(project.get("requires-python", ""))
     except InvalidSpecifier as exc:
@@ -169,10 +180,23 @@ def test_dependency_lists_agree():
 
 def test_numpy_pin_keeps_brian2_importable():
     # brian2 2.9.0 (newest on Python 3.11) fails to import with numpy 2.4+ (ndarray.ptp removed)
-    pyproject, _ = load_both()
-    reqs, _ = pyproject_requirements(pyproject)
+    pyproject, environment = load_both()
+    reqs, _ = pyproject_requirements(pyproject)          # runtime + dev: what tests run on
     assert "2.3.5" in reqs["numpy"] and "2.4.0" not in reqs["numpy"]
     assert "2.9.0" in reqs["brian2"] and "2.10.0" not in reqs["brian2"]
+    conda, _, _ = conda_requirements(environment)
+    assert "2.3.5" in conda["numpy"] and "2.4.0" not in conda["numpy"]
+
+
+def test_users_of_the_package_get_current_numpy():
+    """The pin is the oracle's need, not the package's: the runtime list alone allows
+    numpy 2.4 and later, and keeps the floor."""
+    pyproject, _ = load_both()
+    runtime, problems = pyproject_requirements(pyproject, extras=())
+    assert problems == []
+    assert "2.4.0" in runtime["numpy"] and "3.0.0" in runtime["numpy"]
+    assert "1.23.5" not in runtime["numpy"] and "1.24.0" in runtime["numpy"]
+    assert "brian2" not in runtime and "filelock" in runtime
 
 
 def test_no_registry_hosts_named():
@@ -196,8 +220,21 @@ def _drift_numpy_pin(py, env):
 
 
 def _drift_numpy_pin_in_pyproject(py, env):
+    deps = py["project"]["optional-dependencies"]["dev"]
+    deps[deps.index("numpy<2.4")] = "numpy<2.5"
+
+
+def _drift_numpy_floor_in_pyproject(py, env):
     deps = py["project"]["dependencies"]
-    deps[deps.index("numpy>=1.24,<2.4")] = "numpy>=1.24,<2.5"
+    deps[deps.index("numpy>=1.24")] = "numpy>=1.26"
+
+
+def _drift_listed_twice_in_one_list(py, env):
+    py["project"]["dependencies"].append("numpy<3")
+
+
+def _drift_filelock_missing_in_conda(py, env):
+    _set_dep(env, "filelock", None)
 
 
 def _drift_missing_in_conda(py, env):
@@ -244,6 +281,9 @@ def _drift_marked_dep_missing_in_conda(py, env):
 DRIFTS = {
     "numpy pin dropped in environment.yml": (_drift_numpy_pin, "numpy"),
     "numpy pin changed in pyproject.toml": (_drift_numpy_pin_in_pyproject, "numpy"),
+    "numpy floor changed in pyproject.toml": (_drift_numpy_floor_in_pyproject, "numpy"),
+    "package twice in one list": (_drift_listed_twice_in_one_list, "listed twice"),
+    "filelock missing from environment.yml": (_drift_filelock_missing_in_conda, "filelock"),
     "runtime dep missing from environment.yml": (_drift_missing_in_conda, "tqdm"),
     "dev dep missing from environment.yml": (_drift_missing_dev_in_conda, "brian2"),
     "extra dep in environment.yml": (_drift_extra_in_conda, "scipy"),

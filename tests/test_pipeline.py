@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -701,3 +702,240 @@ def test_install_refuses_staged_files_landing_outside_data_and_results(repo, tmp
     with pytest.raises(PipelineError, match="a symlink"):
         pipeline._install(repo, stage, "01_toy", {}, {})
     assert list(outside.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- numpy scalars
+def test_numpy_scalars_are_accepted_as_plain_python_values(repo):
+    """Sweeps built with np.arange / np.linspace hand numpy scalars: accepted when of the
+    right kind, returned (and injected) as the plain Python value."""
+    nb = repo / "notebooks" / "01_toy.ipynb"
+    got = pipeline.check_parameters(nb, {
+        "seed": np.int64(3), "n": np.int32(4), "scale": np.float64(2.5),
+        "flag": np.bool_(False), "label": np.str_("b")})
+    assert got == {"seed": 3, "n": 4, "scale": 2.5, "flag": False, "label": "b"}
+    assert [type(got[k]) for k in ("seed", "n", "scale", "flag", "label")] == [
+        int, int, float, bool, str]
+    got = pipeline.check_parameters(nb, {"scale": np.int64(2), "n": np.uint8(7)})
+    assert got == {"scale": 2.0, "n": 7} and type(got["scale"]) is float
+    assert type(got["n"]) is int
+    # the issue's calls, against the real notebook's declared defaults
+    song = REPO / "notebooks" / "03_song_abbott.ipynb"
+    got = pipeline.check_parameters(song, {"seed": np.int64(3)})
+    assert got == {"seed": 3} and type(got["seed"]) is int
+    got = pipeline.check_parameters(song, {"duration_s": np.float64(5.0)})
+    assert got == {"duration_s": 5.0} and type(got["duration_s"]) is float
+
+
+@pytest.mark.parametrize("given, match", [
+    ({"n": np.bool_(True)}, r"parameter n=(np\.)?True_?: expected int"),
+    ({"scale": np.bool_(False)}, r"expected float like the default 1\.0"),
+    ({"scale": True}, r"expected float"),
+    ({"n": np.float64(2.0)}, r"parameter n=.*2\.0.*: expected int like the default 5"),
+    ({"scale": np.float64("nan")}, r"expected a finite float"),
+    ({"scale": np.float32("inf")}, r"expected a finite float"),
+    ({"scale": np.complex128(1.0)}, r"expected float"),
+    ({"label": np.int64(1)}, r"expected str"),
+])
+def test_numpy_scalars_of_the_wrong_kind_are_refused(repo, given, match):
+    with pytest.raises(PipelineError, match=match):
+        pipeline.check_parameters(repo / "notebooks" / "01_toy.ipynb", given)
+
+
+def test_numpy_scalars_reach_the_notebook_as_their_values(repo):
+    problems = pipeline.reproduce(["01_toy"], {"n": np.int64(3), "scale": np.float64(10.0),
+                                               "seed": np.uint16(7)}, root=repo,
+                                  log=lambda s: None)
+    assert problems == []
+    x = io.load_npz(repo / "data/raw/01_toy/values.npz")["x"]
+    np.testing.assert_array_equal(x, np.random.default_rng(7).random(3) * 10.0)
+    entry = next(a for a in pipeline.load_manifest(repo)["artifacts"]
+                 if a["path"].endswith("values.npz"))
+    assert entry["overrides"] == {"n": 3, "scale": 10.0, "seed": 7}
+
+
+# ----------------------------------------------------------------------------- manifest records
+def test_verify_reports_artifacts_dropped_from_the_manifest(repo):
+    """The manifest keeps the paths each notebook's last complete run installed; a rewrite
+    that loses entries (the data-loss bug of issue 6) is reported, not counted as fine."""
+    pipeline.reproduce(root=repo, log=lambda s: None)
+    manifest = pipeline.load_manifest(repo)
+    assert manifest["notebooks"]["01_toy"]["paths"] == [
+        "data/raw/01_toy/values.npz", "results/notebooks/01_toy.ipynb", "results/toy.png"]
+    assert manifest["notebooks"]["02_other"]["paths"] == [
+        "data/raw/02_other/k.npz", "results/notebooks/02_other.ipynb"]
+    # what the bug left behind: the notebook's data gone, its entries gone with it
+    manifest["artifacts"] = [a for a in manifest["artifacts"]
+                             if a["path"] != "data/raw/01_toy/values.npz"
+                             and a["path"] != "results/toy.png"]
+    (repo / "data/raw/01_toy/values.npz").unlink()
+    (repo / "results/toy.png").unlink()
+    pipeline.write_manifest(repo, manifest)
+    problems = pipeline.verify(root=repo)
+    assert sorted(map(str, problems)) == [
+        "data/raw/01_toy/values.npz: installed by the last run of 01_toy but no longer "
+        "listed in the manifest",
+        "results/toy.png: installed by the last run of 01_toy but no longer listed in the "
+        "manifest"]
+    # a new complete run of the notebook makes everything whole again
+    assert pipeline.reproduce(["01_toy"], root=repo, log=lambda s: None) == []
+
+
+def test_a_notebook_run_that_makes_fewer_files_updates_its_record(repo):
+    pipeline.reproduce(["01_toy"], {"flag": "false"}, root=repo, log=lambda s: None)
+    assert "data/raw/01_toy/extra.npz" in pipeline.load_manifest(repo)["notebooks"][
+        "01_toy"]["paths"]
+    pipeline.reproduce(["01_toy"], root=repo, log=lambda s: None)
+    record = pipeline.load_manifest(repo)["notebooks"]["01_toy"]
+    assert "data/raw/01_toy/extra.npz" not in record["paths"] and len(record["paths"]) == 3
+    assert pipeline.verify(root=repo) == []
+
+
+def test_a_run_whose_executed_copy_is_missing_installs_nothing(repo, monkeypatch):
+    """papermill returning without having written the executed notebook (its folder
+    vanished, say) is a failed run: the previous artifacts and manifest stay."""
+    import papermill
+
+    pipeline.reproduce(["01_toy"], root=repo, log=lambda s: None)
+    before = file_bytes(repo)
+    manifest = (repo / "data/raw/manifest.json").read_bytes()
+
+    def half_run(src, dst, **kwargs):
+        out = Path(os.environ[paths.RESULTS_ENV]).parent / "data" / "raw" / "01_toy"
+        out.mkdir(parents=True)
+        (out / "values.npz").write_bytes(b"partial")
+
+    from neurolab import paths
+    monkeypatch.setattr(papermill, "execute_notebook", half_run)
+    with pytest.raises(pipeline.NotebookFailed, match="executed copy was not written"):
+        pipeline.run_notebook("01_toy", {"n": "2"}, root=repo)
+    assert file_bytes(repo) == before
+    assert (repo / "data/raw/manifest.json").read_bytes() == manifest
+    assert not (repo / pipeline.STAGING).exists()
+
+
+# ----------------------------------------------------------------------------- strays
+def test_stray_files_are_listed_as_a_warning(repo, tmp_path_factory):
+    pipeline.reproduce(root=repo, log=lambda s: None)
+    assert pipeline.stray_files(repo) == []
+    strays = ["data/raw/01_toy/copy of values.npz", "results/.toy.png.x1.tmp",
+              "data/raw/loose.txt", "data/raw/simulate/extra.npz"]
+    for rel in strays:
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_bytes(b"x")
+    # not strays: pipeline lock and staging files, .gitkeep, a failed run's executed copy,
+    # and the files a run folder's own manifest lists
+    for rel in ("data/raw/.staging/01_toy/run-x/data/a.npz", "data/raw/.gitkeep",
+                "results/.gitkeep", "results/notebooks/01_toy.failed.ipynb",
+                "data/raw/simulate/run.json"):
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_bytes(b"x")
+    pipeline.write_manifest(manifest={"artifacts": [{"path": "run.json"}]},
+                            path=repo / "data/raw/simulate/manifest.json")
+    with pipeline.notebook_locks(["01_toy"], root=repo):       # lock files exist now
+        assert sorted(pipeline.stray_files(repo)) == sorted(strays)
+    problems = pipeline.verify(root=repo)
+    assert problems == []                                      # a warning, not a failure
+    report = pipeline.format_report(problems, root=repo, strays=pipeline.stray_files(repo))
+    assert report.splitlines() == [
+        "verify: all 5 artifacts OK",
+        "warning: 4 file(s) not in the manifest (stray or half-copied?):",
+        *[f"  {s}" for s in sorted(strays)]]
+
+
+# ----------------------------------------------------------------------------- root
+def test_root_is_the_checkout_the_user_stands_in(monkeypatch, tmp_path):
+    from neurolab import paths
+
+    monkeypatch.delenv(paths.ROOT_ENV, raising=False)
+    other = tmp_path / "B"
+    (other / "notebooks").mkdir(parents=True)
+    (other / "pyproject.toml").write_text("")
+    (other / "sub" / "deeper").mkdir(parents=True)
+    monkeypatch.chdir(other / "sub" / "deeper")
+    assert paths.repo_root() == other                      # not the package's checkout
+    monkeypatch.setenv(paths.ROOT_ENV, str(REPO))
+    assert paths.repo_root() == REPO                       # the variable still wins
+
+
+def test_an_install_of_one_checkout_used_in_another_writes_there(tmp_path):
+    """neurolab is installed (editable) from this checkout; run inside checkout B, the
+    command reads and writes B, and says so."""
+    other = tmp_path / "B"
+    write_notebook(other / "notebooks" / "01_tiny.ipynb", "n = 2  # values\n",
+                   "from neurolab import io, paths\nimport numpy as np\n"
+                   "io.save_npz(paths.raw_dir('01_tiny') / 'a.npz', {'a': np.arange(n)})")
+    (other / "pyproject.toml").write_text("[project]\nname = 'b'\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NEUROLAB_ROOT", "NEUROLAB_DATA_DIR", "NEUROLAB_RESULTS_DIR")}
+    script = Path(sys.executable).parent / "neurolab"
+    cmd = [str(script)] if script.is_file() else [sys.executable, "-m", "neurolab.cli"]
+    assert Path(nl.__file__).resolve().parent.parent == REPO    # the package lives in A
+    done = subprocess.run(cmd + ["reproduce", "01_tiny"], cwd=other / "notebooks", env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert done.stdout.startswith(f"neurolab root: {other}\n")
+    assert (other / "data/raw/01_tiny/a.npz").is_file()
+    assert not (REPO / "data/raw/01_tiny").exists()
+    done = subprocess.run(cmd + ["verify"], cwd=other, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout == f"neurolab root: {other}\nverify: all 2 artifacts OK\n"
+
+
+# ----------------------------------------------------------------------------- notebook windows
+def _checked_output(root: Path, name: str) -> str:
+    executed = nbformat.read(str(root / "results/notebooks" / f"{name}.ipynb"), as_version=4)
+    cell = next(c for c in executed.cells if "# NBVAL_CHECK_OUTPUT" in c.source)
+    return "".join(o.get("text", "") for o in cell.outputs)
+
+
+def _copy_notebook(tmp_path: Path, name: str) -> None:
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "notebooks").mkdir(exist_ok=True)
+    shutil.copy(REPO / "notebooks" / f"{name}.ipynb", tmp_path / "notebooks")
+
+
+def _steps(t, dt=0.1):
+    return np.rint(np.asarray(t) / dt).astype(np.int64)
+
+
+def test_song_abbott_rates_cover_a_partial_last_second(tmp_path):
+    """Issue 6: with duration_s 1.5 the "last 1 s" rate counted the first second. It must
+    be the spikes in [0.5, 1.5) s, counted here from the saved raw data by step number."""
+    _copy_notebook(tmp_path, "03_song_abbott")
+    assert pipeline.reproduce(["03_song_abbott"], {"duration_s": np.float64(1.5),
+                                                   "seed": np.int64(0)},
+                              root=tmp_path, log=lambda s: None) == []
+    spikes = io.load_npz(tmp_path / "data/raw/03_song_abbott/spikes.npz")
+    steps = _steps(spikes["out/t"])
+    assert steps.size and steps.max() < 15000
+    first = int(np.sum(steps < 10000))                     # [0, 1) s
+    last = int(np.sum(steps >= 5000))                      # [0.5, 1.5) s
+    assert first != last                                   # the test can tell them apart
+    text = _checked_output(tmp_path, "03_song_abbott")
+    assert f"output spikes: {steps.size}\n" in text
+    assert f"output rate: first 1 s {first:.1f} Hz, last 1 s {last:.1f} Hz\n" in text
+
+
+def test_network_rates_over_a_run_shorter_than_their_window(tmp_path):
+    """01's first/last 2 s windows on a 1.5 s run: each is the whole run (1.5 s); the
+    raster asked for 3 s shows the 1.5 s there are (the notebook runs through)."""
+    _copy_notebook(tmp_path, "01_stdp_network")
+    params = {"duration_s": "1.5", "n_correlated": "20", "n_uncorrelated": "100",
+              "rate": "40", "n_out": "2", "w_max": "0.04", "explorer_duration_s": "0.2",
+              "raster_window_s": "3"}
+    assert pipeline.reproduce(["01_stdp_network"], params, root=tmp_path,
+                              log=lambda s: None) == []
+    spikes = io.load_npz(tmp_path / "data/raw/01_stdp_network/spikes.npz")
+    n = _steps(spikes["out/t"]).size
+    assert 0 < n < 1.5 * 2 * 200
+    rate = n / (1.5 * 2)                                   # spikes / (s * neurons)
+    text = _checked_output(tmp_path, "01_stdp_network")
+    assert f"output rate, first 1.5 s: {rate:.1f} Hz, last 1.5 s: {rate:.1f} Hz\n" in text
+
+
+def test_no_strays_are_listed_without_a_manifest(repo):
+    (repo / "results").mkdir()
+    (repo / "results" / "spike_raster.png").write_bytes(b"committed figure")
+    assert pipeline.stray_files(repo) == []
+    assert [p.reason for p in pipeline.verify(root=repo)] == [
+        "manifest missing: run `neurolab reproduce` first"]
