@@ -16,7 +16,7 @@ from .network import CurrentSource, Network, PoissonInput, Population, Projectio
 from .params import LIFParams, STDPParams
 from .simulate import NonFiniteStateError, simulate
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource",
            "LIFParams", "STDPParams", "simulate", "NonFiniteStateError", "SimResult",

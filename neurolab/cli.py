@@ -259,7 +259,7 @@ def build_network(config: dict):
     return net, run
 
 
-RUN_FORMAT = "neurolab-run-1"
+RUN_FORMATS = ("neurolab-run-1", "neurolab-run-2")
 
 
 def config_from_run(record: dict, where="run.json") -> dict:
@@ -400,7 +400,7 @@ def _cmd_simulate(args) -> int:
         if not isinstance(config, dict):
             _err(f"--config {args.config}: expected a JSON object")
             return EXIT_USAGE
-        if config.get("format") == RUN_FORMAT:          # a saved run's run.json
+        if config.get("format") in RUN_FORMATS:         # a saved run's run.json
             try:
                 recorded = config["params"]["network"]
                 config = config_from_run(config, where=args.config)

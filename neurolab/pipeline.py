@@ -691,12 +691,13 @@ def run_ranges(run: dict, arrays: Mapping) -> dict:
         owner, _, field = key.rpartition("/")
         if field == "t":
             out[key] = [0.0, t_end]
-        elif field in ("i", "ids") and owner in pops:
+        elif field in ("i", "ids", "recorded") and owner in pops:
             out[key] = [0, pops[owner] - 1]
         elif owner in projs:
             proj = projs[owner]
             size = {"syn": proj["n_syn"], "pre": pops.get(proj["pre"]),
-                    "post": pops.get(proj["post"])}.get(field)
+                    "post": pops.get(proj["post"]), "pre_ids": pops.get(proj["pre"]),
+                    "post_ids": pops.get(proj["post"])}.get(field)
             if size is not None:
                 out[key] = [0, int(size) - 1]
             elif field in ("w", "final") and proj.get("stdp"):

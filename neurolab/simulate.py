@@ -748,7 +748,9 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     state.reported = len(state.changes)
     params = {"network": net.to_dict(), "run": {
         "t_start": n_start * dt, "duration": duration, "dt": dt, "seed": net.seed,
-        "n_steps": n_steps, "record_spikes": {k: int(v.size) for k, v in spk_sel.items()},
+        "n_steps": n_steps,
+        "record_spikes": {k: "all" if v.size == pops[k].n else v.tolist()
+                          for k, v in spk_sel.items()},
         "weight_dt": w_every * dt,
         "record_weights": {k: int(v.size) for k, v in w_sel.items()},
         "record_state": {k: int(v.size) for k, v in s_sel.items()},

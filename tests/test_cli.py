@@ -226,7 +226,7 @@ def test_config_values_get_the_python_api_validation(path, value, error, match):
     ((), "colour", r"config: unknown keys \['colour'\]; allowed: \['dt', 'duration', "
                    r"'populations', 'projections', 'run', 'seed'\]"),
     (("populations", 0), "rate", r"config populations\[0\]: unknown keys \['rate'\]; "
-                                 r"allowed: \['kind', 'n', 'name', 'rates'\]"),
+                                 r"allowed: \['kind', 'n', 'name', 'rate_dt', 'rates'\]"),
     (("populations", 1), "tau", r"config populations\[1\]: unknown keys \['tau'\]; "
                                 r"allowed: \['kind', 'n', 'name', 'params', 'v_init'\]"),
     (("populations", 1, "params"), "tau", r"config populations\[1\]\.params: unknown keys "

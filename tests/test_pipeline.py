@@ -95,7 +95,7 @@ def save_run(folder: Path) -> nl.SimResult:
     net.add_lif("out", n=2, params=nl.LIFParams(synapse="conductance", v_rest=-74.0))
     net.connect("inp", "out", weight=("uniform", 0.0, 0.05),
                 stdp=nl.STDPParams(A_plus=0.005, A_minus=0.00525, w_max=0.05))
-    res = net.run(300.0, record_weights={"inp->out": "all"}, weight_dt=10.0,
+    res = net.run(300.0, record_spikes="all", record_weights={"inp->out": "all"}, weight_dt=10.0,
                   record_state={"out": "all"}, progress=False)
     res.save(folder)
     return res
