@@ -307,6 +307,7 @@ class Projection:
         d = {"name": self.name, "pre": self.pre.name, "post": self.post.name,
              "n_syn": self.n_syn, "receptor": self.receptor,
              "stdp": None if self.stdp is None else self.stdp.to_dict(),
+             # the weights a run starts from (to_dict is called as a run starts)
              "weight_init": _summary(self.weight), "delay_ms": _summary(self.delay),
              "connectivity_sha256": hashlib.sha256(
                  self.pre_ids.tobytes() + self.post_ids.tobytes()).hexdigest()}

@@ -656,6 +656,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         chunk_steps = V.integer("chunk_steps", chunk_steps, minimum=1)
 
     state = net._ensure_state()
+    network_record = net.to_dict()   # as the run starts: its weights, rates, parameters
     n_start = state.step
     n_stop = n_start + n_steps
     w_syn = (np.concatenate([state.perm[k][v] for k, v in w_sel.items()]).astype(np.int64)
@@ -746,7 +747,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     # ---- results
     changes = state.changes[state.reported:]
     state.reported = len(state.changes)
-    params = {"network": net.to_dict(), "run": {
+    params = {"network": network_record, "run": {
         "t_start": n_start * dt, "duration": duration, "dt": dt, "seed": net.seed,
         "n_steps": n_steps,
         "record_spikes": {k: "all" if v.size == pops[k].n else v.tolist()

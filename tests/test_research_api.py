@@ -417,3 +417,19 @@ def test_projection_too_big_for_the_machine_is_refused_before_allocating():
     with pytest.raises(MemoryError, match="synapses"):
         net.connect(a, b, rule="probability", p=0.9)
     net.connect(a, b, rule="fixed_indegree", k=10)      # 400 000 synapses: fine
+
+
+def test_provenance_records_the_weights_a_run_starts_from():
+    net = nl.Network(dt=0.1, seed=2)
+    inp = net.add_poisson("inp", 50, rates=30.0)
+    out = net.add_lif("out", 1, nl.LIFParams(synapse="conductance", v_rest=-74.0,
+                                             v_th=-73.0, v_reset=-76.0))   # fires often
+    net.connect(inp, out, weight=0.01, stdp=nl.STDPParams(A_plus=1e-3, A_minus=1e-3,
+                                                          w_max=0.02))
+    first = net.run(500.0, progress=False)
+    assert len(first.spikes["out"]) > 10
+    (rec,) = first.params["network"]["projections"]
+    assert rec["weight_init"] == 0.01                 # not the weights learning left
+    second = net.run(10.0, progress=False)
+    (rec,) = second.params["network"]["projections"]
+    assert rec["weight_init"]["mean"] == pytest.approx(first.final_weights["inp->out"].mean())
