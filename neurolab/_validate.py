@@ -173,3 +173,29 @@ def bounded_array(name: str, arr: np.ndarray, low=None, high=None,
         allowed = _bounds_text(low, high, low_inclusive, high_inclusive, unit)
         raise ValueError(f"{name} must be {allowed}, got {float(arr[k])!r}{where}")
     return arr
+
+
+def float_table(name: str, value, n_rows: int, n_cols: int) -> np.ndarray:
+    """Finite float64 (n_rows, n_cols) array from an (n_rows, n_cols) array, or an
+    (n_rows,) or (n_rows, 1) one repeated over the columns (one value per row for all)."""
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"{name} must be an array of numbers, got {_show(value)}")
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of numbers, got {_show(value)}") from None
+    if np.asarray(value).dtype == bool:
+        raise TypeError(f"{name} must be an array of numbers, got booleans {_show(value)}")
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim == 2 and arr.shape[1] == 1 and n_cols != 1:
+        arr = np.repeat(arr, n_cols, axis=1)
+    if arr.shape != (n_rows, n_cols):
+        raise ValueError(f"{name} must have shape ({n_rows},), ({n_rows}, 1) or "
+                         f"({n_rows}, {n_cols}), got {np.shape(value)}")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        k = np.unravel_index(int(np.flatnonzero(bad)[0]), arr.shape)
+        raise ValueError(f"{name} must be finite everywhere, got {float(arr[k])!r} at "
+                         f"index {tuple(int(x) for x in k)}")
+    return arr

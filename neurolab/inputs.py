@@ -14,7 +14,6 @@ the first second of a long run is the same as a run of one second (same seed and
 from __future__ import annotations
 
 import copy
-import math
 
 import numpy as np
 
@@ -65,31 +64,11 @@ def _block(p, n_steps, rng):
     return key // n, key % n
 
 
-def poisson_steps(rates_hz: np.ndarray, dt: float, n_steps: int,
-                  seed_key) -> tuple[np.ndarray, np.ndarray]:
-    """Spike steps of independent Bernoulli-per-step (Poisson) sources over ``[0, n_steps)``.
-
-    Parameters
-    ----------
-    rates_hz : (n,) firing rates in Hz, each with ``rate * dt / 1000 <= 1``.
-    dt : time step in ms.
-    n_steps : number of steps.
-    seed_key : list of non-negative ints; block b is drawn from
-        ``numpy.random.default_rng(seed_key + [b])``.
-
-    Returns
-    -------
-    steps, ids : int64 arrays sorted by step, then id.
-    """
-    stream = _ConstantBlocks(np.asarray(rates_hz, dtype=np.float64), dt, seed_key)
-    return stream.steps(0, n_steps)
-
-
 class _Blocks:
-    """Spikes (or counts) of one input stream, drawn in fixed blocks of steps counted from
-    ``start``, each block from its own generator ``default_rng(seed_key + [b])``; the last
-    block drawn is kept, so consecutive chunks of a run draw each block once. What a step
-    receives depends only on the seed key and the step, never on how a run is cut."""
+    """One input stream drawn in fixed blocks of steps counted from ``start``, block b from
+    its own generator ``default_rng(seed_key + [b])``; the last block drawn is kept, so
+    consecutive chunks of a run draw each block once. What a step receives depends only on
+    the seed key and the step, never on how a run is cut into chunks."""
 
     block = POISSON_BLOCK
 
@@ -103,29 +82,18 @@ class _Blocks:
             self._cache = (b, self._draw(b, np.random.default_rng(self.seed_key + [b])))
         return self._cache[1]
 
-    def __deepcopy__(self, memo):       # the cache is a cache: copies start without it
-        new = copy.copy(self)
-        new._cache = (None, None)
-        return new
-
-
-class _ConstantBlocks(_Blocks):
-    """Poisson sources with constant rates: geometric gaps (see :func:`_block`)."""
-
-    def __init__(self, rates_hz, dt, seed_key, start=0):
-        super().__init__(seed_key, start)
-        self.p = np.minimum(rates_hz * (dt / 1000.0), 1.0)
-
-    def _draw(self, b, rng):
-        return _block(self.p, self.block, rng)
+    def _pieces(self, n0, n1):
+        """(block data, block index, first, stop) for the blocks covering the absolute steps
+        ``[n0, n1)`` (``n0 >= start``); first/stop are steps local to the stream."""
+        lo, hi = n0 - self.start, n1 - self.start
+        for b in range(lo // self.block, -(-hi // self.block)):
+            yield self._get(b), b, lo, hi
 
     def steps(self, n0, n1):
-        """Spikes of steps ``[n0, n1)`` (absolute steps, ``n0 >= start``): (steps, ids)."""
+        """Spikes of the absolute steps ``[n0, n1)``: (steps, ids), int64, sorted by step
+        then id. For streams whose blocks hold (local steps, ids)."""
         out_s, out_i = [], []
-        lo = n0 - self.start
-        hi = n1 - self.start
-        for b in range(lo // self.block, -(-hi // self.block)):
-            s, i = self._get(b)
+        for (s, i), b, lo, hi in self._pieces(n0, n1):
             s = s + b * self.block
             keep = (s >= lo) & (s < hi)
             out_s.append(s[keep] + self.start)
@@ -134,18 +102,33 @@ class _ConstantBlocks(_Blocks):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(out_s), np.concatenate(out_i)
 
+    def __deepcopy__(self, memo):       # the cache is a cache: copies start without it
+        new = copy.copy(self)
+        new._cache = (None, None)
+        return new
+
+
+class _ConstantBlocks(_Blocks):
+    """Poisson sources with constant rates (Hz, (n,)): geometric gaps (see :func:`_block`)."""
+
+    def __init__(self, rates_hz, dt, seed_key, start=0):
+        super().__init__(seed_key, start)
+        self.p = np.minimum(rates_hz * (dt / 1000.0), 1.0)
+
+    def _draw(self, b, rng):
+        return _block(self.p, self.block, rng)
+
 
 class _VaryingBlocks(_Blocks):
     """Poisson sources whose rates change with time: in step n each source spikes with
     probability ``rate(t_n) dt / 1000`` (``t_n = n dt``, absolute network time), one
     uniform number per source per step (Brian2's PoissonGroup with time-varying rates)."""
 
-    def __init__(self, rate_fn, n, dt, seed_key, name, start=0):
+    def __init__(self, rate_fn, n, dt, seed_key, start=0):
         super().__init__(seed_key, start)
         self.rate_fn = rate_fn        # absolute steps (m,) -> rates (m, n) in Hz, validated
         self.n = n
         self.dt = dt
-        self.name = name
         self.block = max(1, min(POISSON_BLOCK, _MAX_DRAWS // max(n, 1)))
 
     def _draw(self, b, rng):
@@ -154,8 +137,6 @@ class _VaryingBlocks(_Blocks):
         hit = rng.random((self.block, self.n)) < p
         s, i = np.nonzero(hit)                  # row-major: step-major, ids ascending
         return s.astype(np.int64), i.astype(np.int64)
-
-    steps = _ConstantBlocks.steps
 
 
 class _CountBlocks(_Blocks):
@@ -175,10 +156,7 @@ class _CountBlocks(_Blocks):
 
     def counts(self, n0, n1, out):
         """Write the counts of steps ``[n0, n1)`` into ``out`` (shape (n1 - n0, n_target))."""
-        lo = n0 - self.start
-        hi = n1 - self.start
-        for b in range(lo // self.block, -(-hi // self.block)):
-            c = self._get(b)
+        for c, b, lo, hi in self._pieces(n0, n1):
             a = max(lo, b * self.block)
             z = min(hi, (b + 1) * self.block)
             out[a - lo:z - lo] = c[a - b * self.block:z - b * self.block]
@@ -194,23 +172,15 @@ def step_table(steps: np.ndarray, ids: np.ndarray, n_steps: int):
     return ptr, np.ascontiguousarray(ids[order], dtype=np.int64)
 
 
-def explicit_steps(times_ms: np.ndarray, indices: np.ndarray, dt: float, duration: float,
+def explicit_steps(times_ms: np.ndarray, indices: np.ndarray, dt: float,
                    name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Convert explicit spike times (ms) to steps ``round(t / dt)``, sorted by step, id.
+    """Convert explicit spike times (ms of network time) to steps ``round(t / dt)``, sorted
+    by step, then id.
 
-    Raises ``ValueError`` for times outside ``[0, duration)`` and for two spikes of one
-    source in the same step (as Brian2's ``SpikeGeneratorGroup`` does).
+    Raises ``ValueError`` for two spikes of one source in the same step (as Brian2's
+    ``SpikeGeneratorGroup`` does).
     """
-    if times_ms.size:
-        bad = (times_ms < 0.0) | (times_ms >= duration)
-        if bad.any():
-            k = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"times of population {name!r} must lie in [0, duration) = "
-                             f"[0, {duration!r}) ms, got {float(times_ms[k])!r} at index {k}")
     steps = np.rint(times_ms / dt).astype(np.int64)
-    if math.isfinite(duration):
-        # a time just below duration may round up to the step at duration: keep it inside
-        steps = np.minimum(steps, int(math.ceil(duration / dt - 1e-9)) - 1)
     order = np.lexsort((indices, steps))
     steps = steps[order]
     ids = indices[order]

@@ -420,7 +420,7 @@ class Network:
         if (times < 0).any():
             k = int(np.flatnonzero(times < 0)[0])
             raise ValueError(f"times must be >= 0 ms, got {float(times[k])!r} at index {k}")
-        explicit_steps(times, indices, self.dt, math.inf, name)  # same-step duplicates
+        explicit_steps(times, indices, self.dt, name)  # same-step duplicates
         return self._add(name, n, "spikes", times=times, indices=indices)
 
     def add_lif(self, name: str, n: int, params: LIFParams | None = None,
@@ -599,14 +599,8 @@ class Network:
         V.choice("receptor", receptor, RECEPTORS)
         if not isinstance(autapses, (bool, np.bool_)):
             raise TypeError(f"autapses must be True or False, got {autapses!r}")
-        if stdp is not None and not isinstance(stdp, STDPParams):
-            raise TypeError(f"stdp must be an STDPParams or None, got {type(stdp).__name__}")
-        if stdp is not None and self.dt > min(stdp.tau_plus, stdp.tau_minus):
-            raise ValueError(f"dt must not exceed the shortest STDP time constant "
-                             f"({min(stdp.tau_plus, stdp.tau_minus)!r} ms), "
-                             f"got dt={self.dt!r} ms")
-        if stdp is not None and stdp.w_min < 0:
-            raise ValueError(f"w_min must be >= 0, got w_min={stdp.w_min!r}: {_SIGN_RULE}")
+        if stdp is not None:
+            _check_stdp(stdp, self.dt)
         n_pre = pre_pop.n if pre_sel is None else pre_sel.shape[0]
         n_post = post_pop.n if post_sel is None else post_sel.shape[0]
         _pair_count(pre_label, n_pre, post_label, n_post)
@@ -649,20 +643,13 @@ class Network:
                     raise ValueError(f"{arg} is only used with rule='explicit', got "
                                      f"rule={rule!r}")
             drop_self = forbid is not None and not no_self  # overlapping subgroups
-            if rule in ("probability", "fixed_indegree", "fixed_outdegree"):
-                if rule == "probability" and p is not None:
-                    p = V.real("p", p)
-                    if not 0.0 <= p <= 1.0:
-                        raise ValueError(f"p must lie in [0, 1], got {p!r}")
-                if rule != "probability" and k is not None:
-                    k = V.integer("k", k, minimum=0)
-            if (rule in ("all_to_all", "one_to_one") or (rule == "probability" and p is not None)
-                    or (rule != "probability" and k is not None)):
-                n_est = estimate_synapses(rule, n_pre, n_post, p=p, k=k)
-                check_memory(f"{n_est:.3g} synapses ({rule}, {n_pre} x {n_post} neurons)",
-                             n_est * SYNAPSE_BYTES,
-                             "use rule='fixed_indegree' or 'probability' with a smaller p, "
-                             "or fewer neurons")
+            p, k = _rule_args(rule, p, k)
+            # before anything is allocated: would the synapses fit in memory?
+            n_est = estimate_synapses(rule, n_pre, n_post, p=p, k=k)
+            check_memory(f"{n_est:.3g} synapses ({rule}, {n_pre} x {n_post} neurons)",
+                         n_est * SYNAPSE_BYTES,
+                         "use rule='fixed_indegree' or 'probability' with a smaller p, "
+                         "or fewer neurons")
             if rule == "all_to_all":
                 pre_ids, post_ids = _all_to_all(n_pre, n_post, no_self)
             elif rule == "one_to_one":
@@ -675,17 +662,9 @@ class Network:
                     raise ValueError("rule='one_to_one' from a population onto itself makes "
                                      "only autapses, but autapses=False")
             elif rule == "probability":
-                if p is None:
-                    raise ValueError("rule='probability' needs p, got p=None")
-                p = V.real("p", p)
-                if not 0.0 <= p <= 1.0:
-                    raise ValueError(f"p must lie in [0, 1], got {p!r}")
                 spec["p"] = p
                 pre_ids, post_ids = _random_pairs(n_pre, n_post, p, no_self, rng)
             else:
-                if k is None:
-                    raise ValueError(f"rule={rule!r} needs k, got k=None")
-                k = V.integer("k", k, minimum=0)
                 spec["k"] = k
                 if rule == "fixed_indegree":
                     _check_degree(k, n_pre, forbid, "presynaptic")
@@ -735,9 +714,9 @@ class Network:
         out = {}
         for pop in self.populations.values():
             if pop.kind == "poisson":
-                out[pop.name] = _poisson_stream(self, pop, 0).steps(n0, n1)
+                out[pop.name] = _poisson_stream(self.seed, self.dt, pop, 0).steps(n0, n1)
             elif pop.kind == "spikes":
-                s, i = explicit_steps(pop.times, pop.indices, self.dt, math.inf, pop.name)
+                s, i = explicit_steps(pop.times, pop.indices, self.dt, pop.name)
                 keep = (s >= n0) & (s < n1)
                 out[pop.name] = (s[keep], i[keep])
         return out
@@ -780,12 +759,9 @@ class Network:
 
     # ------------------------------------------------------------ changes between runs
     def _set_rates(self, pop, value):
-        spec = _rates_spec(pop.name, value, pop.n, self.dt, None)
-        if self._state is None:
-            pop._rates = spec
-            return
-        pop._rates = spec
-        self._state.set_rates(pop, spec)
+        pop._rates = _rates_spec(pop.name, value, pop.n, self.dt, None)
+        if self._state is not None:
+            self._state.set_rates(pop, pop._rates)
 
     def _set_neuron_params(self, pop, changes):
         fields = [f for f, _, _ in NEURON_FIELDS]
@@ -838,30 +814,18 @@ class Network:
                               self._rng(_STREAM_CHANGE, 2000 + proj.index, 0))
 
     def _set_learning(self, proj, on):
-        if self._state is None:
-            proj._learning = on
-        else:
-            proj._learning = on
+        proj._learning = on
+        if self._state is not None:
             self._state.set_learning(proj, on)
 
     def _set_stdp(self, proj, stdp):
         if proj.stdp is None:
             raise ValueError(f"projection {proj.name!r} is static; set_stdp needs a plastic "
                              f"projection")
-        if not isinstance(stdp, STDPParams):
-            raise TypeError(f"stdp must be an STDPParams, got {type(stdp).__name__}")
-        if self.dt > min(stdp.tau_plus, stdp.tau_minus):
-            raise ValueError(f"dt must not exceed the shortest STDP time constant "
-                             f"({min(stdp.tau_plus, stdp.tau_minus)!r} ms), "
-                             f"got dt={self.dt!r} ms")
-        w = self._state.get_weights(proj) if self._state is not None else proj._weight
-        old = proj.stdp
+        _check_stdp(stdp, self.dt)
+        # the weights now must lie within the new bounds (the same check as connect's)
+        _weights(proj.weight, proj.n_syn, None, proj.post.params.synapse, stdp)
         proj.stdp = stdp
-        try:
-            _check_weight_bounds(proj, w)
-        except ValueError:
-            proj.stdp = old
-            raise
         if self._state is not None:
             self._state.set_stdp(proj, stdp)
 
@@ -1017,22 +981,11 @@ def _rates_spec(name, rates, n, dt, rate_dt):
         _check_rate_array("rates", arr, dt)
         return arr
     rate_dt = V.positive("rate_dt", rate_dt, "ms")
-    if isinstance(rates, (str, bytes)) or isinstance(rates, (bool, np.bool_)):
-        raise TypeError(f"rates must be an array of numbers, got {rates!r}")
-    try:
-        table = np.array(rates, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"rates must be an array of numbers, got {rates!r}") from None
-    if table.ndim == 1:
-        table = table[:, None]
-    if table.ndim == 2 and table.shape[1] == 1:
-        table = np.repeat(table, n, axis=1)
-    if table.ndim != 2 or table.shape[1] != n or table.shape[0] < 1:
-        raise ValueError(f"rates with rate_dt must have shape (n_bins,), (n_bins, 1) or "
-                         f"(n_bins, {n}), "
-                         f"got {np.shape(rates)}")
-    if not np.all(np.isfinite(table)):
-        raise ValueError("rates must be finite everywhere")
+    n_bins = np.shape(rates)[0] if np.ndim(rates) else 0
+    if n_bins < 1:
+        raise ValueError(f"rates with rate_dt must be a table of at least one bin, shape "
+                         f"(n_bins,) or (n_bins, {n}), got {rates!r}")
+    table = V.float_table("rates", rates, n_bins, n)
     _check_rate_array("rates", table, dt)
     return _RateTable(table, rate_dt, dt)
 
@@ -1046,16 +999,17 @@ def _rates_summary(spec):
     return {"function": getattr(spec.fn, "__qualname__", repr(spec.fn))}
 
 
-def _poisson_stream(net, pop, epoch, start=0):
+def _poisson_stream(seed, dt, pop, epoch, start=0):
     """The input stream of a Poisson population from step ``start`` with rates epoch
-    ``epoch`` (0: the rates given to add_poisson; each change between runs adds one)."""
+    ``epoch`` (0: the rates given to add_poisson; each change between runs adds one), keyed
+    by the network's ``seed`` and the population's position."""
     spec = pop._rates
     if isinstance(spec, np.ndarray):
-        key = ([net.seed, _STREAM_POISSON, pop.index] if epoch == 0
-               else [net.seed, _STREAM_POISSON_EPOCH, pop.index, epoch])
-        return _ConstantBlocks(spec, net.dt, key, start)
-    key = [net.seed, _STREAM_POISSON_VARYING, pop.index, epoch]
-    return _VaryingBlocks(spec, pop.n, net.dt, key, pop.name, start)
+        key = ([seed, _STREAM_POISSON, pop.index] if epoch == 0
+               else [seed, _STREAM_POISSON_EPOCH, pop.index, epoch])
+        return _ConstantBlocks(spec, dt, key, start)
+    key = [seed, _STREAM_POISSON_VARYING, pop.index, epoch]
+    return _VaryingBlocks(spec, pop.n, dt, key, start)
 
 
 def _resolve_neuron_params(params, n, dt, name, rng_for, only=None):
@@ -1088,18 +1042,15 @@ def _check_reset_below_threshold(name, values):
                          f"neuron {j}")
 
 
-def _check_weight_bounds(proj, w):
-    if proj.post.params.synapse == "conductance" and (w < 0).any():
-        kk = int(np.flatnonzero(w < 0)[0])
-        raise ValueError(f"weight onto conductance synapses must be >= 0, got {float(w[kk])!r} at "
-                         f"index {kk}")
-    if proj.stdp is not None and w.size:
-        bad = (w < proj.stdp.w_min) | (w > proj.stdp.w_max)
-        if bad.any():
-            kk = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"weight must lie in [w_min, w_max] = [{proj.stdp.w_min!r}, "
-                             f"{proj.stdp.w_max!r}] for a plastic projection, got "
-                             f"{float(w[kk])!r} at index {kk}")
+def _check_stdp(stdp, dt):
+    """An STDPParams usable at this dt on a projection (weights are magnitudes)."""
+    if not isinstance(stdp, STDPParams):
+        raise TypeError(f"stdp must be an STDPParams or None, got {type(stdp).__name__}")
+    if dt > min(stdp.tau_plus, stdp.tau_minus):
+        raise ValueError(f"dt must not exceed the shortest STDP time constant "
+                         f"({min(stdp.tau_plus, stdp.tau_minus)!r} ms), got dt={dt!r} ms")
+    if stdp.w_min < 0:
+        raise ValueError(f"w_min must be >= 0, got w_min={stdp.w_min!r}: {_SIGN_RULE}")
 
 
 def _current_segment(name, amplitude, times, n_target, dt, start):
@@ -1119,19 +1070,8 @@ def _current_segment(name, amplitude, times, n_target, dt, start):
     if steps[0] < start:
         raise ValueError(f"times of {name!r} must be >= the network's time "
                          f"{start * dt:g} ms, got {times[0]!r} ms")
-    try:
-        values = np.array(amplitude, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"amplitude of {name!r} must be an array of numbers, got "
-                        f"{amplitude!r}") from None
-    if values.ndim == 1 and values.shape[0] == times.size:
-        values = np.repeat(values[:, None], n_target, axis=1)
-    if values.shape != (times.size, n_target):
-        raise ValueError(f"amplitude of {name!r} must have shape ({times.size},) or "
-                         f"({times.size}, {n_target}) for {times.size} times, got "
-                         f"{values.shape}")
-    if not np.all(np.isfinite(values)):
-        raise ValueError(f"amplitude of {name!r} must be finite everywhere")
+    values = V.float_table(f"amplitude of {name!r} (one row per time)", amplitude,
+                           times.size, n_target)
     if steps[0] > start:       # zero before the first time
         steps = np.concatenate([[start], steps])
         values = np.concatenate([np.zeros((1, n_target)), values])
@@ -1140,6 +1080,22 @@ def _current_segment(name, amplitude, times, n_target, dt, start):
 
 _INT64_MAX = int(np.iinfo(np.int64).max)
 _SIGN_RULE = "weights are magnitudes >= 0; use receptor='inh' for inhibition"
+
+
+def _rule_args(rule, p, k):
+    """``(p, k)`` validated for ``rule``: ``p`` in [0, 1] for "probability", ``k`` an
+    integer >= 0 for the degree rules (required there, passed through otherwise)."""
+    if rule == "probability":
+        if p is None:
+            raise ValueError("rule='probability' needs p, got p=None")
+        p = V.real("p", p)
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"p must lie in [0, 1], got {p!r}")
+    elif rule in ("fixed_indegree", "fixed_outdegree"):
+        if k is None:
+            raise ValueError(f"rule={rule!r} needs k, got k=None")
+        k = V.integer("k", k, minimum=0)
+    return p, k
 
 
 def estimate_synapses(rule: str, n_pre: int, n_post: int, p=None, k=None) -> int:
@@ -1165,16 +1121,10 @@ def estimate_synapses(rule: str, n_pre: int, n_post: int, p=None, k=None) -> int
     elif rule == "one_to_one":
         count = n_pre
     elif rule == "probability":
-        if p is None:
-            raise ValueError("rule='probability' needs p, got p=None")
-        p = V.real("p", p)
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"p must lie in [0, 1], got {p!r}")
+        p, _ = _rule_args(rule, p, None)
         count = min(pairs, math.ceil(pairs * p + 6.0 * math.sqrt(pairs * p * (1.0 - p))))
     elif rule in ("fixed_indegree", "fixed_outdegree"):
-        if k is None:
-            raise ValueError(f"rule={rule!r} needs k, got k=None")
-        k = V.integer("k", k, minimum=0)
+        _, k = _rule_args(rule, None, k)
         count = k * (n_post if rule == "fixed_indegree" else n_pre)
     else:
         raise ValueError("rule='explicit' makes len(pre_ids) synapses; estimate_synapses "
@@ -1391,14 +1341,11 @@ def _fixed_outdegree(n_pre, n_post, k, back, rng):
     """Each pre neuron gets k distinct postsynaptic partners, uniformly; sorted by pre, post.
 
     ``back``: None, or int64 per pre neuron: the post index that is that neuron itself
-    (excluded as a partner), -1 for none."""
-    if k == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    _pair_count("pre", n_pre, "post", n_post)
-    choice = _k_subsets(n_pre, n_post, k, back, rng)
-    choice.sort(axis=1)  # rows drawn without replacement come unsorted
-    pre_ids = np.repeat(np.arange(n_pre, dtype=np.int64), k)
-    return pre_ids, choice.reshape(-1)
+    (excluded as a partner), -1 for none. The same draw as :func:`_fixed_indegree` with the
+    roles of pre and post swapped."""
+    post_ids, pre_ids = _fixed_indegree(n_post, n_pre, k, back, rng)
+    key = np.sort(pre_ids * n_post + post_ids)
+    return key // n_post, key % n_post
 
 
 def _weights(weight, n_syn, rng, synapse, stdp):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +26,8 @@ NEURON_FIELDS = (("tau_m", "ms", "positive"), ("v_rest", "mV", "real"),
                  ("refractory", "ms", "non_negative"), ("tau_e", "ms", "positive"),
                  ("tau_i", "ms", "positive"), ("E_e", "mV", "real"), ("E_i", "mV", "real"),
                  ("I_bias", "mV", "real"))
-_BOUNDS = {"positive": (0.0, False), "non_negative": (0.0, True), "real": (None, True)}
+_LOW = {"positive": {"low": 0.0, "low_inclusive": False},
+        "non_negative": {"low": 0.0}, "real": {}}
 
 
 def _neuron_value(name, value, unit, check):
@@ -39,13 +39,7 @@ def _neuron_value(name, value, unit, check):
         return tuple(value)
     if isinstance(value, (list, tuple, np.ndarray)):
         arr = V.float_array(name, value, allow_scalar=True).copy()
-        low, inclusive = _BOUNDS[check]
-        if low is not None:
-            bad = arr < low if inclusive else arr <= low
-            if bad.any():
-                k = int(np.flatnonzero(bad)[0])
-                raise ValueError(f"{name} must be {'>=' if inclusive else '>'} 0 {unit}, "
-                                 f"got {float(arr[k])!r} at index {k}")
+        V.bounded_array(name, arr, unit=unit, **_LOW[check])
         arr.setflags(write=False)
         return arr
     if check == "positive":
@@ -133,14 +127,6 @@ class LIFParams:
 
     def is_distribution(self, name) -> bool:
         return isinstance(getattr(self, name), tuple)
-
-    def shortest_tau(self) -> float:
-        """Shortest time constant (ms) that the integration uses, over all neurons (the
-        lowest bound of a distribution's support is not known here: drawn values are
-        checked when the population is added)."""
-        names = ("tau_m",) if self.synapse == "delta" else ("tau_m", "tau_e", "tau_i")
-        vals = [float(np.min(getattr(self, k))) for k in names if not self.is_distribution(k)]
-        return min(vals) if vals else math.inf
 
     def replace(self, **changes) -> "LIFParams":
         """A copy with some fields changed (validated like the constructor)."""

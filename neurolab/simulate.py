@@ -72,7 +72,7 @@ class RunState:
             n_total += pop.n
         self.n_total = n_total
         check_memory("the network's tables", _table_bytes(net, n_total),
-                      "use fewer neurons or synapses (e.g. rule='fixed_indegree')")
+                     "use fewer neurons or synapses (e.g. rule='fixed_indegree')")
 
         lifs = [p for p in net.populations.values() if p.kind == "lif"]
         lif_i = np.zeros((len(lifs), 3), dtype=np.int64)
@@ -101,17 +101,15 @@ class RunState:
         self.poisson = {}
         for pop in net.populations.values():
             if pop.kind == "spikes":
-                s, i = explicit_steps(pop.times, pop.indices, dt, math.inf, pop.name)
+                s, i = explicit_steps(pop.times, pop.indices, dt, pop.name)
                 self.explicit[pop.name] = (s, i + self.offset[pop.name])
             elif pop.kind == "poisson":
-                self.poisson[pop.name] = [(0, _poisson_stream(net, pop, 0))]
+                self.poisson[pop.name] = [(0, _poisson_stream(net.seed, dt, pop, 0))]
         self.pop_order = list(net.populations)
         self.drives = {}
         col = 0
         for d in net.drives.values():
-            target = {("delta", "exc"): K.TARGET_V, ("delta", "inh"): K.TARGET_V_INH}.get(
-                (d.target.params.synapse, d.receptor),
-                K.TARGET_E if d.receptor == "exc" else K.TARGET_I)
+            target = _target_code(d.target.params.synapse, d.receptor)
             self.drives[d.name] = {
                 "lo": self.offset[d.target.name], "ids": d.ids, "target": target,
                 "weight": d.weight, "col": col, "n_sources": d.n_sources, "index": d.index,
@@ -119,8 +117,13 @@ class RunState:
                                               [net.seed, _STREAM_DRIVE, d.index, 0]))]}
             col += d.ids.size
         self.n_drive_cols = col
+        # the drives' count table: drive k's targets are columns col .. col + n of it,
+        # global ids pin_ids[col + j]
         self.pin_ids = (np.concatenate([d["ids"] + d["lo"] for d in self.drives.values()])
                         if self.drives else np.zeros(0, np.int64)).astype(np.int64)
+        self.pin_i = np.array([(0, d["ids"].size, d["target"], d["col"])
+                               for d in self.drives.values()], np.int64).reshape(-1, 4)
+        self.pin_w = np.array([d["weight"] for d in self.drives.values()], np.float64)
         self.currents = {}
         for c in net.currents.values():
             self.currents[c.name] = {"ids": c.ids + self.offset[c.target.name],
@@ -162,11 +165,7 @@ class RunState:
             dsteps = np.rint(proj.delay / dt).astype(np.int64)
             pre_lo = self.offset[proj.pre.name]
             post_lo = self.offset[proj.post.name]
-            inh = proj.receptor == "inh"
-            if proj.post.params.synapse == "delta":
-                target = K.TARGET_V_INH if inh else K.TARGET_V
-            else:
-                target = K.TARGET_I if inh else K.TARGET_E
+            target = _target_code(proj.post.params.synapse, proj.receptor)
             stdp = proj.stdp
             weight = proj._weight
             uniform = proj.n_syn == 0 or bool(np.all(dsteps == dsteps[0]))
@@ -277,67 +276,47 @@ class RunState:
                 ids.append(i[a:b])
             elif name in self.poisson:
                 lo = self.offset[name]
-                segs = self.poisson[name]
-                for k, (start, stream) in enumerate(segs):
-                    stop = segs[k + 1][0] if k + 1 < len(segs) else n1
-                    a, b = max(n0, start), min(n1, stop)
-                    if a < b:
-                        s, i = stream.steps(a, b)
-                        steps.append(s)
-                        ids.append(i + lo)
+                for stream, a, b in _spans(self.poisson[name], n0, n1):
+                    s, i = stream.steps(a, b)
+                    steps.append(s)
+                    ids.append(i + lo)
         steps = np.concatenate(steps) if steps else np.zeros(0, np.int64)
         ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
         src_ptr, src_ids = step_table(steps - n0, ids, n1 - n0)
 
-        c_steps, c_ids, c_val = self._current_changes(n0, n1)
-        cur_ptr, order = _ptr_by_step(c_steps - n0, n1 - n0)
+        c_steps, c_ids, c_val = self._current_changes(n0, n1)   # sorted by step
+        cur_ptr, cur_ids = step_table(c_steps - n0, c_ids, n1 - n0)
 
-        pin_i = np.zeros((len(self.drives), 4), dtype=np.int64)
-        pin_w = np.zeros(len(self.drives))
         pin_cnt = np.zeros((n1 - n0 if self.drives else 0, self.n_drive_cols), np.int32)
-        for k, d in enumerate(self.drives.values()):
-            # the drive's targets are contiguous in the count table; ids map them
-            pin_i[k] = (0, d["ids"].size, d["target"], d["col"])
-            pin_w[k] = d["weight"]
-            segs = d["segments"]
-            for m, (start, blocks) in enumerate(segs):
-                stop = segs[m + 1][0] if m + 1 < len(segs) else n1
-                a, b = max(n0, start), min(n1, stop)
-                if a < b:
-                    blocks.counts(a, b, pin_cnt[a - n0:b - n0, d["col"]:d["col"] + d["ids"].size])
+        for d in self.drives.values():
+            for blocks, a, b in _spans(d["segments"], n0, n1):
+                blocks.counts(a, b, pin_cnt[a - n0:b - n0, d["col"]:d["col"] + d["ids"].size])
         return K.Inputs(base=np.int64(n0), src_ptr=src_ptr, src_ids=src_ids,
-                        cur_ptr=cur_ptr, cur_ids=c_ids[order], cur_val=c_val[order],
-                        pin_i=pin_i, pin_w=pin_w, pin_ids=self.pin_ids, pin_cnt=pin_cnt)
+                        cur_ptr=cur_ptr, cur_ids=cur_ids, cur_val=c_val,
+                        pin_i=self.pin_i, pin_w=self.pin_w, pin_ids=self.pin_ids, pin_cnt=pin_cnt)
 
     def _current_changes(self, n0, n1):
         """(steps, global ids, values) where the injected current of a neuron changes in
-        ``[n0, n1)``; each value is the sum over the neuron's sources (in creation order)
-        of their value at that step, computed afresh (no running sums)."""
-        if not self.currents:
-            z = np.zeros(0, np.int64)
-            return z, z, np.zeros(0)
-        events = set()
-        for c in self.currents.values():
-            for seg in _live_segments(c["segments"], n0, n1):
-                for s in seg["steps"]:
-                    if n0 <= s < n1 and s >= seg["start"]:
-                        events.add(int(s))
+        ``[n0, n1)``, sorted by step: at each step where some source changes, every neuron
+        of the changing sources gets the sum over its sources (in creation order) of their
+        values at that step, computed afresh (no running sums, so no drift)."""
+        events = {}                                   # step -> sources changing then
+        for k, c in enumerate(self.currents.values()):
+            for s in _change_steps(c["segments"], n0, n1):
+                events.setdefault(s, []).append(k)
         out_s, out_i, out_v = [], [], []
+        sources = list(self.currents.values())
         for s in sorted(events):
-            total = {}
-            changed = set()
-            for c in self.currents.values():
-                val = _current_value(c["segments"], s)
-                for j, x in zip(c["ids"], val):
-                    total[int(j)] = total.get(int(j), 0.0) + float(x)
-                if _changes_at(c["segments"], s):
-                    changed.update(int(j) for j in c["ids"])
-            for j in sorted(changed):
-                out_s.append(s)
-                out_i.append(j)
-                out_v.append(total[j])
-        return (np.array(out_s, np.int64), np.array(out_i, np.int64),
-                np.array(out_v, np.float64))
+            total = np.zeros(max(self.n_total, 1))
+            for c in sources:
+                np.add.at(total, c["ids"], _current_value(c["segments"], s))
+            changed = np.unique(np.concatenate([sources[k]["ids"] for k in events[s]]))
+            out_s.append(np.full(changed.size, s, np.int64))
+            out_i.append(changed)
+            out_v.append(total[changed])
+        if not out_s:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        return np.concatenate(out_s), np.concatenate(out_i), np.concatenate(out_v)
 
     # ---------------------------------------------------------------- between runs
     def _log(self, what, **details):
@@ -381,8 +360,7 @@ class RunState:
         epoch = self.rate_epochs.get(pop.name, 0) + 1
         self.rate_epochs[pop.name] = epoch
         segs = [s for s in self.poisson[pop.name] if s[0] < self.step]
-        segs.append((self.step, _poisson_stream(_NetView(self.seed, self.dt), pop, epoch,
-                                                self.step)))
+        segs.append((self.step, _poisson_stream(self.seed, self.dt, pop, epoch, self.step)))
         self.poisson[pop.name] = segs
         self._log(f"{pop.name}.rates", value=_rates_summary(spec))
 
@@ -404,45 +382,39 @@ class RunState:
         self._log(f"{src.name}.amplitude", value=_summary(np.asarray(seg["values"])))
 
 
-class _NetView:
-    """The two attributes of a Network that its input streams are keyed by."""
+def _spans(segments, n0, n1):
+    """(stream, a, b) for each input-stream segment ``(start, stream)`` in force during part
+    ``[a, b)`` of the steps ``[n0, n1)`` (a segment lasts until the next one starts)."""
+    for k, (start, stream) in enumerate(segments):
+        stop = segments[k + 1][0] if k + 1 < len(segments) else n1
+        a, b = max(n0, start), min(n1, stop)
+        if a < b:
+            yield stream, a, b
 
-    def __init__(self, seed, dt):
-        self.seed, self.dt = seed, dt
 
-
-def _live_segments(segments, n0, n1):
+def _change_steps(segments, n0, n1):
+    """Steps in ``[n0, n1)`` at which a current source's value is (re)set: each segment's
+    schedule from its start until the next segment's start."""
     for k, seg in enumerate(segments):
         stop = segments[k + 1]["start"] if k + 1 < len(segments) else n1
-        if seg["start"] < n1 and stop > n0:
-            yield seg
-
-
-def _segment_at(segments, s):
-    cur = None
-    for seg in segments:
-        if seg["start"] <= s:
-            cur = seg
-    return cur
+        steps = seg["steps"]
+        yield from steps[(steps >= max(n0, seg["start"])) & (steps < min(n1, stop))].tolist()
 
 
 def _current_value(segments, s):
-    seg = _segment_at(segments, s)
+    """A current source's value at step s, (n_target,): the segment in force at s, its
+    last scheduled value at or before s (0 before the first)."""
+    seg = [g for g in segments if g["start"] <= s][-1]
     k = int(np.searchsorted(seg["steps"], s, side="right")) - 1
     return seg["values"][k] if k >= 0 else np.zeros(seg["values"].shape[1])
 
 
-def _changes_at(segments, s):
-    seg = _segment_at(segments, s)
-    return seg is not None and (seg["start"] == s or s in set(seg["steps"].tolist()))
-
-
-def _ptr_by_step(steps, n):
-    order = np.argsort(steps, kind="stable")
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    if steps.size:
-        np.cumsum(np.bincount(steps, minlength=n), out=ptr[1:])
-    return ptr, order
+def _target_code(synapse, receptor):
+    """The kernel's target of a spike onto ``synapse``-type neurons through ``receptor``:
+    v up or down (delta), or the excitatory / inhibitory current or conductance."""
+    if synapse == "delta":
+        return K.TARGET_V if receptor == "exc" else K.TARGET_V_INH
+    return K.TARGET_E if receptor == "exc" else K.TARGET_I
 
 
 def _stdp_row(stdp, dt):

@@ -25,7 +25,7 @@ import pytest
 from neurolab import _locks, io, paths, pipeline
 from neurolab.cli import EXIT_BUSY
 
-from test_pipeline import write_notebook
+from test_pipeline import make_toy_repo
 
 PARAMS = """\
 seed = 0          # random seed
@@ -48,12 +48,7 @@ plotting.save_figure(fig, paths.results_dir() / "toy.png")
 
 @pytest.fixture
 def repo(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'toy'\n")
-    write_notebook(tmp_path / "notebooks" / "01_toy.ipynb", PARAMS, *BODY)
-    write_notebook(tmp_path / "notebooks" / "02_other.ipynb", "k = 3  # a count\n",
-                   "from neurolab import io, paths\nimport numpy as np\n"
-                   "io.save_npz(paths.raw_dir('02_other') / 'k.npz', {'k': np.arange(k)})")
-    return tmp_path
+    return make_toy_repo(tmp_path, PARAMS, BODY)
 
 
 def cli_args(repo, *args):

@@ -69,15 +69,20 @@ if fail:
 """)
 
 
+def make_toy_repo(root: Path, params: str, body) -> Path:
+    """A minimal repository: ``01_toy`` (``params``, ``body`` cells) and ``02_other``."""
+    (root / "pyproject.toml").write_text("[project]\nname = 'toy'\n")
+    write_notebook(root / "notebooks" / "01_toy.ipynb", params, *body)
+    write_notebook(root / "notebooks" / "02_other.ipynb", "k = 3  # a count\n",
+                   "from neurolab import io, paths\nimport numpy as np\n"
+                   "io.save_npz(paths.raw_dir('02_other') / 'k.npz', {'k': np.arange(k)})")
+    return root
+
+
 @pytest.fixture
 def repo(tmp_path):
     """A minimal repository with two small notebooks."""
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'toy'\n")
-    write_notebook(tmp_path / "notebooks" / "01_toy.ipynb", TOY_PARAMS, *TOY_BODY)
-    write_notebook(tmp_path / "notebooks" / "02_other.ipynb", "k = 3  # a count\n",
-                   "from neurolab import io, paths\nimport numpy as np\n"
-                   "io.save_npz(paths.raw_dir('02_other') / 'k.npz', {'k': np.arange(k)})")
-    return tmp_path
+    return make_toy_repo(tmp_path, TOY_PARAMS, TOY_BODY)
 
 
 def file_bytes(root: Path) -> dict:
