@@ -19,9 +19,10 @@ Layout (all indices global over the concatenation of populations). The kernel ta
 named tuples of arrays (:class:`Neurons`, :class:`Pathways`, :class:`Traces`,
 :class:`Inputs`, :class:`Monitors`) and a counter array:
 
-``Neurons``: ``lif_i[q] = (lo, hi, mode)``: LIF population q occupies ``[lo, hi)``; mode 0
-delta, 1 current, 2 conductance. ``pop_lo[q] .. pop_lo[q + 1]``: global ids of population q
-(insertion order); ``pop_lif[q]``: its row in ``lif_i``, or -1 for a spike source.
+``Neurons``: ``lif_i[q] = (lo, hi, mode, het, has_iext)``: LIF population q occupies
+``[lo, hi)``; mode 0 delta, 1 current, 2 conductance; het 1 when its neurons' parameters
+differ (else they are read once per step); has_iext 1 when a current source targets it.
+``pop_lo[q] .. pop_lo[q + 1]``: global ids of population q (insertion order); ``pop_lif[q]``: its row in ``lif_i``, or -1 for a spike source.
 ``par[:, j]``: the parameters of neuron j, rows ``(v_rest, v_th, v_reset, P_m, P_e, P_i,
 c_e, c_i, E_e, E_i, dt/tau_m, I_bias)``; ``kref[j]``: its refractory steps. State: ``v``,
 ``ge``, ``gi`` (conductances, or the non-negative currents ``I_e``, ``I_i``), ``iext``
@@ -70,7 +71,8 @@ import numpy as np
 from numba import njit
 
 # column indices, shared with the table builder
-LO, HI, MODE = 0, 1, 2
+LO, HI, MODE, HET, HAS_IEXT = 0, 1, 2, 3, 4
+N_LIF_I = 5
 VREST, VTH, VRESET, PM, PE, PI, CE, CI, EE, EI, DTM, IB = range(12)
 N_PAR = 12
 (DELAY, TARGET, PRE_LO, PRE_HI, POST_LO, POST_HI, ROW_OFF, COL_OFF, XPRE_OFF, XPOST_OFF,
@@ -158,116 +160,180 @@ def _sample_row(n, sched):
 
 
 @njit(cache=True, inline="always")
-def _record(n, nrn, syn_w, mon):
+def _record(n, syn_w, v, ge, gi, w_sched, w_syn, w_out, s_sched, s_ids, s_v, s_ge, s_gi):
     """Monitors at the start of step n (Brian2's StateMonitor runs in the 'start' slot)."""
-    if mon.w_syn.shape[0] > 0:
-        r = _sample_row(n, mon.w_sched)
+    if w_syn.shape[0] > 0:
+        r = _sample_row(n, w_sched)
         if r >= 0:
-            for k in range(mon.w_syn.shape[0]):
-                mon.w_out[r, k] = syn_w[mon.w_syn[k]]
-    if mon.s_ids.shape[0] > 0:
-        r = _sample_row(n, mon.s_sched)
+            for k in range(w_syn.shape[0]):
+                w_out[r, k] = syn_w[w_syn[k]]
+    if s_ids.shape[0] > 0:
+        r = _sample_row(n, s_sched)
         if r >= 0:
-            for k in range(mon.s_ids.shape[0]):
-                j = mon.s_ids[k]
-                if mon.s_v.shape[0] > 0:
-                    mon.s_v[r, k] = nrn.v[j]
-                if mon.s_ge.shape[0] > 0:
-                    mon.s_ge[r, k] = nrn.ge[j]
-                if mon.s_gi.shape[0] > 0:
-                    mon.s_gi[r, k] = nrn.gi[j]
+            for k in range(s_ids.shape[0]):
+                j = s_ids[k]
+                if s_v.shape[0] > 0:
+                    s_v[r, k] = v[j]
+                if s_ge.shape[0] > 0:
+                    s_ge[r, k] = ge[j]
+                if s_gi.shape[0] > 0:
+                    s_gi[r, k] = gi[j]
+
+
+# The helpers below take plain arrays, unpacked from the named tuples once per kernel
+# call: arrays taken out of a tuple inside a hot loop cost numba a reference-count update
+# each time.
+@njit(cache=True, inline="always")
+def _v_delta(v, u, pm):
+    """``tau_m dv/dt = u - v`` over one step: exact propagator ``pm = exp(-dt/tau_m)``."""
+    return u + (v - u) * pm
 
 
 @njit(cache=True, inline="always")
-def _lif_step(n, lo, hi, mode, nrn, ring, slot, cnt):
+def _v_current(v, u, pm, ie, ce, ii, ci):
+    """``tau_m dv/dt = u - v + I_e - I_i`` with exponentially decaying currents: exact."""
+    return u + (v - u) * pm + ie * ce - ii * ci
+
+
+@njit(cache=True, inline="always")
+def _v_conductance(v, u, ge, ee, gi, ei, dtm):
+    """``tau_m dv/dt = u - v + g_e (E_e - v) + g_i (E_i - v)``: exponential Euler with the
+    conductances of the start of the step (``dtm = dt/tau_m``)."""
+    gtot = 1.0 + ge + gi
+    vinf = (u + ge * ee + gi * ei) / gtot
+    return vinf + (v - vinf) * math.exp(-dtm * gtot)
+
+
+@njit(cache=True, inline="always")
+def _lif_step(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_spike,
+              accept, ring, slot, cnt):
     """State update, threshold and reset of the LIF population ``[lo, hi)`` for step n.
 
     A neuron that spiked at step s is refractory while n < s + K: ``v`` is neither
     integrated nor tested (Brian2: ``not_refractory = (n - s) >= K``, evaluated at the
-    state update). Each neuron has its own parameters (``par[:, j]``); the input to the
-    membrane is ``u = v_rest + I_bias + I_ext``, the steady state without synaptic input.
-    The update is written without branches (a refractory neuron keeps its ``v`` through a
-    select), so that the compiler can vectorise it; the threshold pass then appends spiking
-    neurons to ``ring[slot]`` from position ``cnt`` on and returns the new count.
+    state update). The input to the membrane is ``u = v_rest + I_bias + I_ext``, the
+    steady state without synaptic input. Each neuron has its own parameters
+    (``par[:, j]``); when ``het`` is 0 they are the same for the whole population and are
+    read once (``par[:, lo]``), so a homogeneous population streams only its state through
+    memory; ``has_iext`` 0 skips the injected current (no source targets the population).
+    The updates are written without branches (a refractory neuron keeps its ``v`` through
+    a select), so that the compiler can vectorise them; the threshold pass then appends
+    spiking neurons to ``ring[slot]`` from position ``cnt`` on and returns the new count.
     ``accept[j]`` says whether delta input may reach neuron j in this step (not refractory
     and not spiking now: at least max(K, 1) steps since its last spike).
     Unsigned loop indices spare numba's negative-index handling.
     """
-    par = nrn.par
-    v = nrn.v
-    ge = nrn.ge
-    gi = nrn.gi
-    iext = nrn.iext
-    last_spike = nrn.last_spike
-    kref = nrn.kref
     a = np.uint64(lo)
     b = np.uint64(hi)
-    if mode == MODE_DELTA:
-        # tau_m dv/dt = u - v: exact propagator
-        accept = nrn.accept
+    # population-wide values (used when het == 0)
+    u0 = par[VREST, lo] + par[IB, lo]
+    pm0 = par[PM, lo]
+    K0 = kref[lo]
+    if het:
         for j in range(a, b):
-            u = par[VREST, j] + par[IB, j] + iext[j]
-            x = u + (v[j] - u) * par[PM, j]
             K = kref[j]
+            u = par[VREST, j] + par[IB, j] + (iext[j] if has_iext else 0.0)
+            if mode == MODE_DELTA:
+                x = _v_delta(v[j], u, par[PM, j])
+                accept[j] = n - last_spike[j] >= (K if K > 1 else 1)
+            elif mode == MODE_CURRENT:
+                x = _v_current(v[j], u, par[PM, j], ge[j], par[CE, j], gi[j], par[CI, j])
+            else:
+                x = _v_conductance(v[j], u, ge[j], par[EE, j], gi[j], par[EI, j],
+                                   par[DTM, j])
             v[j] = x if n >= last_spike[j] + K else v[j]
-            accept[j] = n - last_spike[j] >= (K if K > 1 else 1)
-    elif mode == MODE_CURRENT:
-        # tau_m dv/dt = u - v + I_e - I_i, tau_x dI_x/dt = -I_x: exact propagator
-        for j in range(a, b):
-            u = par[VREST, j] + par[IB, j] + iext[j]
-            x = u + (v[j] - u) * par[PM, j] + ge[j] * par[CE, j] - gi[j] * par[CI, j]
-            v[j] = x if n >= last_spike[j] + kref[j] else v[j]
-            ge[j] *= par[PE, j]
-            gi[j] *= par[PI, j]
+            if mode != MODE_DELTA:
+                ge[j] *= par[PE, j]
+                gi[j] *= par[PI, j]
+    elif has_iext:        # the constant flag lets the compiler drop the unused branch
+        _lif_uniform(n, a, b, mode, lo, par, u0, pm0, K0, True, v, ge, gi, iext, last_spike,
+                     accept)
     else:
-        # tau_m dv/dt = u - v + g_e (E_e - v) + g_i (E_i - v): exponential Euler with
-        # the conductances of the start of the step; conductances decay exactly
-        for j in range(a, b):
-            if n >= last_spike[j] + kref[j]:
-                gtot = 1.0 + ge[j] + gi[j]
-                vinf = (par[VREST, j] + par[IB, j] + iext[j] + ge[j] * par[EE, j]
-                        + gi[j] * par[EI, j]) / gtot
-                v[j] = vinf + (v[j] - vinf) * math.exp(-par[DTM, j] * gtot)
-            ge[j] *= par[PE, j]
-            gi[j] *= par[PI, j]
+        _lif_uniform(n, a, b, mode, lo, par, u0, pm0, K0, False, v, ge, gi, iext,
+                     last_spike, accept)
     # threshold and reset (a refractory neuron is not tested)
-    for j in range(a, b):
-        if v[j] > par[VTH, j] and n >= last_spike[j] + kref[j]:
-            last_spike[j] = n
-            v[j] = par[VRESET, j]
-            nrn.accept[j] = False
-            ring[slot, cnt] = j
-            cnt += 1
+    if het:
+        for j in range(a, b):
+            if v[j] > par[VTH, j] and n >= last_spike[j] + kref[j]:
+                cnt = _fire(j, n, par[VRESET, j], v, last_spike, accept, ring, slot, cnt)
+    else:
+        vth0 = par[VTH, lo]
+        vreset0 = par[VRESET, lo]
+        for j in range(a, b):
+            if v[j] > vth0 and n >= last_spike[j] + K0:
+                cnt = _fire(j, n, vreset0, v, last_spike, accept, ring, slot, cnt)
     return cnt
 
 
 @njit(cache=True, inline="always")
-def _deliver(j, w, target, nrn):
-    """Add the weight ``w`` of one arriving spike to neuron j's target variable. Delta
-    input to a neuron that is refractory or spiking in this step is discarded."""
-    if target == TARGET_V:
-        if nrn.accept[j]:
-            nrn.v[j] += w
-    elif target == TARGET_V_INH:
-        if nrn.accept[j]:
-            nrn.v[j] -= w
-    elif target == TARGET_E:
-        nrn.ge[j] += w
+def _lif_uniform(n, a, b, mode, lo, par, u0, pm0, K0, use_iext, v, ge, gi, iext, last_spike,
+                 accept):
+    """The state update of a population whose neurons share their parameters (read once);
+    ``use_iext`` False skips the injected current (no source targets the population)."""
+    if mode == MODE_DELTA:
+        kmin = K0 if K0 > 1 else 1
+        for j in range(a, b):
+            u = u0 + iext[j] if use_iext else u0
+            x = _v_delta(v[j], u, pm0)
+            v[j] = x if n >= last_spike[j] + K0 else v[j]
+            accept[j] = n - last_spike[j] >= kmin
+    elif mode == MODE_CURRENT:
+        ce, ci, pe, pi_ = par[CE, lo], par[CI, lo], par[PE, lo], par[PI, lo]
+        for j in range(a, b):
+            u = u0 + iext[j] if use_iext else u0
+            x = _v_current(v[j], u, pm0, ge[j], ce, gi[j], ci)
+            v[j] = x if n >= last_spike[j] + K0 else v[j]
+            ge[j] *= pe
+            gi[j] *= pi_
     else:
-        nrn.gi[j] += w
+        ee, ei, dtm, pe, pi_ = par[EE, lo], par[EI, lo], par[DTM, lo], par[PE, lo], par[PI, lo]
+        for j in range(a, b):
+            if n >= last_spike[j] + K0:
+                u = u0 + iext[j] if use_iext else u0
+                v[j] = _v_conductance(v[j], u, ge[j], ee, gi[j], ei, dtm)
+            ge[j] *= pe
+            gi[j] *= pi_
 
 
 @njit(cache=True, inline="always")
-def _deliver_static(s0, s1, target, syn_post, syn_w, nrn):
-    """Add the weights of synapses s0 .. s1-1 to their targets (a static pathway).
+def _fire(j, n, v_reset, v, last_spike, accept, ring, slot, cnt):
+    """Neuron j spikes at step n: reset, refractory from now, appended to the ring."""
+    last_spike[j] = n
+    v[j] = v_reset
+    accept[j] = False
+    ring[slot, cnt] = j
+    return cnt + 1
 
-    Unsigned indices spare numba's negative-index handling in these hot loops. Delta
-    input to a neuron that is refractory or spiking in this step is discarded.
-    """
+
+@njit(cache=True, inline="always")
+def _deliver_counts(b, col, n_t, target, w, pin_cnt, pin_ids, v, ge, gi, accept):
+    """A Poisson drive's step b: target ``pin_ids[col + j]`` receives ``pin_cnt[b, col + j]``
+    spikes of weight ``w``; the target branch taken once, outside the loop. Delta input to
+    a neuron that is refractory or spiking in this step is discarded."""
+    for j in range(n_t):
+        c = pin_cnt[b, col + j]
+        if c == 0:
+            continue
+        k = pin_ids[col + j]
+        if target == TARGET_V:
+            if accept[k]:
+                v[k] += c * w
+        elif target == TARGET_V_INH:
+            if accept[k]:
+                v[k] -= c * w
+        elif target == TARGET_E:
+            ge[k] += c * w
+        else:
+            gi[k] += c * w
+
+
+@njit(cache=True, inline="always")
+def _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept):
+    """Add the weights of synapses s0 .. s1-1 to their targets (a static pathway), the
+    target branch taken once, outside the loop over synapses. Delta input to a neuron that
+    is refractory or spiking in this step is discarded."""
     a = np.uint64(s0)
     b = np.uint64(s1)
-    v = nrn.v
-    accept = nrn.accept
     if target == TARGET_V:
         for s in range(a, b):
             j = np.uint64(syn_post[s])
@@ -279,72 +345,66 @@ def _deliver_static(s0, s1, target, syn_post, syn_w, nrn):
             if accept[j]:
                 v[j] -= syn_w[s]
     elif target == TARGET_E:
-        ge = nrn.ge
         for s in range(a, b):
             ge[np.uint64(syn_post[s])] += syn_w[s]
     else:
-        gi = nrn.gi
         for s in range(a, b):
             gi[np.uint64(syn_post[s])] += syn_w[s]
 
 
 @njit(cache=True, inline="always")
-def _pre_plastic(n, p, r, s0, s1, target, post_lo, xs, xq, pairing, learn, syn, tr, nrn):
+def _pre_plastic(n, p, r, s0, s1, target, post_lo, xs, xq, pairing, learn, pw_f, syn_post,
+                 syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus, v, ge, gi, accept):
     """Presynaptic pathway p of a plastic projection for presynaptic (local) neuron r:
     ``x_pre += A_plus`` (or ``= A_plus``, nearest), then for each synapse deliver ``w`` and
     depress ``w -= x_post * f_minus(w)``, clipped to [w_min, w_max] (unless learning is
     frozen). The traces of pathway p start at ``xs`` (pre) and ``xq`` (post)."""
-    pw_f = syn.pw_f
-    _trace_spike(tr.xpre, tr.xpre_t, xs + r, n, pw_f[p, C_PLUS], tr.tab_plus, p,
-                 pw_f[p, A_PLUS], pairing)
-    syn_post = syn.syn_post
-    syn_w = syn.syn_w
-    if not learn:
-        _deliver_static(s0, s1, target, syn_post, syn_w, nrn)
-        return
+    _trace_spike(xpre, xpre_t, xs + r, n, pw_f[p, C_PLUS], tab_plus, p, pw_f[p, A_PLUS],
+                 pairing)
     c_minus = pw_f[p, C_MINUS]
     w_min = pw_f[p, W_MIN]
     w_max = pw_f[p, W_MAX]
     mu = pw_f[p, MU_MINUS]
     off = xq - post_lo
-    xpost = tr.xpost
-    xpost_t = tr.xpost_t
-    tab = tr.tab_minus
+    # the delivery is written out here, not called: an inlined call in this loop made the
+    # plastic pathway twice as slow (measured on the CUBA benchmark)
     for s in range(s0, s1):
         j = syn_post[s]
         w = syn_w[s]
-        _deliver(j, w, target, nrn)
-        c = off + j
-        syn_w[s] = _depress(w, _trace_now(xpost[c], xpost_t[c], n, c_minus, tab, p),
-                            w_min, w_max, mu)
+        if target == TARGET_V:
+            if accept[j]:
+                v[j] += w
+        elif target == TARGET_V_INH:
+            if accept[j]:
+                v[j] -= w
+        elif target == TARGET_E:
+            ge[j] += w
+        else:
+            gi[j] += w
+        if learn:
+            c = off + j
+            syn_w[s] = _depress(w, _trace_now(xpost[c], xpost_t[c], n, c_minus, tab_minus,
+                                              p), w_min, w_max, mu)
 
 
 @njit(cache=True, inline="always")
-def _post_plastic(n, p, c, t0, t1, pre_lo, xs, xq, pairing, learn, syn, tr):
+def _post_plastic(n, p, c, t0, t1, pre_lo, xs, xq, pairing, learn, pw_f, col_syn, col_pre,
+                  syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus):
     """Postsynaptic pathway p of a plastic projection for postsynaptic (local) neuron c:
     ``x_post += A_minus`` (or ``= A_minus``, nearest), then potentiate every synapse onto it,
     ``w += x_pre * f_plus(w)``, clipped to [w_min, w_max] (unless learning is frozen)."""
-    pw_f = syn.pw_f
-    _trace_spike(tr.xpost, tr.xpost_t, xq + c, n, pw_f[p, C_MINUS], tr.tab_minus, p,
+    _trace_spike(xpost, xpost_t, xq + c, n, pw_f[p, C_MINUS], tab_minus, p,
                  pw_f[p, A_MINUS], pairing)
-    if not learn:
-        return
     c_plus = pw_f[p, C_PLUS]
     w_min = pw_f[p, W_MIN]
     w_max = pw_f[p, W_MAX]
     mu = pw_f[p, MU_PLUS]
     off = xs - pre_lo
-    col_syn = syn.col_syn
-    col_pre = syn.col_pre
-    syn_w = syn.syn_w
-    xpre = tr.xpre
-    xpre_t = tr.xpre_t
-    tab = tr.tab_plus
-    for t in range(t0, t1):
+    for t in range(t0, t1 if learn else t0):
         s = col_syn[t]
         r = off + col_pre[t]
-        syn_w[s] = _potentiate(syn_w[s], _trace_now(xpre[r], xpre_t[r], n, c_plus, tab, p),
-                               w_min, w_max, mu)
+        syn_w[s] = _potentiate(syn_w[s], _trace_now(xpre[r], xpre_t[r], n, c_plus, tab_plus,
+                                                    p), w_min, w_max, mu)
 
 
 @njit(cache=True)
@@ -357,71 +417,72 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters):
     only on the state and the inputs of that step, so the result does not depend on how
     a run is cut into calls.
     """
-    pop_lif = nrn.pop_lif
-    pop_lo = nrn.pop_lo
-    lif_i = nrn.lif_i
+    # unpack once (see the note above the helpers)
+    lif_i, pop_lo, pop_lif, par, kref = nrn.lif_i, nrn.pop_lo, nrn.pop_lif, nrn.par, nrn.kref
+    v, ge, gi, iext = nrn.v, nrn.ge, nrn.gi, nrn.iext
+    last_spike, accept = nrn.last_spike, nrn.accept
+    pw_i, pw_f, row_ptr, syn_post, syn_w = syn.pw_i, syn.pw_f, syn.row_ptr, syn.syn_post, syn.syn_w
+    col_ptr, col_syn, col_pre, ring, seg = syn.col_ptr, syn.col_syn, syn.col_pre, syn.ring, syn.seg
+    xpre, xpre_t, xpost, xpost_t = tr.xpre, tr.xpre_t, tr.xpost, tr.xpost_t
+    tab_plus, tab_minus = tr.tab_plus, tr.tab_minus
+    base, src_ptr, src_ids = inp.base, inp.src_ptr, inp.src_ids
+    cur_ptr, cur_ids, cur_val = inp.cur_ptr, inp.cur_ids, inp.cur_val
+    pin_i, pin_w, pin_ids, pin_cnt = inp.pin_i, inp.pin_w, inp.pin_ids, inp.pin_cnt
+    spk_mask, spk_step, spk_id = mon.spk_mask, mon.spk_step, mon.spk_id
+    w_sched, w_syn, w_out = mon.w_sched, mon.w_syn, mon.w_out
+    s_sched, s_ids, s_v, s_ge, s_gi = mon.s_sched, mon.s_ids, mon.s_v, mon.s_ge, mon.s_gi
+
     n_pop = pop_lif.shape[0]
-    pw_i = syn.pw_i
     n_pw = pw_i.shape[0]
-    ring = syn.ring
-    seg = syn.seg
-    row_ptr = syn.row_ptr
-    col_ptr = syn.col_ptr
     H = ring.shape[0]
-    spk_mask = mon.spk_mask
-    cap = mon.spk_step.shape[0]
+    cap = spk_step.shape[0]
     n_mask = 0
     for j in range(spk_mask.shape[0]):
         n_mask += spk_mask[j]
-    base = inp.base
-    n_pin = inp.pin_i.shape[0]
+    n_pin = pin_i.shape[0]
 
     for n in range(n_start, n_stop):
         if counters[C_NSPK] + n_mask > cap:
             return n
-        _record(n, nrn, syn.syn_w, mon)
+        _record(n, syn_w, v, ge, gi, w_sched, w_syn, w_out, s_sched, s_ids, s_v, s_ge, s_gi)
         b = n - base
         # ---- 0. injected currents that change at this step
-        for k in range(inp.cur_ptr[b], inp.cur_ptr[b + 1]):
-            nrn.iext[inp.cur_ids[k]] = inp.cur_val[k]
+        for k in range(cur_ptr[b], cur_ptr[b + 1]):
+            iext[cur_ids[k]] = cur_val[k]
 
         # ---- 1.+2. input spikes of this step, then state update, threshold and reset,
         # population by population (ids ascending within the step)
         slot = n % H
         cnt = 0
-        k = inp.src_ptr[b]
-        kend = inp.src_ptr[b + 1]
+        k = src_ptr[b]
+        kend = src_ptr[b + 1]
         for q in range(n_pop):
             seg[slot, q] = cnt
             lq = pop_lif[q]
             if lq < 0:
                 hi = pop_lo[q + 1]
-                while k < kend and inp.src_ids[k] < hi:
-                    ring[slot, cnt] = inp.src_ids[k]
+                while k < kend and src_ids[k] < hi:
+                    ring[slot, cnt] = src_ids[k]
                     cnt += 1
                     k += 1
             else:
-                cnt = _lif_step(n, lif_i[lq, LO], lif_i[lq, HI], lif_i[lq, MODE], nrn,
-                                ring, slot, cnt)
+                cnt = _lif_step(n, lif_i[lq, LO], lif_i[lq, HI], lif_i[lq, MODE],
+                                lif_i[lq, HET], lif_i[lq, HAS_IEXT], par, kref, v, ge, gi,
+                                iext, last_spike, accept, ring, slot, cnt)
         seg[slot, n_pop] = cnt
         for k in range(cnt):
             j = ring[slot, k]
             if spk_mask[j]:
                 m = counters[C_NSPK]
-                mon.spk_step[m] = n
-                mon.spk_id[m] = j
+                spk_step[m] = n
+                spk_id[m] = j
                 counters[C_NSPK] = m + 1
 
         # ---- 3a. Poisson drives, then presynaptic pathways (axonal delay: the whole
         # pathway at arrival); all of them add to the targets, so their order is free
         for d in range(n_pin):
-            col = inp.pin_i[d, PIN_COL]
-            target = inp.pin_i[d, PIN_TARGET]
-            w = inp.pin_w[d]
-            for j in range(inp.pin_i[d, PIN_N]):
-                c = inp.pin_cnt[b, col + j]
-                if c != 0:
-                    _deliver(inp.pin_ids[col + j], c * w, target, nrn)
+            _deliver_counts(b, pin_i[d, PIN_COL], pin_i[d, PIN_N], pin_i[d, PIN_TARGET],
+                            pin_w[d], pin_cnt, pin_ids, v, ge, gi, accept)
         for p in range(n_pw):
             d = pw_i[p, DELAY]
             if n - d < 0:
@@ -440,9 +501,10 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters):
                 if plastic:
                     _pre_plastic(n, p, i - pre_lo, s0, s1, target, pw_i[p, POST_LO],
                                  pw_i[p, XPRE_OFF], pw_i[p, XPOST_OFF], pw_i[p, PAIRING],
-                                 learn, syn, tr, nrn)
+                                 learn, pw_f, syn_post, syn_w, xpre, xpre_t, xpost, xpost_t,
+                                 tab_plus, tab_minus, v, ge, gi, accept)
                 else:
-                    _deliver_static(s0, s1, target, syn.syn_post, syn.syn_w, nrn)
+                    _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept)
 
         # ---- 3b. postsynaptic pathways (plastic projections only)
         for p in range(n_pw):
@@ -456,6 +518,8 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters):
                 j = ring[slot, k]
                 _post_plastic(n, p, j - post_lo, col_ptr[col_off + j],
                               col_ptr[col_off + j + 1], pw_i[p, PRE_LO], pw_i[p, XPRE_OFF],
-                              pw_i[p, XPOST_OFF], pw_i[p, PAIRING], learn, syn, tr)
+                              pw_i[p, XPOST_OFF], pw_i[p, PAIRING], learn, pw_f, col_syn,
+                              col_pre, syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus,
+                              tab_minus)
         counters[C_STEP] = n + 1
     return n_stop

@@ -94,10 +94,10 @@ class _Blocks:
         then id. For streams whose blocks hold (local steps, ids)."""
         out_s, out_i = [], []
         for (s, i), b, lo, hi in self._pieces(n0, n1):
-            s = s + b * self.block
-            keep = (s >= lo) & (s < hi)
-            out_s.append(s[keep] + self.start)
-            out_i.append(i[keep])
+            first = b * self.block                    # a block's steps are sorted
+            k0, k1 = np.searchsorted(s, [lo - first, hi - first])
+            out_s.append(s[k0:k1] + (first + self.start))
+            out_i.append(i[k0:k1])
         if not out_s:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(out_s), np.concatenate(out_i)
@@ -166,9 +166,11 @@ def step_table(steps: np.ndarray, ids: np.ndarray, n_steps: int):
     """CSR table of spikes by step: ``ptr`` (n_steps + 1) and ``ids`` such that the spikes
     of step k are ``ids[ptr[k]:ptr[k + 1]]``. A stable sort by step: spikes of one step keep
     their input order."""
-    order = np.argsort(steps, kind="stable")   # timsort: fast on concatenated sorted runs
     ptr = np.zeros(n_steps + 1, dtype=np.int64)
     np.cumsum(np.bincount(steps, minlength=n_steps), out=ptr[1:])
+    if steps.size < 2 or bool(np.all(steps[1:] >= steps[:-1])):   # one source: sorted
+        return ptr, np.ascontiguousarray(ids, dtype=np.int64)
+    order = np.argsort(steps, kind="stable")   # timsort: fast on concatenated sorted runs
     return ptr, np.ascontiguousarray(ids[order], dtype=np.int64)
 
 

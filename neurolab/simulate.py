@@ -75,15 +75,16 @@ class RunState:
                      "use fewer neurons or synapses (e.g. rule='fixed_indegree')")
 
         lifs = [p for p in net.populations.values() if p.kind == "lif"]
-        lif_i = np.zeros((len(lifs), 3), dtype=np.int64)
+        lif_i = np.zeros((len(lifs), K.N_LIF_I), dtype=np.int64)
         par = np.zeros((K.N_PAR, max(n_total, 1)))
         kref = np.zeros(max(n_total, 1), dtype=np.int64)
         v = np.zeros(max(n_total, 1))
         for q, pop in enumerate(lifs):
             lo = self.offset[pop.name]
-            lif_i[q] = (lo, lo + pop.n, _MODES[pop.params.synapse])
+            lif_i[q, :3] = (lo, lo + pop.n, _MODES[pop.params.synapse])
+            lif_i[q, K.HAS_IEXT] = any(c.target is pop for c in net.currents.values())
             v[lo:lo + pop.n] = pop.v_init
-        lif_row = {pop.name: q for q, pop in enumerate(lifs)}
+        self.lif_row = lif_row = {pop.name: q for q, pop in enumerate(lifs)}
         self.nrn = K.Neurons(
             lif_i=lif_i,
             pop_lo=np.array([self.offset[p] for p in net.populations] + [n_total], np.int64),
@@ -142,16 +143,20 @@ class RunState:
         par[K.VREST, sl] = values["v_rest"]
         par[K.VTH, sl] = values["v_th"]
         par[K.VRESET, sl] = values["v_reset"]
-        par[K.PM, sl] = [math.exp(-dt / x) for x in tau_m]
-        par[K.PE, sl] = [math.exp(-dt / x) for x in tau_e]
-        par[K.PI, sl] = [math.exp(-dt / x) for x in tau_i]
-        par[K.CE, sl] = [_current_coefficient(dt, a, b) for a, b in zip(tau_m, tau_e)]
-        par[K.CI, sl] = [_current_coefficient(dt, a, b) for a, b in zip(tau_m, tau_i)]
+        par[K.PM, sl] = _per_value(lambda x: math.exp(-dt / x), tau_m)
+        par[K.PE, sl] = _per_value(lambda x: math.exp(-dt / x), tau_e)
+        par[K.PI, sl] = _per_value(lambda x: math.exp(-dt / x), tau_i)
+        par[K.CE, sl] = _per_value(lambda a, b: _current_coefficient(dt, a, b), tau_m, tau_e)
+        par[K.CI, sl] = _per_value(lambda a, b: _current_coefficient(dt, a, b), tau_m, tau_i)
         par[K.EE, sl] = values["E_e"]
         par[K.EI, sl] = values["E_i"]
         par[K.DTM, sl] = dt / tau_m
         par[K.IB, sl] = values["I_bias"]
         self.nrn.kref[sl] = np.rint(values["refractory"] / dt).astype(np.int64)
+        # one code path reads the parameters once per step when they are all equal
+        uniform = (bool(np.all(par[:, sl] == par[:, lo:lo + 1]))
+                   and bool(np.all(self.nrn.kref[sl] == self.nrn.kref[lo])))
+        self.nrn.lif_i[self.lif_row[pop.name], K.HET] = 0 if uniform else 1
 
     def _build_pathways(self, net):
         dt = self.dt
@@ -323,7 +328,8 @@ class RunState:
         self.changes.append({"t": self.step * self.dt, "what": what, **details})
 
     def get_weights(self, proj):
-        return self.syn.syn_w[self.perm[proj.name]].copy()
+        """The weights of ``proj`` now, in its synapse order: (n_syn,) copy."""
+        return self.syn.syn_w[self.perm[proj.name]]      # fancy indexing copies
 
     def set_weights(self, proj, w):
         self.syn.syn_w[self.perm[proj.name]] = w
@@ -407,6 +413,23 @@ def _current_value(segments, s):
     seg = [g for g in segments if g["start"] <= s][-1]
     k = int(np.searchsorted(seg["steps"], s, side="right")) - 1
     return seg["values"][k] if k >= 0 else np.zeros(seg["values"].shape[1])
+
+
+def _read_only(ids):
+    """A read-only int64 view of a projection's ids (no copy of millions of synapses)."""
+    view = np.asarray(ids, dtype=np.int64).view()
+    view.flags.writeable = False
+    return view
+
+
+def _per_value(f, *arrays):
+    """``f`` applied element by element, evaluated once per distinct argument tuple (the C
+    library's exp, as for one scalar; a homogeneous population costs one call)."""
+    keys = np.stack(arrays, axis=1)
+    if keys.shape[0] and bool((keys == keys[0]).all()):
+        return np.full(keys.shape[0], f(*keys[0].tolist()))
+    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+    return np.array([f(*row) for row in uniq.tolist()])[inverse.reshape(-1)]
 
 
 def _target_code(synapse, receptor):
@@ -674,11 +697,15 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
             n1 = min(n_stop, n0 + chunk)
             t0 = time.perf_counter()
             inp = state.chunk_inputs(n0, n1)
-            K.run_steps(n0, n1, state.nrn, state.syn, state.tr, inp, mon, counters)
-            reached = int(counters[K.C_STEP])
-            state.step = reached
-            _check_finite(state, net, n0, reached)
-            if reached < n1:  # spike buffer full: grow it and go on
+            while True:
+                start = int(counters[K.C_STEP])
+                K.run_steps(start, n1, state.nrn, state.syn, state.tr, inp, mon, counters)
+                reached = int(counters[K.C_STEP])
+                state.step = reached
+                _check_finite(state, net, start, reached)
+                if reached == n1:
+                    break
+                # spike buffer full: grow it and finish the chunk with the same inputs
                 cap = max(2 * cap, int(counters[K.C_NSPK]) + 4 * n_mask)
                 mon = monitors(np.concatenate([mon.spk_step, np.zeros(cap - mon.spk_step.size,
                                                                       np.int64)]),
@@ -762,5 +789,5 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     res.populations.update((name, int(pop.n)) for name, pop in pops.items())
     for name, proj in net.projections.items():
         res.projections[name] = (proj.pre.name, proj.post.name)
-        res.connectivity[name] = (proj.pre_ids.astype(np.int64), proj.post_ids.astype(np.int64))
+        res.connectivity[name] = (_read_only(proj.pre_ids), _read_only(proj.post_ids))
     return res
