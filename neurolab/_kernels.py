@@ -22,7 +22,8 @@ named tuples of arrays (:class:`Neurons`, :class:`Pathways`, :class:`Traces`,
 ``Neurons``: ``lif_i[q] = (lo, hi, mode, het, has_iext)``: LIF population q occupies
 ``[lo, hi)``; mode 0 delta, 1 current, 2 conductance; het 1 when its neurons' parameters
 differ (else they are read once per step); has_iext 1 when a current source targets it.
-``pop_lo[q] .. pop_lo[q + 1]``: global ids of population q (insertion order); ``pop_lif[q]``: its row in ``lif_i``, or -1 for a spike source.
+``pop_lo[q] .. pop_lo[q + 1]``: global ids of population q (insertion order);
+``pop_lif[q]``: its row in ``lif_i``, or -1 for a spike source.
 ``par[:, j]``: the parameters of neuron j, rows ``(v_rest, v_th, v_reset, P_m, P_e, P_i,
 c_e, c_i, E_e, E_i, dt/tau_m, I_bias)``; ``kref[j]``: its refractory steps. State: ``v``,
 ``ge``, ``gi`` (conductances, or the non-negative currents ``I_e``, ``I_i``), ``iext``
