@@ -926,7 +926,8 @@ def _check_rate_array(what, rates, dt):
     if over.any():
         k = np.unravel_index(int(np.flatnonzero(over)[0]), rates.shape)
         raise ValueError(f"{what} must be <= 1000/dt = {1000.0 / dt!r} Hz (at most one spike "
-                         f"per step), got {float(rates[k])!r} at index {k[0] if len(k) == 1 else k}")
+                         f"per step), got {float(rates[k])!r} at index "
+                         f"{k[0] if len(k) == 1 else k}")
 
 
 class _RateTable:
@@ -1038,8 +1039,8 @@ def _check_reset_below_threshold(name, values):
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
         raise ValueError(f"v_reset must be < v_th in population {name!r}, got v_reset="
-                         f"{float(values['v_reset'][j])!r} mV >= v_th={float(values['v_th'][j])!r} mV at "
-                         f"neuron {j}")
+                         f"{float(values['v_reset'][j])!r} mV >= "
+                         f"v_th={float(values['v_th'][j])!r} mV at neuron {j}")
 
 
 def _check_stdp(stdp, dt):
