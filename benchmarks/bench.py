@@ -905,6 +905,9 @@ def rss_vs_duration(durations_s=(50, 200, 800, 1600), log=print):
     1 conductance LIF, STDP, only output spikes recorded), each duration in a fresh
     process: it should not grow with the duration (input is drawn chunk by chunk)."""
     out = {}
+    # a first short run fills numba's cache, so that no line includes the compiler's memory
+    subprocess.run([sys.executable, "-c", _RSS_SCRIPT, "10.0"], capture_output=True,
+                   check=True, cwd=str(REPO))
     for d in durations_s:
         r = subprocess.run([sys.executable, "-c", _RSS_SCRIPT, str(d * 1000.0)],
                            capture_output=True, text=True, check=True, cwd=str(REPO))
