@@ -71,84 +71,27 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-# column indices, shared with the table builder
-LO, HI, MODE, HET, HAS_IEXT = 0, 1, 2, 3, 4
-N_LIF_I = 5
-VREST, VTH, VRESET, PM, PE, PI, CE, CI, EE, EI, DTM, IB = range(12)
-N_PAR = 12
-(DELAY, TARGET, PRE_LO, PRE_HI, POST_LO, POST_HI, ROW_OFF, COL_OFF, XPRE_OFF, XPOST_OFF,
- PLASTIC, PAIRING, PRE_POP, POST_POP, LEARN) = range(15)
-N_PW_I = 15
-A_PLUS, A_MINUS, C_PLUS, C_MINUS, W_MIN, W_MAX, MU_PLUS, MU_MINUS = range(8)
-N_PW_F = 8
-PIN_LO, PIN_N, PIN_TARGET, PIN_COL = range(4)
-EVERY, SCHED_LO, SCHED_HI, ROW0 = range(4)
-# counters
-C_STEP, C_NSPK = 0, 1
-
-MODE_DELTA, MODE_CURRENT, MODE_CONDUCTANCE = 0, 1, 2
-TARGET_V, TARGET_E, TARGET_I, TARGET_V_INH = 0, 1, 2, 3
-PAIR_ALL, PAIR_NEAREST = 0, 1
+from . import _layout as L
+from ._layout import *  # noqa: F401,F403  (the column constants, for the table builder)
+from ._layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET, HI, IB, LEARN,
+                      LO, MODE, MODE_DELTA, MODE_CURRENT, PAIRING, PIN_COL, PIN_N, PIN_TARGET,
+                      PLASTIC, PM, POST_LO, POST_POP, PRE_LO, PRE_POP, ROW0, ROW_OFF, RULE,
+                      RULE_PAIR, SAME_BOTH, SAME_DEPRESS, SAME_NEITHER, SAME_POTENTIATE,
+                      SAME_STEP, SCHED_HI, SCHED_LO, TARGET, TARGET_E, TARGET_V, TARGET_V_INH,
+                      VREST, VRESET, VTH, WDEP, XPOST_OFF, XPRE_OFF, XSYN_BASE, CE, CI, DTM,
+                      EE, EI, PE, PI)
+from .plasticity import pair as _pair
 
 Neurons = namedtuple("Neurons", ["lif_i", "pop_lo", "pop_lif", "par", "kref", "v", "ge", "gi",
                                  "iext", "last_spike", "accept"])
 Pathways = namedtuple("Pathways", ["pw_i", "pw_f", "row_ptr", "syn_post", "syn_w", "col_ptr",
                                    "col_syn", "col_pre", "ring", "seg"])
-Traces = namedtuple("Traces", ["xpre", "xpre_t", "xpost", "xpost_t", "tab_plus",
-                               "tab_minus"])
+Traces = namedtuple("Traces", ["xpre", "xpre_t", "xpost", "xpost_t", "xpost_prev", "xsyn",
+                               "tab_plus", "tab_minus"])
 Inputs = namedtuple("Inputs", ["base", "src_ptr", "src_ids", "cur_ptr", "cur_ids", "cur_val",
                                "pin_i", "pin_w", "pin_ids", "pin_cnt"])
 Monitors = namedtuple("Monitors", ["spk_mask", "spk_step", "spk_id", "w_sched", "w_syn",
                                    "w_out", "s_sched", "s_ids", "s_v", "s_ge", "s_gi"])
-
-
-@njit(cache=True, inline="always")
-def _trace_now(x, x_t, n, c, table, p):
-    """Trace value at step n, last set at step x_t, decaying by exp(-c) per step; the factor
-    comes from row p of ``table`` (same values as math.exp) when the lag is short."""
-    if x_t == n or x == 0.0:
-        return x
-    d = n - x_t
-    if d < table.shape[1]:
-        return x * table[p, d]
-    return x * math.exp(-d * c)
-
-
-@njit(cache=True, inline="always")
-def _trace_spike(x, x_t, k, n, c, table, p, amplitude, pairing):
-    """Trace k after its neuron's spike at step n, in place: all-to-all pairing adds
-    ``amplitude`` to the decayed trace, nearest-neighbour pairing resets it to ``amplitude``."""
-    if pairing == PAIR_NEAREST:
-        x[k] = amplitude
-    else:
-        x[k] = _trace_now(x[k], x_t[k], n, c, table, p) + amplitude
-    x_t[k] = n
-
-
-@njit(cache=True, inline="always")
-def _weight_step(w, dw, f, mu, w_min, w_max):
-    """``w + dw * f**mu`` clipped to [w_min, w_max]; ``f`` is the soft-bound factor of the
-    update's direction (Guetig et al. 2003), ignored when ``mu`` is 0 (additive rule)."""
-    if mu != 0.0:
-        dw = dw * f ** mu if f > 0.0 else 0.0
-    w = w + dw
-    if w > w_max:
-        return w_max
-    if w < w_min:
-        return w_min
-    return w
-
-
-@njit(cache=True, inline="always")
-def _potentiate(w, x_pre, w_min, w_max, mu):
-    """Weight after potentiation by trace ``x_pre``; soft factor ((w_max-w)/range)**mu."""
-    return _weight_step(w, x_pre, (w_max - w) / (w_max - w_min), mu, w_min, w_max)
-
-
-@njit(cache=True, inline="always")
-def _depress(w, x_post, w_min, w_max, mu):
-    """Weight after depression by trace ``x_post``; soft factor ((w-w_min)/range)**mu."""
-    return _weight_step(w, -x_post, (w - w_min) / (w_max - w_min), mu, w_min, w_max)
 
 
 @njit(cache=True, inline="always")
@@ -354,63 +297,45 @@ def _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept):
 
 
 @njit(cache=True, inline="always")
-def _pre_plastic(n, p, r, s0, s1, target, post_lo, xs, xq, pairing, learn, pw_f, syn_post,
-                 syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus, v, ge, gi, accept):
-    """Presynaptic pathway p of a plastic projection for presynaptic (local) neuron r:
-    ``x_pre += A_plus`` (or ``= A_plus``, nearest), then for each synapse deliver ``w`` and
-    depress ``w -= x_post * f_minus(w)``, clipped to [w_min, w_max] (unless learning is
-    frozen). The traces of pathway p start at ``xs`` (pre) and ``xq`` (post)."""
-    _trace_spike(xpre, xpre_t, xs + r, n, pw_f[p, C_PLUS], tab_plus, p, pw_f[p, A_PLUS],
-                 pairing)
-    c_minus = pw_f[p, C_MINUS]
-    w_min = pw_f[p, W_MIN]
-    w_max = pw_f[p, W_MAX]
-    mu = pw_f[p, MU_MINUS]
-    off = xq - post_lo
-    # the delivery is written out here, not called: an inlined call in this loop made the
-    # plastic pathway twice as slow (measured on the CUBA benchmark)
-    for s in range(s0, s1):
-        j = syn_post[s]
-        w = syn_w[s]
-        if target == TARGET_V:
-            if accept[j]:
-                v[j] += w
-        elif target == TARGET_V_INH:
-            if accept[j]:
-                v[j] -= w
-        elif target == TARGET_E:
-            ge[j] += w
+def _post_phase(n, early, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w, xpre,
+                xpre_t, xpost, xpost_t, xpost_prev, xsyn, tab_plus, tab_minus):
+    """The postsynaptic pathways of pair-rule projections for the spikes of step n: the
+    part that counts as before the presynaptic pathways (``early``) or after them (what
+    ``same_step`` says: potentiate -> all after; depress -> all before; both -> trace
+    before, potentiation after; neither -> potentiation before, trace after)."""
+    for p in range(pw_i.shape[0]):
+        if pw_i[p, PLASTIC] != 1 or pw_i[p, RULE] != RULE_PAIR:
+            continue
+        same = pw_i[p, SAME_STEP]
+        if early:
+            do_inc = same == SAME_DEPRESS or same == SAME_BOTH
+            do_pot = same == SAME_DEPRESS or same == SAME_NEITHER
         else:
-            gi[j] += w
-        if learn:
-            c = off + j
-            syn_w[s] = _depress(w, _trace_now(xpost[c], xpost_t[c], n, c_minus, tab_minus,
-                                              p), w_min, w_max, mu)
-
-
-@njit(cache=True, inline="always")
-def _post_plastic(n, p, c, t0, t1, pre_lo, xs, xq, pairing, learn, pw_f, col_syn, col_pre,
-                  syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus):
-    """Postsynaptic pathway p of a plastic projection for postsynaptic (local) neuron c:
-    ``x_post += A_minus`` (or ``= A_minus``, nearest), then potentiate every synapse onto it,
-    ``w += x_pre * f_plus(w)``, clipped to [w_min, w_max] (unless learning is frozen)."""
-    _trace_spike(xpost, xpost_t, xq + c, n, pw_f[p, C_MINUS], tab_minus, p,
-                 pw_f[p, A_MINUS], pairing)
-    c_plus = pw_f[p, C_PLUS]
-    w_min = pw_f[p, W_MIN]
-    w_max = pw_f[p, W_MAX]
-    mu = pw_f[p, MU_PLUS]
-    off = xs - pre_lo
-    for t in range(t0, t1 if learn else t0):
-        s = col_syn[t]
-        r = off + col_pre[t]
-        syn_w[s] = _potentiate(syn_w[s], _trace_now(xpre[r], xpre_t[r], n, c_plus, tab_plus,
-                                                    p), w_min, w_max, mu)
+            do_inc = same == SAME_POTENTIATE or same == SAME_NEITHER
+            do_pot = same == SAME_POTENTIATE or same == SAME_BOTH
+        if not (do_inc or do_pot):
+            continue
+        q = pw_i[p, POST_POP]
+        post_lo = pw_i[p, POST_LO]
+        col_off = pw_i[p, COL_OFF] - post_lo
+        learn = pw_i[p, LEARN] == 1
+        for k in range(seg[slot, q], seg[slot, q + 1]):
+            j = ring[slot, k]
+            _pair.post_pathway(n, p, j - post_lo, col_ptr[col_off + j], col_ptr[col_off + j + 1],
+                               pw_i[p, PRE_LO], pw_i[p, XPRE_OFF], pw_i[p, XPOST_OFF],
+                               pw_i[p, PAIRING], same, pw_i[p, WDEP], learn, do_inc, do_pot,
+                               pw_i[p, XSYN_BASE], pw_f, col_syn, col_pre, syn_w, xpre, xpre_t,
+                               xpost, xpost_t, xpost_prev, xsyn, tab_plus, tab_minus)
 
 
 @njit(cache=True)
-def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters):
+def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, homeo):
     """Advance the network from step ``n_start`` to ``n_stop`` (exclusive).
+
+    ``trip``, ``inh``, ``da``, ``homeo``: the state of the triplet, inhibitory and
+    reward-modulated rule families and of homeostasis, or ``None`` when the network does
+    not use them: numba compiles one specialisation per combination and drops the code of
+    the absent ones, so a network with the default rule never compiles the others.
 
     Stops early, before a step, when the spike buffers could overflow in that step; the
     step reached is kept in ``counters[C_STEP]`` after every step, so an interrupted or
@@ -425,7 +350,7 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters):
     pw_i, pw_f, row_ptr, syn_post, syn_w = syn.pw_i, syn.pw_f, syn.row_ptr, syn.syn_post, syn.syn_w
     col_ptr, col_syn, col_pre, ring, seg = syn.col_ptr, syn.col_syn, syn.col_pre, syn.ring, syn.seg
     xpre, xpre_t, xpost, xpost_t = tr.xpre, tr.xpre_t, tr.xpost, tr.xpost_t
-    tab_plus, tab_minus = tr.tab_plus, tr.tab_minus
+    xpost_prev, xsyn, tab_plus, tab_minus = tr.xpost_prev, tr.xsyn, tr.tab_plus, tr.tab_minus
     base, src_ptr, src_ids = inp.base, inp.src_ptr, inp.src_ids
     cur_ptr, cur_ids, cur_val = inp.cur_ptr, inp.cur_ids, inp.cur_val
     pin_i, pin_w, pin_ids, pin_cnt = inp.pin_i, inp.pin_w, inp.pin_ids, inp.pin_cnt
@@ -441,6 +366,11 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters):
     for j in range(spk_mask.shape[0]):
         n_mask += spk_mask[j]
     n_pin = pin_i.shape[0]
+    # whether any pair-rule pathway has postsynaptic work before its presynaptic pathway
+    any_early = False
+    for p in range(n_pw):
+        if pw_i[p, PLASTIC] == 1 and pw_i[p, RULE] == RULE_PAIR:
+            any_early |= pw_i[p, SAME_STEP] != SAME_POTENTIATE
 
     for n in range(n_start, n_stop):
         if counters[C_NSPK] + n_mask > cap:
@@ -479,7 +409,13 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters):
                 spk_id[m] = j
                 counters[C_NSPK] = m + 1
 
-        # ---- 3a. Poisson drives, then presynaptic pathways (axonal delay: the whole
+        # ---- 3a. postsynaptic work that counts as before this step's presynaptic
+        # spikes (pair-rule pathways whose same-step pairs do not potentiate)
+        if any_early:
+            _post_phase(n, True, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w,
+                        xpre, xpre_t, xpost, xpost_t, xpost_prev, xsyn, tab_plus, tab_minus)
+
+        # ---- 3b. Poisson drives, then presynaptic pathways (axonal delay: the whole
         # pathway at arrival); all of them add to the targets, so their order is free
         for d in range(n_pin):
             _deliver_counts(b, pin_i[d, PIN_COL], pin_i[d, PIN_N], pin_i[d, PIN_TARGET],
@@ -494,33 +430,24 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters):
             target = pw_i[p, TARGET]
             row_off = pw_i[p, ROW_OFF] - pre_lo
             plastic = pw_i[p, PLASTIC] == 1
+            rule = pw_i[p, RULE]
             learn = pw_i[p, LEARN] == 1
             for k in range(seg[aslot, q], seg[aslot, q + 1]):
                 i = ring[aslot, k]
                 s0 = row_ptr[row_off + i]
                 s1 = row_ptr[row_off + i + 1]
-                if plastic:
-                    _pre_plastic(n, p, i - pre_lo, s0, s1, target, pw_i[p, POST_LO],
-                                 pw_i[p, XPRE_OFF], pw_i[p, XPOST_OFF], pw_i[p, PAIRING],
-                                 learn, pw_f, syn_post, syn_w, xpre, xpre_t, xpost, xpost_t,
-                                 tab_plus, tab_minus, v, ge, gi, accept)
-                else:
+                if not plastic:
                     _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept)
+                elif rule == RULE_PAIR:
+                    _pair.pre_pathway(n, p, i - pre_lo, s0, s1, target, pw_i[p, POST_LO],
+                                      pw_i[p, XPRE_OFF], pw_i[p, XPOST_OFF], pw_i[p, PAIRING],
+                                      pw_i[p, SAME_STEP], pw_i[p, WDEP], learn,
+                                      pw_i[p, XSYN_BASE], pw_f, syn_post, syn_w, xpre, xpre_t,
+                                      xpost, xpost_t, xsyn, tab_plus, tab_minus, v, ge, gi,
+                                      accept)
 
-        # ---- 3b. postsynaptic pathways (plastic projections only)
-        for p in range(n_pw):
-            if pw_i[p, PLASTIC] != 1:
-                continue
-            q = pw_i[p, POST_POP]
-            post_lo = pw_i[p, POST_LO]
-            col_off = pw_i[p, COL_OFF] - post_lo
-            learn = pw_i[p, LEARN] == 1
-            for k in range(seg[slot, q], seg[slot, q + 1]):
-                j = ring[slot, k]
-                _post_plastic(n, p, j - post_lo, col_ptr[col_off + j],
-                              col_ptr[col_off + j + 1], pw_i[p, PRE_LO], pw_i[p, XPRE_OFF],
-                              pw_i[p, XPOST_OFF], pw_i[p, PAIRING], learn, pw_f, col_syn,
-                              col_pre, syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus,
-                              tab_minus)
+        # ---- 3c. postsynaptic pathways (plastic projections only)
+        _post_phase(n, False, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w,
+                    xpre, xpre_t, xpost, xpost_t, xpost_prev, xsyn, tab_plus, tab_minus)
         counters[C_STEP] = n + 1
     return n_stop

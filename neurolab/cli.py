@@ -205,6 +205,19 @@ def _params(where: str, spec, cls):
     return cls(**_object(where, spec, fields))
 
 
+def _rule(where: str, spec: dict):
+    """A plasticity rule from a JSON object: ``"rule"`` names its class (default
+    ``"STDPParams"``), the other keys are its fields."""
+    from .plasticity import RULES
+
+    spec = dict(spec)
+    by_name = {cls.__name__: cls for cls in RULES}
+    name = spec.pop("rule", "STDPParams")
+    if name not in by_name:
+        raise ValueError(f"config {where}: rule={_show(name)}; allowed: {sorted(by_name)}")
+    return _params(where, spec, by_name[name])
+
+
 def build_network(config: dict):
     """A ``Network`` and the keyword arguments of ``Network.run`` from a config dict.
 
@@ -216,7 +229,8 @@ def build_network(config: dict):
     - ``populations``: a list of ``{"kind": K, ...}``, the other keys being the arguments
       of ``Network.add_K`` (``params``: an object of ``LIFParams`` fields);
     - ``projections``: a list of objects with the arguments of ``Network.connect``
-      (``stdp``: an object of ``STDPParams`` fields);
+      (``stdp``: an object of a plasticity rule's fields, ``"rule"`` naming the rule:
+      ``"STDPParams"`` (default), ``"PowerLawSTDP"``, ... see :mod:`neurolab.plasticity`);
     - ``run``: the other arguments of ``Network.run`` (``record_weights``, ``weight_dt``,
       ``record_state``, ...).
 
@@ -251,7 +265,7 @@ def build_network(config: dict):
         spec = _object(where, spec, _api_args(net.connect), required=("pre", "post"))
         args = {key: _api_value(v) for key, v in spec.items()}
         if isinstance(args.get("stdp"), dict):
-            args["stdp"] = _params(f"{where}.stdp", args["stdp"], nl.STDPParams)
+            args["stdp"] = _rule(f"{where}.stdp", args["stdp"])
         net.connect(**args)
     run = _object("run", config.get("run", {}),
                   _api_args(simulate, skip=("net", "duration", "progress")))

@@ -22,6 +22,7 @@ from ._resources import SYNAPSE_BYTES, check_memory
 from .distributions import is_distribution, resolve
 from .inputs import _ConstantBlocks, _VaryingBlocks, explicit_steps
 from .params import NEURON_FIELDS, LIFParams, STDPParams
+from .plasticity import RULES as PLASTICITY_RULES, PlasticityRule
 from .params import summary as _summary
 
 RULES = ("all_to_all", "one_to_one", "probability", "fixed_indegree", "fixed_outdegree",
@@ -823,6 +824,13 @@ class Network:
             raise ValueError(f"projection {proj.name!r} is static; set_stdp needs a plastic "
                              f"projection")
         _check_stdp(stdp, self.dt)
+        if stdp.layout() != proj.stdp.layout():
+            raise ValueError(f"set_stdp cannot change the state the kernel keeps for projection "
+                             f"{proj.name!r} ({type(proj.stdp).__name__}, pairing "
+                             f"{getattr(proj.stdp, 'pairing', None)!r} -> "
+                             f"{type(stdp).__name__}, pairing {getattr(stdp, 'pairing', None)!r}):"
+                             f" the rule family and pairing scheme must stay the same between "
+                             f"runs; connect a new projection for another rule")
         # the weights now must lie within the new bounds (the same check as connect's)
         _weights(proj.weight, proj.n_syn, None, proj.post.params.synapse, stdp)
         proj.stdp = stdp
@@ -1044,12 +1052,16 @@ def _check_reset_below_threshold(name, values):
 
 
 def _check_stdp(stdp, dt):
-    """An STDPParams usable at this dt on a projection (weights are magnitudes)."""
-    if not isinstance(stdp, STDPParams):
-        raise TypeError(f"stdp must be an STDPParams or None, got {type(stdp).__name__}")
-    if dt > min(stdp.tau_plus, stdp.tau_minus):
+    """A plasticity rule usable at this dt on a projection (weights are magnitudes)."""
+    if not isinstance(stdp, PlasticityRule):
+        names = ", ".join(r.__name__ for r in PLASTICITY_RULES)
+        raise TypeError(f"stdp must be a plasticity rule ({names}) or None, "
+                        f"got {type(stdp).__name__}")
+    taus = stdp.time_constants()
+    shortest = min(taus.values())
+    if dt > shortest:
         raise ValueError(f"dt must not exceed the shortest STDP time constant "
-                         f"({min(stdp.tau_plus, stdp.tau_minus)!r} ms), got dt={dt!r} ms")
+                         f"({shortest!r} ms), got dt={dt!r} ms")
     if stdp.w_min < 0:
         raise ValueError(f"w_min must be >= 0, got w_min={stdp.w_min!r}: {_SIGN_RULE}")
 

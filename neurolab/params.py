@@ -16,7 +16,6 @@ import numpy as np
 from . import _validate as V
 
 SYNAPSE_TYPES = ("delta", "current", "conductance")
-PAIRINGS = ("all_to_all", "nearest")
 
 
 # per-neuron LIF parameters: (name, unit, check) with check "positive", "non_negative" or
@@ -157,75 +156,5 @@ def summary(arr: np.ndarray):
             "sha256": hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()}
 
 
-@dataclass(frozen=True)
-class STDPParams:
-    """Pair-based spike-timing-dependent plasticity.
-
-    For each pre/post spike pair with ``dt = t_post - t_pre`` the weight changes by
-    ``+A_plus * exp(-dt / tau_plus)`` when ``dt >= 0`` and ``-A_minus * exp(dt / tau_minus)``
-    when ``dt < 0`` (Bi & Poo 1998; Song, Miller & Abbott 2000). Implemented with
-    per-neuron traces: ``x_pre`` (decays with ``tau_plus``) and ``x_post`` (decays with
-    ``tau_minus``); on a presynaptic arrival ``x_pre += A_plus`` then
-    ``w -= x_post * f_minus(w)``; on a postsynaptic spike ``x_post += A_minus`` then
-    ``w += x_pre * f_plus(w)``; ``w`` is clipped to ``[w_min, w_max]`` after each update.
-
-    Parameters
-    ----------
-    A_plus, A_minus : potentiation / depression amplitudes (units of ``w``), >= 0.
-    tau_plus, tau_minus : window time constants (ms), > 0.
-    w_min, w_max : hard bounds on the weight, ``w_min < w_max``; weights are magnitudes
-        (the projection's ``receptor`` gives the sign of their effect), so a plastic
-        projection needs ``w_min >= 0`` (:meth:`Network.connect` refuses ``w_min < 0``).
-        Units of ``w``: mV (delta, current synapses) or dimensionless (conductance).
-    pairing : ``"all_to_all"`` (every pair counts: traces accumulate) or ``"nearest"``
-        (symmetric nearest-neighbour: a spike resets its trace to ``A`` instead of adding,
-        so each spike pairs with the nearest partner on each side; Morrison et al. 2008).
-    mu : weight dependence (Gütig et al. 2003): ``f_plus(w) = ((w_max - w)/(w_max - w_min))**mu``,
-        ``f_minus(w) = ((w - w_min)/(w_max - w_min))**mu_minus``; ``mu = 0`` is additive
-        (Song et al. 2000), ``mu = 1`` multiplicative on both sides (Rubin, Lee &
-        Sompolinsky 2001); in between, Gütig's interpolation. 0 <= mu <= 1.
-    mu_minus : exponent of the depression factor; ``None`` (default) means ``mu``.
-        ``mu=0, mu_minus=1`` is the rule of van Rossum, Bi & Turrigiano (2000): additive
-        potentiation, depression proportional to the weight.
-    """
-
-    A_plus: float = 0.01
-    A_minus: float = 0.0105
-    tau_plus: float = 20.0
-    tau_minus: float = 20.0
-    w_min: float = 0.0
-    w_max: float = 1.0
-    pairing: str = "all_to_all"
-    mu: float = 0.0
-    mu_minus: float | None = None
-
-    def __post_init__(self):
-        for name in ("A_plus", "A_minus"):
-            object.__setattr__(self, name, V.non_negative(name, getattr(self, name)))
-        for name in ("tau_plus", "tau_minus"):
-            object.__setattr__(self, name, V.positive(name, getattr(self, name), "ms"))
-        for name in ("w_min", "w_max"):
-            object.__setattr__(self, name, V.real(name, getattr(self, name)))
-        if self.w_max <= self.w_min:
-            raise ValueError(f"w_max must be > w_min ({self.w_min!r}), got w_max={self.w_max!r}")
-        V.choice("pairing", self.pairing, PAIRINGS)
-        for name in ("mu", "mu_minus"):
-            if name == "mu_minus" and self.mu_minus is None:
-                object.__setattr__(self, "mu_minus", self.mu)
-                continue
-            value = V.real(name, getattr(self, name))
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must lie in [0, 1], got {value!r}")
-            object.__setattr__(self, name, value)
-
-    def window(self, dt):
-        """Analytic weight change (units of w) for one pair at ``dt = t_post - t_pre`` (ms),
-        additive rule (``mu = 0``); ``dt`` may be an array."""
-        import numpy as np
-
-        dt = np.asarray(dt, dtype=np.float64)
-        return np.where(dt >= 0, self.A_plus * np.exp(-np.abs(dt) / self.tau_plus),
-                        -self.A_minus * np.exp(-np.abs(dt) / self.tau_minus))
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+# the pair rule lives with the other rules; importable from here as before
+from .plasticity.pair import PAIRINGS, STDPParams  # noqa: E402,F401

@@ -20,6 +20,7 @@ from .params import summary as _summary
 
 STATE_VARS = ("v", "ge", "gi")
 EXP_TABLE = 4096   # trace lags (steps) whose decay factor is looked up, not computed
+NEVER = -(1 << 40)  # the step of a spike that has not happened
 _MODES = {"delta": K.MODE_DELTA, "current": K.MODE_CURRENT,
           "conductance": K.MODE_CONDUCTANCE}
 
@@ -95,6 +96,8 @@ class RunState:
         for pop in lifs:
             self._fill_params(pop, pop.neuron_params)
         self._build_pathways(net)
+        # the optional rule families' state: (triplet, inhibitory, reward, homeostasis)
+        self.families = (None, None, None, None)
 
         # sources: explicit spikes (global ids, sorted by step then id), Poisson streams
         # (segments (start step, stream), one more per change of rates)
@@ -166,6 +169,7 @@ class RunState:
         self.perm = {}           # projection -> kernel index of each of its synapses
         self.pathways_of = {}    # projection -> its pathway rows
         n_syn = n_row = n_col = n_xpre = n_xpost = n_colsyn = max_delay = 0
+        n_xsyn = 0
         for proj in net.projections.values():
             dsteps = np.rint(proj.delay / dt).astype(np.int64)
             pre_lo = self.offset[proj.pre.name]
@@ -228,8 +232,12 @@ class RunState:
                     n_xpost += proj.post.n
                     row[K.PLASTIC] = 1
                     row[K.LEARN] = 1 if proj.learning else 0
-                    row[K.PAIRING] = K.PAIR_NEAREST if stdp.pairing == "nearest" else K.PAIR_ALL
-                    fl = _stdp_row(stdp, dt)
+                    _rule_codes(row, stdp)
+                    if stdp.synapse_state:
+                        # per-synapse state, indexed by the kernel's synapse index
+                        row[K.XSYN_BASE] = n_xsyn - n_syn
+                        n_xsyn += m * stdp.synapse_state
+                    fl = stdp.kernel_row(dt)
                 self.pathways_of[proj.name].append(len(pw_i))
                 pw_i.append(row)
                 pw_f.append(fl)
@@ -264,9 +272,11 @@ class RunState:
             col_syn=cat(col_syn, np.int64), col_pre=cat(col_pre, np.int64),
             ring=np.zeros((H, max(self.n_total, 1)), dtype=np.int64),
             seg=np.zeros((H, len(net.populations) + 1), dtype=np.int64))
-        self.tr = K.Traces(xpre=np.zeros(n_xpre), xpre_t=np.zeros(n_xpre, np.int64),
-                           xpost=np.zeros(n_xpost), xpost_t=np.zeros(n_xpost, np.int64),
-                           tab_plus=tab_plus, tab_minus=tab_minus)
+        # trace times start at NEVER: no spike yet (a trace of 0 is never decayed)
+        self.tr = K.Traces(xpre=np.zeros(n_xpre), xpre_t=np.full(n_xpre, NEVER, np.int64),
+                           xpost=np.zeros(n_xpost), xpost_t=np.full(n_xpost, NEVER, np.int64),
+                           xpost_prev=np.full(n_xpost, NEVER, np.int64),
+                           xsyn=np.zeros(n_xsyn), tab_plus=tab_plus, tab_minus=tab_minus)
 
     # ---------------------------------------------------------------- inputs of a chunk
     def chunk_inputs(self, n0, n1):
@@ -355,9 +365,8 @@ class RunState:
 
     def set_stdp(self, proj, stdp):
         for p in self.pathways_of[proj.name]:
-            self.syn.pw_f[p] = _stdp_row(stdp, self.dt)
-            self.syn.pw_i[p, K.PAIRING] = (K.PAIR_NEAREST if stdp.pairing == "nearest"
-                                           else K.PAIR_ALL)
+            self.syn.pw_f[p] = stdp.kernel_row(self.dt)
+            _rule_codes(self.syn.pw_i[p], stdp)
             self.tr.tab_plus[p] = _exp_table(self.syn.pw_f[p, K.C_PLUS])
             self.tr.tab_minus[p] = _exp_table(self.syn.pw_f[p, K.C_MINUS])
         self._log(f"{proj.name}.stdp", value=stdp.to_dict())
@@ -440,9 +449,13 @@ def _target_code(synapse, receptor):
     return K.TARGET_E if receptor == "exc" else K.TARGET_I
 
 
-def _stdp_row(stdp, dt):
-    return [stdp.A_plus, stdp.A_minus, dt / stdp.tau_plus, dt / stdp.tau_minus,
-            stdp.w_min, stdp.w_max, stdp.mu, stdp.mu_minus]
+def _rule_codes(row, rule):
+    """Write a plasticity rule's family and codes into a pathway row (``pw_i[p]``)."""
+    codes = rule.kernel_codes()
+    row[K.RULE] = rule.family
+    row[K.PAIRING] = codes.get("pairing", 0)
+    row[K.SAME_STEP] = codes.get("same_step", 0)
+    row[K.WDEP] = codes.get("wdep", 0)
 
 
 # ---------------------------------------------------------------- memory
@@ -699,7 +712,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
             inp = state.chunk_inputs(n0, n1)
             while True:
                 start = int(counters[K.C_STEP])
-                K.run_steps(start, n1, state.nrn, state.syn, state.tr, inp, mon, counters)
+                K.run_steps(start, n1, state.nrn, state.syn, state.tr, inp, mon, counters,
+                            *state.families)
                 reached = int(counters[K.C_STEP])
                 state.step = reached
                 _check_finite(state, net, start, reached)

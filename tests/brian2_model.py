@@ -117,7 +117,7 @@ def synapse_code(pr, dt, ms):
              "dApost/dt = -Apost/tau_minus : 1 (event-driven)\n")
     f_minus = "*((w - w_min)/(w_max - w_min))**mu_minus" if s.mu_minus != 0 else ""
     f_plus = "*((w_max - w)/(w_max - w_min))**mu" if s.mu != 0 else ""
-    op = "=" if s.pairing == "nearest" else "+="
+    op = "=" if s.pairing == "nearest_symmetric" else "+="
     on_pre = (f"{deliver}\n"
               f"Apre {op} A_plus\n"
               f"w = clip(w - Apost{f_minus}, w_min, w_max)\n")

@@ -259,7 +259,7 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                 if s is not None:
                     xp = pj["x_pre"][k]
                     xp.at(n)
-                    if s.pairing == "nearest":
+                    if s.pairing == "nearest_symmetric":
                         xp.value = s.A_plus
                     else:
                         xp.value += s.A_plus
@@ -278,7 +278,7 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                     continue
                 xq = pj["x_post"][j]
                 xq.at(n)
-                if s.pairing == "nearest":
+                if s.pairing == "nearest_symmetric":
                     xq.value = s.A_minus
                 else:
                     xq.value += s.A_minus

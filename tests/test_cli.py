@@ -213,7 +213,7 @@ def with_change(path, value):
     (("run", "weight_dt"), True, TypeError, r"weight_dt"),
     (("populations",), {"name": "inp"}, TypeError, r"config populations must be a JSON list"),
     (("populations", 1, "params"), [1], TypeError, r"params must be a LIFParams"),
-    (("projections", 0, "stdp"), "yes", TypeError, r"stdp must be an STDPParams"),
+    (("projections", 0, "stdp"), "yes", TypeError, r"stdp must be a plasticity rule"),
     (("run",), [], TypeError, r"config run must be a JSON object"),
 ])
 def test_config_values_get_the_python_api_validation(path, value, error, match):

@@ -1,0 +1,35 @@
+"""The kernel's table layout: column indices and codes shared by the kernel
+(:mod:`neurolab._kernels`), the rule modules (:mod:`neurolab.plasticity`) and the table
+builder (:mod:`neurolab.simulate`). Imports nothing of ours."""
+
+# LIF populations: lif_i[q]
+LO, HI, MODE, HET, HAS_IEXT = 0, 1, 2, 3, 4
+N_LIF_I = 5
+# per-neuron parameters: par[row, j]
+VREST, VTH, VRESET, PM, PE, PI, CE, CI, EE, EI, DTM, IB = range(12)
+N_PAR = 12
+# pathways: pw_i[p]
+(DELAY, TARGET, PRE_LO, PRE_HI, POST_LO, POST_HI, ROW_OFF, COL_OFF, XPRE_OFF, XPOST_OFF,
+ PLASTIC, PAIRING, PRE_POP, POST_POP, LEARN, RULE, SAME_STEP, WDEP, XSYN_BASE) = range(19)
+N_PW_I = 19
+# rule parameters: pw_f[p]; the pair rule's columns (other families define their own)
+A_PLUS, A_MINUS, C_PLUS, C_MINUS, W_MIN, W_MAX, MU_PLUS, MU_MINUS = range(8)
+N_PW_F = 16
+# Poisson drives, sampling schedules
+PIN_LO, PIN_N, PIN_TARGET, PIN_COL = range(4)
+EVERY, SCHED_LO, SCHED_HI, ROW0 = range(4)
+# counters
+C_STEP, C_NSPK = 0, 1
+
+MODE_DELTA, MODE_CURRENT, MODE_CONDUCTANCE = 0, 1, 2
+TARGET_V, TARGET_E, TARGET_I, TARGET_V_INH = 0, 1, 2, 3
+
+# rule families (pw_i[p, RULE]); a family other than the pair rule is compiled only into
+# the kernels of networks that use it
+RULE_PAIR, RULE_TRIPLET, RULE_VOGELS, RULE_DOPAMINE = 0, 1, 2, 3
+# pairing schemes (Morrison, Diesmann & Gerstner 2008, Fig. 7)
+PAIR_ALL, PAIR_NEAREST, PAIR_PRE_CENTRED, PAIR_RESTRICTED = 0, 1, 2, 3
+# what a pre and a post spike in the same step do
+SAME_POTENTIATE, SAME_DEPRESS, SAME_BOTH, SAME_NEITHER = 0, 1, 2, 3
+# weight dependence: additive, Guetig soft bounds (mu), power law (Morrison et al. 2007)
+WD_ADDITIVE, WD_SOFT, WD_POWER = 0, 1, 2
