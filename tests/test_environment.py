@@ -14,6 +14,10 @@ A package may appear once among the runtime dependencies and once more in the de
 (numpy: `numpy>=1.24` for users, `numpy<2.4` in the dev extra for the Brian2 oracle):
 `pip install -e ".[dev]"` then applies both, so environment.yml, which installs the dev
 set, must list their intersection (`numpy>=1.24,<2.4`).
+
+A few packages (PIP_ONLY: nest-simulator, the NEST oracle, taken from its PyPI wheels) are
+installed by environment.yml's pip section instead of by conda: they are listed there, with
+the same constraints as in pyproject.toml, before the editable entry, and nowhere else.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ PYPI_TO_CONDA = {
 # conda packages that have no counterpart in pyproject's dependency lists
 CONDA_ONLY = {"python", "pip"}
 EDITABLE_ENTRY = "-e .[dev]"
+# PyPI packages that environment.yml installs in its pip section (before EDITABLE_ENTRY)
+# rather than from conda-forge: NEST, the oracle of tests/nest_oracle.py, from its wheels
+PIP_ONLY = {"nest-simulator"}
 # marker variables environment.yml may ignore (it pins one Python and installs the package
 # whatever its version): the pip side then installs a subset of the conda side
 PYTHON_MARKER_VARIABLES = {"python_version", "python_full_version"}
@@ -133,11 +140,49 @@ def conda_requirements(data: dict) -> tuple[dict[str, SpecifierSet], list[str], 
     return reqs, pip_entries, problems
 
 
+def pip_section_requirements(pip_entries: list[str]) -> tuple[dict[str, SpecifierSet],
+                                                                list[str]]:
+    """The PyPI requirements of environment.yml's pip section (every entry but the editable
+    one), keyed by normalised name. Returns (requirements, problems)."""
+    reqs: dict[str, SpecifierSet] = {}
+    problems: list[str] = []
+    for entry in pip_entries:
+        if entry.replace(" ", "").startswith("-e"):
+            continue
+        try:
+            req = Requirement(entry)
+        except InvalidRequirement as exc:
+            problems.append(f"environment.yml: cannot parse pip entry {entry!r}: {exc}")
+            continue
+        name = normalise(req.name)
+        if req.marker is not None or req.extras or req.url:
+            problems.append(f"environment.yml: pip entry {entry!r}: name and version only")
+        if name not in PIP_ONLY:
+            problems.append(
+                f"{name}: listed in environment.yml's pip section; only {sorted(PIP_ONLY)} "
+                "are installed by pip there (list it among the conda dependencies)")
+        if name in reqs:
+            problems.append(f"environment.yml: {name} is listed twice in the pip section")
+        reqs[name] = req.specifier
+    return reqs, problems
+
+
 def compare(pyproject: dict, environment: dict) -> list[str]:
     """Every way in which the two parsed files disagree; empty when they agree."""
     py_reqs, problems = pyproject_requirements(pyproject)
     conda_reqs, pip_entries, conda_problems = conda_requirements(environment)
     problems += conda_problems
+    pip_reqs, pip_problems = pip_section_requirements(pip_entries)
+    problems += pip_problems
+    for name in sorted(PIP_ONLY & set(conda_reqs)):
+        problems.append(f"{name}: must be installed by environment.yml's pip section, "
+                        "not listed among its conda dependencies")
+    for name, spec in pip_reqs.items():
+        if name in conda_reqs:
+            problems.append(f"{name}: listed both in the pip section and among the conda "
+                            "dependencies of environment.yml")
+        else:
+            conda_reqs[name] = spec
 
     channels = environment.get("channels")
     if channels != ["conda-forge"]:
@@ -159,8 +204,11 @@ def compare(pyproject: dict, environment: dict) -> list[str]:
             )
     if "pip" not in conda_reqs:
         problems.append("pip: environment.yml must list pip to install neurolab itself")
-    if [e.replace(" ", "") for e in pip_entries] != [EDITABLE_ENTRY.replace(" ", "")]:
-        problems.append(f"environment.yml: pip entries must be [{EDITABLE_ENTRY!r}], got {pip_entries!r}")
+    entries = [e.replace(" ", "") for e in pip_entries]
+    if [e for e in entries if e.startswith("-e")] != [EDITABLE_ENTRY.replace(" ", "")] or \
+            entries[-1] != EDITABLE_ENTRY.replace(" ", ""):
+        problems.append(f"environment.yml: pip entries must be the pip-only packages "
+                        f"{sorted(PIP_ONLY)} then {EDITABLE_ENTRY!r}, got {pip_entries!r}")
     return problems
 
 
@@ -278,6 +326,38 @@ def _drift_marked_dep_missing_in_conda(py, env):
     _set_dep(env, "tomli", None)
 
 
+def _pip_section(env: dict) -> list:
+    return next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
+
+
+def _drift_pip_only_missing(py, env):
+    pip = _pip_section(env)
+    pip[:] = [e for e in pip if not e.startswith("nest-simulator")]
+
+
+def _drift_pip_only_version(py, env):
+    pip = _pip_section(env)
+    pip[:] = ["nest-simulator>=3.9" if e.startswith("nest-simulator") else e for e in pip]
+
+
+def _drift_pip_only_in_conda_list(py, env):
+    _drift_pip_only_missing(py, env)
+    env["dependencies"].insert(3, "nest-simulator>=3.10")
+
+
+def _drift_other_package_in_pip_section(py, env):
+    _pip_section(env).insert(0, "scikit-learn")
+
+
+def _drift_pip_only_missing_in_pyproject(py, env):
+    deps = py["project"]["optional-dependencies"]["dev"]
+    deps[:] = [d for d in deps if not d.startswith("nest-simulator")]
+
+
+def _drift_editable_not_last(py, env):
+    _pip_section(env).reverse()
+
+
 DRIFTS = {
     "numpy pin dropped in environment.yml": (_drift_numpy_pin, "numpy"),
     "numpy pin changed in pyproject.toml": (_drift_numpy_pin_in_pyproject, "numpy"),
@@ -295,6 +375,14 @@ DRIFTS = {
     "platform marker in pyproject.toml": (_drift_platform_marker, "environment marker"),
     "python-version-marked dep missing from environment.yml":
         (_drift_marked_dep_missing_in_conda, "tomli"),
+    "pip-only package missing from the pip section": (_drift_pip_only_missing, "nest-simulator"),
+    "pip-only package version differs": (_drift_pip_only_version, "nest-simulator"),
+    "pip-only package among the conda dependencies":
+        (_drift_pip_only_in_conda_list, "pip section"),
+    "other package in the pip section": (_drift_other_package_in_pip_section, "scikit-learn"),
+    "pip-only package missing from pyproject.toml":
+        (_drift_pip_only_missing_in_pyproject, "nest-simulator"),
+    "editable entry not last": (_drift_editable_not_last, "pip entries"),
 }
 
 
