@@ -10,7 +10,9 @@ The step loop follows Brian2's default schedule (see the README, "Simulation sem
    step is discarded, as the reset would erase it, and so is delta input to a refractory
    neuron);
 3. presynaptic pathways of all projections (axonal delays: the whole pathway, STDP trace
-   update included, runs when the spike arrives), then postsynaptic pathways.
+   update included, runs when the spike arrives), then postsynaptic pathways; a pair-rule
+   projection whose same-step pairs do not potentiate (``same_step``) runs its
+   postsynaptic work, or part of it, before the presynaptic pathways instead.
 
 Randomness never enters the kernel: Poisson and explicit input spikes arrive as a
 step-sorted table built with numpy in Python.
@@ -30,11 +32,16 @@ c_e, c_i, E_e, E_i, dt/tau_m, I_bias)``; ``kref[j]``: its refractory steps. Stat
 (injected current, mV), ``last_spike`` (step), ``accept`` (delta input allowed this step).
 
 ``Pathways``: ``pw_i[p] = (delay, target, pre_lo, pre_hi, post_lo, post_hi, row_off,
-col_off, xpre_off, xpost_off, plastic, pairing, pre_pop, post_pop, learn)``: pathway p (one
-projection, one delay); target 0 adds ``w`` to v (delta, excitatory), 3 subtracts it
-(delta, inhibitory), 1 adds to g_e/I_e, 2 to g_i/I_i. ``learn`` 0 freezes the weights of a
-plastic pathway (its traces still follow the spikes).
-``pw_f[p] = (A_plus, A_minus, dt/tau_plus, dt/tau_minus, w_min, w_max, mu_plus, mu_minus)``.
+col_off, xpre_off, xpost_off, plastic, pairing, pre_pop, post_pop, learn, rule, same_step,
+wdep, xsyn_base)`` (columns in :mod:`neurolab._layout`): pathway p (one projection, one
+delay); target 0 adds ``w`` to v (delta, excitatory), 3 subtracts it (delta, inhibitory),
+1 adds to g_e/I_e, 2 to g_i/I_i. ``learn`` 0 freezes the weights of a plastic pathway (its
+traces still follow the spikes). ``rule`` is the plasticity family
+(:mod:`neurolab.plasticity`); the pair rule reads ``pairing``, ``same_step`` and ``wdep``
+(weight dependence) and, for the presynaptic-centred scheme, one trace per synapse at
+``xsyn[xsyn_base + s]``. ``pw_f[p]``: the rule's parameters, as its ``kernel_row(dt)``
+writes them (pair rule: ``A_plus, A_minus, dt/tau_plus, dt/tau_minus, w_min, w_max,
+mu_plus, mu_minus``).
 The spikes of step n are ``ring[n % H, :]``, population by population in id order:
 population q's are ``seg[n % H, q] .. seg[n % H, q + 1]``, so a pathway reads only the
 spikes of its own presynaptic population.
@@ -47,7 +54,10 @@ presynaptic (global) ids in the same order, so potentiation reads it sequentiall
 ``Traces``: STDP traces are event-driven: ``x[k]`` holds the trace at step ``x_t[k]`` and
 is decayed to the current step, ``x * exp(-(n - x_t) dt / tau)``, only when read or
 incremented (what Brian2's ``(event-driven)`` traces do), so idle synapses cost nothing per
-step; ``tab_plus``/``tab_minus[p, d]`` hold the decay factors of short lags.
+step; ``tab_plus``/``tab_minus[p, d]`` hold the decay factors of short lags;
+``xpost_prev[k]`` is the step of the postsynaptic spike before the one at ``xpost_t[k]``
+(restricted pairing); times of spikes that have not happened are ``NEVER`` (a large
+negative step), with a trace of 0.
 
 ``Inputs`` cover the steps ``[base, base + len(src_ptr) - 1)`` of one chunk: source spikes
 of step n are ``src_ids[src_ptr[n - base] .. src_ptr[n - base + 1]]``; injected-current
