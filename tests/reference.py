@@ -8,7 +8,7 @@ random networks (``tests/test_kernel_vs_reference.py``).
 It reads only the documented attributes of a ``neurolab.Network``:
 ``net.dt``, ``net.populations`` (``.name``, ``.n``, ``.kind``, ``.params.synapse``,
 ``.param(name)`` per neuron, ``.v``), ``net.projections`` (``.pre``, ``.post``, ``.pre_ids``,
-``.post_ids``, ``.weight``, ``.delay``, ``.receptor``, ``.stdp``) and
+``.post_ids``, ``.weight``, ``.delay``, ``.receptor``, ``.stdp``, ``.learning``) and
 ``net.input_spike_steps(duration)``; it simulates from a fresh network (t = 0), so call it
 before running the network itself.
 
@@ -30,22 +30,21 @@ resets``:
                   v <- v_inf + (v - v_inf) exp(-dt G / tau_m), then g_x <- g_x e_x
 2. threshold: spike when ``v > v_th`` and not refractory; ``lastspike = n`` at once, so the
    neuron counts as refractory during the rest of this step when ``K > 0``.
-3. synaptic pathways of the spikes of this step: first the presynaptic pathway of every
-   projection (insertion order), then the postsynaptic pathway of every plastic projection.
+3. synaptic pathways of the spikes of this step: the presynaptic pathway of every
+   projection (insertion order) and the postsynaptic pathway of every plastic projection,
+   in the order the rule says (below).
    Delays are axonal: a spike of step ``s`` runs the whole presynaptic pathway of synapse
-   ``k`` (delivery and trace update) at step ``s + round(delay_k / dt)``.
+   ``k`` (delivery and plasticity) at step ``s + round(delay_k / dt)``.
    - delivery (weights are magnitudes >= 0): delta ``v += w`` ("exc") or ``v -= w``
      ("inh") unless refractory (discarded while refractory, spike step included);
      current ``I_e += w`` ("exc") or ``I_i += w`` ("inh"); conductance
      ``g_e += w`` or ``g_i += w`` (also while refractory).
-   - STDP, per-synapse traces (the same as Brian2's event-driven ``Apre``/``Apost``):
-     pre arrival: ``x_pre += A_plus`` (nearest: ``= A_plus``),
-                  ``w = clip(w - x_post f_minus(w), w_min, w_max)``;
-     post spike:  ``x_post += A_minus`` (nearest: ``= A_minus``),
-                  ``w = clip(w + x_pre f_plus(w), w_min, w_max)``;
-     ``x_pre`` decays with ``tau_plus``, ``x_post`` with ``tau_minus``;
-     ``f_plus(w) = ((w_max - w) / (w_max - w_min))**mu``,
-     ``f_minus(w) = ((w - w_min) / (w_max - w_min))**mu_minus``.
+   - plasticity: each plastic projection has a rule reference object (the pair rule:
+     ``tests/reference_pair.py``, explicit lists of spike pairs, no traces). The step's
+     arrivals and postsynaptic spikes are first recorded (``record``); then the
+     postsynaptic events that count as earlier than the step's arrivals (``post_first``),
+     then the arrivals (delivery of ``w``, then ``on_arrival``), then the other
+     postsynaptic events (``on_post``).
 4. reset: ``v = v_reset`` for the neurons that spiked.
 
 Current-synapse propagator. With ``u = v - v_rest`` and ``I(t') = I_0 exp(-t'/tau_s)``,
@@ -63,6 +62,11 @@ import math
 
 import numpy as np
 
+try:
+    from reference_pair import PairRuleReference
+except ImportError:  # tests/ imported as a package
+    from tests.reference_pair import PairRuleReference
+
 __all__ = ["reference_simulate", "current_propagator"]
 
 
@@ -76,26 +80,11 @@ def current_propagator(dt: float, tau_m: float, tau_s: float) -> float:
     return tau_s / (tau_s - tau_m) * (math.exp(-dt / tau_s) - math.exp(-dt / tau_m))
 
 
-class _Trace:
-    """An exponentially decaying trace, decayed lazily to the step it is read at."""
-
-    __slots__ = ("value", "step", "tau", "dt")
-
-    def __init__(self, tau: float, dt: float):
-        self.value = 0.0
-        self.step = 0
-        self.tau = tau
-        self.dt = dt
-
-    def at(self, n: int) -> float:
-        if n != self.step:
-            self.value = self.value * math.exp(-(n - self.step) * self.dt / self.tau)
-            self.step = n
-        return self.value
-
-
-def _clip(w: float, lo: float, hi: float) -> float:
-    return lo if w < lo else (hi if w > hi else w)
+def rule_reference(rule, n_syn: int, dt: float, learning: bool):
+    """The reference of a plasticity rule for one plastic projection: an object with
+    ``post_first``, ``record(n, arrivals, posts)``, ``on_arrival(k, n, w)`` and
+    ``on_post(k, n, w)`` (see the schedule above)."""
+    return PairRuleReference(rule, n_syn, dt, learning=learning)
 
 
 def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
@@ -179,8 +168,7 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             "syn_of_pre": syn_of_pre,
             "syn_of_post": syn_of_post,
             "pending": {},  # arrival step -> list of synapse indices
-            "x_pre": [_Trace(s.tau_plus, dt) for _ in range(n_syn)] if s is not None else None,
-            "x_post": {j: _Trace(s.tau_minus, dt) for j in syn_of_post} if s is not None else None,
+            "rule": None if s is None else rule_reference(s, n_syn, dt, bool(pr.learning)),
         })
 
     spikes = {name: [] for name in net.populations}
@@ -237,15 +225,31 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                 for k in pj["syn_of_pre"].get(i, []):
                     pj["pending"].setdefault(n + pj["d"][k], []).append(k)
 
-        # 3a. presynaptic pathways of every projection
+        # 3. synaptic pathways: this step's arrivals and postsynaptic spikes, recorded by
+        # the plasticity rules first; then the postsynaptic events that count as earlier
+        # than the arrivals, the arrivals, the other postsynaptic events
+        arriving = {}
         for pj in projs:
-            arriving = pj["pending"].pop(n, None)
-            if not arriving:
-                continue
+            arriving[pj["name"]] = sorted(pj["pending"].pop(n, []))
+            if pj["rule"] is not None:
+                posts = [k for j in fired.get(pj["post"], [])
+                         for k in pj["syn_of_post"].get(j, [])]
+                pj["rule"].record(n, arriving[pj["name"]], posts)
+
+        def post_events(first):
+            for pj in projs:
+                rule = pj["rule"]
+                if rule is None or rule.post_first != first:
+                    continue
+                for j in fired.get(pj["post"], []):
+                    for k in pj["syn_of_post"].get(j, []):
+                        pj["w"][k] = rule.on_post(k, n, pj["w"][k])
+
+        post_events(True)
+        for pj in projs:
             st = lif[pj["post"]]
             syn_type = st["p"].synapse
-            s = pj["stdp"]
-            for k in sorted(arriving):
+            for k in arriving[pj["name"]]:
                 j = pj["post_ids"][k]
                 w = pj["w"][k]
                 if syn_type == "delta":
@@ -256,37 +260,9 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                     st["ge"][j] += w
                 else:
                     st["gi"][j] += w
-                if s is not None:
-                    xp = pj["x_pre"][k]
-                    xp.at(n)
-                    if s.pairing == "nearest_symmetric":
-                        xp.value = s.A_plus
-                    else:
-                        xp.value += s.A_plus
-                    x_post = pj["x_post"][j].at(n)
-                    f_minus = ((w - s.w_min) / (s.w_max - s.w_min)) ** s.mu_minus
-                    pj["w"][k] = _clip(w - x_post * f_minus, s.w_min, s.w_max)
-
-        # 3b. postsynaptic pathways of every plastic projection
-        for pj in projs:
-            s = pj["stdp"]
-            if s is None:
-                continue
-            for j in fired.get(pj["post"], []):
-                syns = pj["syn_of_post"].get(j)
-                if not syns:
-                    continue
-                xq = pj["x_post"][j]
-                xq.at(n)
-                if s.pairing == "nearest_symmetric":
-                    xq.value = s.A_minus
-                else:
-                    xq.value += s.A_minus
-                for k in syns:
-                    w = pj["w"][k]
-                    x_pre = pj["x_pre"][k].at(n)
-                    f_plus = ((s.w_max - w) / (s.w_max - s.w_min)) ** s.mu
-                    pj["w"][k] = _clip(w + x_pre * f_plus, s.w_min, s.w_max)
+                if pj["rule"] is not None:
+                    pj["w"][k] = pj["rule"].on_arrival(k, n, w)
+        post_events(False)
 
         # 4. reset
         for name, ids in fired.items():
