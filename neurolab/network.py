@@ -288,8 +288,11 @@ class Projection:
         self._net._set_learning(self, bool(value))
 
     def set_stdp(self, stdp: STDPParams) -> None:
-        """Replace the STDP parameters of a plastic projection between runs (traces keep
-        their values and decay with the new time constants from now on)."""
+        """Replace the STDP parameters of a plastic projection between runs: the same rule
+        family and pairing scheme (the state the kernel keeps), otherwise ``ValueError``.
+        The traces keep their values (spikes before the change keep the amplitudes they
+        had); a trace is decayed over the whole time since its last spike with the time
+        constants in force when it is read, as Brian2's event-driven traces are."""
         self._net._set_stdp(self, stdp)
 
     @property

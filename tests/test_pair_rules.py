@@ -195,6 +195,22 @@ def test_four_answers_differ():
     assert len({round(v, 12) for v in values}) == 4
 
 
+@pytest.mark.parametrize("pairing", PAIRINGS)
+def test_long_lags(pairing):
+    """Lags beyond the kernel's table of decay factors (4096 steps; here dt = 0.05 ms and
+    lags of 250 and 300 ms, 5000 and 6000 steps), tau = 100 ms: pre 100 / post 350,
+    post 100 / pre 350, and pre 100, 350, post 400 (all and pre-centred: both pres, 300
+    and 50 ms; nearest and restricted: pre 350 only)."""
+    tau = 100.0
+    stdp = rule(pairing, tau_plus=tau, tau_minus=tau)
+    w = impose(stdp, [([100.0], [350.0]), ([350.0], [100.0]), ([100.0, 350.0], [400.0])],
+               dt=0.05)
+    both = pairing in ("all_to_all", "presynaptic_centred")
+    third = A_PLUS * (math.exp(-300.0 / tau) * both + math.exp(-50.0 / tau))
+    assert_dw(w, [A_PLUS * math.exp(-250.0 / tau), -A_MINUS * math.exp(-250.0 / tau),
+                  third])
+
+
 # ---------------------------------------------------------------- same-step pairs
 def terms(text):
     """The sum of pair terms written as "p10 m40 ...": pD = +e_plus(D), mD = -e_minus(D)."""
@@ -584,3 +600,15 @@ def test_continued_runs_equal_one_run_bitwise(pairing, same_step):
         # the comparison means something: the weights moved
         assert np.abs(whole.final_weights[name] - parts[0].weights[name].w[0]).max() > 0
     assert len(whole.spikes["E"].t) > 50
+
+
+def test_set_stdp_new_time_constant_applies_to_the_whole_lag():
+    """Pre 100 in run 1 (0 .. 150 ms), tau_plus 16.8 -> 10 ms, post 200 in run 2: the
+    trace is decayed over the whole 100 ms with the new time constant (what
+    Projection.set_stdp documents, as Brian2's event-driven traces do), not piecewise."""
+    net, proj, want = build(rule("all_to_all"), [([100.0], [200.0])])
+    first = net.run(150.0, progress=False)
+    proj.set_stdp(rule("all_to_all", tau_plus=10.0))
+    second = net.run(60.0, progress=False)
+    check_posts([first, second], want)
+    assert_dw(second.final_weights["plastic"], [A_PLUS * math.exp(-100.0 / 10.0)])
