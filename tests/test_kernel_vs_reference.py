@@ -8,9 +8,10 @@ projections, input -> LIF and recurrent LIF -> LIF. Each plastic projection draw
 rule: pairing scheme (all_to_all, nearest_symmetric or its old name "nearest",
 presynaptic_centred, restricted), same-step order (potentiate, depress, both, neither) and
 weight dependence (additive, Gütig mu / mu_minus, power law ``PowerLawSTDP``; its w_max
-is infinite for some inp->A projections). A synchronous kick makes population A fire in the same step now and
-then, so that recurrent zero-delay synapses see same-step pairs; ``test_every_scheme``
-runs each of the 16 (pairing, same_step) combinations on all plastic projections.
+is infinite for some inp->A projections). Synchronous kicks make population A fire
+together now and then, and "pace" spikes arrive in the steps where it fires, so that
+plastic synapses see same-step pairs; ``test_every_scheme`` runs each of the 16
+(pairing, same_step) combinations on all plastic projections.
 
 Both must produce the same spike steps, the same final weights (to rounding: 1e-12 relative
 to the weight scale) and the same membrane potential traces (to rounding).
@@ -35,7 +36,7 @@ SYNAPSES = ("delta", "current", "conductance")
 # weight scale per synapse type of the target: (input exc, recurrent exc, inhibition)
 SCALE = {"delta": (5.0, 3.0, 3.0), "current": (16.0, 8.0, 12.0),
          "conductance": (0.3, 0.15, 0.3)}
-# a kick that makes every non-refractory neuron fire in the next step
+# a kick that makes the neurons of A fire soon after (delta synapses: in the next step)
 SYNC = {"delta": 30.0, "current": 100.0, "conductance": 1.5}
 DURATION = 300.0  # ms
 WDEPS = ("additive", "soft", "power")
@@ -48,8 +49,8 @@ def random_network(seed: int, synapse: str, pairing=None, same_step=None, wdep=N
     ``B`` (lif, a random synapse type). Projections: inp->A (plastic), stim->A, inp->B,
     A->A (plastic, recurrent, no autapses), A->B (plastic or static), B->A and B->B
     (inhibitory), sync->A (a few synchronous kicks), pace->A (plastic, zero delay: spikes
-    a few steps after each kick). Each projection draws its delays: all
-    0, one value (1..30 steps) or heterogeneous (0..30 steps per synapse). The plastic
+    a few steps after each kick). Each projection draws its delays: all 0, one value
+    (1..30 steps) or heterogeneous (0..30 steps per synapse). The plastic
     projections' rules (pairing, same_step, weight dependence ``wdep`` in ``WDEPS``, drawn
     unless given), time constants, dt (0.05, 0.1, 0.2 ms) and refractoriness (K = 0, 1, or
     longer) are drawn too.
@@ -142,7 +143,8 @@ def random_network(seed: int, synapse: str, pairing=None, same_step=None, wdep=N
     # synchronous kicks of A, and "pace" spikes a few steps after each kick: A spikes in
     # the same step as the arrivals of pace->A (zero delay) and of A->A (if zero delay)
     sync_steps = np.unique(rng.integers(int(20.0 / dt), int(DURATION / dt) - 20, 8))
-    sync = net.add_spikes("sync", n=1, times=sync_steps * dt, indices=np.zeros(sync_steps.size))
+    sync = net.add_spikes("sync", n=1, times=sync_steps * dt,
+                          indices=np.zeros(sync_steps.size))
     net.connect(sync, A, "all_to_all", weight=SYNC[synapse])
     n_pace = 6
     offsets = rng.integers(1, 16, n_pace)
