@@ -89,6 +89,8 @@ from ._layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET, HI, 
                       SAME_STEP, SCHED_HI, SCHED_LO, TARGET, TARGET_E, TARGET_V, TARGET_V_INH,
                       VREST, VRESET, VTH, WDEP, XPOST_OFF, XPRE_OFF, XSYN_BASE, CE, CI, DTM,
                       EE, EI, PE, PI)
+from ._layout import RULE_VOGELS
+from .plasticity import inhibitory as _inh
 from .plasticity import pair as _pair
 
 Neurons = namedtuple("Neurons", ["lif_i", "pop_lo", "pop_lif", "par", "kref", "v", "ge", "gi",
@@ -378,6 +380,10 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
     for j in range(spk_mask.shape[0]):
         n_mask += spk_mask[j]
     n_pin = pin_i.shape[0]
+    # whether some Vogels pathway has postsynaptic work before the presynaptic pathways
+    inh_early = False
+    if inh is not None:
+        inh_early = _inh.any_early(inh.pathways, pw_i)
 
     for n in range(n_start, n_stop):
         if counters[C_NSPK] + n_mask > cap:
@@ -421,6 +427,11 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
         if pv is not None:
             _post_phase(n, True, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w,
                         xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus, pv)
+        if inh is not None:
+            if inh_early:
+                _inh.post_phase(n, True, inh.pathways, pw_i, pw_f, seg, ring, slot, col_ptr,
+                                col_syn, col_pre, syn_w, xpre, xpre_t, xpost, xpost_t,
+                                tab_plus)
 
         # ---- 3b. Poisson drives, then presynaptic pathways (axonal delay: the whole
         # pathway at arrival); all of them add to the targets, so their order is free
@@ -452,10 +463,21 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
                                       pw_i[p, XSYN_BASE], pw_f, syn_post, syn_w, xpre, xpre_t,
                                       xpost, xpost_t, tab_plus, tab_minus, v, ge, gi, accept,
                                       pv)
+                else:
+                    if inh is not None:
+                        if rule == RULE_VOGELS:
+                            _inh.pre_pathway(n, p, i - pre_lo, s0, s1, target,
+                                             pw_i[p, POST_LO], pw_i[p, XPRE_OFF],
+                                             pw_i[p, XPOST_OFF], learn, pw_f, syn_post, syn_w,
+                                             xpre, xpre_t, xpost, xpost_t, tab_plus, v, ge, gi,
+                                             accept)
 
         # ---- 3c. postsynaptic pathways (plastic projections only)
         _post_phase(n, False, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w,
                     xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus, pv)
+        if inh is not None:
+            _inh.post_phase(n, False, inh.pathways, pw_i, pw_f, seg, ring, slot, col_ptr,
+                            col_syn, col_pre, syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus)
         counters[C_STEP] = n + 1
     return n_stop
 

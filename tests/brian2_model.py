@@ -21,6 +21,7 @@ contract of the oracle:
   multiplicative weight dependence: depression scaled by
   ``((w - w_min)/(w_max - w_min))**mu_minus``, potentiation by
   ``((w_max - w)/(w_max - w_min))**mu`` (each factor left out when its exponent is 0);
+- inhibitory STDP of Vogels et al. 2011: :func:`vogels_code`;
 - axonal delays: a delay shared by every synapse of a projection is the ``Synapses``'
   scalar ``delay`` (left out when 0); heterogeneous axonal delays through ``S.delay``
   (the whole on_pre runs at arrival).
@@ -112,6 +113,8 @@ def synapse_code(pr, dt, ms):
     s = pr.stdp
     if s is None:
         return "w : 1", deliver, None, {}
+    if type(s).__name__ == "VogelsSTDP":
+        return vogels_code(s, deliver, ms)
     model = ("w : 1\n"
              "dApre/dt = -Apre/tau_plus : 1 (event-driven)\n"
              "dApost/dt = -Apost/tau_minus : 1 (event-driven)\n")
@@ -126,6 +129,24 @@ def synapse_code(pr, dt, ms):
     ns = {"tau_plus": s.tau_plus * ms, "tau_minus": s.tau_minus * ms,
           "A_plus": s.A_plus, "A_minus": s.A_minus, "w_min": s.w_min,
           "w_max": s.w_max, "mu": s.mu, "mu_minus": s.mu_minus}
+    return model, on_pre, on_post, ns
+
+
+def vogels_code(s, deliver, ms):
+    """Inhibitory STDP of Vogels et al. 2011 (``VogelsSTDP``): traces +1 per spike, both
+    decaying with ``tau``; on_pre delivers ``w``, then ``w += eta (x_post - alpha)``;
+    on_post ``w += eta x_pre``; clipped to [w_min, w_max]. Brian2's order of pathways (pre
+    before post) is ``same_step="potentiate"``, the only order translated. (The Brian2
+    example of the paper's network delivers after the update; neurolab delivers first.)"""
+    if s.same_step != "potentiate":
+        raise NotImplementedError(f"same_step={s.same_step!r} has no Brian2 translation here")
+    model = ("w : 1\n"
+             "dxpre/dt = -xpre/tau_v : 1 (event-driven)\n"
+             "dxpost/dt = -xpost/tau_v : 1 (event-driven)\n")
+    on_pre = f"{deliver}\nxpre += 1\nw = clip(w + eta*(xpost - alpha), w_min, w_max)\n"
+    on_post = "xpost += 1\nw = clip(w + eta*xpre, w_min, w_max)\n"
+    ns = {"tau_v": s.tau * ms, "eta": s.eta, "alpha": s.alpha, "w_min": s.w_min,
+          "w_max": s.w_max}
     return model, on_pre, on_post, ns
 
 

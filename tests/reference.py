@@ -46,6 +46,7 @@ resets``:
      ``x_pre`` decays with ``tau_plus``, ``x_post`` with ``tau_minus``;
      ``f_plus(w) = ((w_max - w) / (w_max - w_min))**mu``,
      ``f_minus(w) = ((w - w_min) / (w_max - w_min))**mu_minus``.
+   - other rule families in their own files (``FAMILIES``: tests/reference_vogels.py).
 4. reset: ``v = v_reset`` for the neurons that spiked.
 
 Current-synapse propagator. With ``u = v - v_rest`` and ``I(t') = I_0 exp(-t'/tau_s)``,
@@ -62,6 +63,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+try:
+    import reference_vogels
+except ImportError:  # tests/ imported as a package
+    from tests import reference_vogels
+
+# rule families other than the pair rule: modules with handles(rule), setup(pj, pr, dt),
+# on_pre(pj, k, n) and on_post(pj, fired_ids, n, early)
+FAMILIES = (reference_vogels,)
 
 __all__ = ["reference_simulate", "current_propagator"]
 
@@ -166,6 +176,8 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             syn_of_pre.setdefault(int(pr.pre_ids[k]), []).append(k)
             syn_of_post.setdefault(int(pr.post_ids[k]), []).append(k)
         s = pr.stdp
+        family = next((f for f in FAMILIES if s is not None and f.handles(s)), None)
+        s_pair = s if family is None else None    # the pair rule's traces
         projs.append({
             "name": name,
             "pre": pr.pre.name,
@@ -179,9 +191,12 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             "syn_of_pre": syn_of_pre,
             "syn_of_post": syn_of_post,
             "pending": {},  # arrival step -> list of synapse indices
-            "x_pre": [_Trace(s.tau_plus, dt) for _ in range(n_syn)] if s is not None else None,
-            "x_post": {j: _Trace(s.tau_minus, dt) for j in syn_of_post} if s is not None else None,
+            "family": family,
+            "x_pre": [_Trace(s.tau_plus, dt) for _ in range(n_syn)] if s_pair else None,
+            "x_post": {j: _Trace(s.tau_minus, dt) for j in syn_of_post} if s_pair else None,
         })
+        if family is not None:
+            family.setup(projs[-1], pr, dt)
 
     spikes = {name: [] for name in net.populations}
 
@@ -237,6 +252,11 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                 for k in pj["syn_of_pre"].get(i, []):
                     pj["pending"].setdefault(n + pj["d"][k], []).append(k)
 
+        # postsynaptic work that a rule family does before the presynaptic pathways
+        for pj in projs:
+            if pj["family"] is not None:
+                pj["family"].on_post(pj, fired.get(pj["post"], []), n, True)
+
         # 3a. presynaptic pathways of every projection
         for pj in projs:
             arriving = pj["pending"].pop(n, None)
@@ -256,7 +276,9 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                     st["ge"][j] += w
                 else:
                     st["gi"][j] += w
-                if s is not None:
+                if pj["family"] is not None:
+                    pj["family"].on_pre(pj, k, n)
+                elif s is not None:
                     xp = pj["x_pre"][k]
                     xp.at(n)
                     if s.pairing == "nearest_symmetric":
@@ -270,6 +292,9 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
         # 3b. postsynaptic pathways of every plastic projection
         for pj in projs:
             s = pj["stdp"]
+            if pj["family"] is not None:
+                pj["family"].on_post(pj, fired.get(pj["post"], []), n, False)
+                continue
             if s is None:
                 continue
             for j in fired.get(pj["post"], []):

@@ -10,11 +10,16 @@ rule                       reference
                            all-to-all, nearest symmetric, presynaptic-centred, restricted
                            (Morrison, Diesmann & Gerstner 2008)
 :class:`PowerLawSTDP`      power-law weight dependence (Morrison, Aertsen & Diesmann 2007)
+:class:`VogelsSTDP`        inhibitory STDP: symmetric window, constant depression per
+                           presynaptic spike, target rate rho_0 (Vogels, Sprekeler, Zenke,
+                           Clopath & Gerstner 2011; NEST vogels_sprekeler_synapse)
 =========================  ==============================================================
 """
 
+from .inhibitory import VogelsSTDP
 from .pair import PAIRINGS, SAME_STEPS, PlasticityRule, PowerLawSTDP, STDPParams
 
-RULES = (STDPParams, PowerLawSTDP)
+RULES = (STDPParams, PowerLawSTDP, VogelsSTDP)
 
-__all__ = ["PlasticityRule", "STDPParams", "PowerLawSTDP", "RULES", "PAIRINGS", "SAME_STEPS"]
+__all__ = ["PlasticityRule", "STDPParams", "PowerLawSTDP", "VogelsSTDP", "RULES", "PAIRINGS",
+           "SAME_STEPS"]
