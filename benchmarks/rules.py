@@ -62,6 +62,12 @@ def rules():
         "power law (Morrison 2007)": lambda: P.PowerLawSTDP(
             lambda_=A / G_MAX, alpha=1.05, mu=0.4, w0=G_MAX, w_max=G_MAX),
     }
+    if hasattr(P, "VogelsSTDP"):
+        # on this network's excitatory inputs (its cost does not depend on the receptor),
+        # where the rule is unstable (inhibitory STDP on excitation): rho_0 near the
+        # initial output rate and a small eta keep the weights and rates near their start
+        out["inhibitory STDP (Vogels 2011)"] = lambda: P.VogelsSTDP(
+            eta=A / 5, rho_0=70.0, tau=20.0, w_max=G_MAX)
     return out
 
 

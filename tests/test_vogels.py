@@ -14,11 +14,12 @@ Proof, in this order:
    frozen learning;
 2. the kernel against the plain pair-sum reference (tests/reference_vogels.py, through
    tests/reference.py) to 1e-12 on random small networks with delays and refractoriness;
-3. Brian2 (tests/brian2_model.py ``vogels_code``): same spike steps, weights within
+3. the default network does not compile the family (``run_steps.signatures``); continued
+   runs equal one run;
+4. Brian2 (tests/brian2_model.py ``vogels_code``): same spike steps, weights within
    1e-9 w_max;
-4. NEST 3.10 ``vogels_sprekeler_synapse`` (tests/nest_oracle.py): random imposed trains,
+5. NEST 3.10 ``vogels_sprekeler_synapse`` (tests/nest_oracle.py): random imposed trains,
    final weights within 1e-9 relative;
-5. the default network does not compile the family (``run_steps.signatures``);
 6. a demonstration: iSTDP brings output rates to rho_0.
 
 Imposed spikes (as in tests/test_stdp_window.py): pair ``k`` has its own presynaptic source,
@@ -75,7 +76,8 @@ def imposed(stdp, pre_steps, post_steps, *, dt=DT, delay=0.0, w0=W0, learning=Tr
     proj.learning = learning
     res = net.run(last * dt + tail, progress=False)
     sp = res.spikes["post"]
-    got = sorted(zip(np.asarray(sp.i).tolist(), np.rint(np.asarray(sp.t) / dt).astype(int).tolist()))
+    steps = np.rint(np.asarray(sp.t) / dt).astype(int)
+    got = sorted(zip(np.asarray(sp.i).tolist(), steps.tolist()))
     want = sorted((k, int(s)) for k in range(n) for s in post_steps[k])
     assert got == want, "postsynaptic spikes not where imposed"
     return res.final_weights["plastic"]
@@ -241,9 +243,8 @@ def vogels_network(seed, synapse):
     conn(inp, A, 0.5, e, stdp=nl.STDPParams(A_plus=0.02 * e, A_minus=0.021 * e, w_max=e))
     conn(inp, I, 0.4, e, stdp=rule(e), delay=float(rng.integers(1, 20)) * dt)
     conn(A, I, 0.5, 0.7 * e)
-    n_ia = int((rng.random((6, 10)) < 1.0).sum())   # all-to-all, heterogeneous delays
-    net.connect(I, A, "all_to_all", weight=rng.uniform(0.0, i, n_ia), receptor="inh",
-                delay=rng.integers(0, 31, n_ia) * dt, stdp=rule(i), name="I->A")
+    net.connect(I, A, "all_to_all", weight=rng.uniform(0.0, i, 60), receptor="inh",
+                delay=rng.integers(0, 31, 60) * dt, stdp=rule(i), name="I->A")
     return net, duration
 
 
@@ -282,7 +283,7 @@ def test_same_step_orders_match_reference_with_coincidences():
         assert len(ref["spikes"]["post"]) == n * post_steps.size
 
 
-# ------------------------------------------------------------------ 5. compiled only when used
+# ------------------------------------------------------------------ 3. compiled only when used
 def test_default_network_does_not_compile_the_family():
     """The kernel specialisation of a network without VogelsSTDP takes ``inh`` as None
     (numba prunes the ``if inh is not None`` branches); a Vogels network gets its own."""
@@ -298,7 +299,26 @@ def test_default_network_does_not_compile_the_family():
     assert any(s.startswith("VogelsState(") for s in inh), inh
 
 
-# ------------------------------------------------------------------ 3. Brian2
+def test_continued_runs_and_store_restore_equal_one_run():
+    """run(120) + run(180) gives bitwise the run(300) result (traces, weights, spikes in
+    flight are kept), and restore() returns to the stored state."""
+    net, _ = vogels_network(1, "conductance")
+    whole = net.run(300.0, progress=False, record_spikes="all")
+    net, _ = vogels_network(1, "conductance")
+    a = net.run(120.0, progress=False, record_spikes="all")
+    net.store()
+    b = net.run(180.0, progress=False, record_spikes="all")
+    for name in ("I->A", "inp->I"):
+        np.testing.assert_array_equal(b.final_weights[name], whole.final_weights[name])
+    for pop in ("A", "I"):
+        np.testing.assert_array_equal(np.concatenate([a.spikes[pop].t, b.spikes[pop].t]),
+                                      whole.spikes[pop].t)
+    net.restore()
+    again = net.run(180.0, progress=False, record_spikes="all")
+    np.testing.assert_array_equal(again.final_weights["I->A"], b.final_weights["I->A"])
+
+
+# ------------------------------------------------------------------ 4. Brian2
 def brian2_network(synapse, seed=4):
     """inp -> exc, inp -> inh (static), exc -> inh (static), inh -> exc plastic (Vogels),
     heterogeneous axonal delays 0..3 ms, refractoriness 2 ms (exc) and 1 ms (inh)."""
@@ -354,7 +374,7 @@ def test_brian2_same_spikes_and_weights(synapse):
     assert np.abs(b2["weights"]["inh->exc"] - w0).max() > 0.01 * w_max
 
 
-# ------------------------------------------------------------------ 4. NEST
+# ------------------------------------------------------------------ 5. NEST
 def random_trains(rng, n_steps, rate_pre, rate_post, coincide):
     """Random pre-arrival and post steps (Bernoulli per step; posts >= 2 steps apart);
     ``coincide``: also put about a third of the posts on pre arrivals."""
@@ -430,8 +450,9 @@ def test_nest_negative_weights_are_magnitudes():
     r_pos = run_synapse("vogels_sprekeler_synapse", pre * DT, post * DT, w0=0.3,
                         syn_params={**params, "Wmax": 40.0}, dt=DT, flush=50.0)
     assert r_neg.w_final == -r_pos.w_final
-    ours = imposed_w0(nl.VogelsSTDP(eta=0.03, rho_0=5.0, tau=20.0, w_max=40.0, same_step="neither"),
-                      [np.rint(r_neg.pre_times / DT).astype(int).tolist()], [post.tolist()], [0.3])
+    rule = nl.VogelsSTDP(eta=0.03, rho_0=5.0, tau=20.0, w_max=40.0, same_step="neither")
+    ours = imposed_w0(rule, [np.rint(r_neg.pre_times / DT).astype(int).tolist()],
+                      [post.tolist()], [0.3])
     assert ours[0] == pytest.approx(-r_neg.w_final, rel=1e-9)
 
 

@@ -24,12 +24,13 @@ balance of excitation and inhibition).
 
 Where the traces are read (same-step order)
 -------------------------------------------
-A presynaptic arrival first increments ``x_pre`` and then reads ``x_post``; a postsynaptic
-spike first increments ``x_post`` and then reads ``x_pre`` (the order of the Brian2 example
-of the paper's network and of NEST's ``vogels_sprekeler_synapse``, where the presynaptic
-trace is updated after the postsynaptic spikes are read). The increment of a spike's own
-trace never affects its own update. Between a presynaptic arrival and a postsynaptic spike
-in the *same step* (``Δt = 0``) the order of the two is ``same_step``, with the names of
+A presynaptic arrival increments ``x_pre`` and updates ``w`` with ``x_post``; a postsynaptic
+spike increments ``x_post`` and updates ``w`` with ``x_pre``: a spike's own increment never
+enters its own update (in Brian2's translation of the paper's network the increment comes
+first and the update reads the other trace; NEST's synapse updates its presynaptic trace
+after the update). The paper's rule is written in continuous time, where a presynaptic and
+a postsynaptic spike never coincide; on a time grid they can share a step (``Δt = 0``), and
+which trace value each then sees is ``same_step``, with the names of
 :class:`~neurolab.plasticity.pair.STDPParams`:
 
 - ``"potentiate"`` (default; Brian2's order, presynaptic pathways before postsynaptic
@@ -40,7 +41,14 @@ in the *same step* (``Δt = 0``) the order of the two is ``same_step``, with the
   the two updates, so of the clipping, differs from ``"potentiate"``.
 - ``"both"``: the pair counts on both sides, ``+2 eta``.
 - ``"neither"``: the two are not partners (``+0``); each still pairs with every other
-  spike. This is what NEST's ``vogels_sprekeler_synapse`` does with a zero interval.
+  spike. This is what NEST's ``vogels_sprekeler_synapse`` does with a zero interval (it
+  reads the postsynaptic trace strictly before the presynaptic spike, and potentiates a
+  coincident postsynaptic spike with the presynaptic trace of earlier spikes).
+
+The weight a presynaptic spike delivers is ``w`` before that spike's own update (deliver,
+then learn: neurolab's order for every rule). NEST's synapse and Brian2's example of the
+paper's network deliver the updated weight instead; the two differ by that one update,
+``eta (x_post - alpha)``, in the one postsynaptic potential.
 
 Delays are axonal (Brian2's meaning): the presynaptic pathway, the increment of ``x_pre``
 and the update at the arrival included, runs when the spike arrives, ``delay`` after it was
@@ -61,7 +69,9 @@ Correspondence with NEST 3.10 ``vogels_sprekeler_synapse``: ``eta`` = ``eta``, `
 always 0). Two differences: NEST discards zero-interval pairs (``same_step="neither"``
 here), and at a presynaptic spike NEST clips ``w + eta x_post`` at ``Wmax`` before it
 subtracts ``eta alpha`` (clipped at 0), where this rule clips once after the whole update;
-the two agree whenever ``w + eta x_post`` stays below ``w_max``.
+the two agree whenever ``w + eta x_post`` stays below ``w_max``. NEST's delays are
+dendritic, neurolab's axonal: the same spike times *at the synapse* (arrival times, post
+spike times) give the same weights whatever the delays.
 
 Implementation: the kernel keeps one trace per presynaptic neuron and one per postsynaptic
 neuron of each pathway (the slots the pair rule uses), event-driven (decayed when read,
