@@ -18,6 +18,7 @@ from .io import git_commit, versions
 from .monitors import SimResult, SpikeRecord, StateRecord, WeightRecord
 from .network import _STREAM_DRIVE, _poisson_stream, _rates_summary
 from .params import summary as _summary
+from .plasticity import triplet
 
 STATE_VARS = ("v", "ge", "gi")
 EXP_TABLE = 4096   # trace lags (steps) whose decay factor is looked up, not computed
@@ -98,7 +99,7 @@ class RunState:
             self._fill_params(pop, pop.neuron_params)
         self._build_pathways(net)
         # the optional rule families' state: (triplet, inhibitory, reward, homeostasis)
-        self.families = (None, None, None, None)
+        self.families = (triplet.build_state(self, net), None, None, None)
 
         # sources: explicit spikes (global ids, sorted by step then id), Poisson streams
         # (segments (start step, stream), one more per change of rates)

@@ -46,6 +46,8 @@ resets``:
      ``x_pre`` decays with ``tau_plus``, ``x_post`` with ``tau_minus``;
      ``f_plus(w) = ((w_max - w) / (w_max - w_min))**mu``,
      ``f_minus(w) = ((w - w_min) / (w_max - w_min))**mu_minus``.
+   - the triplet rule (``TripletSTDP``): sums over explicit spike lists, in
+     tests/reference_triplet.py.
 4. reset: ``v = v_reset`` for the neurons that spiked.
 
 Current-synapse propagator. With ``u = v - v_rest`` and ``I(t') = I_0 exp(-t'/tau_s)``,
@@ -62,6 +64,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+try:
+    from reference_triplet import TripletReference, is_triplet
+except ImportError:  # tests/ imported as a package
+    from tests.reference_triplet import TripletReference, is_triplet
 
 __all__ = ["reference_simulate", "current_propagator"]
 
@@ -181,6 +188,7 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             "pending": {},  # arrival step -> list of synapse indices
             "x_pre": [_Trace(s.tau_plus, dt) for _ in range(n_syn)] if s is not None else None,
             "x_post": {j: _Trace(s.tau_minus, dt) for j in syn_of_post} if s is not None else None,
+            "trip": TripletReference(s, dt, n_syn) if is_triplet(s) else None,
         })
 
     spikes = {name: [] for name in net.populations}
@@ -256,7 +264,9 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                     st["ge"][j] += w
                 else:
                     st["gi"][j] += w
-                if s is not None:
+                if pj["trip"] is not None:
+                    pj["w"][k] = pj["trip"].on_pre(k, j, n, w)
+                elif s is not None:
                     xp = pj["x_pre"][k]
                     xp.at(n)
                     if s.pairing == "nearest_symmetric":
@@ -275,6 +285,11 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             for j in fired.get(pj["post"], []):
                 syns = pj["syn_of_post"].get(j)
                 if not syns:
+                    continue
+                if pj["trip"] is not None:
+                    for k in syns:
+                        pj["w"][k] = pj["trip"].on_post(k, j, n, pj["w"][k])
+                    pj["trip"].record_post(j, n)
                     continue
                 xq = pj["x_post"][j]
                 xq.at(n)
