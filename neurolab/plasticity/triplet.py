@@ -75,7 +75,9 @@ r1 and o1 are the pathway's ordinary trace slots (``Traces.xpre``/``xpost``: one
 presynaptic / postsynaptic neuron and pathway, decay tables ``tab_plus``/``tab_minus``);
 r2 and o2 live in the family state :class:`TripletState` at the same slot indices and share
 the time of their fast partner (both change at the same spikes). Traces are event-driven:
-decayed when read or updated. Kernel parameters per pathway (``pw_f[p]``): ``A2_plus``,
+decayed when read or updated; r1 and o1, read once per synapse, through the pathway's
+decay tables, r2 and o2, read once per spike, with ``math.exp`` (no tables to keep up to
+date when :meth:`Projection.set_stdp` changes ``tau_x`` or ``tau_y``). Kernel parameters per pathway (``pw_f[p]``): ``A2_plus``,
 ``A2_minus``, ``dt/tau_plus``, ``dt/tau_minus``, ``w_min``, ``w_max`` in the pair rule's
 columns, then ``A3_plus``, ``A3_minus``, ``dt/tau_x``, ``dt/tau_y``.
 """
@@ -90,9 +92,9 @@ import numpy as np
 from numba import njit
 
 from .. import _validate as V
-from .._layout import (A_MINUS, A_PLUS, C_MINUS, C_PLUS, N_PW_F, PAIR_ALL, PAIR_NEAREST,
-                       PLASTIC, POST_LO, POST_POP, PRE_LO, RULE, RULE_TRIPLET, TARGET_E,
-                       TARGET_V, TARGET_V_INH, W_MAX, W_MIN, COL_OFF, LEARN, PAIRING,
+from .._layout import (A_MINUS, A_PLUS, C_MINUS, C_PLUS, COL_OFF, LEARN, N_PW_F, PAIR_ALL,
+                       PAIR_NEAREST, PAIRING, PLASTIC, POST_LO, POST_POP, PRE_LO, RULE,
+                       RULE_TRIPLET, TARGET_E, TARGET_V, TARGET_V_INH, W_MAX, W_MIN,
                        XPOST_OFF, XPRE_OFF)
 from .pair import PlasticityRule, trace_now, trace_spike
 
