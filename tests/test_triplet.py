@@ -366,6 +366,36 @@ def test_frequency_dependence_sjostrom_protocol():
 
 
 # --------------------------------------------------------------------------- kernel
+@pytest.mark.parametrize("interaction,pairing", [("all_to_all", "all_to_all"),
+                                                 ("nearest_spike", "nearest_symmetric")])
+def test_without_triplet_terms_it_is_the_pair_rule(interaction, pairing):
+    """A3_plus = A3_minus = 0 leaves the pair rule with trace amplitudes A2_plus, A2_minus
+    (all-to-all: pairing "all_to_all"; nearest spike: "nearest_symmetric"): the same spikes
+    and weights, to rounding, on a recurrent network with delays and refractoriness."""
+    def build(rule):
+        net = nl.Network(dt=0.1, seed=11)
+        inp = net.add_poisson("inp", 30, rates=25.0)
+        out = net.add_lif("out", 8, nl.LIFParams(refractory=2.0))
+        net.connect(inp, out, weight=("uniform", 0.0, 5.0), delay=("uniform", 0.0, 3.0),
+                    stdp=rule, name="ff")
+        net.connect(out, out, "probability", p=0.3, weight=("uniform", 0.0, 5.0), delay=1.0,
+                    stdp=rule, autapses=False, name="rec")
+        return net
+    pair = nl.STDPParams(A_plus=0.1, A_minus=0.12, tau_plus=16.8, tau_minus=33.7,
+                         w_max=5.0, pairing=pairing)
+    trip = nl.TripletSTDP(A2_plus=0.1, A3_plus=0.0, A2_minus=0.12, A3_minus=0.0, w_max=5.0,
+                          interaction=interaction)
+    a = build(pair).run(500.0, progress=False)
+    b = build(trip).run(500.0, progress=False)
+    np.testing.assert_array_equal(a.spikes["out"].t, b.spikes["out"].t)
+    np.testing.assert_array_equal(a.spikes["out"].i, b.spikes["out"].i)
+    assert len(a.spikes["out"].t) > 50
+    for name in ("ff", "rec"):
+        np.testing.assert_allclose(b.final_weights[name], a.final_weights[name], rtol=1e-12,
+                                   atol=1e-12 * 5.0)
+        assert np.abs(a.final_weights[name] - build(pair).projections[name].weight).max() > 0.1
+
+
 def test_default_network_does_not_compile_the_triplet_family():
     net = nl.Network(dt=0.1, seed=0)
     a = net.add_poisson("a", 5, rates=50.0)
