@@ -62,6 +62,13 @@ def rules():
         "power law (Morrison 2007)": lambda: P.PowerLawSTDP(
             lambda_=A / G_MAX, alpha=1.05, mu=0.4, w0=G_MAX, w_max=G_MAX),
     }
+    if hasattr(P, "TripletSTDP"):
+        def triplet(interaction):
+            return P.TripletSTDP(A2_plus=A, A3_plus=0.5 * A, A2_minus=1.05 * A,
+                                 A3_minus=0.5 * A, tau_plus=20.0, tau_x=20.0, tau_minus=20.0,
+                                 tau_y=20.0, w_max=G_MAX, interaction=interaction)
+        out["triplet, all-to-all (Pfister & Gerstner 2006)"] = lambda: triplet("all_to_all")
+        out["triplet, nearest spike"] = lambda: triplet("nearest_spike")
     if hasattr(P, "VogelsSTDP"):
         # on this network's excitatory inputs (its cost does not depend on the receptor),
         # where the rule is unstable (inhibitory STDP on excitation): rho_0 near the

@@ -92,6 +92,7 @@ from ._layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET, HI, 
 from ._layout import RULE_VOGELS
 from .plasticity import inhibitory as _inh
 from .plasticity import pair as _pair
+from .plasticity import triplet as _triplet
 
 Neurons = namedtuple("Neurons", ["lif_i", "pop_lo", "pop_lif", "par", "kref", "v", "ge", "gi",
                                  "iext", "last_spike", "accept"])
@@ -371,6 +372,8 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
     spk_mask, spk_step, spk_id = mon.spk_mask, mon.spk_step, mon.spk_id
     w_sched, w_syn, w_out = mon.w_sched, mon.w_syn, mon.w_out
     s_sched, s_ids, s_v, s_ge, s_gi = mon.s_sched, mon.s_ids, mon.s_v, mon.s_ge, mon.s_gi
+    if trip is not None:
+        r2, o2 = trip.r2, trip.o2
 
     n_pop = pop_lif.shape[0]
     n_pw = pw_i.shape[0]
@@ -464,6 +467,17 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
                                       xpost, xpost_t, tab_plus, tab_minus, v, ge, gi, accept,
                                       pv)
                 else:
+                    # the other families: each block exists only in kernels whose network
+                    # uses the family (numba drops it when the argument is None)
+                    if trip is not None:
+                        if rule == L.RULE_TRIPLET:
+                            _triplet.pre_pathway(n, p, i - pre_lo, s0, s1, target,
+                                                 pw_i[p, POST_LO], pw_i[p, XPRE_OFF],
+                                                 pw_i[p, XPOST_OFF],
+                                                 pw_i[p, PAIRING] == L.PAIR_NEAREST, learn,
+                                                 pw_f, syn_post, syn_w, xpre, xpre_t, xpost,
+                                                 xpost_t, r2, tab_plus, tab_minus, v, ge, gi,
+                                                 accept)
                     if inh is not None:
                         if rule == RULE_VOGELS:
                             _inh.pre_pathway(n, p, i - pre_lo, s0, s1, target,
@@ -475,6 +489,10 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
         # ---- 3c. postsynaptic pathways (plastic projections only)
         _post_phase(n, False, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w,
                     xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus, pv)
+        if trip is not None:
+            _triplet.post_phase(n, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre,
+                                syn_w, xpre, xpre_t, xpost, xpost_t, o2, tab_plus,
+                                tab_minus)
         if inh is not None:
             _inh.post_phase(n, False, inh.pathways, pw_i, pw_f, seg, ring, slot, col_ptr,
                             col_syn, col_pre, syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus)

@@ -19,6 +19,7 @@ from .monitors import SimResult, SpikeRecord, StateRecord, WeightRecord
 from .network import _STREAM_DRIVE, _poisson_stream, _rates_summary
 from .params import summary as _summary
 from .plasticity import inhibitory as _inh
+from .plasticity import triplet
 
 STATE_VARS = ("v", "ge", "gi")
 EXP_TABLE = 4096   # trace lags (steps) whose decay factor is looked up, not computed
@@ -99,7 +100,8 @@ class RunState:
             self._fill_params(pop, pop.neuron_params)
         self._build_pathways(net)
         # the optional rule families' state: (triplet, inhibitory, reward, homeostasis)
-        self.families = (None, _inh.build_state(self, net), None, None)
+        self.families = (triplet.build_state(self, net), _inh.build_state(self, net), None,
+                         None)
 
         # sources: explicit spikes (global ids, sorted by step then id), Poisson streams
         # (segments (start step, stream), one more per change of rates)

@@ -22,6 +22,8 @@ contract of the oracle:
   ``((w - w_min)/(w_max - w_min))**mu_minus``, potentiation by
   ``((w_max - w)/(w_max - w_min))**mu`` (each factor left out when its exponent is 0);
 - inhibitory STDP of Vogels et al. 2011: :func:`vogels_code`;
+- the triplet rule (Pfister & Gerstner 2006): four event-driven traces, see
+  :func:`triplet_synapse_code`;
 - axonal delays: a delay shared by every synapse of a projection is the ``Synapses``'
   scalar ``delay`` (left out when 0); heterogeneous axonal delays through ``S.delay``
   (the whole on_pre runs at arrival).
@@ -115,6 +117,8 @@ def synapse_code(pr, dt, ms):
         return "w : 1", deliver, None, {}
     if type(s).__name__ == "VogelsSTDP":
         return vogels_code(s, deliver, ms)
+    if type(s).__name__ == "TripletSTDP":
+        return triplet_synapse_code(s, deliver, ms)
     model = ("w : 1\n"
              "dApre/dt = -Apre/tau_plus : 1 (event-driven)\n"
              "dApost/dt = -Apost/tau_minus : 1 (event-driven)\n")
@@ -147,6 +151,29 @@ def vogels_code(s, deliver, ms):
     on_post = "xpost += 1\nw = clip(w + eta*xpre, w_min, w_max)\n"
     ns = {"tau_v": s.tau * ms, "eta": s.eta, "alpha": s.alpha, "w_min": s.w_min,
           "w_max": s.w_max}
+    return model, on_pre, on_post, ns
+
+
+def triplet_synapse_code(s, deliver, ms):
+    """Pfister & Gerstner's (2006) triplet rule as Brian2 equations: four event-driven
+    per-synapse traces (r1: tau_plus, r2: tau_x, o1: tau_minus, o2: tau_y); on_pre
+    depresses by ``o1 (A2_minus + A3_minus r2)`` before r1, r2 count the spike, on_post
+    potentiates by ``r1 (A2_plus + A3_plus o2)`` before o1, o2 count it; all-to-all adds 1,
+    nearest-spike sets 1. Written from the paper, not from Brian2's examples."""
+    model = ("w : 1\n"
+             "dr1/dt = -r1/tau_plus : 1 (event-driven)\n"
+             "dr2/dt = -r2/tau_x : 1 (event-driven)\n"
+             "do1/dt = -o1/tau_minus : 1 (event-driven)\n"
+             "do2/dt = -o2/tau_y : 1 (event-driven)\n")
+    op = "=" if s.interaction == "nearest_spike" else "+="
+    on_pre = (f"{deliver}\n"
+              "w = clip(w - o1*(A2_minus + A3_minus*r2), w_min, w_max)\n"
+              f"r1 {op} 1\nr2 {op} 1\n")
+    on_post = ("w = clip(w + r1*(A2_plus + A3_plus*o2), w_min, w_max)\n"
+               f"o1 {op} 1\no2 {op} 1\n")
+    ns = {"tau_plus": s.tau_plus * ms, "tau_x": s.tau_x * ms, "tau_minus": s.tau_minus * ms,
+          "tau_y": s.tau_y * ms, "A2_plus": s.A2_plus, "A3_plus": s.A3_plus,
+          "A2_minus": s.A2_minus, "A3_minus": s.A3_minus, "w_min": s.w_min, "w_max": s.w_max}
     return model, on_pre, on_post, ns
 
 

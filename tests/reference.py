@@ -46,7 +46,9 @@ resets``:
      ``x_pre`` decays with ``tau_plus``, ``x_post`` with ``tau_minus``;
      ``f_plus(w) = ((w_max - w) / (w_max - w_min))**mu``,
      ``f_minus(w) = ((w - w_min) / (w_max - w_min))**mu_minus``.
-   - other rule families in their own files (``FAMILIES``: tests/reference_vogels.py).
+   - other rule families in their own files (``FAMILIES``: tests/reference_vogels.py;
+     the triplet rule ``TripletSTDP``: sums over explicit spike lists, in
+     tests/reference_triplet.py).
 4. reset: ``v = v_reset`` for the neurons that spiked.
 
 Current-synapse propagator. With ``u = v - v_rest`` and ``I(t') = I_0 exp(-t'/tau_s)``,
@@ -66,8 +68,10 @@ import numpy as np
 
 try:
     import reference_vogels
+    from reference_triplet import TripletReference, is_triplet
 except ImportError:  # tests/ imported as a package
     from tests import reference_vogels
+    from tests.reference_triplet import TripletReference, is_triplet
 
 # rule families other than the pair rule: modules with handles(rule), setup(pj, pr, dt),
 # on_pre(pj, k, n) and on_post(pj, fired_ids, n, early)
@@ -194,6 +198,7 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             "family": family,
             "x_pre": [_Trace(s.tau_plus, dt) for _ in range(n_syn)] if s_pair else None,
             "x_post": {j: _Trace(s.tau_minus, dt) for j in syn_of_post} if s_pair else None,
+            "trip": TripletReference(s, dt, n_syn) if is_triplet(s) else None,
         })
         if family is not None:
             family.setup(projs[-1], pr, dt)
@@ -278,6 +283,8 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                     st["gi"][j] += w
                 if pj["family"] is not None:
                     pj["family"].on_pre(pj, k, n)
+                elif pj["trip"] is not None:
+                    pj["w"][k] = pj["trip"].on_pre(k, j, n, w)
                 elif s is not None:
                     xp = pj["x_pre"][k]
                     xp.at(n)
@@ -300,6 +307,11 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             for j in fired.get(pj["post"], []):
                 syns = pj["syn_of_post"].get(j)
                 if not syns:
+                    continue
+                if pj["trip"] is not None:
+                    for k in syns:
+                        pj["w"][k] = pj["trip"].on_post(k, j, n, pj["w"][k])
+                    pj["trip"].record_post(j, n)
                     continue
                 xq = pj["x_post"][j]
                 xq.at(n)
