@@ -184,7 +184,7 @@ def compare(copies, seed=7):
         if name.startswith("in->"):
             n_same = same_step_pairs(pr, n_spk, net.dt)
             assert n_same >= 20, f"{name!r}: only {n_same} same-step pairs"
-    return net
+    return n_w
 
 
 @pytest.mark.parametrize("pairing", SCHEMES)
@@ -193,7 +193,12 @@ def test_scheme_every_same_step_order(pairing):
     soft_order = ORDERS[SCHEMES.index(pairing)]
     copies = [(f"e_{same}", "additive", pairing, same, W_IN, W_REC) for same in ORDERS]
     copies.append((f"e_soft_{soft_order}", "soft", pairing, soft_order, W_IN, W_REC))
-    compare(copies)
+    w = compare(copies)
+    # the same-step order matters here: every two orders end with other weights
+    for i, a in enumerate(ORDERS):
+        for b in ORDERS[i + 1:]:
+            diff = np.abs(w[f"in->e_{a}"] - w[f"in->e_{b}"]).max()
+            assert diff > 1e-3 * W_IN, f"{a} and {b} give the same weights ({diff:.3g})"
 
 
 def test_power_law_every_scheme():
