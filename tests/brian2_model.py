@@ -24,6 +24,8 @@ contract of the oracle:
 - inhibitory STDP of Vogels et al. 2011: :func:`vogels_code`;
 - the triplet rule (Pfister & Gerstner 2006): four event-driven traces, see
   :func:`triplet_synapse_code`;
+- every other pairing scheme, same-step order and the power-law rule: tests/brian2_pair.py
+  (pathway orders decide same-step pairs there);
 - axonal delays: a delay shared by every synapse of a projection is the ``Synapses``'
   scalar ``delay`` (left out when 0); heterogeneous axonal delays through ``S.delay``
   (the whole on_pre runs at arrival).
@@ -38,6 +40,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+try:
+    from brian2_pair import is_default_form, pair_code, set_pathway_orders
+except ImportError:  # tests/ imported as a package
+    from tests.brian2_pair import is_default_form, pair_code, set_pathway_orders
 
 __all__ = ["Brian2Model", "build_brian2", "monitor_steps"]
 
@@ -119,6 +126,8 @@ def synapse_code(pr, dt, ms):
         return vogels_code(s, deliver, ms)
     if type(s).__name__ == "TripletSTDP":
         return triplet_synapse_code(s, deliver, ms)
+    if not is_default_form(s):      # other pairing schemes, same-step orders, power law
+        return pair_code(s, deliver, ms)
     model = ("w : 1\n"
              "dApre/dt = -Apre/tau_plus : 1 (event-driven)\n"
              "dApost/dt = -Apost/tau_minus : 1 (event-driven)\n")
@@ -225,6 +234,8 @@ def build_brian2(net, duration, *, prefix="", poisson_inputs=False, b2=None):
         S.connect(i=np.asarray(pr.pre_ids, dtype=np.int32),
                   j=np.asarray(pr.post_ids, dtype=np.int32))
         S.w = np.asarray(pr.weight, dtype=float)
+        if pr.stdp is not None and not is_default_form(pr.stdp):
+            set_pathway_orders(S, pr.stdp)
         if not uniform_delay:
             S.delay = np.asarray(pr.delay, dtype=float) * ms
         synapses[name] = S
