@@ -985,3 +985,12 @@ def test_no_strays_are_listed_without_a_manifest(repo):
     assert pipeline.stray_files(repo) == []
     assert [p.reason for p in pipeline.verify(root=repo)] == [
         "manifest missing: run `neurolab reproduce` first"]
+
+
+def test_tuples_reach_the_notebook_as_lists():
+    """papermill writes a tuple parameter into the injected cell as a string; the runner
+    hands tuples over as lists (nested too)."""
+    from neurolab.pipeline import _injectable
+
+    assert _injectable({"rates": (10, 50), "nested": [(1, 2), {"k": (3,)}], "x": 1.5}) == \
+        {"rates": [10, 50], "nested": [[1, 2], {"k": [3]}], "x": 1.5}
