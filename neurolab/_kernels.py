@@ -39,7 +39,7 @@ delay); target 0 adds ``w`` to v (delta, excitatory), 3 subtracts it (delta, inh
 traces still follow the spikes). ``rule`` is the plasticity family
 (:mod:`neurolab.plasticity`); the pair rule reads ``pairing``, ``same_step`` and ``wdep``
 (weight dependence) and, for the presynaptic-centred scheme, one trace per synapse at
-``xsyn[xsyn_base + s]``. ``pw_f[p]``: the rule's parameters, as its ``kernel_row(dt)``
+``pv.xsyn[xsyn_base + s]``. ``pw_f[p]``: the rule's parameters, as its ``kernel_row(dt)``
 writes them (pair rule: ``A_plus, A_minus, dt/tau_plus, dt/tau_minus, w_min, w_max,
 mu_plus, mu_minus``).
 The spikes of step n are ``ring[n % H, :]``, population by population in id order:
@@ -54,10 +54,9 @@ presynaptic (global) ids in the same order, so potentiation reads it sequentiall
 ``Traces``: STDP traces are event-driven: ``x[k]`` holds the trace at step ``x_t[k]`` and
 is decayed to the current step, ``x * exp(-(n - x_t) dt / tau)``, only when read or
 incremented (what Brian2's ``(event-driven)`` traces do), so idle synapses cost nothing per
-step; ``tab_plus``/``tab_minus[p, d]`` hold the decay factors of short lags;
-``xpost_prev[k]`` is the step of the postsynaptic spike before the one at ``xpost_t[k]``
-(restricted pairing); times of spikes that have not happened are ``NEVER`` (a large
-negative step), with a trace of 0.
+step; ``tab_plus``/``tab_minus[p, d]`` hold the decay factors of short lags; times of spikes
+that have not happened are ``NEVER`` (a large negative step), with a trace of 0. The pair
+rule's variants keep more state (:class:`PairVariants`, argument ``pv``).
 
 ``Inputs`` cover the steps ``[base, base + len(src_ptr) - 1)`` of one chunk: source spikes
 of step n are ``src_ids[src_ptr[n - base] .. src_ptr[n - base + 1]]``; injected-current
@@ -90,14 +89,18 @@ from ._layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET, HI, 
                       SAME_STEP, SCHED_HI, SCHED_LO, TARGET, TARGET_E, TARGET_V, TARGET_V_INH,
                       VREST, VRESET, VTH, WDEP, XPOST_OFF, XPRE_OFF, XSYN_BASE, CE, CI, DTM,
                       EE, EI, PE, PI)
+from ._layout import RULE_VOGELS
+from .plasticity import inhibitory as _inh
 from .plasticity import pair as _pair
+from .plasticity import triplet as _triplet
 
 Neurons = namedtuple("Neurons", ["lif_i", "pop_lo", "pop_lif", "par", "kref", "v", "ge", "gi",
                                  "iext", "last_spike", "accept"])
 Pathways = namedtuple("Pathways", ["pw_i", "pw_f", "row_ptr", "syn_post", "syn_w", "col_ptr",
                                    "col_syn", "col_pre", "ring", "seg"])
-Traces = namedtuple("Traces", ["xpre", "xpre_t", "xpost", "xpost_t", "xpost_prev", "xsyn",
-                               "tab_plus", "tab_minus"])
+Traces = namedtuple("Traces", ["xpre", "xpre_t", "xpost", "xpost_t", "tab_plus",
+                               "tab_minus"])
+PairVariants = _pair.PairVariants
 Inputs = namedtuple("Inputs", ["base", "src_ptr", "src_ids", "cur_ptr", "cur_ids", "cur_val",
                                "pin_i", "pin_w", "pin_ids", "pin_cnt"])
 Monitors = namedtuple("Monitors", ["spk_mask", "spk_step", "spk_id", "w_sched", "w_syn",
@@ -306,9 +309,9 @@ def _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept):
             gi[np.uint64(syn_post[s])] += syn_w[s]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _post_phase(n, early, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w, xpre,
-                xpre_t, xpost, xpost_t, xpost_prev, xsyn, tab_plus, tab_minus):
+                xpre_t, xpost, xpost_t, tab_plus, tab_minus, pv):
     """The postsynaptic pathways of pair-rule projections for the spikes of step n: the
     part that counts as before the presynaptic pathways (``early``) or after them (what
     ``same_step`` says: potentiate -> all after; depress -> all before; both -> trace
@@ -335,17 +338,19 @@ def _post_phase(n, early, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre
                                pw_i[p, PRE_LO], pw_i[p, XPRE_OFF], pw_i[p, XPOST_OFF],
                                pw_i[p, PAIRING], same, pw_i[p, WDEP], learn, do_inc, do_pot,
                                pw_i[p, XSYN_BASE], pw_f, col_syn, col_pre, syn_w, xpre, xpre_t,
-                               xpost, xpost_t, xpost_prev, xsyn, tab_plus, tab_minus)
+                               xpost, xpost_t, tab_plus, tab_minus, pv)
 
 
 @njit(cache=True)
-def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, homeo):
+def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, homeo, pv):
     """Advance the network from step ``n_start`` to ``n_stop`` (exclusive).
 
     ``trip``, ``inh``, ``da``, ``homeo``: the state of the triplet, inhibitory and
     reward-modulated rule families and of homeostasis, or ``None`` when the network does
-    not use them: numba compiles one specialisation per combination and drops the code of
-    the absent ones, so a network with the default rule never compiles the others.
+    not use them; ``pv``: the state of the pair rule's variants (presynaptic-centred and
+    restricted pairing, power law, same-step orders other than potentiation), or
+    ``None``. numba compiles one specialisation per combination and drops the code of the
+    absent ones, so a network with the default rule never compiles the others.
 
     Stops early, before a step, when the spike buffers could overflow in that step; the
     step reached is kept in ``counters[C_STEP]`` after every step, so an interrupted or
@@ -360,13 +365,15 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
     pw_i, pw_f, row_ptr, syn_post, syn_w = syn.pw_i, syn.pw_f, syn.row_ptr, syn.syn_post, syn.syn_w
     col_ptr, col_syn, col_pre, ring, seg = syn.col_ptr, syn.col_syn, syn.col_pre, syn.ring, syn.seg
     xpre, xpre_t, xpost, xpost_t = tr.xpre, tr.xpre_t, tr.xpost, tr.xpost_t
-    xpost_prev, xsyn, tab_plus, tab_minus = tr.xpost_prev, tr.xsyn, tr.tab_plus, tr.tab_minus
+    tab_plus, tab_minus = tr.tab_plus, tr.tab_minus
     base, src_ptr, src_ids = inp.base, inp.src_ptr, inp.src_ids
     cur_ptr, cur_ids, cur_val = inp.cur_ptr, inp.cur_ids, inp.cur_val
     pin_i, pin_w, pin_ids, pin_cnt = inp.pin_i, inp.pin_w, inp.pin_ids, inp.pin_cnt
     spk_mask, spk_step, spk_id = mon.spk_mask, mon.spk_step, mon.spk_id
     w_sched, w_syn, w_out = mon.w_sched, mon.w_syn, mon.w_out
     s_sched, s_ids, s_v, s_ge, s_gi = mon.s_sched, mon.s_ids, mon.s_v, mon.s_ge, mon.s_gi
+    if trip is not None:
+        r2, o2 = trip.r2, trip.o2
 
     n_pop = pop_lif.shape[0]
     n_pw = pw_i.shape[0]
@@ -376,11 +383,10 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
     for j in range(spk_mask.shape[0]):
         n_mask += spk_mask[j]
     n_pin = pin_i.shape[0]
-    # whether any pair-rule pathway has postsynaptic work before its presynaptic pathway
-    any_early = False
-    for p in range(n_pw):
-        if pw_i[p, PLASTIC] == 1 and pw_i[p, RULE] == RULE_PAIR:
-            any_early |= pw_i[p, SAME_STEP] != SAME_POTENTIATE
+    # whether some Vogels pathway has postsynaptic work before the presynaptic pathways
+    inh_early = False
+    if inh is not None:
+        inh_early = _inh.any_early(inh.pathways, pw_i)
 
     for n in range(n_start, n_stop):
         if counters[C_NSPK] + n_mask > cap:
@@ -421,9 +427,14 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
 
         # ---- 3a. postsynaptic work that counts as before this step's presynaptic
         # spikes (pair-rule pathways whose same-step pairs do not potentiate)
-        if any_early:
+        if pv is not None:
             _post_phase(n, True, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w,
-                        xpre, xpre_t, xpost, xpost_t, xpost_prev, xsyn, tab_plus, tab_minus)
+                        xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus, pv)
+        if inh is not None:
+            if inh_early:
+                _inh.post_phase(n, True, inh.pathways, pw_i, pw_f, seg, ring, slot, col_ptr,
+                                col_syn, col_pre, syn_w, xpre, xpre_t, xpost, xpost_t,
+                                tab_plus)
 
         # ---- 3b. Poisson drives, then presynaptic pathways (axonal delay: the whole
         # pathway at arrival); all of them add to the targets, so their order is free
@@ -453,11 +464,87 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
                                       pw_i[p, XPRE_OFF], pw_i[p, XPOST_OFF], pw_i[p, PAIRING],
                                       pw_i[p, SAME_STEP], pw_i[p, WDEP], learn,
                                       pw_i[p, XSYN_BASE], pw_f, syn_post, syn_w, xpre, xpre_t,
-                                      xpost, xpost_t, xsyn, tab_plus, tab_minus, v, ge, gi,
-                                      accept)
+                                      xpost, xpost_t, tab_plus, tab_minus, v, ge, gi, accept,
+                                      pv)
+                else:
+                    # the other families: each block exists only in kernels whose network
+                    # uses the family (numba drops it when the argument is None)
+                    if trip is not None:
+                        if rule == L.RULE_TRIPLET:
+                            _triplet.pre_pathway(n, p, i - pre_lo, s0, s1, target,
+                                                 pw_i[p, POST_LO], pw_i[p, XPRE_OFF],
+                                                 pw_i[p, XPOST_OFF],
+                                                 pw_i[p, PAIRING] == L.PAIR_NEAREST, learn,
+                                                 pw_f, syn_post, syn_w, xpre, xpre_t, xpost,
+                                                 xpost_t, r2, tab_plus, tab_minus, v, ge, gi,
+                                                 accept)
+                    if inh is not None:
+                        if rule == RULE_VOGELS:
+                            _inh.pre_pathway(n, p, i - pre_lo, s0, s1, target,
+                                             pw_i[p, POST_LO], pw_i[p, XPRE_OFF],
+                                             pw_i[p, XPOST_OFF], learn, pw_f, syn_post, syn_w,
+                                             xpre, xpre_t, xpost, xpost_t, tab_plus, v, ge, gi,
+                                             accept)
 
         # ---- 3c. postsynaptic pathways (plastic projections only)
         _post_phase(n, False, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w,
-                    xpre, xpre_t, xpost, xpost_t, xpost_prev, xsyn, tab_plus, tab_minus)
+                    xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus, pv)
+        if trip is not None:
+            _triplet.post_phase(n, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre,
+                                syn_w, xpre, xpre_t, xpost, xpost_t, o2, tab_plus,
+                                tab_minus)
+        if inh is not None:
+            _inh.post_phase(n, False, inh.pathways, pw_i, pw_f, seg, ring, slot, col_ptr,
+                            col_syn, col_pre, syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus)
         counters[C_STEP] = n + 1
     return n_stop
+
+
+# ---------------------------------------------------------------- stale caches
+def _drop_stale_caches():
+    """Remove numba's cached kernels when any kernel source changed.
+
+    numba keys a function's on-disk cache on its own file only, but ``run_steps`` inlines
+    the rule modules' functions (:mod:`neurolab.plasticity`): after a change to one of them
+    alone (a ``git checkout``, an edit in an editable install) numba would load the old
+    kernel. A digest of every kernel source, kept beside the cache files, catches that;
+    the cache files of our modules are then removed, and numba compiles afresh. Unwritable
+    cache folders are left alone (numba then compiles in memory or uses another folder).
+    """
+    import glob
+    import hashlib
+    import os
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    sources = sorted([os.path.join(here, "_kernels.py"), os.path.join(here, "_layout.py")]
+                     + glob.glob(os.path.join(here, "plasticity", "*.py")))
+    digest = hashlib.sha256()
+    for path in sources:
+        with open(path, "rb") as fh:
+            digest.update(os.path.basename(path).encode() + b"\0" + fh.read())
+    digest = digest.hexdigest()
+    folders = set()
+    for fn in (run_steps, _pair._pre_variant):
+        try:
+            folders.add(fn._cache._cache_path)
+        except AttributeError:      # numba's cache layout changed: nothing to do
+            return
+    for folder in folders:
+        stamp = os.path.join(folder, "neurolab-kernel-sources.sha256")
+        try:
+            with open(stamp) as fh:
+                if fh.read().strip() == digest:
+                    continue
+        except OSError:
+            pass
+        try:
+            for path in glob.glob(os.path.join(folder, "*.nb[ic]")):
+                os.remove(path)
+            os.makedirs(folder, exist_ok=True)
+            with open(stamp, "w") as fh:
+                fh.write(digest + "\n")
+        except OSError:
+            pass
+
+
+_drop_stale_caches()

@@ -250,6 +250,16 @@ def _coerce(name, value, default):
     return value
 
 
+def _injectable(value):
+    """Parameter values as papermill can write them into a cell: it writes a tuple as a
+    string, so tuples become lists (also inside lists and dicts)."""
+    if isinstance(value, dict):
+        return {k: _injectable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_injectable(v) for v in value]
+    return value
+
+
 def _finite(name, given, value: float, default) -> float:
     """``value`` unless it is NaN or infinite (``given`` is what the caller wrote)."""
     if not math.isfinite(value):
@@ -473,7 +483,7 @@ def _run_locked(notebook: Path, parameters, *, root: Path, timeout) -> list:
         with _env(_kernel_env(root, stage)):
             try:
                 papermill.execute_notebook(
-                    str(notebook), str(executed), parameters=overrides or None,
+                    str(notebook), str(executed), parameters=_injectable(overrides) or None,
                     kernel_name="python3", progress_bar=sys.stderr.isatty(),
                     cwd=str(notebook.parent), execution_timeout=timeout,
                     kernel_manager_class=_kernel_manager_class())

@@ -1,4 +1,5 @@
-"""Plot helpers: spike raster, weight evolution, weight histogram and density, STDP window.
+"""Plot helpers: spike raster, weight evolution, weight histogram and density, STDP window,
+the pairs a plasticity rule counts and a rule's closed form against simulated points.
 
 Every helper draws on the ``ax`` it is given and returns it; none calls ``plt.show()``.
 Notebooks, widgets and the pipeline call the same helpers, so an interactive figure and a
@@ -25,8 +26,9 @@ import numpy as np
 from .io import atomic_write_bytes
 
 __all__ = [
-    "PALETTE", "use_style", "band_shares", "plot_raster", "plot_weight_evolution",
-    "plot_weight_histogram", "plot_weight_density", "plot_stdp_window", "save_figure",
+    "PALETTE", "POTENTIATION", "DEPRESSION", "use_style", "band_shares", "plot_raster",
+    "plot_weight_evolution", "plot_weight_histogram", "plot_weight_density",
+    "plot_stdp_window", "plot_spike_pairs", "plot_rule_check", "save_figure",
 ]
 
 #: Okabe-Ito colours (readable by colour-blind readers and in greyscale print).
@@ -358,6 +360,88 @@ def plot_stdp_window(stdp, ax, *, t_range=(-100.0, 100.0), measured=None, color=
     ax.set_xlabel("Δt = t_post − t_pre (ms)")
     ax.set_ylabel("Δw")
     ax.legend(frameon=False, loc="upper left")
+    return ax
+
+
+# --------------------------------------------------------------------------- rule protocols
+#: colours of potentiation and depression in the rule-protocol figures
+POTENTIATION, DEPRESSION = PALETTE[2], PALETTE[1]
+
+
+def plot_spike_pairs(pre, post, ax, *, potentiation=(), depression=(), t_range=None):
+    """The spike pairs a plasticity rule counts, as a diagram.
+
+    Presynaptic spikes are ticks on the upper row (y = 1), postsynaptic spikes on the lower
+    row (y = 0), and each counted pair is a line from its presynaptic to its postsynaptic
+    spike: solid (``POTENTIATION`` colour) for the pairs in ``potentiation``, dashed
+    (``DEPRESSION`` colour) for those in ``depression``.
+
+    ``pre``, ``post`` : spike times (ms; for a delayed synapse, the presynaptic arrival
+    times). ``potentiation``, ``depression`` : sequences of ``(t_pre, t_post)`` pairs (ms),
+    as the caller lists them; this helper does not decide which pairs count.
+    ``t_range`` : (start, stop) in ms to show (default: the spikes, with a margin).
+    Returns ``ax``; its lines are the pairs, potentiation first.
+    """
+    pre = np.asarray(pre, dtype=float).ravel()
+    post = np.asarray(post, dtype=float).ravel()
+    for pairs, color, style in ((potentiation, POTENTIATION, "-"),
+                                (depression, DEPRESSION, "--")):
+        for a, b in np.asarray(pairs, dtype=float).reshape(-1, 2):
+            ax.plot([a, b], [1.0, 0.0], style, color=color, lw=1.8, alpha=0.85)
+    ax.scatter(pre, np.ones_like(pre), marker="|", s=500, color="0.15", linewidths=2,
+               zorder=3)
+    ax.scatter(post, np.zeros_like(post), marker="|", s=500, color="0.15", linewidths=2,
+               zorder=3)
+    if t_range is None:
+        t = np.concatenate([pre, post])
+        pad = max(5.0, 0.1 * float(np.ptp(t))) if t.size else 5.0
+        t_range = (float(t.min()) - pad, float(t.max()) + pad) if t.size else (0.0, 1.0)
+    ax.set_xlim(*t_range)
+    ax.set_ylim(-0.5, 1.5)
+    ax.set_yticks([1.0, 0.0], ["pre", "post"])
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlabel("time (ms)")
+    return ax
+
+
+def plot_rule_check(x, closed_form, ax, *, simulated=None, color=None, label="closed form",
+                    sim_label="simulated", linestyle="-", offset=0.0, width=0.8):
+    """A rule's closed form with simulated points on top: the figure of a rule check.
+
+    Numeric ``x``: ``closed_form`` is drawn as a line through ``(x, closed_form)`` (evaluate
+    it on a fine grid, ``linestyle`` as matplotlib's); ``simulated=(x_sim, y_sim)`` as open
+    circles of the same colour.
+    Categorical ``x`` (strings, e.g. pairing schemes): ``closed_form`` as bars at positions
+    ``0, 1, ...`` shifted by ``offset`` (several series side by side: give each its
+    ``offset`` and a narrower ``width``), tick labels ``x``; ``simulated`` is then the
+    simulated values in the order of ``x``, drawn as open circles on the bars.
+
+    ``label`` / ``sim_label``: legend entries (None: none). Returns ``ax``.
+    """
+    color = color or PALETTE[0]
+    closed_form = np.asarray(closed_form, dtype=float)
+    categorical = any(isinstance(v, str) for v in x)
+    if categorical:
+        pos = np.arange(len(x)) + offset
+        if closed_form.shape != pos.shape:
+            raise ValueError(f"closed_form has shape {closed_form.shape}, expected "
+                             f"({len(x)},) like the categories")
+        ax.bar(pos, closed_form, width=width, color=color, alpha=0.75, label=label)
+        if simulated is not None:
+            sim = (pos, np.asarray(simulated, dtype=float))
+        ax.set_xticks(np.arange(len(x)), list(x))
+        ax.axhline(0.0, color="0.5", lw=0.8)
+    else:
+        ax.plot(np.asarray(x, dtype=float), closed_form, linestyle=linestyle, color=color,
+                lw=2, label=label)
+        if simulated is not None:
+            sim = tuple(np.asarray(a, dtype=float) for a in simulated)
+    if simulated is not None:
+        if sim[0].shape != sim[1].shape:
+            raise ValueError(f"simulated: {sim[0].shape[0]} positions and "
+                             f"{sim[1].shape[0]} values")
+        ax.plot(sim[0], sim[1], "o", ms=5.5, mfc="white",
+                mec="0.1" if categorical else color, mew=1.4, label=sim_label, zorder=3)
     return ax
 
 

@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from . import _kernels as K
+from .plasticity.pair import uses_variants
 from . import _validate as V
 from .inputs import _CountBlocks, explicit_steps, step_table
 from ._resources import SYNAPSE_BYTES, check_memory
@@ -17,6 +18,8 @@ from .io import git_commit, versions
 from .monitors import SimResult, SpikeRecord, StateRecord, WeightRecord
 from .network import _STREAM_DRIVE, _poisson_stream, _rates_summary
 from .params import summary as _summary
+from .plasticity import inhibitory as _inh
+from .plasticity import triplet
 
 STATE_VARS = ("v", "ge", "gi")
 EXP_TABLE = 4096   # trace lags (steps) whose decay factor is looked up, not computed
@@ -97,7 +100,8 @@ class RunState:
             self._fill_params(pop, pop.neuron_params)
         self._build_pathways(net)
         # the optional rule families' state: (triplet, inhibitory, reward, homeostasis)
-        self.families = (None, None, None, None)
+        self.families = (triplet.build_state(self, net), _inh.build_state(self, net), None,
+                         None)
 
         # sources: explicit spikes (global ids, sorted by step then id), Poisson streams
         # (segments (start step, stream), one more per change of rates)
@@ -275,8 +279,18 @@ class RunState:
         # trace times start at NEVER: no spike yet (a trace of 0 is never decayed)
         self.tr = K.Traces(xpre=np.zeros(n_xpre), xpre_t=np.full(n_xpre, NEVER, np.int64),
                            xpost=np.zeros(n_xpost), xpost_t=np.full(n_xpost, NEVER, np.int64),
-                           xpost_prev=np.full(n_xpost, NEVER, np.int64),
-                           xsyn=np.zeros(n_xsyn), tab_plus=tab_plus, tab_minus=tab_minus)
+                           tab_plus=tab_plus, tab_minus=tab_minus)
+        self.pair_variants = K.PairVariants(xpost_prev=np.full(n_xpost, NEVER, np.int64),
+                                            xsyn=np.zeros(n_xsyn))
+
+    def variants(self, net):
+        """The pair-rule variants' state for the kernel, or None when no projection uses a
+        variant now (the kernel without their code runs then)."""
+        for proj in net.projections.values():
+            if proj.stdp is not None and proj.stdp.family == K.RULE_PAIR \
+                    and uses_variants(proj.stdp):
+                return self.pair_variants
+        return None
 
     # ---------------------------------------------------------------- inputs of a chunk
     def chunk_inputs(self, n0, n1):
@@ -713,7 +727,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
             while True:
                 start = int(counters[K.C_STEP])
                 K.run_steps(start, n1, state.nrn, state.syn, state.tr, inp, mon, counters,
-                            *state.families)
+                            *state.families, state.variants(net))
                 reached = int(counters[K.C_STEP])
                 state.step = reached
                 _check_finite(state, net, start, reached)

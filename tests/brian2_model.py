@@ -21,6 +21,11 @@ contract of the oracle:
   multiplicative weight dependence: depression scaled by
   ``((w - w_min)/(w_max - w_min))**mu_minus``, potentiation by
   ``((w_max - w)/(w_max - w_min))**mu`` (each factor left out when its exponent is 0);
+- inhibitory STDP of Vogels et al. 2011: :func:`vogels_code`;
+- the triplet rule (Pfister & Gerstner 2006): four event-driven traces, see
+  :func:`triplet_synapse_code`;
+- every other pairing scheme, same-step order and the power-law rule: tests/brian2_pair.py
+  (pathway orders decide same-step pairs there);
 - axonal delays: a delay shared by every synapse of a projection is the ``Synapses``'
   scalar ``delay`` (left out when 0); heterogeneous axonal delays through ``S.delay``
   (the whole on_pre runs at arrival).
@@ -35,6 +40,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+try:
+    from brian2_pair import is_default_form, pair_code, set_pathway_orders
+except ImportError:  # tests/ imported as a package
+    from tests.brian2_pair import is_default_form, pair_code, set_pathway_orders
 
 __all__ = ["Brian2Model", "build_brian2", "monitor_steps"]
 
@@ -112,6 +122,12 @@ def synapse_code(pr, dt, ms):
     s = pr.stdp
     if s is None:
         return "w : 1", deliver, None, {}
+    if type(s).__name__ == "VogelsSTDP":
+        return vogels_code(s, deliver, ms)
+    if type(s).__name__ == "TripletSTDP":
+        return triplet_synapse_code(s, deliver, ms)
+    if not is_default_form(s):      # other pairing schemes, same-step orders, power law
+        return pair_code(s, deliver, ms)
     model = ("w : 1\n"
              "dApre/dt = -Apre/tau_plus : 1 (event-driven)\n"
              "dApost/dt = -Apost/tau_minus : 1 (event-driven)\n")
@@ -126,6 +142,47 @@ def synapse_code(pr, dt, ms):
     ns = {"tau_plus": s.tau_plus * ms, "tau_minus": s.tau_minus * ms,
           "A_plus": s.A_plus, "A_minus": s.A_minus, "w_min": s.w_min,
           "w_max": s.w_max, "mu": s.mu, "mu_minus": s.mu_minus}
+    return model, on_pre, on_post, ns
+
+
+def vogels_code(s, deliver, ms):
+    """Inhibitory STDP of Vogels et al. 2011 (``VogelsSTDP``): traces +1 per spike, both
+    decaying with ``tau``; on_pre delivers ``w``, then ``w += eta (x_post - alpha)``;
+    on_post ``w += eta x_pre``; clipped to [w_min, w_max]. Brian2's order of pathways (pre
+    before post) is ``same_step="potentiate"``, the only order translated. (The Brian2
+    example of the paper's network delivers after the update; neurolab delivers first.)"""
+    if s.same_step != "potentiate":
+        raise NotImplementedError(f"same_step={s.same_step!r} has no Brian2 translation here")
+    model = ("w : 1\n"
+             "dxpre/dt = -xpre/tau_v : 1 (event-driven)\n"
+             "dxpost/dt = -xpost/tau_v : 1 (event-driven)\n")
+    on_pre = f"{deliver}\nxpre += 1\nw = clip(w + eta*(xpost - alpha), w_min, w_max)\n"
+    on_post = "xpost += 1\nw = clip(w + eta*xpre, w_min, w_max)\n"
+    ns = {"tau_v": s.tau * ms, "eta": s.eta, "alpha": s.alpha, "w_min": s.w_min,
+          "w_max": s.w_max}
+    return model, on_pre, on_post, ns
+
+
+def triplet_synapse_code(s, deliver, ms):
+    """Pfister & Gerstner's (2006) triplet rule as Brian2 equations: four event-driven
+    per-synapse traces (r1: tau_plus, r2: tau_x, o1: tau_minus, o2: tau_y); on_pre
+    depresses by ``o1 (A2_minus + A3_minus r2)`` before r1, r2 count the spike, on_post
+    potentiates by ``r1 (A2_plus + A3_plus o2)`` before o1, o2 count it; all-to-all adds 1,
+    nearest-spike sets 1. Written from the paper, not from Brian2's examples."""
+    model = ("w : 1\n"
+             "dr1/dt = -r1/tau_plus : 1 (event-driven)\n"
+             "dr2/dt = -r2/tau_x : 1 (event-driven)\n"
+             "do1/dt = -o1/tau_minus : 1 (event-driven)\n"
+             "do2/dt = -o2/tau_y : 1 (event-driven)\n")
+    op = "=" if s.interaction == "nearest_spike" else "+="
+    on_pre = (f"{deliver}\n"
+              "w = clip(w - o1*(A2_minus + A3_minus*r2), w_min, w_max)\n"
+              f"r1 {op} 1\nr2 {op} 1\n")
+    on_post = ("w = clip(w + r1*(A2_plus + A3_plus*o2), w_min, w_max)\n"
+               f"o1 {op} 1\no2 {op} 1\n")
+    ns = {"tau_plus": s.tau_plus * ms, "tau_x": s.tau_x * ms, "tau_minus": s.tau_minus * ms,
+          "tau_y": s.tau_y * ms, "A2_plus": s.A2_plus, "A3_plus": s.A3_plus,
+          "A2_minus": s.A2_minus, "A3_minus": s.A3_minus, "w_min": s.w_min, "w_max": s.w_max}
     return model, on_pre, on_post, ns
 
 
@@ -177,6 +234,8 @@ def build_brian2(net, duration, *, prefix="", poisson_inputs=False, b2=None):
         S.connect(i=np.asarray(pr.pre_ids, dtype=np.int32),
                   j=np.asarray(pr.post_ids, dtype=np.int32))
         S.w = np.asarray(pr.weight, dtype=float)
+        if pr.stdp is not None and not is_default_form(pr.stdp):
+            set_pathway_orders(S, pr.stdp)
         if not uniform_delay:
             S.delay = np.asarray(pr.delay, dtype=float) * ms
         synapses[name] = S

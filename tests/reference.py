@@ -39,12 +39,13 @@ resets``:
      ("inh") unless refractory (discarded while refractory, spike step included);
      current ``I_e += w`` ("exc") or ``I_i += w`` ("inh"); conductance
      ``g_e += w`` or ``g_i += w`` (also while refractory).
-   - plasticity: each plastic projection has a rule reference object (the pair rule:
-     ``tests/reference_pair.py``, explicit lists of spike pairs, no traces). The step's
-     arrivals and postsynaptic spikes are first recorded (``record``); then the
-     postsynaptic events that count as earlier than the step's arrivals (``post_first``),
-     then the arrivals (delivery of ``w``, then ``on_arrival``), then the other
-     postsynaptic events (``on_post``).
+   - plasticity: each rule family has its own file with the rule in its plainest form
+     (explicit spike lists, no traces): the pair rule ``STDPParams`` / ``PowerLawSTDP``
+     in tests/reference_pair.py and the Vogels rule in tests/reference_vogels.py
+     (``FAMILIES``: hooks ``on_post(..., early=True)`` before the presynaptic pathways,
+     ``on_pre`` after each delivery, ``on_post(..., early=False)`` after them), the
+     triplet rule ``TripletSTDP`` in tests/reference_triplet.py. A rule's postsynaptic
+     events of a step come before or after the step's arrivals as its ``same_step`` says.
 4. reset: ``v = v_reset`` for the neurons that spiked.
 
 Current-synapse propagator. With ``u = v - v_rest`` and ``I(t') = I_0 exp(-t'/tau_s)``,
@@ -63,9 +64,16 @@ import math
 import numpy as np
 
 try:
-    from reference_pair import PairRuleReference
+    import reference_pair
+    import reference_vogels
+    from reference_triplet import TripletReference, is_triplet
 except ImportError:  # tests/ imported as a package
-    from tests.reference_pair import PairRuleReference
+    from tests import reference_pair, reference_vogels
+    from tests.reference_triplet import TripletReference, is_triplet
+
+# rule families: modules with handles(rule), setup(pj, pr, dt), on_pre(pj, k, n) and
+# on_post(pj, fired_ids, n, early)
+FAMILIES = (reference_pair, reference_vogels)
 
 __all__ = ["reference_simulate", "current_propagator"]
 
@@ -78,13 +86,6 @@ def current_propagator(dt: float, tau_m: float, tau_s: float) -> float:
     if tau_s == tau_m:
         return (dt / tau_m) * math.exp(-dt / tau_m)
     return tau_s / (tau_s - tau_m) * (math.exp(-dt / tau_s) - math.exp(-dt / tau_m))
-
-
-def rule_reference(rule, n_syn: int, dt: float, learning: bool):
-    """The reference of a plasticity rule for one plastic projection: an object with
-    ``post_first``, ``record(n, arrivals, posts)``, ``on_arrival(k, n, w)`` and
-    ``on_post(k, n, w)`` (see the schedule above)."""
-    return PairRuleReference(rule, n_syn, dt, learning=learning)
 
 
 def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
@@ -155,6 +156,7 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             syn_of_pre.setdefault(int(pr.pre_ids[k]), []).append(k)
             syn_of_post.setdefault(int(pr.post_ids[k]), []).append(k)
         s = pr.stdp
+        family = next((f for f in FAMILIES if s is not None and f.handles(s)), None)
         projs.append({
             "name": name,
             "pre": pr.pre.name,
@@ -168,8 +170,11 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             "syn_of_pre": syn_of_pre,
             "syn_of_post": syn_of_post,
             "pending": {},  # arrival step -> list of synapse indices
-            "rule": None if s is None else rule_reference(s, n_syn, dt, bool(pr.learning)),
+            "family": family,
+            "trip": TripletReference(s, dt, n_syn) if is_triplet(s) else None,
         })
+        if family is not None:
+            family.setup(projs[-1], pr, dt)
 
     spikes = {name: [] for name in net.populations}
 
@@ -225,31 +230,19 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                 for k in pj["syn_of_pre"].get(i, []):
                     pj["pending"].setdefault(n + pj["d"][k], []).append(k)
 
-        # 3. synaptic pathways: this step's arrivals and postsynaptic spikes, recorded by
-        # the plasticity rules first; then the postsynaptic events that count as earlier
-        # than the arrivals, the arrivals, the other postsynaptic events
-        arriving = {}
+        # postsynaptic work that a rule family does before the presynaptic pathways
         for pj in projs:
-            arriving[pj["name"]] = sorted(pj["pending"].pop(n, []))
-            if pj["rule"] is not None:
-                posts = [k for j in fired.get(pj["post"], [])
-                         for k in pj["syn_of_post"].get(j, [])]
-                pj["rule"].record(n, arriving[pj["name"]], posts)
+            if pj["family"] is not None:
+                pj["family"].on_post(pj, fired.get(pj["post"], []), n, True)
 
-        def post_events(first):
-            for pj in projs:
-                rule = pj["rule"]
-                if rule is None or rule.post_first != first:
-                    continue
-                for j in fired.get(pj["post"], []):
-                    for k in pj["syn_of_post"].get(j, []):
-                        pj["w"][k] = rule.on_post(k, n, pj["w"][k])
-
-        post_events(True)
+        # 3a. presynaptic pathways of every projection
         for pj in projs:
+            arriving = pj["pending"].pop(n, None)
+            if not arriving:
+                continue
             st = lif[pj["post"]]
             syn_type = st["p"].synapse
-            for k in arriving[pj["name"]]:
+            for k in sorted(arriving):
                 j = pj["post_ids"][k]
                 w = pj["w"][k]
                 if syn_type == "delta":
@@ -260,9 +253,27 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                     st["ge"][j] += w
                 else:
                     st["gi"][j] += w
-                if pj["rule"] is not None:
-                    pj["w"][k] = pj["rule"].on_arrival(k, n, w)
-        post_events(False)
+                if pj["family"] is not None:
+                    pj["family"].on_pre(pj, k, n)
+                elif pj["trip"] is not None:
+                    pj["w"][k] = pj["trip"].on_pre(k, j, n, w)
+
+        # 3b. postsynaptic pathways of every plastic projection
+        for pj in projs:
+            s = pj["stdp"]
+            if pj["family"] is not None:
+                pj["family"].on_post(pj, fired.get(pj["post"], []), n, False)
+                continue
+            if s is None:
+                continue
+            for j in fired.get(pj["post"], []):
+                syns = pj["syn_of_post"].get(j)
+                if not syns:
+                    continue
+                if pj["trip"] is not None:
+                    for k in syns:
+                        pj["w"][k] = pj["trip"].on_post(k, j, n, pj["w"][k])
+                    pj["trip"].record_post(j, n)
 
         # 4. reset
         for name, ids in fired.items():

@@ -46,13 +46,21 @@ first (``post_first``: ``same_step`` "depress" or "neither"), otherwise after th
 ("potentiate", "both"). An arrival delivers its weight to the target first, then depresses.
 
 ``learning=False`` on a projection: the lists keep following the spikes, the weights stay.
+
+Hooks for tests/reference.py (a rule-family module, like tests/reference_vogels.py):
+``handles(rule)``, ``setup(pj, projection, dt)`` once per projection,
+``on_post(pj, fired_ids, n, early)`` twice per step (``early`` before the presynaptic
+pathways: it records the step's postsynaptic spikes, then applies the postsynaptic events
+that count as earlier than the arrivals; the call after them applies the others) and
+``on_pre(pj, k, n)`` after synapse k delivered its weight (records the arrival, then
+depresses).
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["PairRuleReference"]
+__all__ = ["PairRuleReference", "handles", "setup", "on_pre", "on_post"]
 
 
 class PairRuleReference:
@@ -158,3 +166,31 @@ class PairRuleReference:
             return w
         s = sum(math.exp(-(n - b) * self.dt / self.rule.tau_minus) for b in partners)
         return self._clip(w - self.gain_minus(w) * s, *self._bounds())
+
+
+# ---------------------------------------------------------------------- family hooks
+def handles(rule) -> bool:
+    """The pair rule's classes (read by name, not by import)."""
+    return type(rule).__name__ in ("STDPParams", "PowerLawSTDP")
+
+
+def setup(pj, pr, dt):
+    pj["pair"] = PairRuleReference(pj["stdp"], len(pj["pre_ids"]), dt,
+                                   learning=bool(pr.learning))
+
+
+def on_pre(pj, k, n):
+    ref = pj["pair"]
+    ref.record(n, [k], [])
+    pj["w"][k] = ref.on_arrival(k, n, pj["w"][k])
+
+
+def on_post(pj, fired_ids, n, early):
+    ref = pj["pair"]
+    syns = [k for j in fired_ids for k in pj["syn_of_post"].get(j, [])]
+    if early:
+        ref.record(n, [], syns)
+    if early != ref.post_first:
+        return
+    for k in syns:
+        pj["w"][k] = ref.on_post(k, n, pj["w"][k])

@@ -229,7 +229,8 @@ def test_unknown_notebook_is_refused_with_the_valid_names(repo):
 
 def test_project_notebooks_declare_literal_parameters():
     names = pipeline.notebook_names(REPO)
-    assert names[:3] == ["01_stdp_network", "02_stdp_window", "03_song_abbott"]
+    assert names[:4] == ["01_stdp_network", "02_stdp_window", "03_song_abbott",
+                         "04_stdp_rules"]
     for nb in pipeline.list_notebooks(REPO):
         params = pipeline.notebook_parameters(nb)
         assert params, nb
@@ -938,9 +939,58 @@ def test_network_rates_over_a_run_shorter_than_their_window(tmp_path):
     assert f"output rate, first 1.5 s: {rate:.1f} Hz, last 1.5 s: {rate:.1f} Hz\n" in text
 
 
+def test_stdp_rules_notebook_follows_its_parameters(tmp_path):
+    """04_stdp_rules with other amplitudes, time constants and a short Poisson run: the
+    checked table of the pairing schemes holds the protocol's closed forms for the new
+    values (written out here by hand), the raw data agree, and verify passes."""
+    _copy_notebook(tmp_path, "04_stdp_rules")
+    params = {"A_minus": "0.0051", "tau_plus": "16.8", "tau_minus": "33.7",
+              "post_rates": "[10.0, 50.0]", "n_per_rate": "5", "duration_s": "1.0"}
+    assert pipeline.reproduce(["04_stdp_rules"], params, root=tmp_path,
+                              log=lambda s: None) == []
+    ap, am, tp, tm = 0.01, 0.0051, 16.8, 33.7
+
+    def e(lag, tau):
+        return np.exp(-lag / tau)
+
+    # pre 100, 110, 130 ms / post 120, 125 ms (lags in ms)
+    want = {"all_to_all": ap * (e(20, tp) + e(10, tp) + e(25, tp) + e(15, tp))
+            - am * (e(10, tm) + e(5, tm)),
+            "nearest_symmetric": ap * (e(10, tp) + e(15, tp)) - am * e(5, tm),
+            "presynaptic_centred": ap * (e(20, tp) + e(10, tp)) - am * e(5, tm),
+            "restricted": ap * e(10, tp) - am * e(5, tm)}
+    assert len({round(v, 12) for v in want.values()}) == 4
+    text = _checked_output(tmp_path, "04_stdp_rules")
+    rows = {ln.split()[0]: ln.split() for ln in text.splitlines() if ln.split()
+            and ln.split()[0] in want}
+    for scheme, dw in want.items():
+        simulated, closed = float(rows[scheme][-2]), float(rows[scheme][-1])
+        assert simulated == pytest.approx(dw, rel=1e-10), scheme
+        assert closed == pytest.approx(dw, rel=1e-10), scheme
+    assert "simulated = closed form to 1e-12 A_plus: True" in text
+    raw = io.load_npz(tmp_path / "data/raw/04_stdp_rules/pair_rules.npz")
+    assert list(raw["schemes/names"]) == list(want)
+    np.testing.assert_allclose(raw["schemes/simulated"], list(want.values()), rtol=1e-12)
+    assert raw["drift/simulated"].shape == (4, 10)
+    np.testing.assert_allclose(raw["drift/simulated"], raw["drift/closed_form"], rtol=0,
+                               atol=1e-12)
+    for fig in ("stdp_pairing_schemes", "stdp_same_step", "stdp_weight_dependence",
+                "stdp_scheme_drift"):
+        assert (tmp_path / "results" / f"{fig}.png").is_file()
+
+
 def test_no_strays_are_listed_without_a_manifest(repo):
     (repo / "results").mkdir()
     (repo / "results" / "spike_raster.png").write_bytes(b"committed figure")
     assert pipeline.stray_files(repo) == []
     assert [p.reason for p in pipeline.verify(root=repo)] == [
         "manifest missing: run `neurolab reproduce` first"]
+
+
+def test_tuples_reach_the_notebook_as_lists():
+    """papermill writes a tuple parameter into the injected cell as a string; the runner
+    hands tuples over as lists (nested too)."""
+    from neurolab.pipeline import _injectable
+
+    assert _injectable({"rates": (10, 50), "nested": [(1, 2), {"k": (3,)}], "x": 1.5}) == \
+        {"rates": [10, 50], "nested": [[1, 2], {"k": [3]}], "x": 1.5}

@@ -201,6 +201,68 @@ def test_stdp_window_plot_matches_the_rule(ax):
     np.testing.assert_allclose(dots.get_ydata(), stdp.window(dts))
 
 
+# ----------------------------------------------------------------------------- rule protocols
+def test_spike_pairs_draws_one_line_per_listed_pair(ax):
+    ltp = [(100.0, 120.0), (110.0, 120.0)]
+    ltd = [(130.0, 125.0)]
+    out = plotting.plot_spike_pairs([100.0, 110.0, 130.0], [120.0, 125.0], ax,
+                                    potentiation=ltp, depression=ltd)
+    assert out is ax
+    assert len(ax.lines) == 3
+    for line, (a, b) in zip(ax.lines, ltp + ltd):
+        np.testing.assert_array_equal(line.get_xdata(), [a, b])
+        np.testing.assert_array_equal(line.get_ydata(), [1.0, 0.0])
+    assert [line.get_linestyle() for line in ax.lines] == ["-", "-", "--"]
+    assert ax.lines[0].get_color() == plotting.POTENTIATION
+    assert ax.lines[2].get_color() == plotting.DEPRESSION
+    pre_ticks, post_ticks = (c.get_offsets() for c in ax.collections)
+    np.testing.assert_array_equal(pre_ticks, [[100, 1], [110, 1], [130, 1]])
+    np.testing.assert_array_equal(post_ticks, [[120, 0], [125, 0]])
+    lo, hi = ax.get_xlim()
+    assert lo < 100.0 and hi > 130.0
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["pre", "post"]
+
+
+def test_spike_pairs_without_pairs_or_spikes(ax):
+    plotting.plot_spike_pairs([], [5.0], ax, t_range=(0.0, 10.0))
+    assert len(ax.lines) == 0 and ax.get_xlim() == (0.0, 10.0)
+
+
+def test_rule_check_line_and_points(ax):
+    w = np.linspace(0.0, 1.0, 11)
+    out = plotting.plot_rule_check(w, 1.0 - w, ax, simulated=([0.2, 0.6], [0.8, 0.4]))
+    assert out is ax
+    line, dots = ax.lines
+    np.testing.assert_array_equal(line.get_xdata(), w)
+    np.testing.assert_array_equal(line.get_ydata(), 1.0 - w)
+    np.testing.assert_array_equal(dots.get_xdata(), [0.2, 0.6])
+    np.testing.assert_array_equal(dots.get_ydata(), [0.8, 0.4])
+    assert dots.get_linestyle() == "None"
+    plotting.plot_rule_check(w, w, ax, linestyle="--", color="k", label=None)
+    assert ax.lines[-1].get_linestyle() == "--" and len(ax.lines) == 3
+
+
+def test_rule_check_categories_side_by_side(ax):
+    names = ["a", "b", "c"]
+    plotting.plot_rule_check(names, [1.0, -2.0, 3.0], ax, simulated=[1.0, -2.0, 3.0],
+                             offset=-0.2, width=0.4)
+    plotting.plot_rule_check(names, [0.5, 0.5, 0.5], ax, offset=0.2, width=0.4,
+                             label=None)
+    bars = ax.patches
+    assert len(bars) == 6
+    np.testing.assert_allclose([b.get_x() + b.get_width() / 2 for b in bars],
+                               [-0.2, 0.8, 1.8, 0.2, 1.2, 2.2])
+    np.testing.assert_allclose([b.get_height() for b in bars], [1, -2, 3, 0.5, 0.5, 0.5])
+    dots = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    assert len(dots) == 1
+    np.testing.assert_allclose(dots[0].get_xdata(), [-0.2, 0.8, 1.8])
+    assert [t.get_text() for t in ax.get_xticklabels()] == names
+    with pytest.raises(ValueError, match="expected \\(3,\\)"):
+        plotting.plot_rule_check(names, [1.0, 2.0], ax)
+    with pytest.raises(ValueError, match="2 positions and 3 values"):
+        plotting.plot_rule_check([0.0, 1.0], [0.0, 1.0], ax, simulated=([0, 1], [0, 1, 2]))
+
+
 # ----------------------------------------------------------------------------- saving
 def draw_figure():
     fig, ax = plt.subplots(figsize=(3, 2))

@@ -10,11 +10,20 @@ rule                       reference
                            all-to-all, nearest symmetric, presynaptic-centred, restricted
                            (Morrison, Diesmann & Gerstner 2008)
 :class:`PowerLawSTDP`      power-law weight dependence (Morrison, Aertsen & Diesmann 2007)
+:class:`TripletSTDP`       triplet rule, all-to-all or nearest-spike, published fits as
+                           presets (Pfister & Gerstner 2006; NEST stdp_triplet_synapse)
+:class:`VogelsSTDP`        inhibitory STDP: symmetric window, constant depression per
+                           presynaptic spike, target rate rho_0 (Vogels, Sprekeler, Zenke,
+                           Clopath & Gerstner 2011; NEST vogels_sprekeler_synapse)
 =========================  ==============================================================
 """
 
+from .inhibitory import VogelsSTDP
 from .pair import PAIRINGS, SAME_STEPS, PlasticityRule, PowerLawSTDP, STDPParams
+from .triplet import TripletSTDP
 
-RULES = (STDPParams, PowerLawSTDP)
+RULES = (STDPParams, PowerLawSTDP, TripletSTDP, VogelsSTDP)
 
-__all__ = ["PlasticityRule", "STDPParams", "PowerLawSTDP", "RULES", "PAIRINGS", "SAME_STEPS"]
+__all__ = ["PlasticityRule", "STDPParams", "PowerLawSTDP", "TripletSTDP", "VogelsSTDP", "RULES",
+           "PAIRINGS",
+           "SAME_STEPS"]

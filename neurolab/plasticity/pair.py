@@ -61,6 +61,8 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+from collections import namedtuple
+
 from numba import njit
 
 from .. import _validate as V
@@ -305,6 +307,20 @@ class PowerLawSTDP(PlasticityRule):
 
 
 # ------------------------------------------------------------------ kernel functions
+# the state of the pair rule's variants (kernel argument ``pv``, None when no pathway uses
+# one): the previous postsynaptic spike step per postsynaptic trace (restricted scheme)
+# and one presynaptic trace per synapse (presynaptic-centred scheme)
+PairVariants = namedtuple("PairVariants", ["xpost_prev", "xsyn"])
+
+
+def uses_variants(rule) -> bool:
+    """Whether a pair rule needs the variant code (anything but all-to-all or nearest
+    symmetric pairing, additive or soft-bound weights and same-step potentiation)."""
+    codes = rule.kernel_codes()
+    return (codes["pairing"] in (PAIR_PRE_CENTRED, PAIR_RESTRICTED)
+            or codes["same_step"] != SAME_POTENTIATE or codes["wdep"] == WD_POWER)
+
+
 @njit(cache=True, inline="always")
 def trace_now(x, x_t, n, c, table, p):
     """Trace value at step n, last set at step x_t, decaying by exp(-c) per step; the factor
@@ -338,63 +354,65 @@ def _clip(w, w_min, w_max):
 
 
 @njit(cache=True, inline="always")
-def potentiate(w, x, w_min, w_max, mu, wdep):
+def potentiate(w, x, w_min, w_max, mu, wdep, pv):
     """``w + x f_plus(w)`` clipped: additive, soft bound ``((w_max-w)/range)**mu``
-    (Guetig et al. 2003) or power law ``w**mu`` (Morrison et al. 2007). ``wdep`` is the
-    same for a whole pathway (the compiler hoists the branch out of the synapse loop)."""
+    (Guetig et al. 2003) or power law ``w**mu`` (Morrison et al. 2007; only compiled
+    with the variants, ``pv`` not None). ``wdep`` is the same for a whole pathway (the
+    compiler hoists the branch out of the synapse loop)."""
     if wdep == WD_SOFT:
         if mu != 0.0:
             f = (w_max - w) / (w_max - w_min)
             x = x * f ** mu if f > 0.0 else 0.0
-    elif wdep == WD_POWER:
-        x = x * w ** mu
+    elif pv is not None:
+        if wdep == WD_POWER:
+            x = x * w ** mu
     return _clip(w + x, w_min, w_max)
 
 
 @njit(cache=True, inline="always")
-def depress(w, x, w_min, w_max, mu, wdep):
+def depress(w, x, w_min, w_max, mu, wdep, pv):
     """``w - x f_minus(w)`` clipped: additive, soft bound ``((w-w_min)/range)**mu`` or
-    multiplicative ``w`` (power-law rule)."""
+    multiplicative ``w`` (power-law rule, only compiled with the variants)."""
     if wdep == WD_SOFT:
         if mu != 0.0:
             f = (w - w_min) / (w_max - w_min)
             x = x * f ** mu if f > 0.0 else 0.0
-    elif wdep == WD_POWER:
-        x = x * w
+    elif pv is not None:
+        if wdep == WD_POWER:
+            x = x * w
     return _clip(w - x, w_min, w_max)
 
 
 @njit(cache=True, inline="always")
 def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, pairing, same, wdep, learn, xsb,
-                pw_f, syn_post, syn_w, xpre, xpre_t, xpost, xpost_t, xsyn, tab_plus,
-                tab_minus, v, ge, gi, accept):
+                pw_f, syn_post, syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus, v,
+                ge, gi, accept, pv):
     """Presynaptic pathway p of a pair-rule projection for the arrival of presynaptic
     (local) neuron r at step n: the presynaptic trace, then for each synapse s0 .. s1-1:
     deliver ``w`` to its target and depress ``w`` by the postsynaptic trace (nearest
     partner only, or not at all, as the pairing scheme says; not while learning is
-    frozen). The traces of pathway p start at ``xs`` (pre) and ``xq`` (post); the
-    per-synapse traces (presynaptic-centred scheme) at ``xsb + s``."""
+    frozen). The traces of pathway p start at ``xs`` (pre) and ``xq`` (post).
+
+    ``pv`` (:class:`PairVariants` or None): the state of the presynaptic-centred and
+    restricted schemes, the power law and the same-step orders; a network that uses none
+    of them passes None and its kernel does not contain their code. The per-synapse
+    traces of the presynaptic-centred scheme are ``pv.xsyn[xsb + s]``."""
     k = xs + r
     prev = xpre_t[k]                       # the previous arrival
     c_plus = pw_f[p, C_PLUS]
     a_plus = pw_f[p, A_PLUS]
-    if pairing == PAIR_PRE_CENTRED:
-        # one trace per synapse, decayed from the previous arrival (0 until the first)
-        d = n - prev
-        dec = (tab_plus[p, d] if d < tab_plus.shape[1] else math.exp(-d * c_plus))
-        xpre_t[k] = n
-    else:
-        trace_spike(xpre, xpre_t, k, n, c_plus, tab_plus, p, a_plus, pairing != PAIR_ALL)
-        dec = 0.0
     c_minus = pw_f[p, C_MINUS]
     w_min = pw_f[p, W_MIN]
     w_max = pw_f[p, W_MAX]
     mu = pw_f[p, MU_MINUS]
-    # restricted: the last postsynaptic spike pairs only if it came after the previous
-    # arrival (a spike in the same step counts as after it unless post spikes count as
-    # first in a step)
-    tie = same == SAME_POTENTIATE or same == SAME_NEITHER
     off = xq - post_lo
+    if pv is not None:
+        if pairing == PAIR_PRE_CENTRED or pairing == PAIR_RESTRICTED:
+            _pre_variant(n, p, k, prev, s0, s1, target, off, pairing, same, wdep, learn, xsb,
+                         c_plus, a_plus, c_minus, w_min, w_max, mu, syn_post, syn_w, xpre, xpre_t,
+                         xpost, xpost_t, tab_plus, tab_minus, v, ge, gi, accept, pv)
+            return
+    trace_spike(xpre, xpre_t, k, n, c_plus, tab_plus, p, a_plus, pairing != PAIR_ALL)
     # the delivery is written out here, not called: an inlined call in this loop made the
     # plastic pathway twice as slow (measured on the CUBA benchmark)
     for s in range(s0, s1):
@@ -410,42 +428,99 @@ def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, pairing, same, wdep, l
             ge[j] += w
         else:
             gi[j] += w
-        if pairing == PAIR_PRE_CENTRED:
+        if learn:
+            c = off + j
+            syn_w[s] = depress(w, trace_now(xpost[c], xpost_t[c], n, c_minus, tab_minus, p),
+                               w_min, w_max, mu, wdep, pv)
+
+
+@njit(cache=True)
+def _pre_variant(n, p, k, prev, s0, s1, target, off, pairing, same, wdep, learn, xsb, c_plus,
+                 a_plus, c_minus, w_min, w_max, mu, syn_post, syn_w, xpre, xpre_t, xpost,
+                 xpost_t, tab_plus, tab_minus, v, ge, gi, accept, pv):
+    """The presynaptic pathway of the presynaptic-centred and restricted schemes (see
+    :func:`pre_pathway`); not inlined: it is compiled once, apart from the hot loop."""
+    xsyn = pv.xsyn
+    centred = pairing == PAIR_PRE_CENTRED
+    if centred:
+        # one trace per synapse, decayed from the previous arrival (0 until the first)
+        d = n - prev
+        dec = tab_plus[p, d] if d < tab_plus.shape[1] else math.exp(-d * c_plus)
+    else:
+        dec = 0.0
+        xpre[k] = a_plus                   # restricted: a nearest-neighbour trace
+    xpre_t[k] = n
+    # restricted: the last postsynaptic spike pairs only if it came after the previous
+    # arrival (one in the same step counts as after it unless post spikes count as first)
+    tie = same == SAME_POTENTIATE or same == SAME_NEITHER
+    for s in range(s0, s1):
+        j = syn_post[s]
+        w = syn_w[s]
+        if target == TARGET_V:
+            if accept[j]:
+                v[j] += w
+        elif target == TARGET_V_INH:
+            if accept[j]:
+                v[j] -= w
+        elif target == TARGET_E:
+            ge[j] += w
+        else:
+            gi[j] += w
+        if centred:
             xsyn[xsb + s] = xsyn[xsb + s] * dec + a_plus
         if learn:
             c = off + j
-            if pairing == PAIR_RESTRICTED:
+            if not centred:
                 tq = xpost_t[c]
                 if tq < prev or (tq == prev and not tie):
                     continue
             syn_w[s] = depress(w, trace_now(xpost[c], xpost_t[c], n, c_minus, tab_minus, p),
-                               w_min, w_max, mu, wdep)
+                               w_min, w_max, mu, wdep, pv)
 
 
 @njit(cache=True, inline="always")
 def post_pathway(n, p, c, t0, t1, pre_lo, xs, xq, pairing, same, wdep, learn, do_inc,
                  do_pot, xsb, pw_f, col_syn, col_pre, syn_w, xpre, xpre_t, xpost, xpost_t,
-                 xpost_prev, xsyn, tab_plus, tab_minus):
+                 tab_plus, tab_minus, pv):
     """Postsynaptic pathway p of a pair-rule projection for the spike of postsynaptic
     (local) neuron c at step n, in one or two parts (``same`` decides which part runs
     before the presynaptic pathways of the step): ``do_inc`` updates the postsynaptic
     trace, ``do_pot`` potentiates every synapse onto c by its presynaptic trace (nearest
-    partners as the pairing scheme says; not while learning is frozen)."""
+    partners as the pairing scheme says; not while learning is frozen). ``pv``: as for
+    :func:`pre_pathway`; ``pv.xpost_prev[k]`` is the step of the postsynaptic spike before
+    the latest one."""
     k = xq + c
     if do_inc:
-        xpost_prev[k] = xpost_t[k]
+        if pv is not None:
+            pv.xpost_prev[k] = xpost_t[k]
         trace_spike(xpost, xpost_t, k, n, pw_f[p, C_MINUS], tab_minus, p, pw_f[p, A_MINUS],
                     pairing != PAIR_ALL)
     if not do_pot:
         return
-    # the previous postsynaptic spike (before this one)
-    prev = xpost_prev[k] if xpost_t[k] == n else xpost_t[k]
-    tie = same == SAME_DEPRESS or same == SAME_NEITHER
     c_plus = pw_f[p, C_PLUS]
     w_min = pw_f[p, W_MIN]
     w_max = pw_f[p, W_MAX]
     mu = pw_f[p, MU_PLUS]
     off = xs - pre_lo
+    if pv is not None:
+        if pairing == PAIR_PRE_CENTRED or pairing == PAIR_RESTRICTED:
+            _post_variant(n, p, k, t0, t1, off, pairing, same, wdep, learn, xsb, c_plus,
+                          w_min, w_max, mu, col_syn, col_pre, syn_w, xpre, xpre_t, xpost_t,
+                          tab_plus, pv)
+            return
+    for t in range(t0, t1 if learn else t0):
+        s = col_syn[t]
+        r = off + col_pre[t]
+        syn_w[s] = potentiate(syn_w[s], trace_now(xpre[r], xpre_t[r], n, c_plus, tab_plus, p),
+                              w_min, w_max, mu, wdep, pv)
+
+
+@njit(cache=True)
+def _post_variant(n, p, k, t0, t1, off, pairing, same, wdep, learn, xsb, c_plus, w_min, w_max,
+                  mu, col_syn, col_pre, syn_w, xpre, xpre_t, xpost_t, tab_plus, pv):
+    """Potentiation of the presynaptic-centred and restricted schemes (see
+    :func:`post_pathway`)."""
+    xsyn = pv.xsyn
     if pairing == PAIR_PRE_CENTRED:
         # every arrival since the previous postsynaptic spike, then the traces restart
         for t in range(t0, t1):
@@ -454,14 +529,17 @@ def post_pathway(n, p, c, t0, t1, pre_lo, xs, xq, pairing, same, wdep, learn, do
             x = trace_now(xsyn[xsb + s], xpre_t[r], n, c_plus, tab_plus, p)
             xsyn[xsb + s] = 0.0
             if learn:
-                syn_w[s] = potentiate(syn_w[s], x, w_min, w_max, mu, wdep)
+                syn_w[s] = potentiate(syn_w[s], x, w_min, w_max, mu, wdep, pv)
         return
+    # restricted: the latest arrival pairs only if it came after the previous postsynaptic
+    # spike (the step before this one's)
+    prev = pv.xpost_prev[k] if xpost_t[k] == n else xpost_t[k]
+    tie = same == SAME_DEPRESS or same == SAME_NEITHER
     for t in range(t0, t1 if learn else t0):
         s = col_syn[t]
         r = off + col_pre[t]
-        if pairing == PAIR_RESTRICTED:
-            tp = xpre_t[r]
-            if tp < prev or (tp == prev and not tie):
-                continue
+        tp = xpre_t[r]
+        if tp < prev or (tp == prev and not tie):
+            continue
         syn_w[s] = potentiate(syn_w[s], trace_now(xpre[r], xpre_t[r], n, c_plus, tab_plus, p),
-                              w_min, w_max, mu, wdep)
+                              w_min, w_max, mu, wdep, pv)
