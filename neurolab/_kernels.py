@@ -14,6 +14,10 @@ The step loop follows Brian2's default schedule (see the README, "Simulation sem
    projection whose same-step pairs do not potentiate (``same_step``) runs its
    postsynaptic work, or part of it, before the presynaptic pathways instead.
 
+Homeostasis (``homeo``, :mod:`neurolab.plasticity.homeostasis`): weight normalisation at
+the start of a step, before the monitors; an adaptive threshold decays ``theta`` in 1.,
+tests ``v > v_th + theta`` in 2. and raises ``theta`` after the reset.
+
 Randomness never enters the kernel: Poisson and explicit input spikes arrive as a
 step-sorted table built with numpy in Python.
 
@@ -69,7 +73,8 @@ drives (Brian2's ``PoissonInput``) ``pin_i[d] = (unused, n_target, target, col)`
 ``Monitors``: ``spk_mask[j]`` records neuron j's spikes into ``spk_step``/``spk_id``;
 weights of synapses ``w_syn`` and state of neurons ``s_ids`` are sampled at the start of
 every step n with ``n % every == 0`` and ``lo <= n < hi`` into row ``n // every - row0``,
-``w_sched``/``s_sched = (every, lo, hi, row0)``.
+``w_sched``/``s_sched = (every, lo, hi, row0)``; ``s_theta`` samples ``theta`` (only
+with ``homeo``).
 """
 
 from __future__ import annotations
@@ -91,6 +96,7 @@ from ._layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET, HI, 
                       EE, EI, PE, PI)
 from ._layout import RULE_VOGELS
 from .plasticity import inhibitory as _inh
+from .plasticity import homeostasis as _homeo
 from .plasticity import pair as _pair
 from .plasticity import triplet as _triplet
 
@@ -104,7 +110,8 @@ PairVariants = _pair.PairVariants
 Inputs = namedtuple("Inputs", ["base", "src_ptr", "src_ids", "cur_ptr", "cur_ids", "cur_val",
                                "pin_i", "pin_w", "pin_ids", "pin_cnt"])
 Monitors = namedtuple("Monitors", ["spk_mask", "spk_step", "spk_id", "w_sched", "w_syn",
-                                   "w_out", "s_sched", "s_ids", "s_v", "s_ge", "s_gi"])
+                                   "w_out", "s_sched", "s_ids", "s_v", "s_ge", "s_gi",
+                                   "s_theta"])
 
 
 @njit(cache=True, inline="always")
@@ -162,24 +169,9 @@ def _v_conductance(v, u, ge, ee, gi, ei, dtm):
 
 
 @njit(cache=True, inline="always")
-def _lif_step(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_spike,
-              accept, ring, slot, cnt):
-    """State update, threshold and reset of the LIF population ``[lo, hi)`` for step n.
-
-    A neuron that spiked at step s is refractory while n < s + K: ``v`` is neither
-    integrated nor tested (Brian2: ``not_refractory = (n - s) >= K``, evaluated at the
-    state update). The input to the membrane is ``u = v_rest + I_bias + I_ext``, the
-    steady state without synaptic input. Each neuron has its own parameters
-    (``par[:, j]``); when ``het`` is 0 they are the same for the whole population and are
-    read once (``par[:, lo]``), so a homogeneous population streams only its state through
-    memory; ``has_iext`` 0 skips the injected current (no source targets the population).
-    The updates are written without branches (a refractory neuron keeps its ``v`` through
-    a select), so that the compiler can vectorise them; the threshold pass then appends
-    spiking neurons to ``ring[slot]`` from position ``cnt`` on and returns the new count.
-    ``accept[j]`` says whether delta input may reach neuron j in this step (not refractory
-    and not spiking now: at least max(K, 1) steps since its last spike).
-    Unsigned loop indices spare numba's negative-index handling.
-    """
+def _lif_update(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_spike,
+                accept):
+    """The state update of :func:`_lif_step` (without threshold and reset)."""
     a = np.uint64(lo)
     b = np.uint64(hi)
     # population-wide values (used when het == 0)
@@ -208,6 +200,31 @@ def _lif_step(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_s
     else:
         _lif_uniform(n, a, b, mode, lo, par, u0, pm0, K0, False, v, ge, gi, iext,
                      last_spike, accept)
+
+
+@njit(cache=True, inline="always")
+def _lif_step(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_spike,
+              accept, ring, slot, cnt):
+    """State update, threshold and reset of the LIF population ``[lo, hi)`` for step n.
+
+    A neuron that spiked at step s is refractory while n < s + K: ``v`` is neither
+    integrated nor tested (Brian2: ``not_refractory = (n - s) >= K``, evaluated at the
+    state update). The input to the membrane is ``u = v_rest + I_bias + I_ext``, the
+    steady state without synaptic input. Each neuron has its own parameters
+    (``par[:, j]``); when ``het`` is 0 they are the same for the whole population and are
+    read once (``par[:, lo]``), so a homogeneous population streams only its state through
+    memory; ``has_iext`` 0 skips the injected current (no source targets the population).
+    The updates are written without branches (a refractory neuron keeps its ``v`` through
+    a select), so that the compiler can vectorise them; the threshold pass then appends
+    spiking neurons to ``ring[slot]`` from position ``cnt`` on and returns the new count.
+    ``accept[j]`` says whether delta input may reach neuron j in this step (not refractory
+    and not spiking now: at least max(K, 1) steps since its last spike).
+    Unsigned loop indices spare numba's negative-index handling.
+    """
+    _lif_update(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_spike, accept)
+    a = np.uint64(lo)
+    b = np.uint64(hi)
+    K0 = kref[lo]
     # threshold and reset (a refractory neuron is not tested)
     if het:
         for j in range(a, b):
@@ -219,6 +236,28 @@ def _lif_step(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_s
         for j in range(a, b):
             if v[j] > vth0 and n >= last_spike[j] + K0:
                 cnt = _fire(j, n, vreset0, v, last_spike, accept, ring, slot, cnt)
+    return cnt
+
+
+@njit(cache=True, inline="always")
+def _lif_step_theta(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_spike,
+                    accept, ring, slot, cnt, theta, decay, plus, frozen):
+    """:func:`_lif_step` for a population with an adaptive threshold
+    (:mod:`neurolab.plasticity.homeostasis`): the state update also decays ``theta`` (unless
+    ``frozen``), a neuron spikes when ``v > v_th + theta`` and not refractory, and after
+    its reset ``theta += plus`` (unless ``frozen``). Only networks with an adaptive
+    threshold compile it."""
+    _lif_update(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_spike, accept)
+    a = np.uint64(lo)
+    b = np.uint64(hi)
+    if not frozen:
+        _homeo.decay_theta(a, b, theta, decay)
+    for j in range(a, b):
+        k = j if het else np.uint64(lo)
+        if v[j] > par[VTH, k] + theta[j] and n >= last_spike[j] + kref[k]:
+            cnt = _fire(j, n, par[VRESET, k], v, last_spike, accept, ring, slot, cnt)
+            if not frozen:
+                theta[j] += plus
     return cnt
 
 
@@ -374,6 +413,9 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
     s_sched, s_ids, s_v, s_ge, s_gi = mon.s_sched, mon.s_ids, mon.s_v, mon.s_ge, mon.s_gi
     if trip is not None:
         r2, o2 = trip.r2, trip.o2
+    if homeo is not None:
+        theta, th_i, th_f = homeo.theta, homeo.th_i, homeo.th_f
+        nm_i, nm_f, nm_pw, s_theta = homeo.nm_i, homeo.nm_f, homeo.nm_pw, mon.s_theta
 
     n_pop = pop_lif.shape[0]
     n_pw = pw_i.shape[0]
@@ -391,6 +433,14 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
     for n in range(n_start, n_stop):
         if counters[C_NSPK] + n_mask > cap:
             return n
+        if homeo is not None:
+            # weight normalisation, before the monitors (plasticity/homeostasis.py)
+            if nm_i.shape[0] > 0:
+                _homeo.normalize(n, nm_i, nm_f, nm_pw, pw_i, col_ptr, col_syn, syn_w)
+            if s_theta.shape[0] > 0:
+                r = _sample_row(n, s_sched)
+                if r >= 0:
+                    _homeo.record_theta(r, s_ids, s_theta, theta)
         _record(n, syn_w, v, ge, gi, w_sched, w_syn, w_out, s_sched, s_ids, s_v, s_ge, s_gi)
         b = n - base
         # ---- 0. injected currents that change at this step
@@ -413,9 +463,21 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
                     cnt += 1
                     k += 1
             else:
-                cnt = _lif_step(n, lif_i[lq, LO], lif_i[lq, HI], lif_i[lq, MODE],
-                                lif_i[lq, HET], lif_i[lq, HAS_IEXT], par, kref, v, ge, gi,
-                                iext, last_spike, accept, ring, slot, cnt)
+                done = False
+                if homeo is not None:
+                    if th_i[lq, _homeo.TH_ON] == 1:     # an adaptive threshold
+                        cnt = _lif_step_theta(n, lif_i[lq, LO], lif_i[lq, HI],
+                                              lif_i[lq, MODE], lif_i[lq, HET],
+                                              lif_i[lq, HAS_IEXT], par, kref, v, ge, gi, iext,
+                                              last_spike, accept, ring, slot, cnt, theta,
+                                              th_f[lq, _homeo.TH_DECAY],
+                                              th_f[lq, _homeo.TH_PLUS],
+                                              th_i[lq, _homeo.TH_FROZEN] == 1)
+                        done = True
+                if not done:
+                    cnt = _lif_step(n, lif_i[lq, LO], lif_i[lq, HI], lif_i[lq, MODE],
+                                    lif_i[lq, HET], lif_i[lq, HAS_IEXT], par, kref, v, ge, gi,
+                                    iext, last_spike, accept, ring, slot, cnt)
         seg[slot, n_pop] = cnt
         for k in range(cnt):
             j = ring[slot, k]

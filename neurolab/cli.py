@@ -218,6 +218,11 @@ def _rule(where: str, spec: dict):
     return _params(where, spec, by_name[name])
 
 
+def _no_rule(spec: dict) -> dict:
+    """A homeostasis object's fields (``to_dict`` adds its class name as ``"rule"``)."""
+    return {k: v for k, v in spec.items() if k != "rule"}
+
+
 def build_network(config: dict):
     """A ``Network`` and the keyword arguments of ``Network.run`` from a config dict.
 
@@ -227,10 +232,12 @@ def build_network(config: dict):
     - ``dt`` (ms), ``seed`` -> ``Network(dt, seed)``; ``duration`` (ms, default 1000) ->
       ``Network.run(duration)``;
     - ``populations``: a list of ``{"kind": K, ...}``, the other keys being the arguments
-      of ``Network.add_K`` (``params``: an object of ``LIFParams`` fields);
+      of ``Network.add_K`` (``params``: an object of ``LIFParams`` fields; ``threshold``:
+      one of ``AdaptiveThreshold`` fields);
     - ``projections``: a list of objects with the arguments of ``Network.connect``
       (``stdp``: an object of a plasticity rule's fields, ``"rule"`` naming the rule:
-      ``"STDPParams"`` (default), ``"PowerLawSTDP"``, ... see :mod:`neurolab.plasticity`);
+      ``"STDPParams"`` (default), ``"PowerLawSTDP"``, ... see :mod:`neurolab.plasticity`;
+      ``normalize``: an object of ``Normalization`` fields);
     - ``run``: the other arguments of ``Network.run`` (``record_weights``, ``weight_dt``,
       ``record_state``, ...).
 
@@ -259,6 +266,9 @@ def build_network(config: dict):
         args = {key: _api_value(v) for key, v in spec.items()}
         if isinstance(args.get("params"), dict):
             args["params"] = _params(f"{where}.params", args["params"], nl.LIFParams)
+        if isinstance(args.get("threshold"), dict):
+            args["threshold"] = _params(f"{where}.threshold", _no_rule(args["threshold"]),
+                                        nl.AdaptiveThreshold)
         add(**args)
     for k, spec in enumerate(_list("projections", config.get("projections", []))):
         where = f"projections[{k}]"
@@ -266,6 +276,9 @@ def build_network(config: dict):
         args = {key: _api_value(v) for key, v in spec.items()}
         if isinstance(args.get("stdp"), dict):
             args["stdp"] = _rule(f"{where}.stdp", args["stdp"])
+        if isinstance(args.get("normalize"), dict):
+            args["normalize"] = _params(f"{where}.normalize", _no_rule(args["normalize"]),
+                                        nl.Normalization)
         net.connect(**args)
     run = _object("run", config.get("run", {}),
                   _api_args(simulate, skip=("net", "duration", "progress")))
@@ -308,6 +321,9 @@ def config_from_run(record: dict, where="run.json") -> dict:
         if kind == "lif":
             spec["params"] = pop["params"]
             spec["v_init"] = uniform(pop.get("v_init"), f"the v_init of population {name!r}")
+            if pop.get("threshold") is not None:
+                spec["threshold"] = dict(pop["threshold"], theta_init=uniform(
+                    pop.get("theta_init"), f"the theta of population {name!r}"))
         elif kind == "poisson":
             spec["rates"] = uniform(pop.get("rates_hz"), f"the rates of population {name!r}")
         elif kind == "spikes":
@@ -333,6 +349,8 @@ def config_from_run(record: dict, where="run.json") -> dict:
         spec["delay"] = uniform(proj.get("delay_ms"), f"the delays of projection {name!r}")
         if proj.get("stdp") is not None:
             spec["stdp"] = proj["stdp"]
+        if proj.get("normalize") is not None:
+            spec["normalize"] = proj["normalize"]
         projections.append(spec)
     run = {k: opts[k] for k in ("record_spikes", "weight_dt", "state_vars", "state_dt")
            if k in opts}

@@ -149,14 +149,16 @@ class WeightRecord(_BitwiseEq):
 class StateRecord(_BitwiseEq):
     """State of chosen neurons, sampled at the start of every ``state_dt`` ms: ``t`` (ms),
     ``ids`` (local indices), and the variables asked for, each (n_samples, n_ids):
-    ``v`` (mV), ``ge``, ``gi`` (dimensionless conductances, or mV for current synapses);
-    a variable that was not recorded is ``None``."""
+    ``v`` (mV), ``ge``, ``gi`` (dimensionless conductances, or mV for current synapses),
+    ``theta`` (adaptive threshold offset, mV); a variable that was not recorded is
+    ``None``."""
 
     t: np.ndarray
     ids: np.ndarray
     v: np.ndarray | None = None
     ge: np.ndarray | None = None
     gi: np.ndarray | None = None
+    theta: np.ndarray | None = None
 
 
 class _Records(dict):
@@ -541,7 +543,7 @@ class SimResult:
         for name, rec in self.state.items():
             state[f"{name}/t"] = rec.t
             state[f"{name}/ids"] = rec.ids
-            for key in ("v", "ge", "gi"):
+            for key in ("v", "ge", "gi", "theta"):
                 if getattr(rec, key) is not None:
                     state[f"{name}/{key}"] = getattr(rec, key)
         return {"spikes": spikes, "weights": weights, "state": state}
@@ -621,7 +623,8 @@ def load_run(folder) -> SimResult:
         name, part = key.rsplit("/", 1)
         if part == "ids":
             res.state[name] = StateRecord(state[f"{name}/t"], state[key],
-                                          *(state.get(f"{name}/{k}") for k in ("v", "ge", "gi")))
+                                          *(state.get(f"{name}/{k}")
+                                            for k in ("v", "ge", "gi", "theta")))
     return res
 
 

@@ -23,6 +23,7 @@ from .distributions import is_distribution, resolve
 from .inputs import _ConstantBlocks, _VaryingBlocks, explicit_steps
 from .params import NEURON_FIELDS, LIFParams, STDPParams
 from .plasticity import RULES as PLASTICITY_RULES, PlasticityRule
+from .plasticity import homeostasis as _homeo
 from .params import summary as _summary
 
 RULES = ("all_to_all", "one_to_one", "probability", "fixed_indegree", "fixed_outdegree",
@@ -45,7 +46,9 @@ class Population:
     Attributes: ``name``, ``n``, ``kind``; ``rates`` (Hz, poisson: read, or set between
     runs); ``times`` (ms) and ``indices`` (spikes); ``params`` (:class:`LIFParams` as given)
     and ``v_init`` (mV, (n,)) for lif; :meth:`param` gives one parameter of every neuron,
-    ``v`` the membrane potential now (mV, (n,), settable between runs).
+    ``v`` the membrane potential now (mV, (n,), settable between runs); ``threshold`` the
+    :class:`~neurolab.plasticity.AdaptiveThreshold` or ``None`` and ``theta`` its offsets
+    (mV, (n,)), both settable between runs.
     """
 
     def __init__(self, name, n, kind, index, **attrs):
@@ -60,6 +63,8 @@ class Population:
         self.v_init = attrs.get("v_init")
         self.neuron_params = attrs.get("neuron_params")   # lif: {name: (n,) float64}
         self._net = attrs.get("net")
+        self._threshold = attrs.get("threshold")       # lif: AdaptiveThreshold or None
+        self._theta_init = attrs.get("theta_init")     # its theta when the run starts
 
     @property
     def is_source(self) -> bool:
@@ -125,6 +130,48 @@ class Population:
         self._lif_only("v")
         self._net._set_v(self, value)
 
+    @property
+    def threshold(self):
+        """The adaptive threshold (:class:`~neurolab.plasticity.AdaptiveThreshold`,
+        Diehl & Cook 2015) of this LIF population, or ``None`` (a fixed ``v_th``). Settable
+        before or between runs: an adaptive threshold replacing another keeps ``theta``
+        (``E.threshold = E.threshold.replace(frozen=True)`` freezes it for a test phase),
+        one added to a population without starts from its ``theta_init``, ``None``
+        removes it. Recorded in the next run's provenance."""
+        self._lif_only("threshold")
+        return self._threshold_now()
+
+    @threshold.setter
+    def threshold(self, value):
+        self._lif_only("threshold")
+        self._net._set_threshold(self, value)
+
+    def _threshold_now(self):
+        state = self._net._state if self._net is not None else None
+        if state is None:
+            return self._threshold
+        return state.homeo_spec["thresholds"].get(self.name)
+
+    @property
+    def theta(self) -> np.ndarray:
+        """Adaptive threshold offset (mV) of every neuron now, (n,) copy: the neuron spikes
+        at ``v > v_th + theta``. Settable (scalar, (n,) array or distribution) before or
+        between runs. Only for a population with an adaptive threshold."""
+        self._adaptive_only("theta")
+        return self._net._get_theta(self)
+
+    @theta.setter
+    def theta(self, value):
+        self._adaptive_only("theta")
+        self._net._set_theta(self, value)
+
+    def _adaptive_only(self, what):
+        self._lif_only(what)
+        if self._threshold_now() is None:
+            raise AttributeError(f"{what} exists for populations with an adaptive threshold "
+                                 f"only; {self.name!r} has none (set "
+                                 f"{self.name}.threshold = AdaptiveThreshold(...))")
+
     def _lif_only(self, what):
         if self.kind != "lif":
             raise AttributeError(f"{what} exists for LIF populations only; {self.name!r} is "
@@ -136,6 +183,9 @@ class Population:
             d["params"] = self.params.to_dict()
             d["neuron_params"] = {k: _summary(v) for k, v in self.neuron_params.items()}
             d["v_init"] = _summary(self.v_init)
+            if self._threshold_now() is not None:
+                d["threshold"] = self._threshold_now().to_dict()
+                d["theta_init"] = _summary(self._theta_init)
         elif self.kind == "poisson":
             d["rates_hz"] = _rates_summary(self._rates)
         else:
@@ -213,11 +263,12 @@ class Projection:
     dimensionless for conductance synapses); ``receptor`` (``"exc"``/``"inh"``) says whether
     they depolarise or hyperpolarise. ``stdp`` is an :class:`STDPParams` for a plastic
     projection (pair-based; pairing scheme and weight dependence as it says), ``None`` for
-    a static one.
+    a static one. ``normalize`` is a :class:`~neurolab.plasticity.Normalization` of each
+    neuron's summed incoming weights (plastic projections), or ``None``.
     """
 
     def __init__(self, name, pre, post, pre_ids, post_ids, weight, delay, receptor, stdp,
-                 index, spec):
+                 index, spec, normalize=None):
         self.name = name
         self.pre = pre
         self.post = post
@@ -229,6 +280,7 @@ class Projection:
         self.stdp = stdp
         self.index = index
         self.spec = spec
+        self._normalize = normalize
 
     @property
     def _net(self):
@@ -275,7 +327,8 @@ class Projection:
         """Whether a plastic projection changes its weights (default True). ``False``
         freezes the weights, e.g. for a test phase; the STDP traces keep following the
         spikes, so switching learning back on continues as if the rule had been watching.
-        Recorded in the next run's provenance."""
+        Frozen weights are not normalised either (``normalize``). Recorded in the next
+        run's provenance."""
         return getattr(self, "_learning", True)
 
     @learning.setter
@@ -294,6 +347,20 @@ class Projection:
         had); a trace is decayed over the whole time since its last spike with the time
         constants in force when it is read, as Brian2's event-driven traces are."""
         self._net._set_stdp(self, stdp)
+
+    @property
+    def normalize(self):
+        """The :class:`~neurolab.plasticity.Normalization` of this plastic projection
+        (each postsynaptic neuron's incoming weights scaled to sum to ``target`` every
+        ``every`` ms; Diehl & Cook 2015), or ``None``. Settable before or between runs."""
+        net = self._net
+        if net is None or net._state is None:
+            return self._normalize
+        return net._state.homeo_spec["normalize"].get(self.name)
+
+    @normalize.setter
+    def normalize(self, value):
+        self._net._set_normalize(self, value)
 
     @property
     def n_syn(self) -> int:
@@ -315,6 +382,8 @@ class Projection:
              "weight_init": _summary(self.weight), "delay_ms": _summary(self.delay),
              "connectivity_sha256": hashlib.sha256(
                  self.pre_ids.tobytes() + self.post_ids.tobytes()).hexdigest()}
+        if self.normalize is not None:
+            d["normalize"] = self.normalize.to_dict()
         d.update(self.spec)
         return d
 
@@ -428,15 +497,18 @@ class Network:
         return self._add(name, n, "spikes", times=times, indices=indices)
 
     def add_lif(self, name: str, n: int, params: LIFParams | None = None,
-                v_init=None) -> Population:
+                v_init=None, threshold=None) -> Population:
         """Leaky integrate-and-fire neurons (see :class:`LIFParams`).
 
         Per-neuron parameters given as arrays must have length ``n``; distributions are
         drawn here from the network's generator (stream of this population and parameter).
         ``v_init``: initial membrane potential (mV): scalar, (n,) array or distribution;
-        default ``v_rest``. Raises ``ValueError``/``TypeError`` naming the parameter, the
-        value and its index (e.g. ``v_reset >= v_th`` for one neuron, ``dt`` longer than a
-        time constant).
+        default ``v_rest``. ``threshold``: ``None`` (spike at ``v > v_th``) or an
+        :class:`~neurolab.plasticity.AdaptiveThreshold` (spike at ``v > v_th + theta``,
+        Diehl & Cook 2015; a property of the population, like ``synapse``, not of each
+        neuron: it carries state, ``theta``, and decides which kernel code runs).
+        Raises ``ValueError``/``TypeError`` naming the parameter, the value and its index
+        (e.g. ``v_reset >= v_th`` for one neuron, ``dt`` longer than a time constant).
         """
         self._new_name(name)
         n = V.integer("n", n, minimum=1)
@@ -449,7 +521,10 @@ class Network:
                                         lambda k: self._rng(_STREAM_NEURON, index, k))
         v_init = resolve("v_init", values["v_rest"] if v_init is None else v_init, n,
                          self._rng(_STREAM_NEURON, index, len(NEURON_FIELDS)), unit="mV")
-        return self._add(name, n, "lif", params=params, v_init=v_init, neuron_params=values)
+        _homeo.check_threshold(threshold)
+        theta_init = None if threshold is None else np.full(n, threshold.theta_init)
+        return self._add(name, n, "lif", params=params, v_init=v_init, neuron_params=values,
+                         threshold=threshold, theta_init=theta_init)
 
     def add_poisson_input(self, name: str, target, n_sources: int, rate: float, weight,
                           receptor: str = "exc") -> "PoissonInput":
@@ -526,7 +601,7 @@ class Network:
     def connect(self, pre, post, rule: str = "all_to_all", *, p=None, k=None,
                 pre_ids=None, post_ids=None, weight=1.0, delay=0.0, receptor: str = "exc",
                 stdp: STDPParams | None = None, autapses: bool = True,
-                name: str | None = None) -> Projection:
+                name: str | None = None, normalize=None) -> Projection:
         """Connect ``pre`` to ``post`` (LIF) and return the :class:`Projection`.
 
         Parameters
@@ -580,6 +655,9 @@ class Network:
             population, possibly through overlapping subgroups). With ``False`` such pairs
             are never made: ``k`` partners are drawn among the others.
         name : default ``"<pre>-><post>"`` with subgroup names (``"E[0:100]->I"``).
+        normalize : a :class:`~neurolab.plasticity.Normalization` (plastic projections):
+            every ``every`` ms each postsynaptic neuron's incoming weights are scaled to
+            sum to ``target`` (Diehl & Cook 2015); ``None`` (default): never.
 
         Raises
         ------
@@ -605,6 +683,7 @@ class Network:
             raise TypeError(f"autapses must be True or False, got {autapses!r}")
         if stdp is not None:
             _check_stdp(stdp, self.dt)
+        _homeo.check_normalize(normalize, stdp, self.dt, name)
         n_pre = pre_pop.n if pre_sel is None else pre_sel.shape[0]
         n_post = post_pop.n if post_sel is None else post_sel.shape[0]
         _pair_count(pre_label, n_pre, post_label, n_post)
@@ -689,7 +768,7 @@ class Network:
         weight = _weights(weight, n_syn, rng, post_pop.params.synapse, stdp)
         delay = _delays(delay, n_syn, self.dt, rng)
         proj = Projection(name, pre_pop, post_pop, pre_ids, post_ids, weight, delay, receptor,
-                          stdp, index, spec)
+                          stdp, index, spec, normalize)
         self.projections[name] = proj
         return proj
 
@@ -739,8 +818,9 @@ class Network:
 
     def store(self, name: str = "default") -> None:
         """Snapshot the whole state under ``name`` (Brian2's ``store``): time, membrane and
-        synaptic state, refractory counters, STDP traces, weights, spikes in flight, input
-        streams, rates, neuron parameters, learning switches and currents. Storing fixes the
+        synaptic state, refractory counters, STDP traces, adaptive thresholds (``theta``),
+        weights, spikes in flight, input streams, rates, neuron parameters, learning
+        switches, normalisations and currents. Storing fixes the
         network's structure, as a run does."""
         V.name_string("name", name)
         self._stored[name] = copy.deepcopy(self._ensure_state())
@@ -800,6 +880,39 @@ class Network:
         else:
             self._state.set_var(pop, "v", v)
 
+    def _set_threshold(self, pop, value):
+        _homeo.check_threshold(value)
+        if value is not None and pop._threshold_now() is None:
+            pop._theta_init = np.full(pop.n, value.theta_init)   # a new adaptive threshold
+        pop._threshold = value
+        if self._state is not None:
+            _homeo.refresh(self._state, self, threshold=(pop, value))
+            self._state._log(f"{pop.name}.threshold",
+                             value=None if value is None else value.to_dict())
+
+    def _get_theta(self, pop):
+        if self._state is None:
+            return pop._theta_init.copy()
+        return _homeo.get_theta(self._state, pop)
+
+    def _set_theta(self, pop, value):
+        k = len(getattr(self._state, "changes", []))
+        theta = resolve("theta", value, pop.n, self._rng(_STREAM_CHANGE, pop.index, k, 98),
+                        unit="mV")
+        if self._state is None:
+            pop._theta_init = theta
+        else:
+            _homeo.set_theta(self._state, pop, theta)
+            self._state._log(f"{pop.name}.theta", value=_summary(theta))
+
+    def _set_normalize(self, proj, value):
+        _homeo.check_normalize(value, proj.stdp, self.dt, proj.name)
+        proj._normalize = value
+        if self._state is not None:
+            _homeo.refresh(self._state, self, normalize=(proj, value))
+            self._state._log(f"{proj.name}.normalize",
+                             value=None if value is None else value.to_dict())
+
     def _set_weights(self, proj, value):
         k = len(getattr(self._state, "changes", []))
         w = _weights(value, proj.n_syn, self._rng(_STREAM_CHANGE, 1000 + proj.index, k),
@@ -839,6 +952,7 @@ class Network:
         proj.stdp = stdp
         if self._state is not None:
             self._state.set_stdp(proj, stdp)
+            _homeo.refresh(self._state, self)      # the bounds of normalised weights
 
     def to_dict(self) -> dict:
         return {"dt": self.dt, "seed": self.seed,

@@ -18,10 +18,11 @@ from .io import git_commit, versions
 from .monitors import SimResult, SpikeRecord, StateRecord, WeightRecord
 from .network import _STREAM_DRIVE, _poisson_stream, _rates_summary
 from .params import summary as _summary
+from .plasticity import homeostasis as _homeo
 from .plasticity import inhibitory as _inh
 from .plasticity import triplet
 
-STATE_VARS = ("v", "ge", "gi")
+STATE_VARS = ("v", "ge", "gi", "theta")
 EXP_TABLE = 4096   # trace lags (steps) whose decay factor is looked up, not computed
 NEVER = -(1 << 40)  # the step of a spike that has not happened
 _MODES = {"delta": K.MODE_DELTA, "current": K.MODE_CURRENT,
@@ -101,7 +102,7 @@ class RunState:
         self._build_pathways(net)
         # the optional rule families' state: (triplet, inhibitory, reward, homeostasis)
         self.families = (triplet.build_state(self, net), _inh.build_state(self, net), None,
-                         None)
+                         _homeo.build_state(self, net))
 
         # sources: explicit spikes (global ids, sorted by step then id), Poisson streams
         # (segments (start step, stream), one more per change of rates)
@@ -607,7 +608,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         network time.
     weight_window, state_window : ``(start, stop)`` ms of network time: sample only then.
     record_state : ``{population name: "all" | slice | neuron indices}`` (LIF populations).
-    state_vars : subset of ``("v", "ge", "gi")``.
+    state_vars : subset of ``("v", "ge", "gi", "theta")``; ``"theta"`` (the adaptive
+        threshold offset, mV) needs every population of ``record_state`` to have one.
     state_dt : state sampling period (ms), a multiple of dt; default dt.
     progress : ``True``/``False`` to force a tqdm progress bar on/off; ``None`` shows one
         when the run is expected to take more than about two seconds.
@@ -669,6 +671,12 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
                         f"{state_vars!r}")
     for var in state_vars:
         V.choice("state_vars", var, STATE_VARS)
+    if "theta" in state_vars:
+        for name in s_sel:
+            if pops[name]._threshold_now() is None:
+                raise ValueError(f"state_vars has 'theta' but population {name!r} has no "
+                                 f"adaptive threshold (add_lif(..., threshold="
+                                 f"AdaptiveThreshold(...)) or Population.threshold)")
     s_every = _steps_of("state_dt", dt if state_dt is None else state_dt, dt)
     w_lo, w_hi = _window("weight_window", weight_window, dt)
     s_lo, s_hi = _window("state_window", state_window, dt)
@@ -705,7 +713,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     def monitors(spk_step, spk_id):
         return K.Monitors(spk_mask=spk_mask, spk_step=spk_step, spk_id=spk_id,
                           w_sched=w_sched, w_syn=w_syn, w_out=w_out, s_sched=s_sched,
-                          s_ids=s_ids, s_v=s_out["v"], s_ge=s_out["ge"], s_gi=s_out["gi"])
+                          s_ids=s_ids, s_v=s_out["v"], s_ge=s_out["ge"], s_gi=s_out["gi"],
+                          s_theta=s_out["theta"])
 
     mon = monitors(np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int64))
     counters = np.array([n_start, 0], dtype=np.int64)

@@ -28,7 +28,13 @@ contract of the oracle:
   (pathway orders decide same-step pairs there);
 - axonal delays: a delay shared by every synapse of a projection is the ``Synapses``'
   scalar ``delay`` (left out when 0); heterogeneous axonal delays through ``S.delay``
-  (the whole on_pre runs at arrival).
+  (the whole on_pre runs at arrival);
+- homeostasis (Diehl & Cook 2015; neurolab/plasticity/homeostasis.py): an adaptive
+  threshold is ``dtheta/dt = -theta/tau_theta`` (no ``unless refractory``: it decays while
+  refractory too), ``threshold='v > v_th + theta'``, ``reset='v = v_reset; theta +=
+  theta_plus'`` (frozen: ``theta`` constant, no jump); a normalisation is a
+  ``network_operation`` at the start of every ``every`` ms (before the monitors) scaling
+  each postsynaptic neuron's weights, ``w = clip(w * (target / sum), w_min, w_max)``.
 
 Input populations are ``SpikeGeneratorGroup``s replaying ``net.input_spike_steps(duration)``
 (exactly the spikes neurolab's kernel receives), or, with ``poisson_inputs=True``, Poisson
@@ -37,7 +43,7 @@ populations are ``PoissonGroup``s drawing their own input inside Brian2's loop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -56,6 +62,7 @@ class Brian2Model:
     groups: dict
     monitors: dict
     synapses: dict
+    operations: list = field(default_factory=list)   # weight normalisations
 
     @property
     def objects(self):
@@ -63,7 +70,7 @@ class Brian2Model:
         out = []
         for name, g in self.groups.items():
             out += [g, self.monitors[name]]
-        return out + list(self.synapses.values())
+        return out + list(self.synapses.values()) + self.operations
 
 
 def refractory_steps(params, dt):
@@ -98,15 +105,51 @@ def _lif_group(b2, pop, dt, name):
                "dge/dt = -ge/tau_e : 1\n"
                "dgi/dt = -gi/tau_i : 1\n")
         method = "exponential_euler"
-    g = b2.NeuronGroup(pop.n, eqs + per_neuron, threshold="v > v_th", reset="v = v_reset",
-                       refractory="ref" if refractory else False, method=method, name=name)
+    extra, threshold, reset, ns = adaptive_threshold_code(pop, b2)
+    g = b2.NeuronGroup(pop.n, eqs + extra + per_neuron, threshold=threshold, reset=reset,
+                       refractory="ref" if refractory else False, method=method, name=name,
+                       namespace=ns)
     for key in ("tau_m", "tau_e", "tau_i"):
         setattr(g, key, pop.param(key) * ms)
     for key in ("v_rest", "v_th", "v_reset", "E_e", "E_i", "I_bias"):
         setattr(g, key, pop.param(key))
     g.ref = K * dt * ms
     g.v = np.asarray(pop.v, dtype=float)
+    if extra:
+        g.theta = np.asarray(pop.theta, dtype=float)
     return g
+
+
+def adaptive_threshold_code(pop, b2):
+    """``(equations, threshold, reset, namespace)`` of a population's threshold: fixed, or
+    Diehl & Cook's adaptive ``v > v_th + theta``."""
+    rule = pop.threshold
+    if rule is None:
+        return "", "v > v_th", "v = v_reset", {}
+    if rule.frozen:
+        return "theta : 1\n", "v > v_th + theta", "v = v_reset", {}
+    ode = ("theta : 1\n" if rule.tau_theta == float("inf")
+           else "dtheta/dt = -theta/tau_theta : 1\n")
+    return (ode, "v > v_th + theta", "v = v_reset\ntheta += theta_plus",
+            {"tau_theta": rule.tau_theta * b2.ms, "theta_plus": rule.theta_plus})
+
+
+def normalization_operation(b2, pr, S, dt, name):
+    """A ``network_operation`` normalising the weights of projection ``pr`` (Brian2
+    ``Synapses`` ``S``) at network times 0, every, 2 every, ... before the monitors."""
+    norm, n_post = pr.normalize, pr.post.n
+    w_min, w_max = pr.stdp.w_min, pr.stdp.w_max
+    j = np.asarray(pr.post_ids, dtype=np.int64)
+
+    @b2.network_operation(dt=norm.steps(dt) * dt * b2.ms, when="start", order=-1, name=name)
+    def normalize():
+        w = np.asarray(S.w[:], dtype=float)
+        total = np.bincount(j, weights=w, minlength=n_post)
+        scaled = np.clip(w * (norm.target / np.where(total == 0.0, 1.0, total))[j], w_min,
+                         w_max)
+        S.w[:] = np.where(total[j] == 0.0, w, scaled)
+
+    return normalize
 
 
 def synapse_code(pr, dt, ms):
@@ -239,7 +282,10 @@ def build_brian2(net, duration, *, prefix="", poisson_inputs=False, b2=None):
         if not uniform_delay:
             S.delay = np.asarray(pr.delay, dtype=float) * ms
         synapses[name] = S
-    return Brian2Model(groups, monitors, synapses)
+    ops = [normalization_operation(b2, pr, synapses[name], dt, f"{prefix}norm{q}")
+           for q, (name, pr) in enumerate(net.projections.items())
+           if getattr(pr, "normalize", None) is not None and pr.learning]
+    return Brian2Model(groups, monitors, synapses, ops)
 
 
 def monitor_steps(monitor, dt, b2=None):

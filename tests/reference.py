@@ -66,9 +66,11 @@ import numpy as np
 try:
     import reference_pair
     import reference_vogels
+    from reference_homeostasis import Homeostasis
     from reference_triplet import TripletReference, is_triplet
 except ImportError:  # tests/ imported as a package
     from tests import reference_pair, reference_vogels
+    from tests.reference_homeostasis import Homeostasis
     from tests.reference_triplet import TripletReference, is_triplet
 
 # rule families: modules with handles(rule), setup(pj, pr, dt), on_pre(pj, k, n) and
@@ -97,7 +99,8 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
       population, inputs included, spikes of steps ``0 .. n_steps-1``);
     - ``"weights"``: projection name -> float64 array (n_syn,) of final weights;
     - ``"v"`` (when ``record_v``): lif pop name -> float64 array (n_steps, n), ``v`` at the
-      start of each step (before its state update), as a Brian2 ``StateMonitor`` samples it.
+      start of each step (before its state update), as a Brian2 ``StateMonitor`` samples it;
+    - ``"theta"``: the same for the adaptive thresholds (tests/reference_homeostasis.py).
     """
     dt = float(net.dt)
     n_steps = int(round(duration / dt))
@@ -177,8 +180,10 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             family.setup(projs[-1], pr, dt)
 
     spikes = {name: [] for name in net.populations}
+    homeo = Homeostasis(net, dt)
 
     for n in range(n_steps):
+        homeo.start_step(n, projs)      # weight normalisation, theta samples
         # 1. state update
         for name, st in lif.items():
             p = st["p"]
@@ -207,15 +212,18 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                     gi[i] *= st["e_i"][i]
                 else:  # pragma: no cover - guarded by LIFParams validation
                     raise ValueError(f"unknown synapse type {p.synapse!r}")
+            homeo.decay(name)
 
         # 2. threshold (lif) and this step's input spikes
         fired = {}  # pop -> list of ids spiking at step n
         for name, st in lif.items():
             ids = []
             for i in range(st["n"]):
-                if st["v"][i] > st["q"]["v_th"][i] and not refractory(st, i, n):
+                if (st["v"][i] > st["q"]["v_th"][i] + homeo.offset(name, i)
+                        and not refractory(st, i, n)):
                     ids.append(i)
                     st["last"][i] = n
+                    homeo.spiked(name, i)
             if ids:
                 fired[name] = ids
         for pname, i in input_by_step.get(n, []):
@@ -286,6 +294,7 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
         "n_steps": n_steps,
         "spikes": spikes,
         "weights": {pj["name"]: np.array(pj["w"], dtype=np.float64) for pj in projs},
+        "theta": {name: np.array(r, dtype=np.float64) for name, r in homeo.rec.items()},
     }
     if record_v:
         out["v"] = {

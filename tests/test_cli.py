@@ -228,7 +228,8 @@ def test_config_values_get_the_python_api_validation(path, value, error, match):
     (("populations", 0), "rate", r"config populations\[0\]: unknown keys \['rate'\]; "
                                  r"allowed: \['kind', 'n', 'name', 'rate_dt', 'rates'\]"),
     (("populations", 1), "tau", r"config populations\[1\]: unknown keys \['tau'\]; "
-                                r"allowed: \['kind', 'n', 'name', 'params', 'v_init'\]"),
+                                r"allowed: \['kind', 'n', 'name', 'params', 'threshold', "
+                                r"'v_init'\]"),
     (("populations", 1, "params"), "tau", r"config populations\[1\]\.params: unknown keys "
                                           r"\['tau'\]; allowed: \['E_e', 'E_i', .*'tau_m'"),
     (("projections", 0), "weights", r"config projections\[0\]: unknown keys \['weights'\]; "

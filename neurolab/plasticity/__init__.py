@@ -16,14 +16,28 @@ rule                       reference
                            presynaptic spike, target rate rho_0 (Vogels, Sprekeler, Zenke,
                            Clopath & Gerstner 2011; NEST vogels_sprekeler_synapse)
 =========================  ==============================================================
+
+Homeostasis (:mod:`neurolab.plasticity.homeostasis`), for competitive learning:
+
+=========================  ==============================================================
+mechanism                  reference
+=========================  ==============================================================
+:class:`AdaptiveThreshold` per LIF population: spike at ``v > v_th + theta``, ``theta``
+                           jumps by ``theta_plus`` per spike, decays with ``tau_theta``
+                           (Diehl & Cook 2015); ``Network.add_lif(..., threshold=)``
+:class:`Normalization`     per plastic projection: each neuron's incoming weights scaled
+                           to sum to ``target`` every ``every`` ms (Diehl & Cook 2015);
+                           ``Network.connect(..., normalize=)``
+=========================  ==============================================================
 """
 
+from .homeostasis import AdaptiveThreshold, Normalization
 from .inhibitory import VogelsSTDP
 from .pair import PAIRINGS, SAME_STEPS, PlasticityRule, PowerLawSTDP, STDPParams
 from .triplet import TripletSTDP
 
 RULES = (STDPParams, PowerLawSTDP, TripletSTDP, VogelsSTDP)
+HOMEOSTASIS = (AdaptiveThreshold, Normalization)
 
 __all__ = ["PlasticityRule", "STDPParams", "PowerLawSTDP", "TripletSTDP", "VogelsSTDP", "RULES",
-           "PAIRINGS",
-           "SAME_STEPS"]
+           "PAIRINGS", "SAME_STEPS", "AdaptiveThreshold", "Normalization", "HOMEOSTASIS"]
