@@ -17,7 +17,7 @@ from .params import LIFParams, STDPParams
 from .plasticity import AdaptiveThreshold, Normalization, PowerLawSTDP, TripletSTDP, VogelsSTDP
 from .simulate import NonFiniteStateError, simulate
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource",
            "LIFParams", "STDPParams", "PowerLawSTDP", "TripletSTDP", "VogelsSTDP",
