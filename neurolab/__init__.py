@@ -14,11 +14,12 @@ from .monitors import (SimResult, SpikeRecord, StateRecord, WeightRecord, assert
                        load_run, weight_matrix)
 from .network import CurrentSource, Network, PoissonInput, Population, Projection
 from .params import LIFParams, STDPParams
+from .plasticity import RewardSTDP
 from .simulate import NonFiniteStateError, simulate
 
 __version__ = "0.2.0"
 
 __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource",
-           "LIFParams", "STDPParams", "simulate", "NonFiniteStateError", "SimResult",
-           "SpikeRecord", "StateRecord", "WeightRecord", "load_run", "weight_matrix",
+           "LIFParams", "STDPParams", "RewardSTDP", "simulate", "NonFiniteStateError",
+           "SimResult", "SpikeRecord", "StateRecord", "WeightRecord", "load_run", "weight_matrix",
            "assert_same", "__version__"]

@@ -76,11 +76,12 @@ from ._layout import *  # noqa: F401,F403  (the column constants, for the table 
 from ._layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET, HI, IB, LEARN,
                       LO, MODE, MODE_DELTA, MODE_CURRENT, PAIRING, PIN_COL, PIN_N, PIN_TARGET,
                       PLASTIC, PM, POST_LO, POST_POP, PRE_LO, PRE_POP, ROW0, ROW_OFF, RULE,
-                      RULE_PAIR, SAME_BOTH, SAME_DEPRESS, SAME_NEITHER, SAME_POTENTIATE,
-                      SAME_STEP, SCHED_HI, SCHED_LO, TARGET, TARGET_E, TARGET_V, TARGET_V_INH,
+                      RULE_DOPAMINE, RULE_PAIR, SAME_BOTH, SAME_DEPRESS, SAME_NEITHER,
+                      SAME_POTENTIATE, SAME_STEP, SCHED_HI, SCHED_LO, TARGET, TARGET_E, TARGET_V, TARGET_V_INH,
                       VREST, VRESET, VTH, WDEP, XPOST_OFF, XPRE_OFF, XSYN_BASE, CE, CI, DTM,
                       EE, EI, PE, PI)
 from .plasticity import pair as _pair
+from .plasticity import reward as _reward
 
 Neurons = namedtuple("Neurons", ["lif_i", "pop_lo", "pop_lif", "par", "kref", "v", "ge", "gi",
                                  "iext", "last_spike", "accept"])
@@ -376,6 +377,8 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
         if counters[C_NSPK] + n_mask > cap:
             return n
         _record(n, syn_w, v, ge, gi, w_sched, w_syn, w_out, s_sched, s_ids, s_v, s_ge, s_gi)
+        if da is not None:
+            _reward.record(n, w_sched, w_syn, w_out, pw_i, pw_f, syn_w, da)
         b = n - base
         # ---- 0. injected currents that change at this step
         for k in range(cur_ptr[b], cur_ptr[b + 1]):
@@ -414,6 +417,13 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
         if any_early:
             _post_phase(n, True, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w,
                         xpre, xpre_t, xpost, xpost_t, xpost_prev, xsyn, tab_plus, tab_minus)
+        if da is not None:
+            # reward spikes of this step (dopamine), then the reward-modulated pathways'
+            # postsynaptic work that counts as before the presynaptic pathways
+            _reward.rewards(n, slot, seg, pw_i, pw_f, syn_w, da)
+            _reward.post_phase(n, True, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn,
+                               col_pre, syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus,
+                               tab_minus, da)
 
         # ---- 3b. Poisson drives, then presynaptic pathways (axonal delay: the whole
         # pathway at arrival); all of them add to the targets, so their order is free
@@ -445,9 +455,19 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
                                       pw_i[p, XSYN_BASE], pw_f, syn_post, syn_w, xpre, xpre_t,
                                       xpost, xpost_t, xsyn, tab_plus, tab_minus, v, ge, gi,
                                       accept)
+                elif rule == RULE_DOPAMINE:
+                    if da is not None:
+                        _reward.pre_pathway(n, p, i - pre_lo, s0, s1, target, learn, pw_i,
+                                            pw_f, syn_post, syn_w, xpre, xpre_t, xpost,
+                                            xpost_t, tab_plus, tab_minus, v, ge, gi, accept,
+                                            da)
 
         # ---- 3c. postsynaptic pathways (plastic projections only)
         _post_phase(n, False, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w,
                     xpre, xpre_t, xpost, xpost_t, xpost_prev, xsyn, tab_plus, tab_minus)
+        if da is not None:
+            _reward.post_phase(n, False, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn,
+                               col_pre, syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus,
+                               tab_minus, da)
         counters[C_STEP] = n + 1
     return n_stop

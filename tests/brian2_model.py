@@ -21,6 +21,8 @@ contract of the oracle:
   multiplicative weight dependence: depression scaled by
   ``((w - w_min)/(w_max - w_min))**mu_minus``, potentiation by
   ``((w_max - w)/(w_max - w_min))**mu`` (each factor left out when its exponent is 0);
+- reward-modulated STDP (``RewardSTDP``): tests/brian2_reward.py (its pathways onto the
+  plastic synapses are in ``Brian2Model.extra``; read final weights as ``S.w_now``);
 - axonal delays: a delay shared by every synapse of a projection is the ``Synapses``'
   scalar ``delay`` (left out when 0); heterogeneous axonal delays through ``S.delay``
   (the whole on_pre runs at arrival).
@@ -32,9 +34,14 @@ populations are ``PoissonGroup``s drawing their own input inside Brian2's loop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+
+try:
+    from brian2_reward import is_reward_rule, reward_code, reward_synapses
+except ImportError:  # tests/ imported as a package
+    from tests.brian2_reward import is_reward_rule, reward_code, reward_synapses
 
 __all__ = ["Brian2Model", "build_brian2", "monitor_steps"]
 
@@ -46,6 +53,7 @@ class Brian2Model:
     groups: dict
     monitors: dict
     synapses: dict
+    extra: list = field(default_factory=list)   # e.g. reward pathways (brian2_reward.py)
 
     @property
     def objects(self):
@@ -53,7 +61,7 @@ class Brian2Model:
         out = []
         for name, g in self.groups.items():
             out += [g, self.monitors[name]]
-        return out + list(self.synapses.values())
+        return out + list(self.synapses.values()) + self.extra
 
 
 def refractory_steps(params, dt):
@@ -112,6 +120,8 @@ def synapse_code(pr, dt, ms):
     s = pr.stdp
     if s is None:
         return "w : 1", deliver, None, {}
+    if is_reward_rule(s):
+        return reward_code(pr, deliver, ms)
     model = ("w : 1\n"
              "dApre/dt = -Apre/tau_plus : 1 (event-driven)\n"
              "dApost/dt = -Apost/tau_minus : 1 (event-driven)\n")
@@ -148,7 +158,7 @@ def build_brian2(net, duration, *, prefix="", poisson_inputs=False, b2=None):
     ms = b2.ms
     dt = net.dt
     inputs = None if poisson_inputs else net.input_spike_steps(duration)
-    groups, monitors, synapses = {}, {}, {}
+    groups, monitors, synapses, extra = {}, {}, {}, []
     for q, (name, pop) in enumerate(net.populations.items()):
         if pop.kind == "poisson" and poisson_inputs:
             rates = np.asarray(pop.rates, dtype=float)
@@ -180,7 +190,9 @@ def build_brian2(net, duration, *, prefix="", poisson_inputs=False, b2=None):
         if not uniform_delay:
             S.delay = np.asarray(pr.delay, dtype=float) * ms
         synapses[name] = S
-    return Brian2Model(groups, monitors, synapses)
+        if is_reward_rule(pr.stdp):
+            extra += reward_synapses(b2, groups, S, pr, f"{prefix}rwd{q}")
+    return Brian2Model(groups, monitors, synapses, extra)
 
 
 def monitor_steps(monitor, dt, b2=None):

@@ -46,6 +46,8 @@ resets``:
      ``x_pre`` decays with ``tau_plus``, ``x_post`` with ``tau_minus``;
      ``f_plus(w) = ((w_max - w) / (w_max - w_min))**mu``,
      ``f_minus(w) = ((w - w_min) / (w_max - w_min))**mu_minus``.
+   - reward-modulated STDP (``RewardSTDP``): tests/reference_reward.py (explicit sums over
+     pairs and reward spikes, exact integral of ``dw/dt = c (d - b)`` between events).
 4. reset: ``v = v_reset`` for the neurons that spiked.
 
 Current-synapse propagator. With ``u = v - v_rest`` and ``I(t') = I_0 exp(-t'/tau_s)``,
@@ -62,6 +64,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+try:
+    from reference_reward import RewardReference, is_reward_rule
+except ImportError:  # tests/ imported as a package
+    from tests.reference_reward import RewardReference, is_reward_rule
 
 __all__ = ["reference_simulate", "current_propagator"]
 
@@ -166,6 +173,9 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             syn_of_pre.setdefault(int(pr.pre_ids[k]), []).append(k)
             syn_of_post.setdefault(int(pr.post_ids[k]), []).append(k)
         s = pr.stdp
+        # reward-modulated STDP: its own bookkeeping (tests/reference_reward.py)
+        reward = RewardReference(pr, dt) if is_reward_rule(s) else None
+        s = None if reward is not None else s
         projs.append({
             "name": name,
             "pre": pr.pre.name,
@@ -176,6 +186,7 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             "d": d_steps,
             "receptor": pr.receptor,
             "stdp": s,
+            "reward": reward,
             "syn_of_pre": syn_of_pre,
             "syn_of_post": syn_of_post,
             "pending": {},  # arrival step -> list of synapse indices
@@ -237,6 +248,11 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                 for k in pj["syn_of_pre"].get(i, []):
                     pj["pending"].setdefault(n + pj["d"][k], []).append(k)
 
+        # reward-modulated synapses with an event now are brought to this step first
+        for pj in projs:
+            if pj["reward"] is not None:
+                pj["reward"].step(n, fired, set(pj["pending"].get(n, ())), pj["w"])
+
         # 3a. presynaptic pathways of every projection
         for pj in projs:
             arriving = pj["pending"].pop(n, None)
@@ -295,6 +311,9 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                 for i in ids:
                     st["v"][i] = st["q"]["v_reset"][i]
 
+    for pj in projs:
+        if pj["reward"] is not None:
+            pj["reward"].finish(n_steps, pj["w"])
     out = {
         "n_steps": n_steps,
         "spikes": spikes,

@@ -10,11 +10,15 @@ rule                       reference
                            all-to-all, nearest symmetric, presynaptic-centred, restricted
                            (Morrison, Diesmann & Gerstner 2008)
 :class:`PowerLawSTDP`      power-law weight dependence (Morrison, Aertsen & Diesmann 2007)
+:class:`RewardSTDP`        reward-modulated STDP: eligibility trace and dopamine,
+                           dw/dt = c (d - b) (Izhikevich 2007; NEST stdp_dopamine_synapse)
 =========================  ==============================================================
 """
 
 from .pair import PAIRINGS, SAME_STEPS, PlasticityRule, PowerLawSTDP, STDPParams
+from .reward import RewardSTDP
 
-RULES = (STDPParams, PowerLawSTDP)
+RULES = (STDPParams, PowerLawSTDP, RewardSTDP)
 
-__all__ = ["PlasticityRule", "STDPParams", "PowerLawSTDP", "RULES", "PAIRINGS", "SAME_STEPS"]
+__all__ = ["PlasticityRule", "STDPParams", "PowerLawSTDP", "RewardSTDP", "RULES", "PAIRINGS",
+           "SAME_STEPS"]
