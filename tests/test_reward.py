@@ -359,10 +359,12 @@ def test_kernel_matches_reference(seed):
 # ------------------------------------------------------------------ 3. Brian2
 @pytest.mark.brian2
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed", [14, 16])
 def test_brian2(seed):
     """The same random networks (same_step "potentiate", Brian2's order) in Brian2: the
-    same spike steps, weights within 1e-9 w_max (read as the subexpression w_now)."""
+    same spike steps, weights within 1e-9 w_max (read as the subexpression w_now). In
+    these two seeds holding weights at their bounds continuously matters (clipping only
+    at the synapses' events changes their final weights)."""
     import brian2 as b2
 
     try:
@@ -370,7 +372,7 @@ def test_brian2(seed):
     except ImportError:  # tests/ imported as a package
         from tests.brian2_model import build_brian2, monitor_steps
     duration = 200.0
-    net = random_network(seed + 10)
+    net = random_network(seed)
     for pr in net.projections.values():
         if pr.stdp is not None:
             pr.set_stdp(pr.stdp.replace(same_step="potentiate"))
