@@ -77,8 +77,8 @@ from ._layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET, HI, 
                       LO, MODE, MODE_DELTA, MODE_CURRENT, PAIRING, PIN_COL, PIN_N, PIN_TARGET,
                       PLASTIC, PM, POST_LO, POST_POP, PRE_LO, PRE_POP, ROW0, ROW_OFF, RULE,
                       RULE_DOPAMINE, RULE_PAIR, SAME_BOTH, SAME_DEPRESS, SAME_NEITHER,
-                      SAME_POTENTIATE, SAME_STEP, SCHED_HI, SCHED_LO, TARGET, TARGET_E, TARGET_V, TARGET_V_INH,
-                      VREST, VRESET, VTH, WDEP, XPOST_OFF, XPRE_OFF, XSYN_BASE, CE, CI, DTM,
+                      SAME_POTENTIATE, SAME_STEP, SCHED_HI, SCHED_LO, TARGET, TARGET_E,
+                      TARGET_V, TARGET_V_INH, VREST, VRESET, VTH, WDEP, XPOST_OFF, XPRE_OFF, XSYN_BASE, CE, CI, DTM,
                       EE, EI, PE, PI)
 from .plasticity import pair as _pair
 from .plasticity import reward as _reward

@@ -269,7 +269,8 @@ def test_validation_and_record():
 # ------------------------------------------------------------------ 2. reference
 def random_network(seed):
     """Poisson inputs -> A (LIF, reward-modulated), A -> A (reward-modulated), inputs -> B
-    (LIF, pair rule: both families in one kernel), A -> B and B -> A static; reward source: explicit spikes (two neurons), the LIF population B, or none.
+    (LIF, pair rule: both families in one kernel), A -> B and B -> A static; reward
+    source: explicit spikes (two neurons), the LIF population B, or none.
     Random dt, synapse type, delays (0, one value, heterogeneous), refractoriness, same_step,
     baseline, d_jump; amplitudes large enough that weights reach their bounds."""
     rng = np.random.default_rng([seed, 77])
