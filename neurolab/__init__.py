@@ -14,13 +14,14 @@ from .monitors import (SimResult, SpikeRecord, StateRecord, WeightRecord, assert
                        load_run, weight_matrix)
 from .network import CurrentSource, Network, PoissonInput, Population, Projection
 from .params import LIFParams, STDPParams
-from .plasticity import AdaptiveThreshold, Normalization, PowerLawSTDP, TripletSTDP, VogelsSTDP
+from .plasticity import (AdaptiveThreshold, Normalization, PowerLawSTDP, RewardSTDP, TripletSTDP,
+                         VogelsSTDP)
 from .simulate import NonFiniteStateError, simulate
 
 __version__ = "0.3.0"
 
 __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource",
            "LIFParams", "STDPParams", "PowerLawSTDP", "TripletSTDP", "VogelsSTDP",
-           "AdaptiveThreshold", "Normalization", "simulate",
+           "RewardSTDP", "AdaptiveThreshold", "Normalization", "simulate",
            "NonFiniteStateError", "SimResult", "SpikeRecord", "StateRecord", "WeightRecord",
            "load_run", "weight_matrix", "assert_same", "__version__"]

@@ -90,14 +90,15 @@ from ._layout import *  # noqa: F401,F403  (the column constants, for the table 
 from ._layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET, HI, IB, LEARN,
                       LO, MODE, MODE_DELTA, MODE_CURRENT, PAIRING, PIN_COL, PIN_N, PIN_TARGET,
                       PLASTIC, PM, POST_LO, POST_POP, PRE_LO, PRE_POP, ROW0, ROW_OFF, RULE,
-                      RULE_PAIR, SAME_BOTH, SAME_DEPRESS, SAME_NEITHER, SAME_POTENTIATE,
-                      SAME_STEP, SCHED_HI, SCHED_LO, TARGET, TARGET_E, TARGET_V, TARGET_V_INH,
-                      VREST, VRESET, VTH, WDEP, XPOST_OFF, XPRE_OFF, XSYN_BASE, CE, CI, DTM,
-                      EE, EI, PE, PI)
+                      RULE_DOPAMINE, RULE_PAIR, SAME_BOTH, SAME_DEPRESS, SAME_NEITHER,
+                      SAME_POTENTIATE, SAME_STEP, SCHED_HI, SCHED_LO, TARGET, TARGET_E,
+                      TARGET_V, TARGET_V_INH, VREST, VRESET, VTH, WDEP, XPOST_OFF, XPRE_OFF,
+                      XSYN_BASE, CE, CI, DTM, EE, EI, PE, PI)
 from ._layout import RULE_VOGELS
 from .plasticity import inhibitory as _inh
 from .plasticity import homeostasis as _homeo
 from .plasticity import pair as _pair
+from .plasticity import reward as _reward
 from .plasticity import triplet as _triplet
 
 Neurons = namedtuple("Neurons", ["lif_i", "pop_lo", "pop_lif", "par", "kref", "v", "ge", "gi",
@@ -442,6 +443,8 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
                 if r >= 0:
                     _homeo.record_theta(r, s_ids, s_theta, theta)
         _record(n, syn_w, v, ge, gi, w_sched, w_syn, w_out, s_sched, s_ids, s_v, s_ge, s_gi)
+        if da is not None:
+            _reward.record(n, w_sched, w_syn, w_out, pw_i, pw_f, syn_w, da)
         b = n - base
         # ---- 0. injected currents that change at this step
         for k in range(cur_ptr[b], cur_ptr[b + 1]):
@@ -497,6 +500,13 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
                 _inh.post_phase(n, True, inh.pathways, pw_i, pw_f, seg, ring, slot, col_ptr,
                                 col_syn, col_pre, syn_w, xpre, xpre_t, xpost, xpost_t,
                                 tab_plus)
+        if da is not None:
+            # reward spikes of this step (dopamine), then the reward-modulated pathways'
+            # postsynaptic work that counts as before the presynaptic pathways
+            _reward.rewards(n, slot, seg, pw_i, pw_f, syn_w, da)
+            _reward.post_phase(n, True, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn,
+                               col_pre, syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus,
+                               tab_minus, da)
 
         # ---- 3b. Poisson drives, then presynaptic pathways (axonal delay: the whole
         # pathway at arrival); all of them add to the targets, so their order is free
@@ -547,6 +557,12 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
                                              pw_i[p, XPOST_OFF], learn, pw_f, syn_post, syn_w,
                                              xpre, xpre_t, xpost, xpost_t, tab_plus, v, ge, gi,
                                              accept)
+                    if da is not None:
+                        if rule == RULE_DOPAMINE:
+                            _reward.pre_pathway(n, p, i - pre_lo, s0, s1, target, learn, pw_i,
+                                                pw_f, syn_post, syn_w, xpre, xpre_t, xpost,
+                                                xpost_t, tab_plus, tab_minus, v, ge, gi,
+                                                accept, da)
 
         # ---- 3c. postsynaptic pathways (plastic projections only)
         _post_phase(n, False, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w,
@@ -558,6 +574,10 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
         if inh is not None:
             _inh.post_phase(n, False, inh.pathways, pw_i, pw_f, seg, ring, slot, col_ptr,
                             col_syn, col_pre, syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus)
+        if da is not None:
+            _reward.post_phase(n, False, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn,
+                               col_pre, syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus,
+                               tab_minus, da)
         counters[C_STEP] = n + 1
     return n_stop
 

@@ -682,7 +682,7 @@ class Network:
         if not isinstance(autapses, (bool, np.bool_)):
             raise TypeError(f"autapses must be True or False, got {autapses!r}")
         if stdp is not None:
-            _check_stdp(stdp, self.dt)
+            _check_stdp(stdp, self.dt, self)
         _homeo.check_normalize(normalize, stdp, self.dt, name)
         n_pre = pre_pop.n if pre_sel is None else pre_sel.shape[0]
         n_post = post_pop.n if post_sel is None else post_sel.shape[0]
@@ -939,7 +939,7 @@ class Network:
         if proj.stdp is None:
             raise ValueError(f"projection {proj.name!r} is static; set_stdp needs a plastic "
                              f"projection")
-        _check_stdp(stdp, self.dt)
+        _check_stdp(stdp, self.dt, self)
         if stdp.layout() != proj.stdp.layout():
             raise ValueError(f"set_stdp cannot change the state the kernel keeps for projection "
                              f"{proj.name!r} ({type(proj.stdp).__name__}, pairing "
@@ -1168,8 +1168,9 @@ def _check_reset_below_threshold(name, values):
                          f"v_th={float(values['v_th'][j])!r} mV at neuron {j}")
 
 
-def _check_stdp(stdp, dt):
-    """A plasticity rule usable at this dt on a projection (weights are magnitudes)."""
+def _check_stdp(stdp, dt, net=None):
+    """A plasticity rule usable at this dt on a projection (weights are magnitudes) of
+    ``net`` (a rule that names populations checks them: ``check_network``)."""
     if not isinstance(stdp, PlasticityRule):
         names = ", ".join(r.__name__ for r in PLASTICITY_RULES)
         raise TypeError(f"stdp must be a plasticity rule ({names}) or None, "
@@ -1181,6 +1182,8 @@ def _check_stdp(stdp, dt):
                          f"({shortest!r} ms), got dt={dt!r} ms")
     if stdp.w_min < 0:
         raise ValueError(f"w_min must be >= 0, got w_min={stdp.w_min!r}: {_SIGN_RULE}")
+    if net is not None and hasattr(stdp, "check_network"):
+        stdp.check_network(net)
 
 
 def _current_segment(name, amplitude, times, n_target, dt, start):

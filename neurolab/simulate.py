@@ -20,6 +20,7 @@ from .network import _STREAM_DRIVE, _poisson_stream, _rates_summary
 from .params import summary as _summary
 from .plasticity import homeostasis as _homeo
 from .plasticity import inhibitory as _inh
+from .plasticity import reward as _reward
 from .plasticity import triplet
 
 STATE_VARS = ("v", "ge", "gi", "theta")
@@ -101,8 +102,8 @@ class RunState:
             self._fill_params(pop, pop.neuron_params)
         self._build_pathways(net)
         # the optional rule families' state: (triplet, inhibitory, reward, homeostasis)
-        self.families = (triplet.build_state(self, net), _inh.build_state(self, net), None,
-                         _homeo.build_state(self, net))
+        self.families = (triplet.build_state(self, net), _inh.build_state(self, net),
+                         _reward.build_state(self, net), _homeo.build_state(self, net))
 
         # sources: explicit spikes (global ids, sorted by step then id), Poisson streams
         # (segments (start step, stream), one more per change of rates)
@@ -354,9 +355,11 @@ class RunState:
 
     def get_weights(self, proj):
         """The weights of ``proj`` now, in its synapse order: (n_syn,) copy."""
-        return self.syn.syn_w[self.perm[proj.name]]      # fancy indexing copies
+        w = _reward.weights(self, proj)                  # reward-modulated: w at this step
+        return self.syn.syn_w[self.perm[proj.name]] if w is None else w  # (copies)
 
     def set_weights(self, proj, w):
+        _reward.sync(self, proj)
         self.syn.syn_w[self.perm[proj.name]] = w
         self._log(f"{proj.name}.weight", value=_summary(w))
 
@@ -374,16 +377,19 @@ class RunState:
         self._log(f"{pop.name}.params", changed={k: _summary(values[k]) for k in names})
 
     def set_learning(self, proj, on):
+        _reward.sync(self, proj)
         for p in self.pathways_of[proj.name]:
             self.syn.pw_i[p, K.LEARN] = 1 if on else 0
         self._log(f"{proj.name}.learning", value=on)
 
     def set_stdp(self, proj, stdp):
+        _reward.sync(self, proj)
         for p in self.pathways_of[proj.name]:
             self.syn.pw_f[p] = stdp.kernel_row(self.dt)
             _rule_codes(self.syn.pw_i[p], stdp)
             self.tr.tab_plus[p] = _exp_table(self.syn.pw_f[p, K.C_PLUS])
             self.tr.tab_minus[p] = _exp_table(self.syn.pw_f[p, K.C_MINUS])
+        _reward.set_source(self, proj, stdp)
         self._log(f"{proj.name}.stdp", value=stdp.to_dict())
 
     def set_rates(self, pop, spec):

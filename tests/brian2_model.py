@@ -26,6 +26,8 @@ contract of the oracle:
   :func:`triplet_synapse_code`;
 - every other pairing scheme, same-step order and the power-law rule: tests/brian2_pair.py
   (pathway orders decide same-step pairs there);
+- reward-modulated STDP (``RewardSTDP``): tests/brian2_reward.py (its pathways onto the
+  plastic synapses are in ``Brian2Model.extra``; read final weights as ``S.w_now``);
 - axonal delays: a delay shared by every synapse of a projection is the ``Synapses``'
   scalar ``delay`` (left out when 0); heterogeneous axonal delays through ``S.delay``
   (the whole on_pre runs at arrival);
@@ -49,8 +51,10 @@ import numpy as np
 
 try:
     from brian2_pair import is_default_form, pair_code, set_pathway_orders
+    from brian2_reward import is_reward_rule, reward_code, reward_synapses
 except ImportError:  # tests/ imported as a package
     from tests.brian2_pair import is_default_form, pair_code, set_pathway_orders
+    from tests.brian2_reward import is_reward_rule, reward_code, reward_synapses
 
 __all__ = ["Brian2Model", "build_brian2", "monitor_steps"]
 
@@ -63,6 +67,7 @@ class Brian2Model:
     monitors: dict
     synapses: dict
     operations: list = field(default_factory=list)   # weight normalisations
+    extra: list = field(default_factory=list)   # e.g. reward pathways (brian2_reward.py)
 
     @property
     def objects(self):
@@ -70,7 +75,7 @@ class Brian2Model:
         out = []
         for name, g in self.groups.items():
             out += [g, self.monitors[name]]
-        return out + list(self.synapses.values()) + self.operations
+        return out + list(self.synapses.values()) + self.operations + self.extra
 
 
 def refractory_steps(params, dt):
@@ -169,6 +174,8 @@ def synapse_code(pr, dt, ms):
         return vogels_code(s, deliver, ms)
     if type(s).__name__ == "TripletSTDP":
         return triplet_synapse_code(s, deliver, ms)
+    if is_reward_rule(s):
+        return reward_code(pr, deliver, ms)
     if not is_default_form(s):      # other pairing schemes, same-step orders, power law
         return pair_code(s, deliver, ms)
     model = ("w : 1\n"
@@ -248,7 +255,7 @@ def build_brian2(net, duration, *, prefix="", poisson_inputs=False, b2=None):
     ms = b2.ms
     dt = net.dt
     inputs = None if poisson_inputs else net.input_spike_steps(duration)
-    groups, monitors, synapses = {}, {}, {}
+    groups, monitors, synapses, extra = {}, {}, {}, []
     for q, (name, pop) in enumerate(net.populations.items()):
         if pop.kind == "poisson" and poisson_inputs:
             rates = np.asarray(pop.rates, dtype=float)
@@ -282,10 +289,12 @@ def build_brian2(net, duration, *, prefix="", poisson_inputs=False, b2=None):
         if not uniform_delay:
             S.delay = np.asarray(pr.delay, dtype=float) * ms
         synapses[name] = S
+        if is_reward_rule(pr.stdp):
+            extra += reward_synapses(b2, groups, S, pr, f"{prefix}rwd{q}")
     ops = [normalization_operation(b2, pr, synapses[name], dt, f"{prefix}norm{q}")
            for q, (name, pr) in enumerate(net.projections.items())
            if getattr(pr, "normalize", None) is not None and pr.learning]
-    return Brian2Model(groups, monitors, synapses, ops)
+    return Brian2Model(groups, monitors, synapses, ops, extra)
 
 
 def monitor_steps(monitor, dt, b2=None):

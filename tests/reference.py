@@ -46,6 +46,8 @@ resets``:
      ``on_pre`` after each delivery, ``on_post(..., early=False)`` after them), the
      triplet rule ``TripletSTDP`` in tests/reference_triplet.py. A rule's postsynaptic
      events of a step come before or after the step's arrivals as its ``same_step`` says.
+   - reward-modulated STDP (``RewardSTDP``): tests/reference_reward.py (explicit sums over
+     pairs and reward spikes, exact integral of ``dw/dt = c (d - b)`` between events).
 4. reset: ``v = v_reset`` for the neurons that spiked.
 
 Current-synapse propagator. With ``u = v - v_rest`` and ``I(t') = I_0 exp(-t'/tau_s)``,
@@ -67,10 +69,12 @@ try:
     import reference_pair
     import reference_vogels
     from reference_homeostasis import Homeostasis
+    from reference_reward import RewardReference, is_reward_rule
     from reference_triplet import TripletReference, is_triplet
 except ImportError:  # tests/ imported as a package
     from tests import reference_pair, reference_vogels
     from tests.reference_homeostasis import Homeostasis
+    from tests.reference_reward import RewardReference, is_reward_rule
     from tests.reference_triplet import TripletReference, is_triplet
 
 # rule families: modules with handles(rule), setup(pj, pr, dt), on_pre(pj, k, n) and
@@ -159,6 +163,9 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             syn_of_pre.setdefault(int(pr.pre_ids[k]), []).append(k)
             syn_of_post.setdefault(int(pr.post_ids[k]), []).append(k)
         s = pr.stdp
+        # reward-modulated STDP: its own bookkeeping (tests/reference_reward.py)
+        reward = RewardReference(pr, dt) if is_reward_rule(s) else None
+        s = None if reward is not None else s
         family = next((f for f in FAMILIES if s is not None and f.handles(s)), None)
         projs.append({
             "name": name,
@@ -170,6 +177,7 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             "d": d_steps,
             "receptor": pr.receptor,
             "stdp": s,
+            "reward": reward,
             "syn_of_pre": syn_of_pre,
             "syn_of_post": syn_of_post,
             "pending": {},  # arrival step -> list of synapse indices
@@ -242,6 +250,10 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
         for pj in projs:
             if pj["family"] is not None:
                 pj["family"].on_post(pj, fired.get(pj["post"], []), n, True)
+        # reward-modulated synapses with an event now are brought to this step first
+        for pj in projs:
+            if pj["reward"] is not None:
+                pj["reward"].step(n, fired, set(pj["pending"].get(n, ())), pj["w"])
 
         # 3a. presynaptic pathways of every projection
         for pj in projs:
@@ -290,6 +302,9 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                 for i in ids:
                     st["v"][i] = st["q"]["v_reset"][i]
 
+    for pj in projs:
+        if pj["reward"] is not None:
+            pj["reward"].finish(n_steps, pj["w"])
     out = {
         "n_steps": n_steps,
         "spikes": spikes,

@@ -15,6 +15,8 @@ rule                       reference
 :class:`VogelsSTDP`        inhibitory STDP: symmetric window, constant depression per
                            presynaptic spike, target rate rho_0 (Vogels, Sprekeler, Zenke,
                            Clopath & Gerstner 2011; NEST vogels_sprekeler_synapse)
+:class:`RewardSTDP`        reward-modulated STDP: eligibility trace and dopamine,
+                           dw/dt = c (d - b) (Izhikevich 2007; NEST stdp_dopamine_synapse)
 =========================  ==============================================================
 
 Homeostasis (:mod:`neurolab.plasticity.homeostasis`), for competitive learning:
@@ -34,10 +36,12 @@ mechanism                  reference
 from .homeostasis import AdaptiveThreshold, Normalization
 from .inhibitory import VogelsSTDP
 from .pair import PAIRINGS, SAME_STEPS, PlasticityRule, PowerLawSTDP, STDPParams
+from .reward import RewardSTDP
 from .triplet import TripletSTDP
 
-RULES = (STDPParams, PowerLawSTDP, TripletSTDP, VogelsSTDP)
+RULES = (STDPParams, PowerLawSTDP, TripletSTDP, VogelsSTDP, RewardSTDP)
 HOMEOSTASIS = (AdaptiveThreshold, Normalization)
 
-__all__ = ["PlasticityRule", "STDPParams", "PowerLawSTDP", "TripletSTDP", "VogelsSTDP", "RULES",
-           "PAIRINGS", "SAME_STEPS", "AdaptiveThreshold", "Normalization", "HOMEOSTASIS"]
+__all__ = ["PlasticityRule", "STDPParams", "PowerLawSTDP", "TripletSTDP", "VogelsSTDP",
+           "RewardSTDP", "RULES", "PAIRINGS", "SAME_STEPS", "AdaptiveThreshold",
+           "Normalization", "HOMEOSTASIS"]
