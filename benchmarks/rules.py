@@ -50,8 +50,9 @@ def _pair(**kw):
 
 
 def rules():
-    """``{row name: (rule factory, extra connect/add_lif arguments)}``; rows whose rule
-    module is absent are skipped."""
+    """``{row name: rule factory}``: the factory returns the rule, or ``(rule, extras)``
+    with ``extras`` a dict of ``threshold`` (for ``add_lif``), ``normalize`` (for
+    ``connect``) and ``reward_hz`` (a Poisson reward population at that rate)."""
     out = {
         "pair, all-to-all, additive (default)": lambda: _pair(),
         "pair, nearest symmetric": lambda: _pair(pairing="nearest_symmetric"),
@@ -75,17 +76,28 @@ def rules():
         # initial output rate and a small eta keep the weights and rates near their start
         out["inhibitory STDP (Vogels 2011)"] = lambda: P.VogelsSTDP(
             eta=A / 5, rho_0=70.0, tau=20.0, w_max=G_MAX)
+    # reward-modulated STDP with a 1 Hz reward: every reward spike brings all 100 000
+    # synapses up to date (its cost scales with the reward rate)
+    out["reward-modulated (Izhikevich 2007), 1 Hz reward"] = lambda: (
+        P.RewardSTDP(A_plus=A, A_minus=1.05 * A, tau_plus=20.0, tau_minus=20.0, tau_c=1000.0,
+                     tau_d=200.0, w_max=G_MAX, reward="reward"), {"reward_hz": 1.0})
+    out["pair + adaptive threshold + normalisation every 100 ms (Diehl & Cook)"] = lambda: (
+        _pair(), {"threshold": P.AdaptiveThreshold(theta_plus=0.05, tau_theta=1e4),
+                  "normalize": P.Normalization(target=1000 * 0.35 * G_MAX, every=100.0)})
     return out
 
 
-def build(rule, seed=5, n_in=1000, n_out=100):
+def build(made, seed=5, n_in=1000, n_out=100):
+    rule, extras = made if isinstance(made, tuple) else (made, {})
     net = nl.Network(dt=0.1, seed=seed)
     inp = net.add_poisson("inp", n=n_in, rates=15.0)
+    if "reward_hz" in extras:
+        net.add_poisson("reward", n=1, rates=extras["reward_hz"])
     out = net.add_lif("out", n=n_out, params=nl.LIFParams(
         tau_m=10.0, v_rest=-74.0, v_th=-54.0, v_reset=-60.0, synapse="conductance",
-        tau_e=5.0, E_e=0.0))
+        tau_e=5.0, E_e=0.0), threshold=extras.get("threshold"))
     net.connect(inp, out, rule="all_to_all", weight=("uniform", 0.0, 0.7 * G_MAX), stdp=rule,
-                name="inp->out")
+                normalize=extras.get("normalize"), name="inp->out")
     return net
 
 
