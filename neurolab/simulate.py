@@ -481,8 +481,12 @@ def _rule_codes(row, rule):
 
 # ---------------------------------------------------------------- memory
 def _table_bytes(net, n_total):
+    """Bytes of the kernel's tables: per synapse, per neuron, and the per-synapse state of
+    rules that keep one."""
     n_syn = sum(p.n_syn for p in net.projections.values())
-    return n_syn * (SYNAPSE_BYTES - 32) + n_total * 8 * (K.N_PAR + 8)
+    extra = sum(p.n_syn * p.stdp.state_bytes_per_synapse
+                for p in net.projections.values() if p.stdp is not None)
+    return n_syn * (SYNAPSE_BYTES - 32) + n_total * 8 * (K.N_PAR + 8) + extra
 
 
 class NonFiniteStateError(FloatingPointError):

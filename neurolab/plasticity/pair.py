@@ -113,6 +113,11 @@ class PlasticityRule:
     def layout(self):
         return (type(self).family, self.synapse_state, self.kernel_codes().get("pairing"))
 
+    @property
+    def state_bytes_per_synapse(self) -> int:
+        """Memory of the rule's per-synapse state (checked before a run allocates it)."""
+        return 8 * self.synapse_state
+
     def replace(self, **changes):
         """A copy with some fields changed (validated like the constructor)."""
         return dataclasses.replace(self, **changes)

@@ -134,6 +134,9 @@ class RewardSTDP(PlasticityRule):
     allowed.
     """
 
+    #: the eligibility trace and the step it was last brought up to date (float64 + int64)
+    state_bytes_per_synapse = 16
+
     A_plus: float = 0.01
     A_minus: float = 0.015
     tau_plus: float = 20.0
