@@ -87,13 +87,12 @@ from numba import njit
 
 from . import _layout as L
 from ._layout import *  # noqa: F401,F403  (the column constants, for the table builder)
-from ._layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET, HI, IB, LEARN,
-                      LO, MODE, MODE_DELTA, MODE_CURRENT, PAIRING, PIN_COL, PIN_N, PIN_TARGET,
+from ._layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET, HI, IB, LEARN, LO,
+                      MODE, MODE_DELTA, MODE_CURRENT, PAIRING, PIN_COL, PIN_N, PIN_TARGET,
                       PLASTIC, PM, POST_LO, POST_POP, PRE_LO, PRE_POP, ROW0, ROW_OFF, RULE,
-                      RULE_DOPAMINE, RULE_PAIR, SAME_BOTH, SAME_DEPRESS, SAME_NEITHER,
-                      SAME_POTENTIATE, SAME_STEP, SCHED_HI, SCHED_LO, TARGET, TARGET_E,
-                      TARGET_V, TARGET_V_INH, VREST, VRESET, VTH, WDEP, XPOST_OFF, XPRE_OFF,
-                      XSYN_BASE, CE, CI, DTM, EE, EI, PE, PI)
+                      RULE_DOPAMINE, RULE_PAIR, SAME_STEP, SCHED_HI, SCHED_LO, TARGET,
+                      TARGET_E, TARGET_V, TARGET_V_INH, VREST, VRESET, VTH, WDEP, XPOST_OFF,
+                      XPRE_OFF, XSYN_BASE, CE, CI, DTM, EE, EI, PE, PI)
 from ._layout import RULE_VOGELS
 from .plasticity import inhibitory as _inh
 from .plasticity import homeostasis as _homeo
@@ -360,12 +359,7 @@ def _post_phase(n, early, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre
         if pw_i[p, PLASTIC] != 1 or pw_i[p, RULE] != RULE_PAIR:
             continue
         same = pw_i[p, SAME_STEP]
-        if early:
-            do_inc = same == SAME_DEPRESS or same == SAME_BOTH
-            do_pot = same == SAME_DEPRESS or same == SAME_NEITHER
-        else:
-            do_inc = same == SAME_POTENTIATE or same == SAME_NEITHER
-            do_pot = same == SAME_POTENTIATE or same == SAME_BOTH
+        do_inc, do_pot = _pair.post_parts(same, early)
         if not (do_inc or do_pot):
             continue
         q = pw_i[p, POST_POP]

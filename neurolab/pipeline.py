@@ -49,7 +49,6 @@ import contextlib
 import datetime as _dt
 import json
 import math
-import numbers
 import os
 import shutil
 import sys

@@ -90,8 +90,7 @@ from numba import njit
 
 from .. import _validate as V
 from .._layout import (C_MINUS, C_PLUS, COL_OFF, LEARN, N_PW_F, POST_LO, POST_POP, PRE_LO,
-                       RULE_VOGELS, SAME_BOTH, SAME_DEPRESS, SAME_NEITHER, SAME_POTENTIATE,
-                       SAME_STEP, TARGET_E, TARGET_V, TARGET_V_INH, W_MAX, W_MIN, XPOST_OFF,
+                       RULE_VOGELS, SAME_POTENTIATE, SAME_STEP, W_MAX, W_MIN, XPOST_OFF,
                        XPRE_OFF)
 from . import pair as _pair
 from .pair import SAME_STEP_CODES, SAME_STEPS, PlasticityRule
@@ -232,16 +231,7 @@ def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, learn, pw_f, syn_post,
     for s in range(s0, s1):
         j = syn_post[s]
         w = syn_w[s]
-        if target == TARGET_V:
-            if accept[j]:
-                v[j] += w
-        elif target == TARGET_V_INH:
-            if accept[j]:
-                v[j] -= w
-        elif target == TARGET_E:
-            ge[j] += w
-        else:
-            gi[j] += w
+        _pair.deliver(j, w, target, v, ge, gi, accept)
         if learn:
             x = _pair.trace_now(xpost[off + j], xpost_t[off + j], n, c, tab, p)
             syn_w[s] = _clip(w + eta * (x - alpha), w_min, w_max)
@@ -288,12 +278,7 @@ def post_phase(n, early, pathways, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn
     for m in range(pathways.shape[0]):
         p = pathways[m]
         same = pw_i[p, SAME_STEP]
-        if early:
-            do_inc = same == SAME_DEPRESS or same == SAME_BOTH
-            do_pot = same == SAME_DEPRESS or same == SAME_NEITHER
-        else:
-            do_inc = same == SAME_POTENTIATE or same == SAME_NEITHER
-            do_pot = same == SAME_POTENTIATE or same == SAME_BOTH
+        do_inc, do_pot = _pair.post_parts(same, early)
         if not (do_inc or do_pot):
             continue
         q = pw_i[p, POST_POP]

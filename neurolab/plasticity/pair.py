@@ -350,6 +350,37 @@ def trace_spike(x, x_t, k, n, c, table, p, amplitude, reset):
 
 
 @njit(cache=True, inline="always")
+def post_parts(same, early):
+    """Which parts of a postsynaptic spike's work run in the phase before the step's
+    presynaptic pathways (``early``) or after them, for a same-step order ``same``:
+    ``(update the postsynaptic traces, potentiate)``. potentiate: both after; depress:
+    both before; both: traces before, potentiation after; neither: potentiation before,
+    traces after."""
+    if early:
+        return (same == SAME_DEPRESS or same == SAME_BOTH,
+                same == SAME_DEPRESS or same == SAME_NEITHER)
+    return (same == SAME_POTENTIATE or same == SAME_NEITHER,
+            same == SAME_POTENTIATE or same == SAME_BOTH)
+
+
+@njit(cache=True, inline="always")
+def deliver(j, w, target, v, ge, gi, accept):
+    """Add weight ``w`` to neuron j's target variable: v up (delta, excitatory; not while
+    ``accept[j]`` is False: refractory or spiking now) or down (delta, inhibitory), or the
+    excitatory / inhibitory current or conductance."""
+    if target == TARGET_V:
+        if accept[j]:
+            v[j] += w
+    elif target == TARGET_V_INH:
+        if accept[j]:
+            v[j] -= w
+    elif target == TARGET_E:
+        ge[j] += w
+    else:
+        gi[j] += w
+
+
+@njit(cache=True, inline="always")
 def _clip(w, w_min, w_max):
     if w > w_max:
         return w_max
@@ -461,16 +492,7 @@ def _pre_variant(n, p, k, prev, s0, s1, target, off, pairing, same, wdep, learn,
     for s in range(s0, s1):
         j = syn_post[s]
         w = syn_w[s]
-        if target == TARGET_V:
-            if accept[j]:
-                v[j] += w
-        elif target == TARGET_V_INH:
-            if accept[j]:
-                v[j] -= w
-        elif target == TARGET_E:
-            ge[j] += w
-        else:
-            gi[j] += w
+        deliver(j, w, target, v, ge, gi, accept)
         if centred:
             xsyn[xsb + s] = xsyn[xsb + s] * dec + a_plus
         if learn:

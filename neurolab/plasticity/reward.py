@@ -81,10 +81,10 @@ from numba import njit
 from .. import _validate as V
 from .._layout import (A_MINUS, A_PLUS, C_MINUS, C_PLUS, EVERY, LEARN, N_PW_F, PAIR_ALL,
                        PLASTIC, POST_LO, POST_POP, PRE_HI, PRE_LO, ROW_OFF, COL_OFF, RULE,
-                       RULE_DOPAMINE, SAME_BOTH, SAME_DEPRESS, SAME_NEITHER, SAME_POTENTIATE,
-                       SAME_STEP, SCHED_HI, SCHED_LO, ROW0, TARGET_E, TARGET_V, TARGET_V_INH,
-                       W_MAX, W_MIN, WD_ADDITIVE, XPOST_OFF, XPRE_OFF)
-from .pair import SAME_STEP_CODES, SAME_STEPS, PlasticityRule, _clip, trace_now, trace_spike
+                       RULE_DOPAMINE, SAME_STEP, SCHED_HI, SCHED_LO, ROW0, W_MAX, W_MIN,
+                       WD_ADDITIVE, XPOST_OFF, XPRE_OFF)
+from .pair import (SAME_STEP_CODES, SAME_STEPS, PlasticityRule, _clip, deliver, post_parts,
+                   trace_now, trace_spike)
 
 # this family's columns of pw_f[p] (0..5 as the pair rule: A_PLUS .. W_MAX)
 CC, CD, TAU_C, TAU_K, TAU_D, BASE, D_JUMP, DT = range(6, 14)
@@ -307,16 +307,7 @@ def pre_pathway(n, p, r, s0, s1, target, learn, pw_i, pw_f, syn_post, syn_w, xpr
         _advance(s, k, n, learn, syn_w, c, c_t, d, d_t, pf)
         j = syn_post[s]
         w = syn_w[s]
-        if target == TARGET_V:
-            if accept[j]:
-                v[j] += w
-        elif target == TARGET_V_INH:
-            if accept[j]:
-                v[j] -= w
-        elif target == TARGET_E:
-            ge[j] += w
-        else:
-            gi[j] += w
+        deliver(j, w, target, v, ge, gi, accept)
         q = off + j
         c[k] -= trace_now(xpost[q], xpost_t[q], n, c_minus, tab_minus, p)
 
@@ -332,12 +323,7 @@ def post_phase(n, early, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre,
     for m in range(da.pws.shape[0]):
         p = da.pws[m]
         same = pw_i[p, SAME_STEP]
-        if early:
-            do_inc = same == SAME_DEPRESS or same == SAME_BOTH
-            do_pot = same == SAME_DEPRESS or same == SAME_NEITHER
-        else:
-            do_inc = same == SAME_POTENTIATE or same == SAME_NEITHER
-            do_pot = same == SAME_POTENTIATE or same == SAME_BOTH
+        do_inc, do_pot = post_parts(same, early)
         if not (do_inc or do_pot):
             continue
         pf = pw_f[p]

@@ -94,9 +94,8 @@ from numba import njit
 from .. import _validate as V
 from .._layout import (A_MINUS, A_PLUS, C_MINUS, C_PLUS, COL_OFF, LEARN, N_PW_F, PAIR_ALL,
                        PAIR_NEAREST, PAIRING, PLASTIC, POST_LO, POST_POP, PRE_LO, RULE,
-                       RULE_TRIPLET, TARGET_E, TARGET_V, TARGET_V_INH, W_MAX, W_MIN,
-                       XPOST_OFF, XPRE_OFF)
-from .pair import PlasticityRule, trace_now, trace_spike
+                       RULE_TRIPLET, W_MAX, W_MIN, XPOST_OFF, XPRE_OFF)
+from .pair import PlasticityRule, deliver, trace_now, trace_spike
 
 # the triplet family's columns of pw_f beyond the pair rule's (A_PLUS = A2_plus,
 # A_MINUS = A2_minus, C_PLUS, C_MINUS, W_MIN, W_MAX)
@@ -296,16 +295,7 @@ def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, nearest, learn, pw_f, 
     for s in range(s0, s1):
         j = syn_post[s]
         w = syn_w[s]
-        if target == TARGET_V:
-            if accept[j]:
-                v[j] += w
-        elif target == TARGET_V_INH:
-            if accept[j]:
-                v[j] -= w
-        elif target == TARGET_E:
-            ge[j] += w
-        else:
-            gi[j] += w
+        deliver(j, w, target, v, ge, gi, accept)
         if learn:
             c = off + j
             w = w - trace_now(xpost[c], xpost_t[c], n, c_minus, tab_minus, p) * dep
