@@ -940,12 +940,16 @@ def test_network_rates_over_a_run_shorter_than_their_window(tmp_path):
 
 
 def test_stdp_rules_notebook_follows_its_parameters(tmp_path):
-    """04_stdp_rules with other amplitudes, time constants and a short Poisson run: the
-    checked table of the pairing schemes holds the protocol's closed forms for the new
-    values (written out here by hand), the raw data agree, and verify passes."""
+    """04_stdp_rules with other amplitudes, time constants, a short Poisson run and
+    shorter protocols for the other rule families: the checked table of the pairing
+    schemes holds the protocol's closed forms for the new values (written out here by
+    hand), the raw data agree, and verify passes."""
     _copy_notebook(tmp_path, "04_stdp_rules")
     params = {"A_minus": "0.0051", "tau_plus": "16.8", "tau_minus": "33.7",
-              "post_rates": "[10.0, 50.0]", "n_per_rate": "5", "duration_s": "1.0"}
+              "post_rates": "[10.0, 50.0]", "n_per_rate": "5", "duration_s": "1.0",
+              "frequencies": "[10.0, 50.0]", "n_pairings": "20", "rho_0": "8.0",
+              "demo_duration_s": "0.5", "reward_delays": "[0.0, 500.0]",
+              "tau_theta": "30.0"}
     assert pipeline.reproduce(["04_stdp_rules"], params, root=tmp_path,
                               log=lambda s: None) == []
     ap, am, tp, tm = 0.01, 0.0051, 16.8, 33.7
@@ -974,8 +978,26 @@ def test_stdp_rules_notebook_follows_its_parameters(tmp_path):
     assert raw["drift/simulated"].shape == (4, 10)
     np.testing.assert_allclose(raw["drift/simulated"], raw["drift/closed_form"], rtol=0,
                                atol=1e-12)
+    rules = io.load_npz(tmp_path / "data/raw/04_stdp_rules/rule_families.npz")
+    assert rules["triplet/simulated"].shape == (3, 2, 2)        # [rule, rate, +/- lag]
+    np.testing.assert_allclose(rules["triplet/simulated"], rules["triplet/closed_form"],
+                               rtol=0, atol=1e-12)
+    # the pair rule at 50 Hz, 20 pairings, period 20 ms, lag +10 ms (by hand): post i pairs
+    # with pres 0..i (10 + 20 m ms back), pre i with posts 0..i-1 (10 + 20 m ms back)
+    n, q_p, q_m = 20, np.exp(-20 / 16.8), np.exp(-20 / 33.7)
+    want = sum(0.01 * np.exp(-10 / 16.8) * (1 - q_p ** (i + 1)) / (1 - q_p)
+               - 0.0051 * np.exp(-10 / 33.7) * (1 - q_m ** i) / (1 - q_m) for i in range(n))
+    assert rules["triplet/simulated"][0, 1, 0] == pytest.approx(want, rel=1e-10)
+    # Vogels: a presynaptic spike alone costs eta alpha = 0.01 * 2 * 8 Hz * 0.020 s
+    assert rules["vogels/simulated"][-2] == pytest.approx(-0.01 * 2 * 8.0 * 0.020, rel=1e-12)
+    assert rules["reward/simulated"].shape == (2, 2)
+    np.testing.assert_allclose(rules["reward/simulated"], rules["reward/closed_form"],
+                               rtol=0, atol=1e-14)
+    np.testing.assert_allclose(rules["threshold/simulated"], rules["threshold/closed_form"],
+                               rtol=0, atol=1e-12)
     for fig in ("stdp_pairing_schemes", "stdp_same_step", "stdp_weight_dependence",
-                "stdp_scheme_drift"):
+                "stdp_scheme_drift", "stdp_triplet_frequency", "stdp_inhibitory",
+                "stdp_reward_delay", "stdp_homeostasis"):
         assert (tmp_path / "results" / f"{fig}.png").is_file()
 
 
