@@ -341,8 +341,9 @@ class Projection:
         self._net._set_learning(self, bool(value))
 
     def set_stdp(self, stdp: STDPParams) -> None:
-        """Replace the STDP parameters of a plastic projection between runs: the same rule
-        family and pairing scheme (the state the kernel keeps), otherwise ``ValueError``.
+        """Replace the STDP parameters of a plastic projection (before or between runs): the
+        same rule family and pairing scheme (the state the kernel keeps), otherwise
+        ``ValueError``; ``None`` raises ``TypeError`` (set ``learning = False`` instead).
         The traces keep their values (spikes before the change keep the amplitudes they
         had); a trace is decayed over the whole time since its last spike with the time
         constants in force when it is read, as Brian2's event-driven traces are."""
@@ -939,14 +940,20 @@ class Network:
         if proj.stdp is None:
             raise ValueError(f"projection {proj.name!r} is static; set_stdp needs a plastic "
                              f"projection")
+        if stdp is None:
+            raise TypeError(f"set_stdp needs a plasticity rule, got None: a projection stays "
+                            f"plastic; to stop its learning set "
+                            f"net.projections[{proj.name!r}].learning = False")
         _check_stdp(stdp, self.dt, self)
         if stdp.layout() != proj.stdp.layout():
-            raise ValueError(f"set_stdp cannot change the state the kernel keeps for projection "
-                             f"{proj.name!r} ({type(proj.stdp).__name__}, pairing "
-                             f"{getattr(proj.stdp, 'pairing', None)!r} -> "
-                             f"{type(stdp).__name__}, pairing {getattr(stdp, 'pairing', None)!r}):"
-                             f" the rule family and pairing scheme must stay the same between "
-                             f"runs; connect a new projection for another rule")
+            def describe(rule):
+                pairing = getattr(rule, "pairing", None)
+                return type(rule).__name__ + (f", pairing {pairing!r}" if pairing else "")
+            raise ValueError(f"set_stdp changes a rule's parameters, not the state the kernel "
+                             f"keeps for it: projection {proj.name!r} has {describe(proj.stdp)}"
+                             f" -> {describe(stdp)}; the rule family and pairing scheme stay "
+                             f"what connect set; connect a new projection for another rule "
+                             f"(set_stdp cannot change that)")
         # the weights now must lie within the new bounds (the same check as connect's)
         _weights(proj.weight, proj.n_syn, None, proj.post.params.synapse, stdp)
         proj.stdp = stdp

@@ -612,3 +612,14 @@ def test_set_stdp_new_time_constant_applies_to_the_whole_lag():
     second = net.run(60.0, progress=False)
     check_posts([first, second], want)
     assert_dw(second.final_weights["plastic"], [A_PLUS * math.exp(-100.0 / 10.0)])
+
+
+def test_set_stdp_none_points_to_learning_and_messages_name_the_rules():
+    """set_stdp(None) is refused with a message that does not offer None and says how to
+    stop learning; a refused family change names both rules, without a pairing for rules
+    that have none."""
+    net, proj, _ = build(rule("all_to_all"), [([100.0], [110.0])])
+    with pytest.raises(TypeError, match=r"got None.*learning = False"):
+        proj.set_stdp(None)
+    with pytest.raises(ValueError, match=r"STDPParams, pairing 'all_to_all' -> VogelsSTDP;"):
+        proj.set_stdp(nl.VogelsSTDP())

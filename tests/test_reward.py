@@ -436,3 +436,15 @@ def test_nest(b, w0, w_max, seed):
         assert np.max(rec.w) == 1.0 and r.w_final < 0.99
     else:
         assert np.all((r.weights > 0) & (r.weights < w_max))
+
+
+def test_a_reward_population_of_another_network_is_refused():
+    """A population object from another network is refused even when this network has a
+    population of the same name (the rule keeps the name; the object must be this one)."""
+    net = nl.Network(dt=0.1, seed=0)
+    inp = net.add_poisson("inp", n=10, rates=20.0)
+    out = net.add_lif("out", n=2)
+    other = nl.Network(dt=0.1).add_poisson("inp", 1, rates=5.0)
+    with pytest.raises(ValueError, match=r"reward is the population 'inp' of another network"):
+        net.connect(inp, out, stdp=nl.RewardSTDP(reward=other))
+    net.connect(inp, out, stdp=nl.RewardSTDP(reward=inp))        # this network's: fine

@@ -147,8 +147,9 @@ class STDPParams(PlasticityRule):
 
     Equations and pairing schemes: see :mod:`neurolab.plasticity.pair`. Per pair
     ``Δt = t_post - t_pre`` (ms, ``t_pre`` the arrival time: delays are axonal):
-    ``+A_plus exp(-Δt/tau_plus) f_plus(w)`` for ``Δt >= 0``, ``-A_minus exp(Δt/tau_minus)
-    f_minus(w)`` for ``Δt < 0``; ``w`` clipped to ``[w_min, w_max]`` after each update.
+    ``+A_plus exp(-Δt/tau_plus) f_plus(w)`` for ``Δt > 0``, ``-A_minus exp(Δt/tau_minus)
+    f_minus(w)`` for ``Δt < 0``; ``Δt = 0`` (the same step) as ``same_step`` says (default:
+    potentiation); ``w`` clipped to ``[w_min, w_max]`` after each update.
     Implemented with traces: on a presynaptic arrival ``x_pre += A_plus`` (nearest schemes:
     ``= A_plus``), then ``w -= x_post f_minus(w)``; on a postsynaptic spike
     ``x_post += A_minus`` (``= A_minus``), then ``w += x_pre f_plus(w)``.

@@ -176,6 +176,9 @@ class RewardSTDP(PlasticityRule):
                 raise TypeError(f"reward must be a population, its name or None, got "
                                 f"{V._show(reward)}")
             object.__setattr__(self, "reward", reward.name)
+            # the object itself too (not a field): check_network refuses one of another
+            # network that happens to share a name with one of this network
+            object.__setattr__(self, "_reward_population", reward)
         V.choice("same_step", self.same_step, SAME_STEPS)
 
     def time_constants(self):
@@ -184,6 +187,11 @@ class RewardSTDP(PlasticityRule):
 
     def check_network(self, net):
         """Refuse a reward source that is not a population of ``net``."""
+        pop = getattr(self, "_reward_population", None)
+        if pop is not None and net.populations.get(self.reward) is not pop:
+            raise ValueError(f"reward is the population {self.reward!r} of another network; "
+                             f"pass a population of this network (or its name); known: "
+                             f"{list(net.populations)}")
         if self.reward is not None and self.reward not in net.populations:
             raise ValueError(f"reward names {self.reward!r}, which is not a population of "
                              f"this network; known: {list(net.populations)} (add the reward "
