@@ -738,6 +738,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     t_base = None   # wall time and step after the first call (which may include the JIT)
     n_base = 0
     try:
+        pv = state.variants(net)       # the rules cannot change during a run
         while counters[K.C_STEP] < n_stop:
             n0 = int(counters[K.C_STEP])
             n1 = min(n_stop, n0 + chunk)
@@ -746,7 +747,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
             while True:
                 start = int(counters[K.C_STEP])
                 K.run_steps(start, n1, state.nrn, state.syn, state.tr, inp, mon, counters,
-                            *state.families, state.variants(net))
+                            *state.families, pv)
                 reached = int(counters[K.C_STEP])
                 state.step = reached
                 _check_finite(state, net, start, reached)

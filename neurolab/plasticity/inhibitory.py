@@ -157,10 +157,7 @@ class VogelsSTDP(PlasticityRule):
         object.__setattr__(self, "rho_0", V.non_negative("rho_0", self.rho_0, "Hz"))
         object.__setattr__(self, "tau", V.positive("tau", self.tau, "ms"))
         V.choice("same_step", self.same_step, SAME_STEPS)
-        for name in ("w_min", "w_max"):
-            object.__setattr__(self, name, V.real(name, getattr(self, name)))
-        if self.w_max <= self.w_min:
-            raise ValueError(f"w_max must be > w_min ({self.w_min!r}), got w_max={self.w_max!r}")
+        self._check_bounds()
 
     @property
     def alpha(self) -> float:

@@ -162,10 +162,7 @@ class RewardSTDP(PlasticityRule):
         jump = 1.0 / self.tau_d if self.d_jump is None else V.non_negative(
             "d_jump", self.d_jump, "1/ms")
         object.__setattr__(self, "d_jump", jump)
-        for name in ("w_min", "w_max"):
-            object.__setattr__(self, name, V.real(name, getattr(self, name)))
-        if self.w_max <= self.w_min:
-            raise ValueError(f"w_max must be > w_min ({self.w_min!r}), got w_max={self.w_max!r}")
+        self._check_bounds()
         reward = self.reward
         if reward is not None and not isinstance(reward, str):
             if hasattr(reward, "population") and hasattr(reward, "ids"):

@@ -215,10 +215,7 @@ class TripletSTDP(PlasticityRule):
             object.__setattr__(self, name, V.non_negative(name, getattr(self, name)))
         for name in ("tau_plus", "tau_x", "tau_minus", "tau_y"):
             object.__setattr__(self, name, V.positive(name, getattr(self, name), "ms"))
-        for name in ("w_min", "w_max"):
-            object.__setattr__(self, name, V.real(name, getattr(self, name)))
-        if self.w_max <= self.w_min:
-            raise ValueError(f"w_max must be > w_min ({self.w_min!r}), got w_max={self.w_max!r}")
+        self._check_bounds()
         V.choice("interaction", self.interaction, INTERACTIONS)
 
     @classmethod
