@@ -276,6 +276,11 @@ class LiveExplorer:
             s.observe(self._on_change, names="value")
 
     @property
+    def pending(self) -> bool:
+        """True while an update is scheduled (a slider moved, the update has not run)."""
+        return self._handle is not None
+
+    @property
     def result(self):
         """The last simulation's ``SimResult`` (when ``setup``'s state is a dict holding it
         under ``"res"``, as the explorers here do), else None."""
@@ -532,14 +537,16 @@ def correlated_inputs(n_correlated: int, n_independent: int, rate: float, correl
 
     Every input spikes at ``rate`` Hz. The ``n_correlated`` inputs (ids ``0 ..
     n_correlated - 1``) share spikes of one Poisson "mother" train of ``rate`` Hz: each
-    input copies each mother spike with probability ``correlation`` and adds its own
-    independent spikes at ``(1 - correlation) rate`` (the shared-spike process of Kempter,
+    input copies each mother spike with probability ``q = sqrt(correlation)`` and adds its
+    own independent spikes at ``(1 - q) rate`` (the shared-spike process of Kempter,
     Gerstner & van Hemmen 1999 and Song, Miller & Abbott 2000; Brette 2009 calls it a
-    "single interaction process"), so any two of them have correlation coefficient
-    ``correlation`` (spike counts in one step). The ``n_independent`` inputs (the ids that
-    follow) are independent. Discrete time: in each step of ``dt`` ms a train spikes at most
-    once, with probability ``rate dt / 1000`` (an own spike and a copied one in the same
-    step count as one, which lowers the rate by a fraction ``(1 - c) c rate dt / 1000``).
+    "single interaction process"). Two of them share a mother spike with probability
+    ``q**2``, so their spike counts in one step have correlation coefficient
+    ``correlation`` (notebook 01's ``correlation`` is the copy probability ``q`` instead).
+    The ``n_independent`` inputs (the ids that follow) are independent. Discrete time: in
+    each step of ``dt`` ms a train spikes at most once, with probability
+    ``rate dt / 1000`` (an own spike and a copied one in the same step count as one, which
+    lowers the rate by a fraction ``(1 - q) q rate dt / 1000``).
 
     Drawn from ``numpy.random.default_rng(seed)``: the same arguments give the same trains.
     Returns ``(t, i)``: spike times (ms, multiples of ``dt`` in ``[0, duration)``) and input
@@ -564,12 +571,13 @@ def correlated_inputs(n_correlated: int, n_independent: int, rate: float, correl
     n = n_correlated + n_independent
     mother = np.flatnonzero(rng.random(n_steps) < p)
     keys = []
-    if n_correlated and mother.size and correlation > 0:
-        copy = rng.random((n_correlated, mother.size)) < correlation
+    q = math.sqrt(correlation)
+    if n_correlated and mother.size and q > 0:
+        copy = rng.random((n_correlated, mother.size)) < q
         ids, k = np.nonzero(copy)
         keys.append(ids * n_steps + mother[k])
     p_own = np.full(n, p)
-    p_own[:n_correlated] = (1.0 - correlation) * p
+    p_own[:n_correlated] = (1.0 - q) * p
     for ids, steps in _bernoulli_trains(p_own, n_steps, rng):
         keys.append(ids * n_steps + steps)
     key = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
@@ -615,7 +623,7 @@ _STDP_CONTROLS = {
 
 def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float = 20.0,
                   tau_minus: float = 20.0, w_max: float = 0.03, rate: float = 15.0,
-                  correlation: float = 0.4, seed: int = 0, *, n_correlated: int = 100,
+                  correlation: float = 0.15, seed: int = 0, *, n_correlated: int = 100,
                   n_independent: int = 100, duration: float = 2000.0, dt: float = 0.1,
                   weight_dt: float = 10.0, bins: int = 20, n_traces: int = 30, ranges: Mapping | None = None,
                   backend: str = "auto", throttle_s: float = 0.02,
