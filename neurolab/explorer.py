@@ -46,8 +46,8 @@ import numpy as np
 
 from . import plotting
 
-__all__ = ["Control", "LiveExplorer", "neuron_explorer", "stdp_explorer", "lif_rate",
-           "correlated_inputs", "BACKENDS"]
+__all__ = ["Control", "LiveExplorer", "neuron_explorer", "stdp_explorer", "stdp_run",
+           "STDPRun", "lif_rate", "correlated_inputs", "BACKENDS", "SONG_ABBOTT_NEURON"]
 
 #: how an explorer puts its figure on the page: "auto" (ipympl when importable, else
 #: "image"), "ipympl" (a live canvas, updated in place) or "image" (a whole PNG per update)
@@ -621,6 +621,58 @@ _STDP_CONTROLS = {
 }
 
 
+@dataclass(frozen=True)
+class STDPRun:
+    """One run of :func:`stdp_run`: ``res`` (the ``SimResult``; projection
+    ``"inputs->out"``, population ``"inputs"`` then ``"out"``), ``inputs`` (``(t, i)``, ms
+    and ids), the group sizes, ``w_max``, ``rate_out`` (Hz, the output neuron's rate over
+    the run), ``final`` (final weights / w_max, (n_inputs,), synapse k = input k) and
+    ``mean_w`` (group name -> mean of ``final``)."""
+
+    res: object
+    inputs: tuple
+    n_correlated: int
+    n_independent: int
+    w_max: float
+    rate_out: float
+    final: np.ndarray
+    mean_w: dict
+
+
+def stdp_run(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float = 20.0,
+             tau_minus: float = 20.0, w_max: float = 0.03, rate: float = 15.0,
+             correlation: float = 0.15, seed: int = 0, *, n_correlated: int = 100,
+             n_independent: int = 100, duration: float = 2000.0, dt: float = 0.1,
+             weight_dt: float = 10.0, inputs=None) -> STDPRun:
+    """The simulation behind :func:`stdp_explorer`, without widgets (same parameters and
+    meaning; ``A_plus``, ``A_minus`` in units of ``w_max``). ``inputs``: ``(t, i)`` input
+    trains to reuse (else drawn by :func:`correlated_inputs` from ``seed``). Returns a
+    :class:`STDPRun`. Raises ``ValueError`` naming the parameter for bad values."""
+    import neurolab as nl
+
+    n_in = n_correlated + n_independent
+    if inputs is None:
+        inputs = correlated_inputs(n_correlated, n_independent, rate, correlation,
+                                   duration, dt, seed)
+    t_in, i_in = inputs
+    net = nl.Network(dt=dt, seed=int(seed))
+    src = net.add_spikes("inputs", n_in, t_in, i_in)
+    out = net.add_lif("out", 1, nl.LIFParams(**SONG_ABBOTT_NEURON))
+    stdp = nl.STDPParams(A_plus=A_plus * w_max, A_minus=A_minus * w_max, tau_plus=tau_plus,
+                         tau_minus=tau_minus, w_min=0.0, w_max=w_max, pairing="all_to_all",
+                         mu=0.0)
+    proj = net.connect(src, out, rule="all_to_all", weight=("uniform", 0.0, w_max),
+                       stdp=stdp)
+    res = net.run(duration, record_spikes="all", record_weights={proj.name: "all"},
+                  weight_dt=weight_dt, progress=False)
+    final = res.final_weights[proj.name] / w_max
+    mean_w = {"correlated": float(final[:n_correlated].mean()) if n_correlated else math.nan,
+              "independent": float(final[n_correlated:].mean()) if n_independent
+              else math.nan}
+    return STDPRun(res, (t_in, i_in), n_correlated, n_independent, w_max,
+                   float(res.rates("out")[0]), final, mean_w)
+
+
 def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float = 20.0,
                   tau_minus: float = 20.0, w_max: float = 0.03, rate: float = 15.0,
                   correlation: float = 0.15, seed: int = 0, *, n_correlated: int = 100,
@@ -656,7 +708,6 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
     :class:`LiveExplorer`; ``ex.result`` is the last ``SimResult`` (projection
     ``"inputs->out"``), ``ex.inputs`` the last input trains ``(t, i)``.
     """
-    import neurolab as nl
     from . import _validate as V
 
     n_correlated = V.integer("n_correlated", n_correlated, minimum=0)
@@ -672,7 +723,6 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
     values = dict(A_plus=A_plus, A_minus=A_minus, tau_plus=tau_plus, tau_minus=tau_minus,
                   w_max=w_max, rate=rate, correlation=correlation, seed=seed)
     controls = _controls(_STDP_CONTROLS, values, ranges)
-    neuron = nl.LIFParams(**SONG_ABBOTT_NEURON)
     groups = (("correlated", slice(0, n_correlated), plotting.PALETTE[0]),
               ("independent", slice(n_correlated, n_in), plotting.PALETTE[1]))
     colors = np.empty((n_in, 4))
@@ -738,18 +788,11 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
 
     def update(st, **v):
         t_in, i_in = inputs(v["rate"], v["correlation"], v["seed"])
-        cache["t_in"], cache["i_in"] = t_in, i_in
         wm = v["w_max"]
-        net = nl.Network(dt=dt, seed=int(v["seed"]))
-        src = net.add_spikes("inputs", n_in, t_in, i_in)
-        out = net.add_lif("out", 1, neuron)
-        stdp = nl.STDPParams(A_plus=v["A_plus"] * wm, A_minus=v["A_minus"] * wm,
-                             tau_plus=v["tau_plus"], tau_minus=v["tau_minus"], w_min=0.0,
-                             w_max=wm, pairing="all_to_all", mu=0.0)
-        proj = net.connect(src, out, rule="all_to_all", weight=("uniform", 0.0, wm),
-                           stdp=stdp)
-        res = net.run(duration, record_spikes="all", record_weights={proj.name: "all"},
-                      weight_dt=weight_dt, progress=False)
+        run = stdp_run(**v, n_correlated=n_correlated, n_independent=n_independent,
+                       duration=duration, dt=dt, weight_dt=weight_dt, inputs=(t_in, i_in))
+        res = run.res
+        st["run"] = run
         st["res"] = res
         # STDP window, in units of w_max
         dts = st["dts"]
@@ -766,36 +809,44 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
         st["raster"].set_color(np.concatenate([colors[s_in.i],
                                                np.tile(out_color, (s_out.t.size, 1))]))
         # weight trajectories and the final histogram, in units of w_max
-        rec = res.weights[proj.name]
+        rec = res.weights["inputs->out"]
         w = rec.w / wm                                     # (n_samples, n_syn)
         t = np.append(rec.t, res.t_end)
-        w = np.vstack([w, res.final_weights[proj.name][None, :] / wm])
+        w = np.vstack([w, run.final[None, :]])
         # all-to-all onto one neuron: synapse k is input k
         segs = np.empty((shown.size, t.size, 2))
         segs[:, :, 0] = t
         segs[:, :, 1] = w[:, shown].T
         st["traj"].set_segments(segs)
         st["traj"].set_color(colors[rec.pre[shown]])
-        final = res.final_weights[proj.name] / wm
-        means = {}
+        final = run.final
+        means = run.mean_w
         peak = 1
         for (name, sl, _), line, stairs in zip(groups, st["means"], st["hist"]):
-            sel = (proj.pre_ids >= sl.start) & (proj.pre_ids < sl.stop)
+            sel = slice(sl.start, sl.stop)              # synapse k is input k
             sel_rec = (rec.pre >= sl.start) & (rec.pre < sl.stop)
             line.set_data(t, w[:, sel_rec].mean(axis=1) if sel_rec.any()
                           else np.full(t.size, np.nan))
             counts, _ = np.histogram(np.clip(final[sel], 0.0, 1.0), bins=edges)
             stairs.set_data(counts)
             peak = max(peak, int(counts.max()) if counts.size else 0)
-            means[name] = float(final[sel].mean()) if sel.any() else float("nan")
         st["ax_h"].set_ylim(0, _nice_ceiling(peak * 1.05))
-        rate_out = float(res.rates("out")[0])
-        st["rate_out"], st["mean_w"] = rate_out, means
+        rate_out = run.rate_out
         return (f"output rate <b>{rate_out:.1f} Hz</b> over {duration:g} ms; "
                 f"mean final w / w_max: correlated {means['correlated']:.3f}, "
                 f"independent {means['independent']:.3f}")
 
-    ex = LiveExplorer(controls, setup, update, figsize=figsize, backend=backend,
-                      throttle_s=throttle_s)
-    type(ex).inputs = property(lambda self: (cache["t_in"], cache["i_in"]))
-    return ex
+    return _STDPExplorer(controls, setup, update, figsize=figsize, backend=backend,
+                         throttle_s=throttle_s)
+
+
+class _STDPExplorer(LiveExplorer):
+    @property
+    def run(self) -> STDPRun:
+        """The last update's :class:`STDPRun`."""
+        return self._state["run"]
+
+    @property
+    def inputs(self):
+        """The last update's input trains ``(t, i)`` (ms, ids)."""
+        return self._state["run"].inputs

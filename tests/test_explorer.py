@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import textwrap
-import time
 
 import numpy as np
 import pytest
@@ -41,8 +39,8 @@ def test_neuron_explorer_shows_a_direct_simulation_and_the_closed_form():
     ex.set(I=27.5, tau_m=15.0, refractory=3.0)
     st = ex._state
     net = nl.Network(dt=0.1, seed=0)
-    out = net.add_lif("n", 1, nl.LIFParams(tau_m=15.0, refractory=3.0, synapse="delta",
-                                           I_bias=27.5, **LIF))
+    net.add_lif("n", 1, nl.LIFParams(tau_m=15.0, refractory=3.0, synapse="delta",
+                                     I_bias=27.5, **LIF))
     res = net.run(200.0, record_state={"n": "all"}, state_dt=0.1, progress=False)
     t, v = st["v"].get_data()
     np.testing.assert_array_equal(t, res.state["n"].t)
