@@ -374,12 +374,10 @@ class LiveExplorer:
         finally:
             self._sync = False
         self._update()
-        return self
 
     def update(self):
         """Update now with the current slider values (simulate + redraw)."""
         self._update()
-        return self
 
     def close(self):
         """Close the widgets (the figure is released)."""
