@@ -455,7 +455,7 @@ class Explorer:
         return shots
 
     def drag(self, slider: int | str = 0, *, fraction: float = 0.25, steps: int = 8,
-             timeout: float = 60.0, settle_s: float = 0.5) -> DragResult:
+             timeout: float = 30.0, settle_s: float = 0.5) -> DragResult:
         """Drag slider ``slider`` (index or label) by ``fraction`` of its track with the
         mouse (down on the handle, ``steps`` moves, up), towards the side with more room;
         wait until the figure has changed, the kernel is idle and nothing changed for

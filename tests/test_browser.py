@@ -61,8 +61,11 @@ def _require_tools():
     """Fail (not skip) with the fix when the browser or Playwright is missing."""
     try:
         chromium_path()
+        missing = None
     except HarnessError as exc:
-        pytest.fail(f"{exc}. To leave the browser tests out on purpose: "
+        missing = str(exc)
+    if missing:
+        pytest.fail(f"{missing}. To leave the browser tests out on purpose: "
                     f"python -m pytest -m 'not browser'", pytrace=False)
     try:
         import playwright.sync_api  # noqa: F401
@@ -181,9 +184,9 @@ def test_harness_sees_failures(tmp_path):
         assert 0 < result.latency_s < 10
 
         with pytest.raises(HarnessError, match="to change after dragging slider 'frozen'"):
-            frozen.drag(0, timeout=3)
+            frozen.drag(0, timeout=2)
         with pytest.raises(HarnessError, match="'broken'"):
-            broken.drag(0, timeout=3)
+            broken.drag(0, timeout=2)
         errors = nb.errors()
         assert any(e.cell == 2 and e.where == "widget output"
                    and "explorer callback failed" in e.text for e in errors), errors
