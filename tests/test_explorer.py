@@ -102,10 +102,15 @@ def test_stdp_explorer_shows_a_direct_simulation():
                   progress=False)
     assert res.spikes["y"].t.size > 3
     # raster: every input spike at its row, the output neuron's on the row below them
-    off = st["raster"].get_offsets()
+    off = np.concatenate([np.asarray(c.get_offsets()) for c in st["raster"]])
     want = np.concatenate([np.column_stack([res.spikes["x"].t, res.spikes["x"].i]),
-                           np.column_stack([res.spikes["y"].t, np.full(res.spikes["y"].t.size, 73)])])
-    np.testing.assert_array_equal(np.asarray(off), want)
+                           np.column_stack([res.spikes["y"].t,
+                                            np.full(res.spikes["y"].t.size, 73)])])
+    order = np.lexsort((off[:, 0], off[:, 1]))
+    want_order = np.lexsort((want[:, 0], want[:, 1]))
+    np.testing.assert_array_equal(off[order], want[want_order])
+    assert np.all(np.asarray(st["raster"][0].get_offsets())[:, 1] < 40)   # correlated
+    assert np.all(np.asarray(st["raster"][1].get_offsets())[:, 1] >= 40)  # independent
     # weight trajectories (first 5 of each group) and group means, in units of w_max
     w = np.vstack([res.weights["p"].w, res.final_weights["p"][None, :]]) / wm
     segs = st["traj"].get_segments()
