@@ -163,6 +163,11 @@ def _ipympl_canvas(fig):
     canvas.footer_visible = False
     canvas.toolbar_visible = False
     canvas.resizable = False
+    # the figure's size in CSS pixels: ipympl sets it when the canvas itself is displayed
+    # (its _repr_mimebundle_); inside a box the browser would otherwise draw a 0 x 0
+    # canvas until a resize round trip that the page may miss
+    canvas._size = (fig.bbox.width / canvas.device_pixel_ratio,
+                    fig.bbox.height / canvas.device_pixel_ratio)
     return canvas
 
 
