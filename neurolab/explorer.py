@@ -271,7 +271,7 @@ class LiveExplorer:
         self.canvas.mpl_connect("draw_event", self._on_draw)
 
         self.sliders = {name: c.slider() for name, c in self.controls.items()}
-        self._label = W.HTML()
+        self._label = W.HTML(layout=W.Layout(margin="2px 0 2px 12px"))
         items = list(self.sliders.values())
         half = (len(items) + 1) // 2
         self.widget = W.VBox([W.HBox([W.VBox(items[:half]), W.VBox(items[half:])]),
@@ -440,7 +440,7 @@ def neuron_explorer(I: float = 20.0, tau_m: float = 10.0, refractory: float = 2.
                     weight: float = 0.5, v_rest: float = -70.0, v_th: float = -54.0,
                     v_reset: float = -60.0, duration: float = 200.0, dt: float = 0.1,
                     seed: int = 0, ranges: Mapping | None = None, backend: str = "auto",
-                    throttle_s: float = 0.02, figsize=(10.0, 3.8)) -> LiveExplorer:
+                    throttle_s: float = 0.02, figsize=(9.2, 3.6)) -> LiveExplorer:
     """A single LIF neuron (delta synapses, ``neurolab.LIFParams``) and its f-I curve.
 
     ``drive="current"``: sliders ``I`` (constant input as the potential it adds, R_m I, mV;
@@ -685,7 +685,7 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
                   n_independent: int = 100, duration: float = 2000.0, dt: float = 0.1,
                   weight_dt: float = 10.0, bins: int = 20, n_traces: int = 30, ranges: Mapping | None = None,
                   backend: str = "auto", throttle_s: float = 0.02,
-                  figsize=(10.0, 6.0)) -> LiveExplorer:
+                  figsize=(9.2, 5.6)) -> LiveExplorer:
     """One neuron learning from correlated and independent inputs, live.
 
     ``n_correlated + n_independent`` Poisson inputs at ``rate`` Hz (the first group sharing
