@@ -271,13 +271,19 @@ def _execute(kc, code, timeout=120):
             return "".join(out)
 
 
-def test_throttling_in_a_real_kernel_drops_queued_comm_messages():
+def test_throttling_in_a_real_kernel_drops_queued_comm_messages(tmp_path):
     """A browser dragging a slider sends one comm message per value. The kernel handles
     them one by one (a plain observer sees every value: they are queued, not merged); the
     explorer simulates for far fewer of them and ends on the last."""
+    from ipykernel.kernelspec import write_kernel_spec
     from jupyter_client import KernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
 
-    km = KernelManager(kernel_name="python3")      # ipykernel's own spec: this interpreter
+    # a kernel of this interpreter, whatever kernel specs the machine has installed
+    write_kernel_spec(str(tmp_path / "python3"))
+    ksm = KernelSpecManager(kernel_dirs=[str(tmp_path)], ensure_native_kernel=False)
+    km = KernelManager(kernel_name="python3", kernel_spec_manager=ksm)
+    assert km.kernel_spec.argv[0] == sys.executable
     km.start_kernel()
     kc = km.client()
     kc.start_channels()
