@@ -4,7 +4,6 @@ out here with neurolab's public API (not from neurolab.explorer.stdp_run)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import neurolab as nl
