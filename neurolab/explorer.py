@@ -400,10 +400,10 @@ class LiveExplorer:
 
 
 def _nice_ceiling(x: float) -> float:
-    """The smallest of 1, 2, 5 times a power of ten that is >= x (x > 0): axis limits that
-    change rarely while a slider moves, so most updates only blit."""
+    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 times a power of ten that is >= x (x > 0):
+    axis limits that change rarely while a slider moves, so most updates only blit."""
     k = math.floor(math.log10(x))
-    for m in (1.0, 2.0, 5.0, 10.0):
+    for m in (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
         if m * 10.0 ** k >= x * (1 - 1e-12):
             return m * 10.0 ** k
     return 10.0 ** (k + 1)
