@@ -402,7 +402,9 @@ def check_stdp_window(delta_t, dw, *, A_plus, A_minus, tau_plus, tau_minus,
     arr, why = _array(dw, delta_t.size, "units of w")
     if why:
         return _result(name, False, why, quiet)
-    w = lambda d, ap=A_plus, am=A_minus, tp=tau_plus, tm=tau_minus: _window(d, ap, am, tp, tm)  # noqa: E731
+    def w(d, ap=A_plus, am=A_minus, tp=tau_plus, tm=tau_minus):
+        return _window(d, ap, am, tp, tm)
+
     expected = w(delta_t)
     tol = dict(rtol=RTOL, atol=1e-12 * max(A_plus, A_minus, 1e-300))
     if _close(arr, expected, **tol):

@@ -295,7 +295,8 @@ def test_weight_fractions(capsys):
     wrong(ex.check_weight_fractions((1.0, 0.0), **kw), capsys, "fractions of w_max")
     wrong(ex.check_weight_fractions((25.0, 37.5), **kw), capsys, "percentages")
     wrong(ex.check_weight_fractions((0.5, 0.5), **kw), capsys, "expected (0.25, 0.375)")
-    wrong(ex.check_weight_fractions(0.25, **kw), capsys, "the fraction below and the fraction above")
+    wrong(ex.check_weight_fractions(0.25, **kw), capsys,
+          "the fraction below and the fraction above")
     with pytest.raises(ValueError, match="need 0 <= low < high <= 1"):
         ex.check_weight_fractions(good, weights=w, w_max=w_max, low=0.9, high=0.1)
 
