@@ -15,7 +15,8 @@ A package may appear once among the runtime dependencies and once more in the de
 `pip install -e ".[dev]"` then applies both, so environment.yml, which installs the dev
 set, must list their intersection (`numpy>=1.24,<2.4`).
 
-A few packages (PIP_ONLY: nest-simulator, the NEST oracle, taken from its PyPI wheels) are
+A few packages (PIP_ONLY: nest-simulator, the NEST oracle, taken from its PyPI wheels;
+playwright, which drives the system's Chromium in tests/test_browser.py) are
 installed by environment.yml's pip section instead of by conda: they are listed there, with
 the same constraints as in pyproject.toml, before the editable entry, and nowhere else.
 """
@@ -51,7 +52,7 @@ CONDA_ONLY = {"python", "pip"}
 EDITABLE_ENTRY = "-e .[dev]"
 # PyPI packages that environment.yml installs in its pip section (before EDITABLE_ENTRY)
 # rather than from conda-forge: NEST, the oracle of tests/nest_oracle.py, from its wheels
-PIP_ONLY = {"nest-simulator"}
+PIP_ONLY = {"nest-simulator", "playwright"}
 # marker variables environment.yml may ignore (it pins one Python and installs the package
 # whatever its version): the pip side then installs a subset of the conda side
 PYTHON_MARKER_VARIABLES = {"python_version", "python_full_version"}

@@ -1,0 +1,197 @@
+"""The course and the slider explorers as a person meets them: in JupyterLab, in a real
+browser (headless Chromium driven by Playwright, see ``tests/browser_harness.py``).
+
+For every lesson in ``notebooks/course/`` and every research notebook that shows an
+explorer: Run All Cells, no cell shows an error, every explorer appears (sliders and a
+figure) in the cells whose code calls one, dragging a slider of each with the mouse
+changes the figure's pixels, no page request leaves 127.0.0.1, and the notebook file is
+unchanged afterwards. ``test_harness_sees_failures`` checks, on a small notebook made here,
+that the harness reports what these tests rely on it to report (an error output, a failing
+explorer callback, a figure that does not change, a request to another host).
+
+Needs the system's ``chromium`` (``apt-get install -y chromium``; ``.ci/run`` installs it)
+and the dev extra (playwright, jupyterlab, ipympl). Without chromium these tests FAIL,
+saying so: deselect them on purpose with ``-m "not browser"``.
+
+One JupyterLab server and one browser serve the whole module; each notebook gets its own
+page and kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from browser_harness import ROOT, Browser, HarnessError, JupyterLab, chromium_path
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOKS = ROOT / "notebooks"
+COURSE = NOTEBOOKS / "course"
+# a call of a function whose name ends in "explorer": widgets.network_explorer(...),
+# stdp_explorer(...), neuron_explorer(...) (a `def` line or a comment is not a call)
+_EXPLORER_CALL = re.compile(r"\b\w*explorer\s*\(")
+
+
+def explorer_cells(notebook: Path) -> list[int]:
+    """Indices (among all cells) of the code cells whose source calls an explorer."""
+    cells = json.loads(notebook.read_text())["cells"]
+    found = []
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        lines = [ln.split("#", 1)[0] for ln in source.splitlines()]
+        if any(_EXPLORER_CALL.search(ln) and not re.match(r"\s*def\s", ln) for ln in lines):
+            found.append(i)
+    return found
+
+
+def browser_notebooks() -> list[Path]:
+    """Every lesson, then the research notebooks that show an explorer."""
+    lessons = sorted(COURSE.glob("*.ipynb"))
+    research = [nb for nb in sorted(NOTEBOOKS.glob("*.ipynb")) if explorer_cells(nb)]
+    return lessons + research
+
+
+def _require_tools():
+    """Fail (not skip) with the fix when the browser or Playwright is missing."""
+    try:
+        chromium_path()
+        missing = None
+    except HarnessError as exc:
+        missing = str(exc)
+    if missing:
+        pytest.fail(f"{missing}. To leave the browser tests out on purpose: "
+                    f"python -m pytest -m 'not browser'", pytrace=False)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.fail("the `playwright` package is missing: pip install -e \".[dev]\"",
+                    pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_tools()
+    with JupyterLab() as lab, Browser(lab) as b:
+        yield b
+
+
+def test_notebooks_found():
+    """The parametrised test below has something to run, and finds the explorers the
+    research notebooks are known to have."""
+    names = [nb.stem for nb in browser_notebooks()]
+    assert "01_stdp_network" in names and "02_stdp_window" in names, names
+    assert len(explorer_cells(NOTEBOOKS / "02_stdp_window.ipynb")) == 1
+
+
+@pytest.mark.parametrize("notebook", browser_notebooks(), ids=lambda p: p.stem)
+def test_notebook_in_browser(browser, notebook):
+    before = notebook.read_bytes()
+    first_request = len(browser.requests)
+    first_page_error = len(browser.page_errors)
+    nb = browser.open(notebook)
+    try:
+        nb.run_all()
+        errors = nb.errors()
+        assert not errors, "cells show errors:\n" + "\n".join(
+            f"{e}\n{e.text[-1500:]}" for e in errors)
+        expected = explorer_cells(notebook)
+        explorers = nb.explorers(expected=len(expected) or None)
+        assert [e.cell for e in explorers] == expected, (
+            f"cells whose code calls an explorer: {expected}; cells showing sliders: "
+            f"{[e.cell for e in explorers]}")
+        for explorer in explorers:
+            result = explorer.drag(0)
+            assert result.value_after != result.value_before
+            assert result.changes_during_drag + result.changes_after_release >= 1
+            assert result.pixels_changed, (
+                f"cell {explorer.cell}: the figure's pixels on screen are the same after "
+                f"moving {result.slider} from {result.value_before} to {result.value_after}")
+        errors = nb.errors()
+        assert not errors, "after dragging, cells show errors:\n" + "\n".join(
+            f"{e}\n{e.text[-1500:]}" for e in errors)
+    finally:
+        nb.page.close()
+    foreign = browser.foreign_requests(since=first_request)
+    assert not foreign, f"the page reached beyond 127.0.0.1: {foreign[:10]}"
+    assert browser.page_errors[first_page_error:] == []
+    assert notebook.read_bytes() == before, f"{notebook.name} was rewritten by the browser run"
+
+
+# --------------------------------------------------------------------------------------
+# the harness reports what the tests above rely on it to report
+# --------------------------------------------------------------------------------------
+
+_PNG = ("import io, matplotlib\n"
+        "from matplotlib.figure import Figure\n"
+        "def png(y):\n"
+        "    fig = Figure(figsize=(3, 2)); fig.add_subplot().plot([0, 1], [0, y])\n"
+        "    buf = io.BytesIO(); fig.savefig(buf, format='png'); return buf.getvalue()\n")
+
+_PROBE_CELLS = [
+    # 0: a working ipympl explorer (figure drawn once, the line's data replaced)
+    "%matplotlib widget\n"
+    "import ipywidgets as W, matplotlib.pyplot as plt, numpy as np\n" + _PNG +
+    "with plt.ioff():\n"
+    "    fig, ax = plt.subplots(figsize=(4, 3))\n"
+    "x = np.linspace(0, 1, 50); line, = ax.plot(x, 0.5 * x); ax.set_ylim(0, 2)\n"
+    "s0 = W.FloatSlider(value=0.5, min=0.1, max=2.0, description='slope')\n"
+    "s0.observe(lambda ch: (line.set_ydata(ch['new'] * x), fig.canvas.draw_idle()), 'value')\n"
+    "W.VBox([s0, fig.canvas])",
+    # 1: a frozen explorer: the slider is connected to nothing
+    "W.VBox([W.FloatSlider(description='frozen'), W.Image(value=png(1.0))])",
+    # 2: an explorer whose callback fails inside its Output area
+    "out = W.Output(); s2 = W.FloatSlider(description='broken')\n"
+    "def fail(change):\n"
+    "    with out:\n"
+    "        raise RuntimeError('explorer callback failed')\n"
+    "s2.observe(fail, 'value')\n"
+    "W.VBox([s2, out, W.Image(value=png(0.5))])",
+    # 3: a page request to another host
+    "from IPython.display import HTML\n"
+    "HTML('<img src=\"http://neurolab-offline-check.invalid/x.png\">')",
+    # 4: an error output; Run All stops here
+    "raise ValueError('deliberate error')",
+    "print('not reached')",
+]
+
+
+def test_harness_sees_failures(tmp_path):
+    _require_tools()
+    notebook = tmp_path / "probe.ipynb"
+    notebook.write_text(json.dumps({
+        "cells": [{"cell_type": "code", "metadata": {}, "source": src, "outputs": [],
+                   "execution_count": None} for src in _PROBE_CELLS],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5}))
+    with JupyterLab(tmp_path) as lab, Browser(lab) as browser:
+        nb = browser.open("probe.ipynb")
+        nb.run_all(timeout=120)
+        errors = nb.errors()
+        assert [(e.cell, e.where, e.ename) for e in errors] == [(4, "output", "ValueError")]
+        explorers = nb.explorers(expected=3)
+        assert [e.cell for e in explorers] == [0, 1, 2]
+        live, frozen, broken = explorers
+
+        result = live.drag("slope")
+        assert result.pixels_changed and result.changes_after_release >= 1
+        assert 0 < result.latency_s < 10
+
+        with pytest.raises(HarnessError, match="to change after dragging slider 'frozen'"):
+            frozen.drag(0, timeout=2)
+        with pytest.raises(HarnessError, match="'broken'"):
+            broken.drag(0, timeout=2)
+        errors = nb.errors()
+        assert any(e.cell == 2 and e.where == "widget output"
+                   and "explorer callback failed" in e.text for e in errors), errors
+
+        foreign = browser.foreign_requests()
+        assert any("neurolab-offline-check.invalid" in u for u in foreign), foreign
+        assert all(u.startswith(lab.url) or "offline-check" in u or u.startswith(("data:", "blob:"))
+                   for u in browser.requests)
