@@ -23,7 +23,9 @@ from neurolab import paths, pipeline
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "notebooks" / "course"
-LESSONS = ["lesson1_lif_neuron", "lesson2_stdp_window", "lesson3_many_inputs"]
+# every lesson of the course (lesson 4, the explorer's, included); lessons 1-3 at least
+LESSONS = sorted(p.stem for p in COURSE.glob("*.ipynb") if not p.name.startswith("."))
+FIRST = ["lesson1_lif_neuron", "lesson2_stdp_window", "lesson3_many_inputs"]
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 
@@ -76,7 +78,7 @@ def test_list_notebooks_puts_the_lessons_after_the_research_notebooks(tmp_path):
 def test_project_lists_the_lessons_in_order():
     names = pipeline.notebook_names(REPO)
     lessons = [n for n in names if n.startswith("lesson")]
-    assert lessons[:3] == LESSONS
+    assert lessons[:3] == FIRST and lessons == LESSONS
     first_lesson = names.index(LESSONS[0])
     assert all(not n.startswith("lesson") for n in names[:first_lesson])
     assert all(n.startswith("lesson") for n in names[first_lesson:])
@@ -177,8 +179,15 @@ def _submission(root: Path, student: str, notebooks: dict):
         nbformat.write(nb, str(folder / f"{name}.ipynb"))
 
 
+def _points(name) -> float:
+    return float(sum(_nbgrader(c).get("points", 0) for c in _cells(COURSE / f"{name}.ipynb")
+                     if _nbgrader(c).get("grade")))
+
+
+@pytest.mark.slow       # runs every lesson once more, in nbgrader's kernels (about a minute)
 def test_autograde_gives_the_teacher_full_points_and_explains_a_mistake(released, tmp_path):
     root = released
+    assert LESSONS[:3] == FIRST
     teacher = {n: nbformat.read(str(COURSE / f"{n}.ipynb"), as_version=4) for n in LESSONS}
     _submission(root, "teacher", teacher)
     # a student who forgot the refractory period in lesson 1's f-I curve
@@ -204,7 +213,9 @@ def test_autograde_gives_the_teacher_full_points_and_explains_a_mistake(released
         for student in ("teacher", "forgetful", "blank"):
             sub = gb.find_submission("course", student)
             scores[student] = {nb.name: (nb.score, nb.max_score) for nb in sub.notebooks}
-    assert scores["teacher"] == {n: (4.0, 4.0) for n in LESSONS}
+    assert scores["teacher"] == {n: (_points(n), _points(n)) for n in LESSONS}
+    assert all(_points(n) >= 3 for n in LESSONS)
+    assert _points("lesson1_lif_neuron") == 4.0
     assert scores["forgetful"]["lesson1_lif_neuron"] == (3.0, 4.0)
     assert scores["blank"]["lesson1_lif_neuron"] == (0.0, 4.0)
     graded = nbformat.read(str(root / "autograded" / "forgetful" / "course"
