@@ -158,8 +158,9 @@ def _diagnose(answer, expected, mistakes, *, rtol=RTOL, atol=ATOL):
 def _first_difference(x, answer, expected, xname, xunit, unit, rtol=RTOL, atol=ATOL):
     bad = ~np.isclose(answer, expected, rtol=rtol, atol=atol, equal_nan=True)
     k = int(np.flatnonzero(bad)[0])
+    unit = f" {unit}" if unit else ""
     return (f"{int(bad.sum())} of {bad.size} values differ; the first at {xname} = "
-            f"{x[k]:g} {xunit}: expected {expected[k]:.6g} {unit}, got {answer[k]:.6g} {unit}")
+            f"{x[k]:g} {xunit}: expected {expected[k]:.6g}{unit}, got {answer[k]:.6g}{unit}")
 
 
 # ----------------------------------------------------------------------------- closed forms
@@ -340,7 +341,7 @@ def check_fi_curve(I, rate, *, tau_m, v_rest, v_th, v_reset, refractory,
              "(a positive number)."),
         ]
     msg = _diagnose(arr, expected, mistakes)
-    if msg is None and not _close(arr[below], 0.0):
+    if msg is None and not _close(arr[below], np.zeros(int(below.sum()))):
         msg = ("your rate is not 0 below the rheobase (v_rest + I <= v_th): there the "
                "membrane settles under threshold and the neuron never fires.")
     return _result(name, False, msg or _first_difference(I, arr, expected, "I", "mV", "Hz"),
@@ -401,7 +402,9 @@ def check_stdp_window(delta_t, dw, *, A_plus, A_minus, tau_plus, tau_minus,
     arr, why = _array(dw, delta_t.size, "units of w")
     if why:
         return _result(name, False, why, quiet)
-    w = lambda d, ap=A_plus, am=A_minus, tp=tau_plus, tm=tau_minus: _window(d, ap, am, tp, tm)  # noqa: E731
+    def w(d, ap=A_plus, am=A_minus, tp=tau_plus, tm=tau_minus):
+        return _window(d, ap, am, tp, tm)
+
     expected = w(delta_t)
     tol = dict(rtol=RTOL, atol=1e-12 * max(A_plus, A_minus, 1e-300))
     if _close(arr, expected, **tol):
@@ -556,12 +559,14 @@ def check_half_time(answer, *, tau_plus, quiet=False) -> CheckResult:
 
 
 # ----------------------------------------------------------------------------- lesson 3
-def check_output_rate(answer, *, spike_times, t_start, t_end, quiet=False) -> CheckResult:
+def check_output_rate(answer, *, spike_times, t_start, t_end, run_duration=None,
+                      quiet=False) -> CheckResult:
     """Lesson 3: the firing rate (Hz) of one neuron in the window ``[t_start, t_end)`` (ms),
     from its spike times (ms): ``count / ((t_end - t_start) / 1000)``.
 
     Diagnosed: spikes per ms, the spike count, every spike of the run counted (not only
-    those inside the window), the whole run's duration used for the window's count.
+    those inside the window), and, when ``run_duration`` (ms, the whole run) is given, the
+    window's count divided by the whole run's duration.
     """
     spikes = np.asarray(spike_times, dtype=np.float64).reshape(-1)
     if not np.all(np.isfinite(spikes)):
@@ -586,10 +591,10 @@ def check_output_rate(answer, *, spike_times, t_start, t_end, quiet=False) -> Ch
         (spikes.size / width_s, "you counted every spike of the run; count only those with "
                                 "t_start <= t < t_end."),
     ]
-    if spikes.size:
-        span = (max(spikes.max(), t_end) - min(spikes.min(), t_start)) / 1000.0
-        mistakes.append((count / span, "you divided by the whole run's duration; divide by "
-                                       "the window's, (t_end - t_start) / 1000 s."))
+    if run_duration is not None:
+        run_s = _param("run_duration", run_duration, positive=True) / 1000.0
+        mistakes.append((count / run_s, "you divided by the whole run's duration; divide "
+                                        "by the window's, (t_end - t_start) / 1000 s."))
     msg = _diagnose(value, expected, mistakes)
     return _result(name, False, msg or f"expected {expected:g} Hz ({count} spikes in "
                    f"{width_s:g} s), got {value:g} Hz.", quiet)

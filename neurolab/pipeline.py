@@ -107,10 +107,19 @@ def _root(root) -> Path:
     return Path(root).resolve() if root is not None else paths.repo_root()
 
 
+COURSE = "course"     # notebooks/course/: the lessons, run after the research notebooks
+
+
 def list_notebooks(root=None) -> list[Path]:
-    """The notebooks the pipeline runs, in run order (sorted by file name)."""
+    """The notebooks the pipeline runs, in run order: ``notebooks/*.ipynb`` sorted by file
+    name, then the course's lessons ``notebooks/course/*.ipynb`` sorted by file name. A
+    notebook's name is its file stem (``01_stdp_network``, ``lesson1_lif_neuron``)."""
     folder = _root(root) / "notebooks"
-    return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+
+    def listed(where):
+        return sorted(p for p in where.glob("*.ipynb") if not p.name.startswith("."))
+
+    return listed(folder) + listed(folder / COURSE)
 
 
 def notebook_names(root=None) -> list[str]:
