@@ -302,6 +302,10 @@ window.__nlab = {
     return Array.from(root.querySelectorAll('img, canvas'))
                 .filter(e => !e.closest('.widget-slider'));
   },
+  shown(e) {                // a loaded image, a canvas with pixels (not 0x0)
+    return e.tagName === 'IMG' ? e.complete && e.naturalWidth > 0
+                               : e.width > 0 && e.height > 0;
+  },
   signature(root) {         // null while an image is still loading
     const parts = [];
     for (const e of this.figures(root)) {
@@ -621,7 +625,7 @@ class Notebook:
             raise HarnessError(f"{self.path} is no longer open in JupyterLab")
         return [CellError(**e) for e in found]
 
-    def explorers(self, *, expected: int | None = None, timeout: float = 60.0
+    def explorers(self, *, expected: int | None = None, timeout: float = 30.0
                   ) -> list[Explorer]:
         """The cells whose output shows ipywidgets sliders, in notebook order. With
         ``expected``, first wait (up to ``timeout`` s) until that many such cells show
@@ -629,20 +633,39 @@ class Notebook:
         js_cells = """(path) => {
             const p = window.__nlab.panel(path);
             const cells = Array.from(p.content.node.querySelectorAll('.jp-Cell'));
-            return cells.map((c, i) => [i, c.querySelectorAll('.jp-Cell-outputArea .widget-slider').length,
-                                        window.__nlab.figures(c.querySelector('.jp-Cell-outputArea') || c).length])
-                        .filter(([i, s, f]) => s > 0);
+            return cells.map((c, i) => {
+                const area = c.querySelector('.jp-Cell-outputArea');
+                const figs = area ? window.__nlab.figures(area) : [];
+                return [i, area ? area.querySelectorAll('.widget-slider').length : 0,
+                        figs.length, figs.filter(e => window.__nlab.shown(e)).length];
+            }).filter(([i, s, f, v]) => s > 0);
         }"""
         if expected is not None:
-            self._wait(f"(path) => {{ const r = ({js_cells})(path);"
-                       f" return r.length >= {int(expected)} && r.every(([i, s, f]) => f > 0); }}",
-                       self.path, timeout,
-                       f"{expected} explorer(s) to show sliders and a figure")
+            try:
+                self._wait(f"(path) => {{ const r = ({js_cells})(path);"
+                           f" return r.length >= {int(expected)}"
+                           f" && r.every(([i, s, f, v]) => v > 0); }}",
+                           self.path, timeout,
+                           f"{expected} explorer(s) to show sliders and a figure")
+            except HarnessError as exc:
+                cells = self.page.evaluate(js_cells, self.path)
+                raise HarnessError(f"{exc}; {self._describe(cells)}") from None
         cells = self.page.evaluate(js_cells, self.path)
-        missing = [i for i, _, f in cells if f == 0]
-        if missing:
-            raise HarnessError(f"{self.path}: cell(s) {missing} show sliders but no figure")
-        return [Explorer(self, i) for i, _, _ in cells]
+        if any(v == 0 for _, _, _, v in cells):
+            raise HarnessError(f"{self.path}: {self._describe(cells)}")
+        return [Explorer(self, i) for i, _, _, _ in cells]
+
+    def _describe(self, cells) -> str:
+        parts = []
+        for i, sliders, figures, shown in cells:
+            what = ("no figure" if figures == 0 else "an empty figure (a 0x0 canvas or a "
+                    "broken image)" if shown == 0 else f"{shown} figure(s)")
+            parts.append(f"cell {i} shows {sliders} slider(s) and {what}")
+        text = "; ".join(parts) or "no cell shows sliders"
+        console = self.browser.console_errors[-5:]
+        if console:
+            text += "; the browser console's last errors: " + " | ".join(console)
+        return text
 
 
 # Playwright's sync API allows one running instance per thread: browsers share it
@@ -677,6 +700,7 @@ class Browser:
         self.timeout = float(timeout)
         self.requests: list[str] = []
         self.page_errors: list[str] = []
+        self.console_errors: list[str] = []
         self._pw = self._browser = self._context = None
 
     def __enter__(self) -> "Browser":
@@ -746,6 +770,8 @@ class Browser:
         rel = path.as_posix()
         page = self._context.new_page()
         page.on("pageerror", lambda exc: self.page_errors.append(f"{rel}: {exc}"))
+        page.on("console", lambda m: self.console_errors.append(f"{rel}: {m.text[:300]}")
+                if m.type == "error" else None)
         # ?reset: start from an empty workspace, nothing restored from an earlier page
         page.goto(f"{self.lab.url}/lab/tree/{quote(rel)}?reset", wait_until="load",
                   timeout=timeout * 1000)
