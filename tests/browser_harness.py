@@ -7,8 +7,9 @@ cleans up after itself even when the body raises:
 
 - :class:`JupyterLab` starts ``python -m jupyterlab`` on 127.0.0.1 on a free port chosen
   here (no token, no password), rooted at the repository, with a fresh workspace, settings,
-  config and runtime folder of its own (nothing restored from an earlier session; autosave
-  off, so running cells never rewrites the notebook file), ``NEUROLAB_DATA_DIR`` and
+  config, runtime and checkpoint folder of its own (nothing restored from an earlier
+  session, nothing written beside the notebooks; autosave off, so running cells never
+  rewrites the notebook file), ``NEUROLAB_DATA_DIR`` and
   ``NEUROLAB_RESULTS_DIR`` pointing outside the repository (the caller's values when set,
   as ``notebooks/conftest.py`` sets them under pytest, else folders of its own), and no
   ``MPLBACKEND`` (the kernel uses the backend a person's kernel uses).
@@ -175,6 +176,9 @@ class JupyterLab:
                 "--IdentityProvider.token=", "--ServerApp.password=", "--allow-root",
                 f"--ServerApp.root_dir={self.root}",
                 f"--LabApp.workspaces_dir={self.tmp / 'workspaces'}",
+                # JupyterLab makes a checkpoint of each notebook it opens: keep them here,
+                # not in .ipynb_checkpoints/ folders inside the repository
+                f"--FileCheckpoints.checkpoint_dir={self.tmp / 'checkpoints'}",
                 f"--LabApp.user_settings_dir={settings}",
                 # lets the harness read kernel status and cell outputs from the page
                 "--LabApp.expose_app_in_browser=True",
