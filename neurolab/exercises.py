@@ -725,3 +725,168 @@ def check_choice(question: str, answer, *, quiet=False) -> CheckResult:
                        f"{answer!r}", quiet)
     _, right, why = choices[answer.strip().lower()]
     return _result(name, right, why, quiet)
+
+
+# ============================================================================= lesson 4
+# Exploring the rule with the live explorer (notebooks/course/lesson4_explorer.ipynb).
+# Written by the explorer's authors (neurolab.explorer); the checks that need a simulation
+# run neurolab.explorer.stdp_run, the model the explorer shows.
+
+__all__ += ["check_balanced_depression", "check_explorer_rate", "check_winning_correlation"]
+
+
+def check_balanced_depression(answer, *, A_plus, tau_plus, tau_minus,
+                              quiet=False) -> CheckResult:
+    """Lesson 4: the ``A_minus`` that makes the window's area zero,
+    ``A_plus tau_plus - A_minus tau_minus = 0``, so ``A_minus = A_plus tau_plus / tau_minus``
+    (Kempter, Gerstner & van Hemmen 1999; Song, Miller & Abbott 2000): above it,
+    uncorrelated inputs depress on average.
+
+    Diagnosed: the time constants swapped, the time constants left out (``A_plus``),
+    Song et al.'s ratio 1.05 copied (``1.05 A_plus``).
+    """
+    A_plus = _param("A_plus", A_plus, positive=True)
+    tau_plus = _param("tau_plus", tau_plus, positive=True)
+    tau_minus = _param("tau_minus", tau_minus, positive=True)
+    name = "check_balanced_depression"
+    value, why = _number(answer, "units of A_plus")
+    if why:
+        return _result(name, False, why, quiet)
+    expected = A_plus * tau_plus / tau_minus
+    if _close(value, expected):
+        return _result(name, True, f"A_minus = A_plus tau_plus / tau_minus = {expected:.4g}: "
+                       "then potentiation and depression have equal areas; a larger A_minus "
+                       "makes uncorrelated inputs depress on average.", quiet)
+    mistakes = [
+        (A_plus * tau_minus / tau_plus, "the time constants are swapped: the areas are "
+         "A_plus tau_plus and A_minus tau_minus, so A_minus = A_plus tau_plus / tau_minus."),
+        (A_plus, "equal amplitudes balance only when tau_plus = tau_minus: each lobe's area "
+                 "is its amplitude times its time constant."),
+        (1.05 * A_plus, "A_minus / A_plus = 1.05 is Song et al.'s choice, slightly "
+                        "depression-dominated, not the balance point."),
+    ]
+    msg = _diagnose(value, expected, mistakes)
+    return _result(name, False, msg or f"expected {expected:.4g}, got {value:.4g}: set the "
+                   "two lobes' areas equal, A_plus tau_plus = A_minus tau_minus.", quiet)
+
+
+def _explorer_run(params):
+    from .explorer import stdp_run
+
+    return stdp_run(**params)
+
+
+def check_explorer_rate(answer, *, changes: dict, params: dict,
+                        quiet=False) -> CheckResult:
+    """Lesson 4: the output rate (Hz) the STDP explorer prints after the sliders named in
+    ``changes`` (name -> value) are moved from ``params`` (the explorer's starting values,
+    the keyword arguments of :func:`neurolab.explorer.stdp_run`). Right within 0.05 Hz (the
+    explorer prints one decimal). The expected rate is simulated here by
+    ``neurolab.explorer.stdp_run``.
+
+    Diagnosed: the rate before the change (a slider not moved, or the rate read too early);
+    any other wrong rate is answered with the setting expected (another slider moved?).
+    """
+    if not isinstance(changes, dict) or not changes:
+        raise ValueError(f"changes must be a non-empty dict name -> value, got {changes!r}")
+    name = "check_explorer_rate"
+    value, why = _number(answer, "Hz")
+    if why:
+        return _result(name, False, why, quiet)
+    expected = _explorer_run({**params, **changes}).rate_out
+    setting = ", ".join(f"{k} = {v:g}" for k, v in changes.items())
+    if abs(value - expected) <= 0.05 + 1e-9:
+        return _result(name, True, f"with {setting} the neuron fires at {expected:.1f} Hz.",
+                       quiet)
+    before = _explorer_run(dict(params)).rate_out
+    if abs(value - before) <= 0.05 + 1e-9:
+        return _result(name, False, f"{value:g} Hz is the rate before the change: move the "
+                       f"slider(s) ({setting}) and read the rate the explorer prints then "
+                       "(or ex.set(...) then ex.run.rate_out).", quiet)
+    return _result(name, False, f"expected {expected:.1f} Hz with {setting} and every other "
+                   f"slider at its starting value, got {value:g} Hz: did another slider "
+                   "move?", quiet)
+
+
+def check_winning_correlation(answer, *, correlations, margin: float, params: dict,
+                              quiet=False) -> CheckResult:
+    """Lesson 4: the smallest ``correlation`` among ``correlations`` at which the
+    correlated group's mean final weight exceeds the independent group's by at least
+    ``margin`` (in units of ``w_max``), every other parameter as in ``params`` (keyword
+    arguments of :func:`neurolab.explorer.stdp_run`). Each value is simulated here.
+
+    Diagnosed: an answer not on the grid, one where the correlated group does not yet win
+    by the margin (what the gap is there), one above the smallest (which smaller value
+    already wins, and by how much).
+    """
+    grid = _param_array("correlations", correlations)
+    margin = _param("margin", margin, nonneg=True)
+    name = "check_winning_correlation"
+    value, why = _number(answer, "a correlation from the grid")
+    if why:
+        return _result(name, False, why, quiet)
+    gaps = []
+    for c in grid:
+        run = _explorer_run({**params, "correlation": float(c)})
+        gaps.append(run.mean_w["correlated"] - run.mean_w["independent"])
+    gaps = np.array(gaps)
+    wins = np.flatnonzero(gaps >= margin)
+    on_grid = np.flatnonzero(np.isclose(grid, value, rtol=0, atol=1e-9))
+    if not on_grid.size:
+        return _result(name, False, f"{value:g} is not one of the correlations to try: "
+                       f"{', '.join(f'{c:g}' for c in grid)}.", quiet)
+    k = int(on_grid[0])
+    if not wins.size:
+        return _result(name, False, f"no correlation on the grid wins by {margin:g} w_max "
+                       f"(largest gap {gaps.max():.3f}); the answer cannot be checked: "
+                       "ask for another grid or margin.", quiet)
+    first = int(wins[0])
+    if k == first:
+        return _result(name, True, f"from correlation {grid[k]:g} the correlated inputs end "
+                       f"{gaps[k]:.3f} w_max above the independent ones on average "
+                       f"(at {grid[k - 1]:g}: {gaps[k - 1]:.3f})." if k else
+                       f"already at correlation {grid[k]:g} the correlated inputs end "
+                       f"{gaps[k]:.3f} w_max above the independent ones.", quiet)
+    if gaps[k] < margin:
+        return _result(name, False, f"at correlation {grid[k]:g} the gap is only "
+                       f"{gaps[k]:.3f} w_max (< {margin:g}): try larger correlations.", quiet)
+    return _result(name, False, f"{grid[k]:g} wins, but so does a smaller correlation: "
+                   f"{grid[first]:g} (gap {gaps[first]:.3f} w_max).", quiet)
+
+
+QUESTIONS.update({
+    "lesson4_ratio": (
+        "With tau_plus = tau_minus, raise A_minus / A_plus from 1.0 to 1.5 in the explorer. "
+        "What happens?",
+        {
+            "a": ("every weight grows faster, so the output rate rises", False,
+                  "a larger A_minus strengthens depression, not potentiation: the window's "
+                  "area becomes negative."),
+            "b": ("the independent inputs' weights fall and the output rate drops, while the "
+                  "correlated inputs can still end high", True,
+                  "the negative area depresses inputs whose spikes are unrelated to the "
+                  "output's; correlated inputs cause output spikes, so their pre-before-post "
+                  "pairs outnumber chance and can still win."),
+            "c": ("nothing changes: only the time constants matter", False,
+                  "the area is A_plus tau_plus - A_minus tau_minus: the amplitudes matter as "
+                  "much as the time constants."),
+            "d": ("the correlated inputs lose first, because they fire together", False,
+                  "firing together makes them cause output spikes, which gives them extra "
+                  "pre-before-post pairs: they are the last to lose."),
+        },
+    ),
+    "lesson4_tau_minus": (
+        "With A_minus = A_plus, double tau_minus (20 ms to 40 ms). What does the rule do to "
+        "an input whose spikes are unrelated to the output's?",
+        {
+            "a": ("it depresses it on average: the depression lobe's area doubled", True,
+                  "the area A_plus tau_plus - A_minus tau_minus becomes negative, so random "
+                  "pairs depress on average."),
+            "b": ("it potentiates it on average: a longer window catches more pairs", False,
+                  "the longer window catches more post-before-pre pairs, which depress."),
+            "c": ("nothing: the amplitudes are equal, so the rule is balanced", False,
+                  "balance needs equal areas, A_plus tau_plus = A_minus tau_minus, not equal "
+                  "amplitudes."),
+        },
+    ),
+})

@@ -46,8 +46,8 @@ import numpy as np
 
 from . import plotting
 
-__all__ = ["Control", "LiveExplorer", "neuron_explorer", "stdp_explorer", "lif_rate",
-           "correlated_inputs", "BACKENDS"]
+__all__ = ["Control", "LiveExplorer", "neuron_explorer", "stdp_explorer", "stdp_run",
+           "STDPRun", "lif_rate", "correlated_inputs", "BACKENDS", "SONG_ABBOTT_NEURON"]
 
 #: how an explorer puts its figure on the page: "auto" (ipympl when importable, else
 #: "image"), "ipympl" (a live canvas, updated in place) or "image" (a whole PNG per update)
@@ -195,7 +195,8 @@ class LiveExplorer:
     ``widget`` (the ipywidgets box to display; the explorer displays itself as it),
     ``values`` (the values of the last update), ``n_updates``, ``n_changes`` (slider changes
     seen), ``history`` (values of every update), ``update_times`` (seconds each update took,
-    simulate + redraw), ``status`` (the last status line).
+    simulate + redraw), ``update_cpu_times`` (the process's CPU seconds in each: what the
+    update costs regardless of other processes' load), ``status`` (the last status line).
     """
 
     def __init__(self, controls: Mapping[str, Control], setup: Callable, update: Callable, *,
@@ -234,6 +235,7 @@ class LiveExplorer:
         self.n_changes = 0
         self.history: list[dict] = []
         self.update_times: list[float] = []
+        self.update_cpu_times: list[float] = []
         self.values: dict = {}
         self.status = ""
         self._handle = None
@@ -276,6 +278,11 @@ class LiveExplorer:
             s.observe(self._on_change, names="value")
 
     @property
+    def pending(self) -> bool:
+        """True while an update is scheduled (a slider moved, the update has not run)."""
+        return self._handle is not None
+
+    @property
     def result(self):
         """The last simulation's ``SimResult`` (when ``setup``'s state is a dict holding it
         under ``"res"``, as the explorers here do), else None."""
@@ -308,7 +315,7 @@ class LiveExplorer:
             raise
 
     def _update(self):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         values = {name: s.value for name, s in self.sliders.items()}
         status = self._update_fn(self._state, **values)
         self.status = status or ""
@@ -319,6 +326,7 @@ class LiveExplorer:
         self.n_updates += 1
         self._last_end = time.perf_counter()
         self.update_times.append(self._last_end - t0)
+        self.update_cpu_times.append(time.process_time() - c0)
 
     def _limits(self):
         return tuple((ax.get_xlim(), ax.get_ylim()) for ax in self.figure.axes)
@@ -369,12 +377,10 @@ class LiveExplorer:
         finally:
             self._sync = False
         self._update()
-        return self
 
     def update(self):
         """Update now with the current slider values (simulate + redraw)."""
         self._update()
-        return self
 
     def close(self):
         """Close the widgets (the figure is released)."""
@@ -532,14 +538,16 @@ def correlated_inputs(n_correlated: int, n_independent: int, rate: float, correl
 
     Every input spikes at ``rate`` Hz. The ``n_correlated`` inputs (ids ``0 ..
     n_correlated - 1``) share spikes of one Poisson "mother" train of ``rate`` Hz: each
-    input copies each mother spike with probability ``correlation`` and adds its own
-    independent spikes at ``(1 - correlation) rate`` (the shared-spike process of Kempter,
+    input copies each mother spike with probability ``q = sqrt(correlation)`` and adds its
+    own independent spikes at ``(1 - q) rate`` (the shared-spike process of Kempter,
     Gerstner & van Hemmen 1999 and Song, Miller & Abbott 2000; Brette 2009 calls it a
-    "single interaction process"), so any two of them have correlation coefficient
-    ``correlation`` (spike counts in one step). The ``n_independent`` inputs (the ids that
-    follow) are independent. Discrete time: in each step of ``dt`` ms a train spikes at most
-    once, with probability ``rate dt / 1000`` (an own spike and a copied one in the same
-    step count as one, which lowers the rate by a fraction ``(1 - c) c rate dt / 1000``).
+    "single interaction process"). Two of them share a mother spike with probability
+    ``q**2``, so their spike counts in one step have correlation coefficient
+    ``correlation`` (notebook 01's ``correlation`` is the copy probability ``q`` instead).
+    The ``n_independent`` inputs (the ids that follow) are independent. Discrete time: in
+    each step of ``dt`` ms a train spikes at most once, with probability
+    ``rate dt / 1000`` (an own spike and a copied one in the same step count as one, which
+    lowers the rate by a fraction ``(1 - q) q rate dt / 1000``).
 
     Drawn from ``numpy.random.default_rng(seed)``: the same arguments give the same trains.
     Returns ``(t, i)``: spike times (ms, multiples of ``dt`` in ``[0, duration)``) and input
@@ -564,12 +572,13 @@ def correlated_inputs(n_correlated: int, n_independent: int, rate: float, correl
     n = n_correlated + n_independent
     mother = np.flatnonzero(rng.random(n_steps) < p)
     keys = []
-    if n_correlated and mother.size and correlation > 0:
-        copy = rng.random((n_correlated, mother.size)) < correlation
+    q = math.sqrt(correlation)
+    if n_correlated and mother.size and q > 0:
+        copy = rng.random((n_correlated, mother.size)) < q
         ids, k = np.nonzero(copy)
         keys.append(ids * n_steps + mother[k])
     p_own = np.full(n, p)
-    p_own[:n_correlated] = (1.0 - correlation) * p
+    p_own[:n_correlated] = (1.0 - q) * p
     for ids, steps in _bernoulli_trains(p_own, n_steps, rng):
         keys.append(ids * n_steps + steps)
     key = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
@@ -613,9 +622,61 @@ _STDP_CONTROLS = {
 }
 
 
+@dataclass(frozen=True)
+class STDPRun:
+    """One run of :func:`stdp_run`: ``res`` (the ``SimResult``; projection
+    ``"inputs->out"``, population ``"inputs"`` then ``"out"``), ``inputs`` (``(t, i)``, ms
+    and ids), the group sizes, ``w_max``, ``rate_out`` (Hz, the output neuron's rate over
+    the run), ``final`` (final weights / w_max, (n_inputs,), synapse k = input k) and
+    ``mean_w`` (group name -> mean of ``final``)."""
+
+    res: object
+    inputs: tuple
+    n_correlated: int
+    n_independent: int
+    w_max: float
+    rate_out: float
+    final: np.ndarray
+    mean_w: dict
+
+
+def stdp_run(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float = 20.0,
+             tau_minus: float = 20.0, w_max: float = 0.03, rate: float = 15.0,
+             correlation: float = 0.15, seed: int = 0, *, n_correlated: int = 100,
+             n_independent: int = 100, duration: float = 2000.0, dt: float = 0.1,
+             weight_dt: float = 10.0, inputs=None) -> STDPRun:
+    """The simulation behind :func:`stdp_explorer`, without widgets (same parameters and
+    meaning; ``A_plus``, ``A_minus`` in units of ``w_max``). ``inputs``: ``(t, i)`` input
+    trains to reuse (else drawn by :func:`correlated_inputs` from ``seed``). Returns a
+    :class:`STDPRun`. Raises ``ValueError`` naming the parameter for bad values."""
+    import neurolab as nl
+
+    n_in = n_correlated + n_independent
+    if inputs is None:
+        inputs = correlated_inputs(n_correlated, n_independent, rate, correlation,
+                                   duration, dt, seed)
+    t_in, i_in = inputs
+    net = nl.Network(dt=dt, seed=int(seed))
+    src = net.add_spikes("inputs", n_in, t_in, i_in)
+    out = net.add_lif("out", 1, nl.LIFParams(**SONG_ABBOTT_NEURON))
+    stdp = nl.STDPParams(A_plus=A_plus * w_max, A_minus=A_minus * w_max, tau_plus=tau_plus,
+                         tau_minus=tau_minus, w_min=0.0, w_max=w_max, pairing="all_to_all",
+                         mu=0.0)
+    proj = net.connect(src, out, rule="all_to_all", weight=("uniform", 0.0, w_max),
+                       stdp=stdp)
+    res = net.run(duration, record_spikes="all", record_weights={proj.name: "all"},
+                  weight_dt=weight_dt, progress=False)
+    final = res.final_weights[proj.name] / w_max
+    mean_w = {"correlated": float(final[:n_correlated].mean()) if n_correlated else math.nan,
+              "independent": float(final[n_correlated:].mean()) if n_independent
+              else math.nan}
+    return STDPRun(res, (t_in, i_in), n_correlated, n_independent, w_max,
+                   float(res.rates("out")[0]), final, mean_w)
+
+
 def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float = 20.0,
                   tau_minus: float = 20.0, w_max: float = 0.03, rate: float = 15.0,
-                  correlation: float = 0.4, seed: int = 0, *, n_correlated: int = 100,
+                  correlation: float = 0.15, seed: int = 0, *, n_correlated: int = 100,
                   n_independent: int = 100, duration: float = 2000.0, dt: float = 0.1,
                   weight_dt: float = 10.0, bins: int = 20, n_traces: int = 30, ranges: Mapping | None = None,
                   backend: str = "auto", throttle_s: float = 0.02,
@@ -637,7 +698,8 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
     inputs and the initial weights.
 
     Panels: the STDP window (``dw / w_max`` against ``t_post - t_pre``), the spike raster
-    (inputs and, on top, the output neuron; one collection), the weight trajectories
+    (inputs and, below them, the output neuron; one collection per group), the weight
+    trajectories
     (``w / w_max`` sampled every ``weight_dt`` ms; ``n_traces`` synapses of each group, the
     first ones, in one collection, and the group means over all synapses, bold) and the
     final weight histogram (``bins`` bins over ``[0, 1]`` of ``w / w_max``, per group). The
@@ -648,7 +710,6 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
     :class:`LiveExplorer`; ``ex.result`` is the last ``SimResult`` (projection
     ``"inputs->out"``), ``ex.inputs`` the last input trains ``(t, i)``.
     """
-    import neurolab as nl
     from . import _validate as V
 
     n_correlated = V.integer("n_correlated", n_correlated, minimum=0)
@@ -664,7 +725,6 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
     values = dict(A_plus=A_plus, A_minus=A_minus, tau_plus=tau_plus, tau_minus=tau_minus,
                   w_max=w_max, rate=rate, correlation=correlation, seed=seed)
     controls = _controls(_STDP_CONTROLS, values, ranges)
-    neuron = nl.LIFParams(**SONG_ABBOTT_NEURON)
     groups = (("correlated", slice(0, n_correlated), plotting.PALETTE[0]),
               ("independent", slice(n_correlated, n_in), plotting.PALETTE[1]))
     colors = np.empty((n_in, 4))
@@ -700,8 +760,12 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
         ax_win.set_xlabel("t_post - t_pre (ms)")
         ax_win.set_ylabel("Δw / w_max")
         ax_win.set_title("STDP window (one pair)")
-        st["raster"] = ax_ras.scatter(np.zeros(0), np.zeros(0), marker="|", s=6,
-                                      linewidths=0.8)
+        # one collection per colour (correlated, independent, output): a single-coloured
+        # collection of one marker is stamped by Agg's draw_markers, ~6x faster than
+        # per-point colours
+        st["raster"] = [ax_ras.scatter(np.zeros(0), np.zeros(0), marker="|", s=6,
+                                       linewidths=0.8, color=c)
+                        for c in (plotting.PALETTE[0], plotting.PALETTE[1], out_color)]
         ax_ras.set_xlim(0.0, duration)
         ax_ras.set_ylim(n_in + 6, -1)
         ax_ras.set_yticks([n_correlated / 2, n_correlated + n_independent / 2, n_in + 3],
@@ -724,24 +788,17 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
         ax_h.set_xlabel("final w / w_max")
         ax_h.set_ylabel("synapses")
         ax_h.set_title("final weights")
-        st["dynamic"] = [st["win_pos"], st["win_neg"], st["raster"], st["traj"],
+        st["dynamic"] = [st["win_pos"], st["win_neg"], *st["raster"], st["traj"],
                          *st["means"], *st["hist"]]
         return st
 
     def update(st, **v):
         t_in, i_in = inputs(v["rate"], v["correlation"], v["seed"])
-        cache["t_in"], cache["i_in"] = t_in, i_in
         wm = v["w_max"]
-        net = nl.Network(dt=dt, seed=int(v["seed"]))
-        src = net.add_spikes("inputs", n_in, t_in, i_in)
-        out = net.add_lif("out", 1, neuron)
-        stdp = nl.STDPParams(A_plus=v["A_plus"] * wm, A_minus=v["A_minus"] * wm,
-                             tau_plus=v["tau_plus"], tau_minus=v["tau_minus"], w_min=0.0,
-                             w_max=wm, pairing="all_to_all", mu=0.0)
-        proj = net.connect(src, out, rule="all_to_all", weight=("uniform", 0.0, wm),
-                           stdp=stdp)
-        res = net.run(duration, record_spikes="all", record_weights={proj.name: "all"},
-                      weight_dt=weight_dt, progress=False)
+        run = stdp_run(**v, n_correlated=n_correlated, n_independent=n_independent,
+                       duration=duration, dt=dt, weight_dt=weight_dt, inputs=(t_in, i_in))
+        res = run.res
+        st["run"] = run
         st["res"] = res
         # STDP window, in units of w_max
         dts = st["dts"]
@@ -750,44 +807,52 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
         st["win_neg"].set_data(neg, -v["A_minus"] * np.exp(neg / v["tau_minus"]))
         top = _nice_ceiling(max(v["A_plus"], v["A_minus"], 1e-3) * 1.05)
         st["ax_win"].set_ylim(-top, top)
-        # raster: inputs, then the output neuron on top, one collection
+        # raster: correlated inputs, independent inputs, the output neuron below them
         s_in, s_out = res.spikes["inputs"], res.spikes["out"]
-        st["raster"].set_offsets(np.column_stack([
-            np.concatenate([s_in.t, s_out.t]),
-            np.concatenate([s_in.i, np.full(s_out.t.size, n_in + 3)])]))
-        st["raster"].set_color(np.concatenate([colors[s_in.i],
-                                               np.tile(out_color, (s_out.t.size, 1))]))
+        corr = s_in.i < n_correlated
+        st["raster"][0].set_offsets(np.column_stack([s_in.t[corr], s_in.i[corr]]))
+        st["raster"][1].set_offsets(np.column_stack([s_in.t[~corr], s_in.i[~corr]]))
+        st["raster"][2].set_offsets(np.column_stack([s_out.t,
+                                                     np.full(s_out.t.size, n_in + 3)]))
         # weight trajectories and the final histogram, in units of w_max
-        rec = res.weights[proj.name]
+        rec = res.weights["inputs->out"]
         w = rec.w / wm                                     # (n_samples, n_syn)
         t = np.append(rec.t, res.t_end)
-        w = np.vstack([w, res.final_weights[proj.name][None, :] / wm])
+        w = np.vstack([w, run.final[None, :]])
         # all-to-all onto one neuron: synapse k is input k
         segs = np.empty((shown.size, t.size, 2))
         segs[:, :, 0] = t
         segs[:, :, 1] = w[:, shown].T
         st["traj"].set_segments(segs)
         st["traj"].set_color(colors[rec.pre[shown]])
-        final = res.final_weights[proj.name] / wm
-        means = {}
+        final = run.final
+        means = run.mean_w
         peak = 1
         for (name, sl, _), line, stairs in zip(groups, st["means"], st["hist"]):
-            sel = (proj.pre_ids >= sl.start) & (proj.pre_ids < sl.stop)
+            sel = slice(sl.start, sl.stop)              # synapse k is input k
             sel_rec = (rec.pre >= sl.start) & (rec.pre < sl.stop)
             line.set_data(t, w[:, sel_rec].mean(axis=1) if sel_rec.any()
                           else np.full(t.size, np.nan))
             counts, _ = np.histogram(np.clip(final[sel], 0.0, 1.0), bins=edges)
             stairs.set_data(counts)
             peak = max(peak, int(counts.max()) if counts.size else 0)
-            means[name] = float(final[sel].mean()) if sel.any() else float("nan")
         st["ax_h"].set_ylim(0, _nice_ceiling(peak * 1.05))
-        rate_out = float(res.rates("out")[0])
-        st["rate_out"], st["mean_w"] = rate_out, means
+        rate_out = run.rate_out
         return (f"output rate <b>{rate_out:.1f} Hz</b> over {duration:g} ms; "
                 f"mean final w / w_max: correlated {means['correlated']:.3f}, "
                 f"independent {means['independent']:.3f}")
 
-    ex = LiveExplorer(controls, setup, update, figsize=figsize, backend=backend,
-                      throttle_s=throttle_s)
-    type(ex).inputs = property(lambda self: (cache["t_in"], cache["i_in"]))
-    return ex
+    return _STDPExplorer(controls, setup, update, figsize=figsize, backend=backend,
+                         throttle_s=throttle_s)
+
+
+class _STDPExplorer(LiveExplorer):
+    @property
+    def run(self) -> STDPRun:
+        """The last update's :class:`STDPRun`."""
+        return self._state["run"]
+
+    @property
+    def inputs(self):
+        """The last update's input trains ``(t, i)`` (ms, ids)."""
+        return self._state["run"].inputs
