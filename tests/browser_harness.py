@@ -482,13 +482,18 @@ class Explorer:
         s = self.sliders.nth(slider)
         handle, track = s.locator(".noUi-handle"), s.locator(".noUi-base")
         readout = s.locator(".widget-readout")
-        handle.scroll_into_view_if_needed()
-        self.figures.first.scroll_into_view_if_needed()
+        # screenshots scroll their element into view: take them before placing the mouse
         before_shots = self._screens()
         value_before = readout.text_content().strip()
+        # the explorer's top (its sliders) at the top of the notebook's view, so that as
+        # much of the figure as fits is on screen too
+        s.evaluate("(e) => e.scrollIntoView({block: 'start', inline: 'nearest'})")
         hb, tb = handle.bounding_box(), track.bounding_box()
-        if hb is None or tb is None:
-            raise HarnessError(f"slider {names[slider]!r} of cell {self.cell} is not visible")
+        view = self.page.viewport_size
+        if (hb is None or tb is None or not 0 <= hb["y"] <= view["height"] - hb["height"]
+                or not 0 <= tb["x"] <= tb["x"] + tb["width"] <= view["width"]):
+            raise HarnessError(f"slider {names[slider]!r} of cell {self.cell} is not within "
+                               f"the window (handle {hb}, track {tb}, window {view})")
         x0, y0 = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
         room_right = tb["x"] + tb["width"] - x0
         dx = fraction * tb["width"] * (1 if room_right >= tb["width"] / 2 else -1)
@@ -504,8 +509,15 @@ class Explorer:
             mouse.down()
             for k in range(1, steps + 1):
                 mouse.move(x0 + dx * k / steps, y0)
-            t_moved = self.page.evaluate("() => performance.now()")
             mouse.up()
+            try:
+                self.page.wait_for_function(
+                    "([e, v]) => e.textContent.trim() !== v",
+                    arg=[readout.element_handle(), value_before], timeout=5000)
+            except Exception:
+                raise HarnessError(f"{self.notebook.path}: dragging slider {names[slider]!r} "
+                                   f"of cell {self.cell} with the mouse left its value at "
+                                   f"{value_before}") from None
             self.notebook._wait(
                 """([w, path, settle]) => {
                      if (w.up === null) return null;
@@ -527,9 +539,6 @@ class Explorer:
                 self.page.evaluate("(w) => { w.done = true; }", watch)
             watch.dispose()
         value_after = readout.text_content().strip()
-        if value_after == value_before:
-            raise HarnessError(f"dragging slider {names[slider]!r} of cell {self.cell} with "
-                               f"the mouse left its value at {value_before}")
         up, changes = rec["up"], rec["changes"]
         during = [t for t in changes if t < up]
         after = [t for t in changes if t >= up]
@@ -537,7 +546,6 @@ class Explorer:
         pixels_changed = (len(before_shots) != len(after_shots)
                           or any(_images_differ(a, b)
                                  for a, b in zip(before_shots, after_shots)))
-        del t_moved
         return DragResult(
             slider=names[slider], value_before=value_before, value_after=value_after,
             latency_s=max(0.0, (changes[-1] - up) / 1000.0),
@@ -666,7 +674,8 @@ class Notebook:
                     "broken image)" if shown == 0 else f"{shown} figure(s)")
             parts.append(f"cell {i} shows {sliders} slider(s) and {what}")
         text = "; ".join(parts) or "no cell shows sliders"
-        console = self.browser.console_errors[-5:]
+        console = [c for c in self.browser.console_errors
+                   if c.startswith(self.path + ":")][-5:]
         if console:
             text += "; the browser console's last errors: " + " | ".join(console)
         return text
@@ -698,7 +707,7 @@ class Browser:
     """Headless Chromium driven by Playwright, for one :class:`JupyterLab`; use as a
     context manager. :attr:`requests` lists every URL its pages requested."""
 
-    def __init__(self, lab: JupyterLab, *, viewport=(1400, 1000), timeout: float = 30.0):
+    def __init__(self, lab: JupyterLab, *, viewport=(1400, 1200), timeout: float = 30.0):
         self.lab = lab
         self.viewport = viewport
         self.timeout = float(timeout)
