@@ -404,9 +404,8 @@ class CellError:
     text: str
 
     def __str__(self) -> str:
-        head = f"{self.ename}: {self.evalue}" if self.ename else self.text.splitlines()[-1:]
-        if isinstance(head, list):
-            head = head[0] if head else ""
+        lines = self.text.strip().splitlines()
+        head = f"{self.ename}: {self.evalue}" if self.ename else (lines[-1] if lines else "")
         return f"cell {self.cell} ({self.where}): {head}"
 
 
