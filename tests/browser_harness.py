@@ -7,8 +7,9 @@ cleans up after itself even when the body raises:
 
 - :class:`JupyterLab` starts ``python -m jupyterlab`` on 127.0.0.1 on a free port chosen
   here (no token, no password), rooted at the repository, with a fresh workspace, settings,
-  config and runtime folder of its own (nothing restored from an earlier session; autosave
-  off, so running cells never rewrites the notebook file), ``NEUROLAB_DATA_DIR`` and
+  config, runtime and checkpoint folder of its own (nothing restored from an earlier
+  session, nothing written beside the notebooks; autosave off, so running cells never
+  rewrites the notebook file), ``NEUROLAB_DATA_DIR`` and
   ``NEUROLAB_RESULTS_DIR`` pointing outside the repository (the caller's values when set,
   as ``notebooks/conftest.py`` sets them under pytest, else folders of its own), and no
   ``MPLBACKEND`` (the kernel uses the backend a person's kernel uses).
@@ -175,6 +176,9 @@ class JupyterLab:
                 "--IdentityProvider.token=", "--ServerApp.password=", "--allow-root",
                 f"--ServerApp.root_dir={self.root}",
                 f"--LabApp.workspaces_dir={self.tmp / 'workspaces'}",
+                # JupyterLab makes a checkpoint of each notebook it opens: keep them here,
+                # not in .ipynb_checkpoints/ folders inside the repository
+                f"--FileCheckpoints.checkpoint_dir={self.tmp / 'checkpoints'}",
                 f"--LabApp.user_settings_dir={settings}",
                 # lets the harness read kernel status and cell outputs from the page
                 "--LabApp.expose_app_in_browser=True",
@@ -302,6 +306,10 @@ window.__nlab = {
     return Array.from(root.querySelectorAll('img, canvas'))
                 .filter(e => !e.closest('.widget-slider'));
   },
+  shown(e) {                // a loaded image, a canvas with pixels (not 0x0)
+    return e.tagName === 'IMG' ? e.complete && e.naturalWidth > 0
+                               : e.width > 0 && e.height > 0;
+  },
   signature(root) {         // null while an image is still loading
     const parts = [];
     for (const e of this.figures(root)) {
@@ -396,9 +404,8 @@ class CellError:
     text: str
 
     def __str__(self) -> str:
-        head = f"{self.ename}: {self.evalue}" if self.ename else self.text.splitlines()[-1:]
-        if isinstance(head, list):
-            head = head[0] if head else ""
+        lines = self.text.strip().splitlines()
+        head = f"{self.ename}: {self.evalue}" if self.ename else (lines[-1] if lines else "")
         return f"cell {self.cell} ({self.where}): {head}"
 
 
@@ -474,13 +481,18 @@ class Explorer:
         s = self.sliders.nth(slider)
         handle, track = s.locator(".noUi-handle"), s.locator(".noUi-base")
         readout = s.locator(".widget-readout")
-        handle.scroll_into_view_if_needed()
-        self.figures.first.scroll_into_view_if_needed()
+        # screenshots scroll their element into view: take them before placing the mouse
         before_shots = self._screens()
         value_before = readout.text_content().strip()
+        # the explorer's top (its sliders) at the top of the notebook's view, so that as
+        # much of the figure as fits is on screen too
+        s.evaluate("(e) => e.scrollIntoView({block: 'start', inline: 'nearest'})")
         hb, tb = handle.bounding_box(), track.bounding_box()
-        if hb is None or tb is None:
-            raise HarnessError(f"slider {names[slider]!r} of cell {self.cell} is not visible")
+        view = self.page.viewport_size
+        if (hb is None or tb is None or not 0 <= hb["y"] <= view["height"] - hb["height"]
+                or not 0 <= tb["x"] <= tb["x"] + tb["width"] <= view["width"]):
+            raise HarnessError(f"slider {names[slider]!r} of cell {self.cell} is not within "
+                               f"the window (handle {hb}, track {tb}, window {view})")
         x0, y0 = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
         room_right = tb["x"] + tb["width"] - x0
         dx = fraction * tb["width"] * (1 if room_right >= tb["width"] / 2 else -1)
@@ -496,8 +508,15 @@ class Explorer:
             mouse.down()
             for k in range(1, steps + 1):
                 mouse.move(x0 + dx * k / steps, y0)
-            t_moved = self.page.evaluate("() => performance.now()")
             mouse.up()
+            try:
+                self.page.wait_for_function(
+                    "([e, v]) => e.textContent.trim() !== v",
+                    arg=[readout.element_handle(), value_before], timeout=5000)
+            except Exception:
+                raise HarnessError(f"{self.notebook.path}: dragging slider {names[slider]!r} "
+                                   f"of cell {self.cell} with the mouse left its value at "
+                                   f"{value_before}") from None
             self.notebook._wait(
                 """([w, path, settle]) => {
                      if (w.up === null) return null;
@@ -519,9 +538,6 @@ class Explorer:
                 self.page.evaluate("(w) => { w.done = true; }", watch)
             watch.dispose()
         value_after = readout.text_content().strip()
-        if value_after == value_before:
-            raise HarnessError(f"dragging slider {names[slider]!r} of cell {self.cell} with "
-                               f"the mouse left its value at {value_before}")
         up, changes = rec["up"], rec["changes"]
         during = [t for t in changes if t < up]
         after = [t for t in changes if t >= up]
@@ -529,7 +545,6 @@ class Explorer:
         pixels_changed = (len(before_shots) != len(after_shots)
                           or any(_images_differ(a, b)
                                  for a, b in zip(before_shots, after_shots)))
-        del t_moved
         return DragResult(
             slider=names[slider], value_before=value_before, value_after=value_after,
             latency_s=max(0.0, (changes[-1] - up) / 1000.0),
@@ -621,7 +636,7 @@ class Notebook:
             raise HarnessError(f"{self.path} is no longer open in JupyterLab")
         return [CellError(**e) for e in found]
 
-    def explorers(self, *, expected: int | None = None, timeout: float = 60.0
+    def explorers(self, *, expected: int | None = None, timeout: float = 30.0
                   ) -> list[Explorer]:
         """The cells whose output shows ipywidgets sliders, in notebook order. With
         ``expected``, first wait (up to ``timeout`` s) until that many such cells show
@@ -629,20 +644,40 @@ class Notebook:
         js_cells = """(path) => {
             const p = window.__nlab.panel(path);
             const cells = Array.from(p.content.node.querySelectorAll('.jp-Cell'));
-            return cells.map((c, i) => [i, c.querySelectorAll('.jp-Cell-outputArea .widget-slider').length,
-                                        window.__nlab.figures(c.querySelector('.jp-Cell-outputArea') || c).length])
-                        .filter(([i, s, f]) => s > 0);
+            return cells.map((c, i) => {
+                const area = c.querySelector('.jp-Cell-outputArea');
+                const figs = area ? window.__nlab.figures(area) : [];
+                return [i, area ? area.querySelectorAll('.widget-slider').length : 0,
+                        figs.length, figs.filter(e => window.__nlab.shown(e)).length];
+            }).filter(([i, s, f, v]) => s > 0);
         }"""
         if expected is not None:
-            self._wait(f"(path) => {{ const r = ({js_cells})(path);"
-                       f" return r.length >= {int(expected)} && r.every(([i, s, f]) => f > 0); }}",
-                       self.path, timeout,
-                       f"{expected} explorer(s) to show sliders and a figure")
+            try:
+                self._wait(f"(path) => {{ const r = ({js_cells})(path);"
+                           f" return r.length >= {int(expected)}"
+                           f" && r.every(([i, s, f, v]) => v > 0); }}",
+                           self.path, timeout,
+                           f"{expected} explorer(s) to show sliders and a figure")
+            except HarnessError as exc:
+                cells = self.page.evaluate(js_cells, self.path)
+                raise HarnessError(f"{exc}; {self._describe(cells)}") from None
         cells = self.page.evaluate(js_cells, self.path)
-        missing = [i for i, _, f in cells if f == 0]
-        if missing:
-            raise HarnessError(f"{self.path}: cell(s) {missing} show sliders but no figure")
-        return [Explorer(self, i) for i, _, _ in cells]
+        if any(v == 0 for _, _, _, v in cells):
+            raise HarnessError(f"{self.path}: {self._describe(cells)}")
+        return [Explorer(self, i) for i, _, _, _ in cells]
+
+    def _describe(self, cells) -> str:
+        parts = []
+        for i, sliders, figures, shown in cells:
+            what = ("no figure" if figures == 0 else "an empty figure (a 0x0 canvas or a "
+                    "broken image)" if shown == 0 else f"{shown} figure(s)")
+            parts.append(f"cell {i} shows {sliders} slider(s) and {what}")
+        text = "; ".join(parts) or "no cell shows sliders"
+        console = [c for c in self.browser.console_errors
+                   if c.startswith(self.path + ":")][-5:]
+        if console:
+            text += "; the browser console's last errors: " + " | ".join(console)
+        return text
 
 
 # Playwright's sync API allows one running instance per thread: browsers share it
@@ -671,12 +706,13 @@ class Browser:
     """Headless Chromium driven by Playwright, for one :class:`JupyterLab`; use as a
     context manager. :attr:`requests` lists every URL its pages requested."""
 
-    def __init__(self, lab: JupyterLab, *, viewport=(1400, 1000), timeout: float = 30.0):
+    def __init__(self, lab: JupyterLab, *, viewport=(1400, 1200), timeout: float = 30.0):
         self.lab = lab
         self.viewport = viewport
         self.timeout = float(timeout)
         self.requests: list[str] = []
         self.page_errors: list[str] = []
+        self.console_errors: list[str] = []
         self._pw = self._browser = self._context = None
 
     def __enter__(self) -> "Browser":
@@ -746,6 +782,8 @@ class Browser:
         rel = path.as_posix()
         page = self._context.new_page()
         page.on("pageerror", lambda exc: self.page_errors.append(f"{rel}: {exc}"))
+        page.on("console", lambda m: self.console_errors.append(f"{rel}: {m.text[:300]}")
+                if m.type == "error" else None)
         # ?reset: start from an empty workspace, nothing restored from an earlier page
         page.goto(f"{self.lab.url}/lab/tree/{quote(rel)}?reset", wait_until="load",
                   timeout=timeout * 1000)

@@ -92,6 +92,7 @@ def test_notebooks_found():
 @pytest.mark.parametrize("notebook", browser_notebooks(), ids=lambda p: p.stem)
 def test_notebook_in_browser(browser, notebook):
     before = notebook.read_bytes()
+    listing = sorted(p.name for p in notebook.parent.iterdir())
     first_request = len(browser.requests)
     first_page_error = len(browser.page_errors)
     nb = browser.open(notebook)
@@ -121,6 +122,8 @@ def test_notebook_in_browser(browser, notebook):
     assert not foreign, f"the page reached beyond 127.0.0.1: {foreign[:10]}"
     assert browser.page_errors[first_page_error:] == []
     assert notebook.read_bytes() == before, f"{notebook.name} was rewritten by the browser run"
+    assert sorted(p.name for p in notebook.parent.iterdir()) == listing, (
+        f"the browser run left files in {notebook.parent}")
 
 
 # --------------------------------------------------------------------------------------
