@@ -10,6 +10,7 @@ Units: ms, mV, Hz; weights dimensionless (conductance synapses) or mV (delta and
 >>> res = net.run(100.0, record_weights={"inp->out": "all"})
 """
 
+from .marks import mark_result
 from .monitors import (SimResult, SpikeRecord, StateRecord, WeightRecord, assert_same,
                        load_run, weight_matrix)
 from .network import CurrentSource, Network, PoissonInput, Population, Projection
@@ -24,4 +25,4 @@ __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource
            "LIFParams", "STDPParams", "PowerLawSTDP", "TripletSTDP", "VogelsSTDP",
            "RewardSTDP", "AdaptiveThreshold", "Normalization", "simulate",
            "NonFiniteStateError", "SimResult", "SpikeRecord", "StateRecord", "WeightRecord",
-           "load_run", "weight_matrix", "assert_same", "__version__"]
+           "load_run", "weight_matrix", "assert_same", "mark_result", "__version__"]
