@@ -645,13 +645,22 @@ def _client(scheduler: str, n_workers: int | None, log):
                                host="127.0.0.1", dashboard_address=dashboard,
                                silence_logs=logging.ERROR)
         return Client(cluster), cluster, dashboard is not None
+    if _scheduler_kind(scheduler, n_workers) == "address":
+        return Client(scheduler, timeout=30), None, True
+    return Client(scheduler_file=scheduler, timeout=30), None, True
+
+
+def _scheduler_kind(scheduler: str, n_workers) -> str:
+    """"local", "address" or "file"; ``SweepError`` for anything else."""
+    if scheduler == "local":
+        return "local"
     if n_workers is not None:
         raise SweepError("--workers only applies to --scheduler local; an existing "
                          "cluster has the workers it has")
     if "://" in scheduler or re.fullmatch(r"[\w.-]+:\d+", scheduler):
-        return Client(scheduler, timeout=30), None, True
+        return "address"
     if Path(scheduler).is_file():
-        return Client(scheduler_file=scheduler, timeout=30), None, True
+        return "file"
     raise SweepError(f"--scheduler {scheduler!r}: expected 'local', a scheduler address "
                      f"(tcp://host:8786) or an existing scheduler file")
 
@@ -669,6 +678,8 @@ def run_sweep(sweep: Sweep, *, scheduler: str = "local", n_workers: int | None =
     ``PipelineBusy``; None: no limit). ``progress``: a tqdm bar (done/failed/running,
     elapsed, estimated time left). Failing points are recorded and counted, not raised."""
     root = sweep.root
+    if client is None:
+        _scheduler_kind(scheduler, n_workers)          # refuse before anything is written
     lock = root / pipeline.LOCKS / "sweeps" / f"{sweep.sweep_id}.lock"
     try:
         held = _locks.hold(lock, timeout=wait, what=f"sweep {sweep.sweep_id}")
@@ -711,8 +722,8 @@ def _run_locked(sweep, scheduler, n_workers, timeout, log, progress, client) -> 
         log(f"  {skipped} already done and verified (skipped), {len(todo)} to run")
     failures = []
     if todo:
-        own, has_dashboard = None, True
-        if client is None:
+        own, has_dashboard, made = None, True, client is None
+        if made:
             client, own, has_dashboard = _client(scheduler, n_workers, log)
         try:
             link = client.dashboard_link if has_dashboard else None
@@ -721,8 +732,9 @@ def _run_locked(sweep, scheduler, n_workers, timeout, log, progress, client) -> 
                 + (f"; dashboard: {link}" if link else ""))
             failures = _submit(sweep, client, todo, records, timeout, progress, tqdm)
         finally:
-            if own is not None:
+            if made:
                 client.close()
+            if own is not None:
                 own.close()
     summary = write_summary(sweep, records)
     _write_manifest(sweep, records, summary)
