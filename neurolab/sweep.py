@@ -84,6 +84,9 @@ POINT_RECORD = "point.json"
 # float values of a range start:stop:count are rounded to this many significant digits, so
 # that 0.008:0.013:6 gives 0.009, not 0.009000000000000001 (the value the notebook sees)
 RANGE_DIGITS = 12
+# a point whose kernel did not start (a port taken by another process between
+# jupyter_client choosing it and the kernel binding it) is run again, at most this many times
+KERNEL_START_TRIES = 3
 _SWEEP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\Z")
 
 
@@ -340,12 +343,23 @@ def run_point(root: str, notebook: str, sweep_id: str, point_id: str, params: di
         record = {"id": point_id, "parameters": params, "worker": _worker_name()}
         t0 = time.perf_counter()
         try:
+            attempt = 1
             try:
-                pipeline.execute(notebook, params, stage, root=root, timeout=timeout,
-                                 failed_copy=root / failed_rel, progress_bar=False)
+                for attempt in range(1, KERNEL_START_TRIES + 1):
+                    try:
+                        pipeline.execute(notebook, params, stage, root=root,
+                                         timeout=timeout, failed_copy=root / failed_rel,
+                                         progress_bar=False)
+                        break
+                    except pipeline.NotebookFailed as err:
+                        if attempt == KERNEL_START_TRIES or not _kernel_did_not_start(err):
+                            raise
+                        shutil.rmtree(stage, ignore_errors=True)
+                        stage.mkdir()
+                record["attempts"] = attempt
             except pipeline.NotebookFailed as err:
                 record.update(status="failed", error=str(err), cell=err.cell,
-                              injected=err.injected,
+                              injected=err.injected, attempts=attempt,
                               run_time_s=round(time.perf_counter() - t0, 3),
                               failed_notebook=failed_rel if (root / failed_rel).is_file()
                               else None, finished=_now())
@@ -366,6 +380,16 @@ def run_point(root: str, notebook: str, sweep_id: str, point_id: str, params: di
             shutil.rmtree(stage, ignore_errors=True)
             with contextlib.suppress(OSError):
                 stages.rmdir()
+
+
+def _kernel_did_not_start(err: pipeline.NotebookFailed) -> bool:
+    """Whether a run failed before its kernel answered (no cell ran): jupyter_client's
+    "Kernel died before replying to kernel_info" or "Kernel didn't respond", as when
+    another process took the port the kernel was given. Such a point is tried again."""
+    text = str(err)
+    return err.cell is None and not err.injected and (
+        "Kernel died before replying to kernel_info" in text
+        or "Kernel didn't respond in" in text)
 
 
 def _install_folder(stage: Path, target: Path, stages: Path) -> None:

@@ -340,6 +340,33 @@ def test_a_sweep_killed_half_way_resumes_with_the_unfinished_points(repo, client
     assert not list((repo / pipeline.STAGING).rglob("run-*"))
 
 
+def test_a_kernel_that_did_not_start_is_tried_again_a_cell_error_is_not(repo, monkeypatch):
+    """A port taken by another process kills a kernel before it answers: the point runs
+    again (attempts counted). A cell that raises is the notebook's answer: run once."""
+    real = pipeline.execute
+    calls = []
+
+    def flaky(notebook, params, stage, **kw):
+        calls.append(dict(params))
+        if len(calls) == 1:
+            raise pipeline.NotebookFailed("01_toy", "notebook 01_toy did not complete: "
+                                          "RuntimeError: Kernel died before replying to "
+                                          "kernel_info")
+        return real(notebook, params, stage, **kw)
+
+    monkeypatch.setattr(pipeline, "execute", flaky)
+    nb = repo / "notebooks/01_toy.ipynb"
+    record = sweep.run_point(str(repo), str(nb), "s1", "p1", {"a": 2.0})
+    assert record["status"] == "ok" and record["attempts"] == 2 and len(calls) == 2
+    assert runs(repo) == [(2.0, 1)]
+    np.testing.assert_array_equal(
+        io.load_npz(repo / "data/raw/sweeps/s1/p1/data/raw/01_toy/values.npz")["x"],
+        expected_x(2.0, 1))
+    record = sweep.run_point(str(repo), str(nb), "s1", "p2", {"a": 3.0})
+    assert record["status"] == "failed" and record["attempts"] == 1 and record["cell"] == 4
+    assert len(calls) == 3 and runs(repo) == [(2.0, 1), (3.0, 1)]
+
+
 def test_two_commands_never_run_the_same_sweep_at_once(repo, client):
     grid = sweep.plan("01_toy", [("a", "1,2")], root=repo)
     lock = repo / pipeline.LOCKS / "sweeps" / f"{grid.sweep_id}.lock"
