@@ -11,6 +11,7 @@ Units: ms, mV, Hz; weights dimensionless (conductance synapses) or mV (delta and
 """
 
 from . import analysis
+from .marks import mark_result
 from .monitors import (SimResult, SpikeRecord, StateRecord, WeightRecord, assert_same,
                        load_run, weight_matrix)
 from .network import CurrentSource, Network, PoissonInput, Population, Projection
@@ -25,4 +26,5 @@ __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource
            "LIFParams", "STDPParams", "PowerLawSTDP", "TripletSTDP", "VogelsSTDP",
            "RewardSTDP", "AdaptiveThreshold", "Normalization", "simulate",
            "NonFiniteStateError", "SimResult", "SpikeRecord", "StateRecord", "WeightRecord",
-           "load_run", "weight_matrix", "assert_same", "analysis", "__version__"]
+           "load_run", "weight_matrix", "assert_same", "analysis", "mark_result",
+           "__version__"]

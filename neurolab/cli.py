@@ -5,14 +5,16 @@
     neurolab reproduce                      run every notebook (default parameters), then verify
     neurolab reproduce NAME -p KEY VALUE    run one notebook with other parameters
     neurolab reproduce ... --wait [--wait-timeout S]   wait for a run of the same notebook
-    neurolab verify [--manifest FILE]       re-check every artifact in the manifest
+    neurolab sweep NAME -p KEY VALUES ...   run a grid of parameter points on Dask
+    neurolab verify [--manifest FILE]       re-check every artifact in the manifest(s)
     neurolab list                           the notebooks, in run order, with their parameters
     neurolab simulate [--config FILE] ...   one simulation without notebooks -> a run folder
 
 ``reproduce``, ``verify`` and ``simulate`` print the repository root they use first
 (``NEUROLAB_ROOT``, else the checkout the current folder is in, else the package's).
 
-Exit status: 0 when everything held; 1 when a notebook failed or ``verify`` found a
+Exit status: 0 when everything held; 1 when a notebook (or a point of a sweep) failed or
+``verify`` found a
 problem; 2 for a refused request (unknown notebook or parameter, bad option); 75
 (``EX_TEMPFAIL``: try again later) when another process runs the same notebook and
 ``--wait`` was not given or its time ran out.
@@ -84,18 +86,84 @@ def _cmd_reproduce(args) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
+# ----------------------------------------------------------------------------- sweep
+def _cmd_sweep(args) -> int:
+    from . import sweep
+
+    if args.workers is not None and args.workers < 1:
+        _err(f"--workers {args.workers}: expected a number of worker processes >= 1")
+        return EXIT_USAGE
+    if args.timeout is not None and not (args.timeout > 0):
+        _err(f"--timeout {args.timeout!r}: expected seconds > 0")
+        return EXIT_USAGE
+    root = _root_in_use(args)
+    try:
+        plan = sweep.plan(args.notebook, args.param or [], root=root, zipped=args.zip,
+                          sweep_id=args.id)
+        outcome = sweep.run_sweep(plan, scheduler=args.scheduler, n_workers=args.workers,
+                                  timeout=args.timeout, wait=None if args.wait else 0,
+                                  progress=not args.no_progress)
+    except pipeline.PipelineBusy as exc:
+        _err(str(exc))
+        print("that command is running this sweep; run it again when it has ended, or "
+              "add --wait", file=sys.stderr)
+        return EXIT_BUSY
+    except pipeline.PipelineError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    rel = outcome.manifest.relative_to(root)
+    print(f"sweep {plan.sweep_id}: {outcome.ok} ok, {outcome.failed} failed, "
+          f"{outcome.pending} not run ({outcome.skipped} skipped as already done)")
+    for record in outcome.failures:
+        print(f"  point {record['id']} {record['parameters']} failed: {record['error']}",
+              file=sys.stderr)
+    print(f"manifest: {rel}")
+    for entry in outcome.summary:
+        print(f"summary: {entry['path']}")
+    return EXIT_OK if outcome.failed == 0 and outcome.pending == 0 else EXIT_FAILED
+
+
 # ----------------------------------------------------------------------------- verify
 def _cmd_verify(args) -> int:
+    from . import sweep
+
     try:
         if args.manifest is not None:
             print(f"manifest: {Path(args.manifest).resolve()}")
+            if sweep.is_sweep_manifest(args.manifest):
+                problems = sweep.verify_sweep(args.manifest)
+                if problems:
+                    print(pipeline.format_report(problems))
+                else:
+                    print(f"verify: all {sweep.count_artifacts(args.manifest)} artifacts OK "
+                          f"(sweep manifest)")
+                return EXIT_FAILED if problems else EXIT_OK
             root = None
         else:
             root = _root_in_use(args)
-        problems = pipeline.verify(root=root, manifest=args.manifest)
+        sweeps = sweep.sweep_manifests(root) if args.manifest is None else []
+        if sweeps and not pipeline.manifest_path(root).is_file():
+            problems = []                          # only sweeps ran here so far
+        else:
+            problems = pipeline.verify(root=root, manifest=args.manifest)
         strays = pipeline.stray_files(root, manifest=args.manifest)
-        print(pipeline.format_report(problems, root=root, manifest=args.manifest,
-                                     strays=strays))
+        if sweeps:
+            for mpath in sweeps:
+                problems += sweep.verify_sweep(mpath)
+            known = sweep.known_paths(root)
+            strays = [s for s in strays if s not in known]
+        if sweeps and not problems:
+            n_main = (len(pipeline.load_manifest(root)["artifacts"])
+                      if pipeline.manifest_path(root).is_file() else 0)
+            n_sweep = sum(sweep.count_artifacts(m) for m in sweeps)
+            print(f"verify: all {n_main + n_sweep} artifacts OK ({n_sweep} of them in "
+                  f"{len(sweeps)} sweep manifest(s))")
+            if strays:
+                print(pipeline.format_report([], root=root, strays=strays)
+                      .split("\n", 1)[1])
+        else:
+            print(pipeline.format_report(problems, root=root, manifest=args.manifest,
+                                         strays=strays))
     except pipeline.PipelineBusy as exc:
         _err(str(exc))
         return EXIT_BUSY
@@ -496,6 +564,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait-timeout", type=float, default=None, metavar="SECONDS",
                    help="wait at most this long (implies --wait; default: no limit)")
     p.set_defaults(func=_cmd_reproduce)
+
+    p = sub.add_parser("sweep", parents=[common],
+                       help="run a notebook over a grid of parameters on Dask",
+                       description="Run NOTEBOOK at every point of a grid of parameter "
+                                   "values, each point through the same runner as "
+                                   "reproduce, into data/raw/sweeps/SWEEP/POINT/, with a "
+                                   "sweep manifest and a summary table and figure in "
+                                   "results/sweeps/SWEEP/. Running the same command again "
+                                   "resumes: points whose artifacts verify are skipped.")
+    p.add_argument("notebook", help="the notebook (e.g. 03_song_abbott)")
+    p.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUES"),
+                   help="a swept parameter: a list a,b,c; a range start:stop:count "
+                        "(count values, both ends included); for integers start:stop "
+                        "(start ... stop-1); or one value (repeatable: the grid is the "
+                        "product)")
+    p.add_argument("--zip", action="store_true",
+                   help="pair the keys' values in order instead of taking their product")
+    p.add_argument("--scheduler", default="local",
+                   help="'local' (default: a LocalCluster, one worker process per core, "
+                        "one thread each), a scheduler address tcp://host:8786, or a "
+                        "scheduler file (dask scheduler --scheduler-file FILE)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes of the local cluster (default: one per core)")
+    p.add_argument("--id", default=None,
+                   help="the sweep's folder name (default: NOTEBOOK-HASH of the notebook's "
+                        "code and the grid)")
+    p.add_argument("--timeout", type=float, default=1800.0,
+                   help="seconds one cell may run (default 1800)")
+    p.add_argument("--wait", action="store_true",
+                   help="when another command runs this sweep, wait for it")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("verify", parents=[common],
                        help="check every artifact listed in the manifest")

@@ -6,6 +6,10 @@ Layout (all relative to the repository root, see ``neurolab.paths``)::
     results/notebooks/NAME.ipynb     executed copies
     results/*.png                    figures
     data/raw/NAME/...                raw data of each notebook
+    data/raw/runs/NAME/ID/...        a run with other parameters than the defaults: the same
+                                     data/ and results/ tree in a folder of its own (ID: a
+                                     hash of the differing values, see ``run_target``)
+    data/raw/sweeps/SWEEP/...        `neurolab sweep` (see ``neurolab.sweep``)
     data/raw/manifest.json           every artifact: path, size, sha256, producer, provenance
     data/raw/.locks/                 lock files (see "Concurrent runs")
     data/raw/.staging/NAME/run-*/    where one run of a notebook writes before installing
@@ -16,8 +20,14 @@ run are its files moved into place (one atomic rename each) and the manifest rew
 (atomically), so a failing notebook leaves the previous good artifacts and manifest
 untouched.
 
+Only the default run of a notebook (every parameter at its default) writes the canonical
+paths (``data/raw/NAME/``, the figures in ``results/`` the README shows); ``reproduce NAME
+-p KEY VALUE`` with a value that differs installs into ``data/raw/runs/NAME/ID/``, listed
+in the manifest with its parameters (entries with ``run`` = ``NAME@ID``).
+
 Concurrent runs. A run of notebook NAME holds the lock ``data/raw/.locks/NAME.lock`` from
-its start to its end (a run of every notebook holds all of them, taken in name order), so
+its start to its end (a run of every notebook holds all of them, taken in name order; a
+run with other parameters holds ``NAME@ID.lock``, the key of its own folder), so
 a second run that would write the same artifacts is refused at once, naming the process
 that holds the lock and since when (``PipelineBusy``), or waits for it when asked to
 (``wait``). The locks are per notebook, not per repository: runs of different notebooks
@@ -53,6 +63,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Mapping
@@ -294,6 +305,54 @@ def check_parameters(notebook, overrides: Mapping | None) -> dict:
     return out
 
 
+def params_id(params: Mapping) -> str:
+    """A short, stable name for a set of parameter values: the first 12 hex digits of the
+    sha256 of their canonical JSON (sorted keys, ``repr`` of floats). The values must be
+    typed already (``check_parameters``): ``1`` and ``1.0`` are different names."""
+    import hashlib
+
+    from .io import dumps_json
+
+    return hashlib.sha256(dumps_json(_plain(dict(params))).encode("utf-8")).hexdigest()[:12]
+
+
+def differing(notebook, overrides: Mapping | None) -> dict:
+    """The checked ``overrides`` whose values differ from the notebook's defaults (type
+    included: ``True`` is not ``1``). Empty: the run is the default run."""
+    declared = notebook_parameters(notebook)
+    checked = check_parameters(notebook, overrides)
+    return {k: v for k, v in checked.items()
+            if type(v) is not type(declared[k]) or v != declared[k]}
+
+
+@dataclass(frozen=True)
+class RunTarget:
+    """Where one run of a notebook goes. The default run (no parameter differs from the
+    notebook's defaults) owns the canonical paths (``folder`` None; ``key`` is the
+    notebook's name). A run with other parameters writes the same tree under its own
+    folder ``data/raw/runs/NAME/ID/`` (``ID``: ``params_id`` of the differing values), so
+    it never replaces the default run's data or the README's figures; ``key`` is then
+    ``NAME@ID``, the name of its lock, staging folder and manifest record."""
+    name: str
+    key: str
+    folder: str | None            # relative to the repository root, POSIX
+    changed: dict
+
+
+RUNS = Path("data") / "raw" / "runs"
+
+
+def run_target(notebook, overrides: Mapping | None) -> RunTarget:
+    """The ``RunTarget`` of running ``notebook`` with ``overrides`` (checked; a bad request
+    raises ``PipelineError``)."""
+    name = Path(notebook).stem
+    changed = differing(notebook, overrides)
+    if not changed:
+        return RunTarget(name, name, None, {})
+    rid = params_id(changed)
+    return RunTarget(name, f"{name}@{rid}", (RUNS / name / rid).as_posix(), changed)
+
+
 # ----------------------------------------------------------------------------- running
 def _kernel_manager_class():
     """A kernel manager that starts ipykernel with this very interpreter, so the notebook
@@ -352,6 +411,8 @@ class _env:
 
 
 INJECTED = "injected parameters"
+# the kernel's environment is passed through os.environ: one kernel start at a time
+_ENV_LOCK = threading.Lock()
 
 
 def _first_tagged(cells, tag: str) -> int | None:
@@ -451,12 +512,13 @@ def run_notebook(name: str, parameters: Mapping | None = None, *, root=None,
     Raises ``PipelineError`` for a refused request, ``PipelineBusy`` when the notebook is
     being run elsewhere, and ``NotebookFailed`` when a cell raises; then nothing under
     ``data/`` or ``results/`` has changed, except the executed copy with the traceback, kept
-    as ``results/notebooks/NAME.failed.ipynb``.
+    as ``results/notebooks/NAME.failed.ipynb`` (under the run's own folder for a run with
+    other parameters than the defaults, see ``run_target``).
     """
     root = _root(root)
     notebook = find_notebook(name, root)
-    check_parameters(notebook, parameters)            # refuse before waiting for a lock
-    with notebook_locks([notebook.stem], root=root, wait=wait):
+    target = run_target(notebook, parameters)         # refuse before waiting for a lock
+    with notebook_locks([target.key], root=root, wait=wait):
         return _run_locked(notebook, parameters, root=root, timeout=timeout)
 
 
@@ -472,50 +534,21 @@ def _clear_stale_stages(folder: Path) -> None:
 
 
 def _run_locked(notebook: Path, parameters, *, root: Path, timeout) -> list:
-    """``run_notebook`` once the notebook's lock is held."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
+    """``run_notebook`` once the lock of the run's key (``run_target``) is held."""
     name = notebook.stem
     overrides = check_parameters(notebook, parameters)
+    target = run_target(notebook, overrides)
     effective = {**notebook_parameters(notebook), **overrides}
-    stages = root / STAGING / name
+    base = root / target.folder if target.folder else root
+    stages = root / STAGING / target.key
     _clear_stale_stages(stages)
     stages.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix="run-", dir=stages))    # this run's alone
-    executed = stage / "results" / "notebooks" / f"{name}.ipynb"
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    (stage / "data").mkdir(parents=True, exist_ok=True)
-    failed_copy = root / "results" / "notebooks" / f"{name}.failed.ipynb"
+    failed_copy = base / "results" / "notebooks" / f"{name}.failed.ipynb"
     try:
-        with _env(_kernel_env(root, stage)):
-            try:
-                papermill.execute_notebook(
-                    str(notebook), str(executed), parameters=_injectable(overrides) or None,
-                    kernel_name="python3", progress_bar=sys.stderr.isatty(),
-                    cwd=str(notebook.parent), execution_timeout=timeout,
-                    kernel_manager_class=_kernel_manager_class())
-            except PapermillExecutionError as err:
-                cell = _failing_cell(notebook, err, injected=bool(overrides))
-                _keep_failed_copy(executed, failed_copy)
-                first = next((ln for ln in (err.source or "").splitlines() if ln.strip()), "")
-                where = (f"the {INJECTED} cell" if cell == INJECTED else
-                         f"cell {cell}" if cell is not None else "an unidentified cell")
-                raise NotebookFailed(
-                    name, f"notebook {name} failed in {where} (In [{err.exec_count}]): "
-                    f"{err.ename}: {err.evalue}\n  cell starts: {first}\n  traceback in "
-                    f"{failed_copy.relative_to(root)}",
-                    cell=cell if isinstance(cell, int) else None, executed=failed_copy,
-                    injected=cell == INJECTED,
-                ) from None
-            except Exception as err:   # kernel died, timeout, ...
-                _keep_failed_copy(executed, failed_copy)
-                raise NotebookFailed(name, f"notebook {name} did not complete: "
-                                     f"{type(err).__name__}: {err}") from None
-        if not executed.is_file():     # papermill returned, yet the run is not whole
-            raise NotebookFailed(name, f"notebook {name} did not complete: its executed "
-                                 f"copy was not written; nothing was installed")
-        entries = _install(root, stage, name, effective, overrides)
+        execute(notebook, overrides, stage, root=root, timeout=timeout,
+                failed_copy=failed_copy)
+        entries = _install(root, stage, name, effective, overrides, target=target)
         failed_copy.unlink(missing_ok=True)
         return entries
     finally:
@@ -527,14 +560,76 @@ def _run_locked(notebook: Path, parameters, *, root: Path, timeout) -> list:
                 pass
 
 
-def _keep_failed_copy(executed: Path, failed_copy: Path) -> None:
-    if executed.is_file():
+def execute(notebook: Path, overrides: Mapping, stage: Path, *, root: Path, timeout,
+            failed_copy: Path | None = None, progress_bar: bool | None = None) -> Path:
+    """Run ``notebook`` with papermill, its parameters set to ``overrides`` (checked), into
+    the empty folder ``stage``: the kernel's ``data/`` and ``results/`` are
+    ``stage/data`` and ``stage/results``, the executed copy is
+    ``stage/results/notebooks/NAME.ipynb`` (returned). The runner of ``reproduce`` and of
+    every point of ``neurolab sweep``.
+
+    ``timeout``: seconds one cell may run. A failing cell raises ``NotebookFailed``
+    (naming the cell of the committed notebook, its error and the cell's first line); the
+    executed copy with the traceback is then copied to ``failed_copy`` when given.
+    The kernel's environment is set through this process's ``os.environ`` for the start
+    of the kernel, under a process-wide lock, so threads of one process run notebooks one
+    at a time (a Dask worker with several threads stays correct, without gaining)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    name = notebook.stem
+    executed = stage / "results" / "notebooks" / f"{name}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    (stage / "data").mkdir(parents=True, exist_ok=True)
+    shown = failed_copy.relative_to(root) if failed_copy is not None and \
+        failed_copy.is_relative_to(root) else failed_copy
+    with _ENV_LOCK, _env(_kernel_env(root, stage)):
+        try:
+            papermill.execute_notebook(
+                str(notebook), str(executed), parameters=_injectable(overrides) or None,
+                kernel_name="python3",
+                progress_bar=sys.stderr.isatty() if progress_bar is None else progress_bar,
+                cwd=str(notebook.parent), execution_timeout=timeout,
+                kernel_manager_class=_kernel_manager_class())
+        except PapermillExecutionError as err:
+            cell = _failing_cell(notebook, err, injected=bool(overrides))
+            _keep_failed_copy(executed, failed_copy)
+            first = next((ln for ln in (err.source or "").splitlines() if ln.strip()), "")
+            where = (f"the {INJECTED} cell" if cell == INJECTED else
+                     f"cell {cell}" if cell is not None else "an unidentified cell")
+            raise NotebookFailed(
+                name, f"notebook {name} failed in {where} (In [{err.exec_count}]): "
+                f"{err.ename}: {err.evalue}\n  cell starts: {first}\n  traceback in "
+                f"{shown}",
+                cell=cell if isinstance(cell, int) else None, executed=failed_copy,
+                injected=cell == INJECTED,
+            ) from None
+        except Exception as err:   # kernel died, timeout, ...
+            _keep_failed_copy(executed, failed_copy)
+            raise NotebookFailed(name, f"notebook {name} did not complete: "
+                                 f"{type(err).__name__}: {err}") from None
+    if not executed.is_file():     # papermill returned, yet the run is not whole
+        raise NotebookFailed(name, f"notebook {name} did not complete: its executed "
+                             f"copy was not written; nothing was installed")
+    return executed
+
+
+def _keep_failed_copy(executed: Path, failed_copy: Path | None) -> None:
+    if failed_copy is not None and executed.is_file():
         failed_copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(executed, failed_copy)
 
 
-def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dict) -> list:
+def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dict, *,
+             target: RunTarget | None = None) -> list:
     """Move the staged files into place, update the manifest, drop stale artifacts.
+
+    ``target`` (``run_target``): the default run installs ``stage/data/...`` and
+    ``stage/results/...`` at the canonical ``data/...`` and ``results/...``; a run with
+    other parameters installs them under its own folder (``data/raw/runs/NAME/ID/data/...``,
+    ``.../results/...``), and its manifest entries carry ``run`` (the key ``NAME@ID``) and
+    ``run_folder``. "Previous artifacts" are those of the same key: a run with other
+    parameters never removes the default run's files, nor another such run's.
 
     The moves and the manifest's read-modify-write happen under the manifest's lock. The
     previous artifacts of the notebook that the new run did not make again are deleted
@@ -542,10 +637,14 @@ def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dic
     ``root/results`` is ever replaced or deleted: a staged file that would land elsewhere
     refuses the whole install (``PipelineError``, nothing moved), and a stale manifest
     entry pointing elsewhere is dropped without deleting."""
+    target = target or RunTarget(name, name, None, {})
+    key = target.key
     staged = sorted(p for p in stage.rglob("*") if p.is_file())
     moves = []
     for src in staged:
         rel = src.relative_to(stage).as_posix()          # data/... or results/...
+        if target.folder:
+            rel = f"{target.folder}/{rel}"
         try:
             moves.append((src, _inside(root, rel, tops=WRITABLE)))
         except ValueError as err:
@@ -554,6 +653,8 @@ def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dic
     seed = effective.get("seed")
     provenance = {"notebook": name, "parameters": effective, "overrides": overrides,
                   "seed": seed, "versions": versions(), "git_commit": git_commit(root)}
+    if target.folder:
+        provenance.update(run=key, run_folder=target.folder)
     entries = []
     for src, dst in moves:
         entry = describe_artifact(src, root_rel=dst.relative_to(root).as_posix())
@@ -562,7 +663,7 @@ def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dic
         if seed is None and run is not None:
             entry["seed"] = run.get("seed")           # the network seed of a saved run
         entries.append(entry)
-    with _manifest_lock(root, refused=f"the files of this run of {name} were not "
+    with _manifest_lock(root, refused=f"the files of this run of {key} were not "
                                       f"installed; the previous ones are in place"):
         manifest = load_manifest(root)                # read under the lock, fresh
         for src, dst in moves:
@@ -571,7 +672,7 @@ def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dic
         new_paths = {e["path"] for e in entries}
         old_entries = [a for a in manifest.get("artifacts") or [] if isinstance(a, dict)]
         for old in old_entries:
-            if old.get("notebook") == name and old.get("path") not in new_paths:
+            if _run_key(old) == key and old.get("path") not in new_paths:
                 try:
                     stale = _inside(root, old.get("path"), tops=WRITABLE)
                 except ValueError:
@@ -579,22 +680,30 @@ def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dic
                 if stale.is_file() or stale.is_symlink():
                     stale.unlink(missing_ok=True)
         kept = [a for a in old_entries
-                if a.get("notebook") != name and a.get("path") not in new_paths]
+                if _run_key(a) != key and a.get("path") not in new_paths]
         manifest["artifacts"] = sorted(kept + entries, key=lambda a: str(a.get("path")))
         runs = manifest.get("notebooks")
         runs = dict(runs) if isinstance(runs, dict) else {}
         for other, record in list(runs.items()):       # an artifact changed hands
-            if other != name and isinstance(record, dict) and \
+            if other != key and isinstance(record, dict) and \
                     isinstance(record.get("paths"), list):
                 record = dict(record)
                 record["paths"] = [q for q in record["paths"] if q not in new_paths]
                 runs[other] = record
-        runs[name] = {"paths": sorted(new_paths), "overrides": overrides,
-                      "installed": _dt.datetime.now(_dt.timezone.utc).isoformat(
-                          timespec="seconds")}
+        runs[key] = {"paths": sorted(new_paths), "overrides": overrides,
+                     "installed": _dt.datetime.now(_dt.timezone.utc).isoformat(
+                         timespec="seconds")}
+        if target.folder:
+            runs[key].update(notebook=name, parameters=effective, folder=target.folder)
         manifest["notebooks"] = dict(sorted(runs.items()))
         write_manifest(root, manifest)
     return entries
+
+
+def _run_key(entry: dict) -> str | None:
+    """The run a manifest entry belongs to: ``run`` (``NAME@ID``) for a run with other
+    parameters than the defaults, else the notebook's name (the default run)."""
+    return entry.get("run") or entry.get("notebook")
 
 
 def reproduce(names=None, parameters: Mapping | None = None, *, root=None,
@@ -616,12 +725,15 @@ def reproduce(names=None, parameters: Mapping | None = None, *, root=None,
         notebooks = [find_notebook(n, root).stem for n in names]
     if parameters and len(notebooks) != 1:
         raise PipelineError("parameters can only be given when running one notebook")
-    for nb in notebooks:                 # refuse bad requests before running anything
-        check_parameters(find_notebook(nb, root), parameters)
-    with notebook_locks(notebooks, root=root, wait=wait):
+    targets = [run_target(find_notebook(nb, root), parameters)   # refuse bad requests
+               for nb in notebooks]                                # before running anything
+    with notebook_locks([t.key for t in targets], root=root, wait=wait):
         start = time.perf_counter()
-        for k, nb in enumerate(notebooks, start=1):
+        for k, (nb, target) in enumerate(zip(notebooks, targets), start=1):
             t0 = time.perf_counter()
+            if target.folder:
+                log(f"parameters {target.changed} differ from the defaults of {nb}: this "
+                    f"run goes to {target.folder}/ (the default run's files are left alone)")
             log(f"[{k}/{len(notebooks)}] {nb}: running ...")
             entries = _run_locked(find_notebook(nb, root), parameters, root=root,
                                   timeout=1800)

@@ -1,11 +1,13 @@
 """Concurrent `neurolab reproduce` runs: locks, refusals, waiting, a killed lock holder.
 
 The scenario of issue 6 with real processes: a run of a notebook is going on when a second
-run of the same notebook starts with another seed. The second is refused at once (naming
-the first's process) or waits with --wait; the first run's artifacts are installed whole,
-nothing is lost, and verify counts the same artifacts as before. A holder killed with
-SIGKILL does not block the next run. The notebook is a small one written here, with a
-`sleep_s` parameter that keeps the first run busy for a few seconds.
+run that would write the same files (the same parameters: since issue 12 a run with other
+values than the defaults has a folder of its own) starts. The second is refused at once
+(naming the first's process) or waits with --wait; the first run's artifacts are installed
+whole, nothing is lost, and verify counts the same artifacts as before. A run with other
+parameters goes on beside it. A holder killed with SIGKILL does not block the next run.
+The notebook is a small one written here, with a `sleep_s` parameter that keeps the first
+run busy for a few seconds (or until the file `gate` exists).
 """
 
 from __future__ import annotations
@@ -30,13 +32,17 @@ from test_pipeline import make_toy_repo
 PARAMS = """\
 seed = 0          # random seed
 sleep_s = 0.0     # seconds to sleep before writing anything
+gate = ""         # a file: stop sleeping as soon as it exists
 """
 BODY = ("""\
+import os
 import time
 import numpy as np
 import matplotlib.pyplot as plt
 from neurolab import io, paths, plotting
-time.sleep(sleep_s)
+t_end = time.monotonic() + sleep_s
+while time.monotonic() < t_end and not (gate and os.path.exists(gate)):
+    time.sleep(0.02)
 x = np.random.default_rng(seed).random(8)
 io.save_npz(paths.raw_dir("01_toy") / "values.npz", {"x": x})
 io.save_npz(paths.raw_dir("01_toy") / "more.npz", {"y": 2 * x})
@@ -71,9 +77,15 @@ def start(repo, *args) -> subprocess.Popen:
                             start_new_session=True)
 
 
-def wait_for_holder(repo, proc, timeout=60.0) -> dict:
-    """Block until ``proc`` holds the lock of 01_toy (its holder record names it)."""
-    lock = pipeline.lock_path(repo, "01_toy")
+def key(repo, params) -> str:
+    """The lock name of a run of 01_toy with ``params`` (``01_toy`` for the default run)."""
+    return pipeline.run_target(repo / "notebooks/01_toy.ipynb", params).key
+
+
+def wait_for_holder(repo, proc, params, timeout=60.0) -> dict:
+    """Block until ``proc`` holds the lock of its run of 01_toy (its holder record names
+    it)."""
+    lock = pipeline.lock_path(repo, key(repo, params))
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         holder = _locks.read_holder(lock)
@@ -84,8 +96,10 @@ def wait_for_holder(repo, proc, timeout=60.0) -> dict:
     raise AssertionError("the first run never took the lock")
 
 
-def values(repo):
-    return io.load_npz(repo / "data/raw/01_toy/values.npz")["x"]
+def values(repo, params=None):
+    target = pipeline.run_target(repo / "notebooks/01_toy.ipynb", params)
+    base = repo / target.folder if target.folder else repo
+    return io.load_npz(base / "data/raw/01_toy/values.npz")["x"]
 
 
 def end_session(proc):
@@ -104,80 +118,92 @@ def baseline(repo) -> int:
 
 def test_second_run_is_refused_at_once_and_the_first_installs_whole(repo):
     count = baseline(repo)
-    first = start(repo, "-p", "seed", "11", "-p", "sleep_s", "10")
+    params = {"seed": 11, "sleep_s": 10.0}
+    same = ["-p", "seed", "11", "-p", "sleep_s", "10"]
+    first = start(repo, *same)
     try:
-        holder = wait_for_holder(repo, first)
-        second = subprocess.run(cli_args(repo, "-p", "seed", "22"), capture_output=True,
+        holder = wait_for_holder(repo, first, params)
+        second = subprocess.run(cli_args(repo, *same), capture_output=True,
                                 text=True, env=env(), timeout=120)
         assert first.poll() is None, "the first run ended before the second was refused"
         assert second.returncode == EXIT_BUSY, second
         err = second.stderr
-        assert f"notebook 01_toy is in use by process {first.pid} on host " \
+        assert f"notebook {key(repo, params)} is in use by process {first.pid} on host " \
                f"{socket.gethostname()}, since " in err
         assert "nothing was run or changed" in err and "--wait" in err
         assert "previous artifacts were left in place" not in err
         # a limited wait that runs out is refused too, saying how long it waited
-        third = subprocess.run(cli_args(repo, "-p", "seed", "33", "--wait-timeout", "0.5"),
+        third = subprocess.run(cli_args(repo, *same, "--wait-timeout", "0.5"),
                                capture_output=True, text=True, env=env(), timeout=120)
         assert third.returncode == EXIT_BUSY and "after waiting 0." in third.stderr
-        assert first.poll() is None, "the first run ended before the third was refused"
+        # other parameters write another folder: not refused, done while the first runs
+        other = subprocess.run(cli_args(repo, "-p", "seed", "22"), capture_output=True,
+                               text=True, env=env(), timeout=120)
+        assert other.returncode == 0, (other.stdout, other.stderr)
+        assert first.poll() is None, "the first run ended before the others were done"
         out, err = first.communicate(timeout=120)
         assert first.returncode == 0, (out, err)
-        assert "verify: all 6 artifacts OK" in out
+        assert "verify: all 14 artifacts OK" in out
     finally:
         end_session(first)
     assert holder["host"] == socket.gethostname()
-    np.testing.assert_array_equal(values(repo), np.random.default_rng(11).random(8))
+    np.testing.assert_array_equal(values(repo, params), np.random.default_rng(11).random(8))
+    np.testing.assert_array_equal(values(repo, {"seed": 22}),
+                                  np.random.default_rng(22).random(8))
+    np.testing.assert_array_equal(values(repo), np.random.default_rng(0).random(8))
     assert pipeline.verify(root=repo) == []
     manifest = pipeline.load_manifest(repo)
-    assert len(manifest["artifacts"]) == count == 6
-    assert manifest["notebooks"]["01_toy"]["overrides"] == {"seed": 11, "sleep_s": 10.0}
-    assert (repo / "results/toy.png").is_file()
+    assert count == 6 and len(manifest["artifacts"]) == 6 + 4 + 4
+    assert manifest["notebooks"][key(repo, params)]["overrides"] == params
     assert not (repo / pipeline.STAGING).exists()
     assert pipeline.stray_files(repo) == []
 
 
 def test_second_run_waits_with_wait_and_then_replaces_the_first(repo):
     count = baseline(repo)
-    first = start(repo, "-p", "seed", "11", "-p", "sleep_s", "3")
+    params = {"seed": 11, "sleep_s": 3.0}
+    same = ["-p", "seed", "11", "-p", "sleep_s", "3"]
+    first = start(repo, *same)
     try:
-        wait_for_holder(repo, first)
-        second = start(repo, "-p", "seed", "22", "--wait", "--wait-timeout", "120")
+        wait_for_holder(repo, first, params)
+        second = start(repo, *same, "--wait", "--wait-timeout", "120")
         out2, err2 = second.communicate(timeout=180)
         out1, err1 = first.communicate(timeout=60)
     finally:
         end_session(first)
     assert first.returncode == 0, (out1, err1)
     assert second.returncode == 0, (out2, err2)
-    np.testing.assert_array_equal(values(repo), np.random.default_rng(22).random(8))
+    np.testing.assert_array_equal(values(repo, params), np.random.default_rng(11).random(8))
     assert pipeline.verify(root=repo) == []
-    assert len(pipeline.load_manifest(repo)["artifacts"]) == count
+    assert len(pipeline.load_manifest(repo)["artifacts"]) == count + 4
 
 
-def test_a_lock_holder_killed_with_sigkill_does_not_block_the_next_run(repo):
+def test_a_lock_holder_killed_with_sigkill_does_not_block_the_next_run(repo, tmp_path):
+    gate = tmp_path / "gate"                  # the second run does not sleep: it exists
+    params = {"seed": 11, "sleep_s": 60.0, "gate": str(gate)}
+    same = ["-p", "seed", "11", "-p", "sleep_s", "60", "-p", "gate", str(gate)]
     count = baseline(repo)
-    before = values(repo)
-    first = start(repo, "-p", "seed", "11", "-p", "sleep_s", "60")
+    first = start(repo, *same)
     try:
-        wait_for_holder(repo, first)
-        stages = repo / pipeline.STAGING / "01_toy"
+        wait_for_holder(repo, first, params)
+        stages = repo / pipeline.STAGING / key(repo, params)
         assert len(list(stages.iterdir())) == 1          # the first run's own folder
         time.sleep(1.0)                                  # let its kernel start
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=30)
+        gate.touch()
         # its kernel may still be alive for a moment: it must not keep the lock
         t0 = time.monotonic()
-        second = subprocess.run(cli_args(repo, "-p", "seed", "22"), capture_output=True,
+        second = subprocess.run(cli_args(repo, *same), capture_output=True,
                                 text=True, env=env(), timeout=120)
     finally:
         end_session(first)
     assert second.returncode == 0, (second.stdout, second.stderr)
     assert time.monotonic() - t0 < 60
-    assert "verify: all 6 artifacts OK" in second.stdout
-    np.testing.assert_array_equal(values(repo), np.random.default_rng(22).random(8))
-    assert not np.array_equal(before, values(repo))
+    assert "verify: all 10 artifacts OK" in second.stdout
+    np.testing.assert_array_equal(values(repo, params), np.random.default_rng(11).random(8))
     assert not (repo / pipeline.STAGING).exists()       # the killed run's folder is gone
-    assert len(pipeline.load_manifest(repo)["artifacts"]) == count
+    assert len(pipeline.load_manifest(repo)["artifacts"]) == count + 4
     assert pipeline.stray_files(repo) == []
 
 
@@ -232,8 +258,9 @@ def test_manifest_updates_and_verify_wait_for_the_manifest_lock(repo, monkeypatc
         with pytest.raises(pipeline.PipelineBusy, match=r"the manifest is in use by process "
                            rf"{os.getpid()} .*; nothing was checked"):
             pipeline.verify(root=repo)
-        with pytest.raises(pipeline.PipelineBusy, match=r"the files of this run of 01_toy "
-                           r"were not installed; the previous ones are in place"):
+        with pytest.raises(pipeline.PipelineBusy, match=r"the files of this run of "
+                           r"01_toy@[0-9a-f]{12} were not installed; the previous ones are "
+                           r"in place"):
             pipeline.reproduce(["01_toy"], {"seed": "5"}, root=repo, log=lambda s: None)
     np.testing.assert_array_equal(values(repo), before)
     assert (repo / "data/raw/manifest.json").read_bytes() == manifest

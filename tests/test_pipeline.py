@@ -87,8 +87,11 @@ def repo(tmp_path):
 
 def file_bytes(root: Path) -> dict:
     """Bytes of every data file and figure (the manifest and executed notebooks, which
-    carry run times, excluded)."""
-    files = [p for p in (root / "data").rglob("*") if p.is_file() and p.name != "manifest.json"]
+    carry run times, excluded; also those of runs with other parameters, which keep
+    theirs under data/raw/runs/)."""
+    files = [p for p in (root / "data").rglob("*") if p.is_file()
+             and p.name != "manifest.json" and p.suffix != ".ipynb"
+             and ".locks" not in p.relative_to(root).parts]
     files += [p for p in (root / "results").glob("*.png")]
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
 
@@ -135,6 +138,13 @@ def register(root: Path) -> None:
     entries = [pipeline.describe_artifact(f, root_rel=f.relative_to(root).as_posix())
                for f in files]
     pipeline.write_manifest(root, {"artifacts": entries})
+
+
+def run_base(root: Path, name: str, params) -> Path:
+    """Where a run of notebook ``name`` with ``params`` installs its data/ and results/
+    trees: the repository root for the default run, the run's own folder otherwise."""
+    target = pipeline.run_target(root / "notebooks" / f"{name}.ipynb", params)
+    return root / target.folder if target.folder else root
 
 
 def reasons(problems, name):
@@ -337,26 +347,55 @@ def test_reproduce_runs_all_records_provenance_and_is_byte_identical(repo):
         assert (a == by_path[path]) or a["kind"] == "notebook", path
 
 
-def test_one_notebook_with_parameters_replaces_only_its_artifacts(repo):
+def test_a_run_with_other_parameters_goes_to_its_own_folder(repo):
+    """Issue 12: `reproduce NAME -p ...` with values that differ from the defaults never
+    replaces the default run's data or figures; it installs the same tree in a folder of
+    its own, named by a hash of the differing values and listed in the manifest with
+    its parameters."""
+    import re
+
     pipeline.reproduce(root=repo, log=lambda s: None)
-    other = (repo / "data/raw/02_other/k.npz").read_bytes()
-    problems = pipeline.reproduce(["01_toy"], {"n": "3", "scale": "10"}, root=repo,
-                                  log=lambda s: None)
-    assert problems == []
-    x = io.load_npz(repo / "data/raw/01_toy/values.npz")["x"]
+    canonical = file_bytes(repo)
+    manifest_before = pipeline.load_manifest(repo)["artifacts"]
+    log = []
+    assert pipeline.reproduce(["01_toy"], {"n": "3", "scale": "10"}, root=repo,
+                              log=log.append) == []
+    after = file_bytes(repo)
+    assert {k: after[k] for k in canonical} == canonical      # default run untouched
+    [folder] = (repo / "data/raw/runs/01_toy").iterdir()
+    assert re.fullmatch(r"[0-9a-f]{12}", folder.name)
+    rel = f"data/raw/runs/01_toy/{folder.name}"
+    assert f"this run goes to {rel}/" in log[0]
+    x = io.load_npz(folder / "data/raw/01_toy/values.npz")["x"]
     np.testing.assert_allclose(x, np.random.default_rng(0).random(3) * 10)
-    entry = next(a for a in pipeline.load_manifest(repo)["artifacts"]
-                 if a["path"].endswith("values.npz"))
-    assert entry["overrides"] == {"n": 3, "scale": 10.0}
-    assert entry["parameters"]["n"] == 3 and entry["arrays"]["x"]["shape"] == [3]
-    assert (repo / "data/raw/02_other/k.npz").read_bytes() == other
-    # an artifact of this notebook that the next run does not make again is removed
+    assert (folder / "results/toy.png").is_file()
+    assert (folder / "results/notebooks/01_toy.ipynb").is_file()
+    manifest = pipeline.load_manifest(repo)
+    mine = [a for a in manifest["artifacts"] if a["path"].startswith(rel + "/")]
+    assert sorted(a["path"][len(rel) + 1:] for a in mine) == [
+        "data/raw/01_toy/values.npz", "results/notebooks/01_toy.ipynb", "results/toy.png"]
+    for a in mine:
+        assert a["run"] == f"01_toy@{folder.name}" and a["run_folder"] == rel
+        assert a["overrides"] == {"n": 3, "scale": 10.0} and a["parameters"]["n"] == 3
+    record = manifest["notebooks"][f"01_toy@{folder.name}"]
+    assert record["parameters"]["scale"] == 10.0 and record["folder"] == rel
+    assert all(a in manifest["artifacts"] for a in manifest_before)
+    # the same values again: the same folder, the same data and figure
+    first = file_bytes(repo)
+    pipeline.reproduce(["01_toy"], {"scale": "10.0", "n": "3"}, root=repo,
+                       log=lambda s: None)
+    assert file_bytes(repo) == first
+    # values equal to the defaults: the default run, which owns the canonical paths
+    pipeline.reproduce(["01_toy"], {"n": "5", "scale": "1"}, root=repo, log=lambda s: None)
+    assert len(list((repo / "data/raw/runs/01_toy").iterdir())) == 1
+    assert file_bytes(repo) == first
+    # another set of values: another folder; an artifact of that run, not of the others
     pipeline.reproduce(["01_toy"], {"flag": "false"}, root=repo, log=lambda s: None)
-    assert (repo / "data/raw/01_toy/extra.npz").is_file()
-    assert pipeline.reproduce(["01_toy"], root=repo, log=lambda s: None) == []
+    assert len(list((repo / "data/raw/runs/01_toy").iterdir())) == 2
     assert not (repo / "data/raw/01_toy/extra.npz").exists()
-    paths = [a["path"] for a in pipeline.load_manifest(repo)["artifacts"]]
-    assert "data/raw/01_toy/extra.npz" not in paths and "data/raw/02_other/k.npz" in paths
+    assert (run_base(repo, "01_toy", {"flag": False}) / "data/raw/01_toy/extra.npz").is_file()
+    assert {k: file_bytes(repo)[k] for k in first} == first
+    assert pipeline.verify(root=repo) == [] and pipeline.stray_files(repo) == []
 
 
 def test_bad_requests_are_refused_before_anything_runs(repo):
@@ -377,6 +416,7 @@ def test_failing_notebook_names_the_cell_and_keeps_previous_artifacts(repo):
     with pytest.raises(pipeline.NotebookFailed) as err:
         pipeline.reproduce(["01_toy"], {"fail": "true", "n": "9"}, root=repo,
                            log=lambda s: None)
+    base = run_base(repo, "01_toy", {"fail": True, "n": 9})
     msg = str(err.value)
     assert err.value.name == "01_toy" and err.value.cell == 4   # markdown counted
     assert msg.startswith("notebook 01_toy failed in cell 4")
@@ -384,11 +424,10 @@ def test_failing_notebook_names_the_cell_and_keeps_previous_artifacts(repo):
     assert file_bytes(repo) == before                # data and figures untouched
     assert (repo / "data/raw/manifest.json").read_bytes() == manifest
     assert (repo / "results/notebooks/01_toy.ipynb").read_bytes() == executed
-    failed = repo / "results/notebooks/01_toy.failed.ipynb"
-    assert failed.is_file() and "results/notebooks/01_toy.failed.ipynb" in msg
-    assert pipeline.verify(root=repo) == []
-    pipeline.reproduce(["01_toy"], root=repo, log=lambda s: None)
-    assert not failed.exists()                       # cleaned up by the next good run
+    failed = base / "results/notebooks/01_toy.failed.ipynb"      # the run's own folder
+    assert failed.is_file() and str(failed.relative_to(repo)) in msg
+    assert not (repo / "results/notebooks/01_toy.failed.ipynb").exists()
+    assert pipeline.verify(root=repo) == [] and pipeline.stray_files(repo) == []
 
 
 def test_failing_cell_is_found_by_index_not_by_source(tmp_path):
@@ -457,11 +496,13 @@ def test_real_notebook_with_non_default_parameters(tmp_path):
     params = {"tau_plus": "10", "delta_t_step": "10", "delta_t_max": "50"}
     assert pipeline.reproduce(["02_stdp_window"], params, root=tmp_path,
                               log=lambda s: None) == []
-    window = io.load_npz(tmp_path / "data/raw/02_stdp_window/window.npz")
+    base = run_base(tmp_path, "02_stdp_window", params)
+    window = io.load_npz(base / "data/raw/02_stdp_window/window.npz")
     np.testing.assert_allclose(window["delta_t"], np.arange(-50.0, 51.0, 10.0))
     k = int(np.flatnonzero(window["delta_t"] == 10.0)[0])
     assert window["dw_sim"][k] == pytest.approx(0.01 * np.exp(-1.0), rel=1e-12)
-    assert (tmp_path / "results/stdp_window.png").is_file()
+    assert (base / "results/stdp_window.png").is_file()
+    assert not (tmp_path / "results/stdp_window.png").exists()
     first = file_bytes(tmp_path)
     pipeline.reproduce(["02_stdp_window"], params, root=tmp_path, log=lambda s: None)
     assert file_bytes(tmp_path) == first
@@ -752,7 +793,8 @@ def test_numpy_scalars_reach_the_notebook_as_their_values(repo):
                                                "seed": np.uint16(7)}, root=repo,
                                   log=lambda s: None)
     assert problems == []
-    x = io.load_npz(repo / "data/raw/01_toy/values.npz")["x"]
+    base = run_base(repo, "01_toy", {"n": 3, "scale": 10.0, "seed": 7})
+    x = io.load_npz(base / "data/raw/01_toy/values.npz")["x"]
     np.testing.assert_array_equal(x, np.random.default_rng(7).random(3) * 10.0)
     entry = next(a for a in pipeline.load_manifest(repo)["artifacts"]
                  if a["path"].endswith("values.npz"))
@@ -787,7 +829,10 @@ def test_verify_reports_artifacts_dropped_from_the_manifest(repo):
 
 
 def test_a_notebook_run_that_makes_fewer_files_updates_its_record(repo):
-    pipeline.reproduce(["01_toy"], {"flag": "false"}, root=repo, log=lambda s: None)
+    write_notebook(repo / "notebooks" / "01_toy.ipynb",
+                   TOY_PARAMS.replace("flag = True", "flag = False"), *TOY_BODY)
+    pipeline.reproduce(["01_toy"], root=repo, log=lambda s: None)
+    write_notebook(repo / "notebooks" / "01_toy.ipynb", TOY_PARAMS, *TOY_BODY)
     assert "data/raw/01_toy/extra.npz" in pipeline.load_manifest(repo)["notebooks"][
         "01_toy"]["paths"]
     pipeline.reproduce(["01_toy"], root=repo, log=lambda s: None)
@@ -911,13 +956,14 @@ def test_song_abbott_rates_cover_a_partial_last_second(tmp_path):
     assert pipeline.reproduce(["03_song_abbott"], {"duration_s": np.float64(1.5),
                                                    "seed": np.int64(0)},
                               root=tmp_path, log=lambda s: None) == []
-    spikes = io.load_npz(tmp_path / "data/raw/03_song_abbott/spikes.npz")
+    base = run_base(tmp_path, "03_song_abbott", {"duration_s": 1.5})
+    spikes = io.load_npz(base / "data/raw/03_song_abbott/spikes.npz")
     steps = _steps(spikes["out/t"])
     assert steps.size and steps.max() < 15000
     first = int(np.sum(steps < 10000))                     # [0, 1) s
     last = int(np.sum(steps >= 5000))                      # [0.5, 1.5) s
     assert first != last                                   # the test can tell them apart
-    text = _checked_output(tmp_path, "03_song_abbott")
+    text = _checked_output(base, "03_song_abbott")
     assert f"output spikes: {steps.size}\n" in text
     assert f"output rate: first 1 s {first:.1f} Hz, last 1 s {last:.1f} Hz\n" in text
 
@@ -931,11 +977,12 @@ def test_network_rates_over_a_run_shorter_than_their_window(tmp_path):
               "raster_window_s": "3"}
     assert pipeline.reproduce(["01_stdp_network"], params, root=tmp_path,
                               log=lambda s: None) == []
-    spikes = io.load_npz(tmp_path / "data/raw/01_stdp_network/spikes.npz")
+    base = run_base(tmp_path, "01_stdp_network", params)
+    spikes = io.load_npz(base / "data/raw/01_stdp_network/spikes.npz")
     n = _steps(spikes["out/t"]).size
     assert 0 < n < 1.5 * 2 * 200
     rate = n / (1.5 * 2)                                   # spikes / (s * neurons)
-    text = _checked_output(tmp_path, "01_stdp_network")
+    text = _checked_output(base, "01_stdp_network")
     assert f"output rate, first 1.5 s: {rate:.1f} Hz, last 1.5 s: {rate:.1f} Hz\n" in text
 
 
@@ -964,7 +1011,8 @@ def test_stdp_rules_notebook_follows_its_parameters(tmp_path):
             "presynaptic_centred": ap * (e(20, tp) + e(10, tp)) - am * e(5, tm),
             "restricted": ap * e(10, tp) - am * e(5, tm)}
     assert len({round(v, 12) for v in want.values()}) == 4
-    text = _checked_output(tmp_path, "04_stdp_rules")
+    base = run_base(tmp_path, "04_stdp_rules", params)
+    text = _checked_output(base, "04_stdp_rules")
     rows = {ln.split()[0]: ln.split() for ln in text.splitlines() if ln.split()
             and ln.split()[0] in want}
     for scheme, dw in want.items():
@@ -972,13 +1020,13 @@ def test_stdp_rules_notebook_follows_its_parameters(tmp_path):
         assert simulated == pytest.approx(dw, rel=1e-10), scheme
         assert closed == pytest.approx(dw, rel=1e-10), scheme
     assert "simulated = closed form to 1e-12 A_plus: True" in text
-    raw = io.load_npz(tmp_path / "data/raw/04_stdp_rules/pair_rules.npz")
+    raw = io.load_npz(base / "data/raw/04_stdp_rules/pair_rules.npz")
     assert list(raw["schemes/names"]) == list(want)
     np.testing.assert_allclose(raw["schemes/simulated"], list(want.values()), rtol=1e-12)
     assert raw["drift/simulated"].shape == (4, 10)
     np.testing.assert_allclose(raw["drift/simulated"], raw["drift/closed_form"], rtol=0,
                                atol=1e-12)
-    rules = io.load_npz(tmp_path / "data/raw/04_stdp_rules/rule_families.npz")
+    rules = io.load_npz(base / "data/raw/04_stdp_rules/rule_families.npz")
     assert rules["triplet/simulated"].shape == (3, 2, 2)        # [rule, rate, +/- lag]
     np.testing.assert_allclose(rules["triplet/simulated"], rules["triplet/closed_form"],
                                rtol=0, atol=1e-12)
@@ -998,7 +1046,7 @@ def test_stdp_rules_notebook_follows_its_parameters(tmp_path):
     for fig in ("stdp_pairing_schemes", "stdp_same_step", "stdp_weight_dependence",
                 "stdp_scheme_drift", "stdp_triplet_frequency", "stdp_inhibitory",
                 "stdp_reward_delay", "stdp_homeostasis"):
-        assert (tmp_path / "results" / f"{fig}.png").is_file()
+        assert (base / "results" / f"{fig}.png").is_file()
 
 
 def test_no_strays_are_listed_without_a_manifest(repo):
