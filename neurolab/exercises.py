@@ -838,7 +838,10 @@ def check_explorer_rate(answer, *, changes: dict, params: dict,
     if abs(value - before) <= 0.05 + 1e-9:
         return _result(name, False, f"{value:g} Hz is the rate before the change: move the "
                        f"slider(s) ({setting}) and read the rate the explorer prints then "
-                       "(or ex.set(...) then ex.run.rate_out).", quiet)
+                       "(or ex.set(...) then ex.run.rate_out). A slider moved by hand is "
+                       "not moved again when the notebook is rerun (as when it is graded): "
+                       "move it in the cell with ex.set(...), or write the rate as a "
+                       "number.", quiet)
     return _result(name, False, f"expected {expected:.1f} Hz with {setting} and every other "
                    f"slider at its starting value, got {value:g} Hz: did another slider "
                    "move?", quiet)
