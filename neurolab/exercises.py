@@ -163,6 +163,30 @@ def _first_difference(x, answer, expected, xname, xunit, unit, rtol=RTOL, atol=A
             f"{x[k]:g} {xunit}: expected {expected[k]:.6g}{unit}, got {answer[k]:.6g}{unit}")
 
 
+def _scalar_miss(value: float, expected: float, unit: str, otherwise: str) -> str:
+    """The message for a wrong number that no diagnosed mistake explains: within 1 % of
+    the expected value, that it is close but not exact (both printed with enough digits to
+    see the difference: a student who typed 11.64 for 11.6449 must not read "expected
+    11.64, got 11.64"); a whole power of ten off, that a unit or a factor is off; else
+    ``otherwise``."""
+    unit = f" {unit}" if unit else ""
+    if expected != 0 and math.isfinite(value):
+        rel = abs(value - expected) / abs(expected)
+        if rel <= 0.01:
+            return (f"close, but not exact: expected {expected:.10g}{unit}, got "
+                    f"{value:.10g}{unit} ({100 * rel:.2g} % off). A rounded number or a "
+                    "numerical approximation? Compute the answer exactly from the lesson's "
+                    "parameters in Python (the check wants about 6 significant digits).")
+        ratio = value / expected
+        if ratio > 0:
+            k = round(math.log10(ratio))
+            if k != 0 and abs(math.log10(ratio) - k) < 1e-6:
+                return (f"your answer is 10^{k} times the expected one (expected "
+                        f"{expected:.6g}{unit}, got {value:.6g}{unit}): a unit conversion "
+                        "(ms or s, Hz or per ms) or a scale factor is off.")
+    return otherwise
+
+
 # ----------------------------------------------------------------------------- closed forms
 def _lif_rate(I, tau_m, v_rest, v_th, v_reset, refractory, start=None):
     """Firing rate (Hz) of a LIF neuron with constant input I (mV); ``start`` is where each
@@ -224,9 +248,9 @@ def check_rheobase(answer, *, v_rest, v_th, v_reset=None, quiet=False) -> CheckR
                             "not fired yet sits at rest, and at steady state v = v_rest + I, "
                             "so the rheobase is v_th - v_rest."))
     msg = _diagnose(value, expected, mistakes)
-    return _result(name, False, msg or f"expected {expected:g} mV, got {value:g} mV. At "
-                   "steady state tau_m dv/dt = 0, so v = v_rest + I; when must that exceed "
-                   "v_th?", quiet)
+    return _result(name, False, msg or _scalar_miss(
+        value, expected, "mV", f"expected {expected:g} mV, got {value:g} mV. At steady "
+        "state tau_m dv/dt = 0, so v = v_rest + I; when must that exceed v_th?"), quiet)
 
 
 def check_membrane_trace(t, v, *, I, v_rest, tau_m, quiet=False) -> CheckResult:
@@ -374,8 +398,9 @@ def check_max_rate(answer, *, refractory, quiet=False) -> CheckResult:
                      "1000 / refractory."),
     ]
     msg = _diagnose(value, expected, mistakes)
-    return _result(name, False, msg or f"expected {expected:g} Hz, got {value:g} Hz: what "
-                   "is the shortest possible interval between two spikes?", quiet)
+    return _result(name, False, msg or _scalar_miss(
+        value, expected, "Hz", f"expected {expected:g} Hz, got {value:g} Hz: what is the "
+        "shortest possible interval between two spikes?"), quiet)
 
 
 # ----------------------------------------------------------------------------- lesson 2
@@ -486,8 +511,9 @@ def check_pairing_total(answer, *, n_pairs, frequency, delta_t, A_plus, A_minus,
                                            "(frequency in Hz, times in ms), not 1 / frequency."),
     ]
     msg = _diagnose(value, expected, mistakes, **tol)
-    return _result(name, False, msg or f"expected {expected:.6g}, got {value:.6g}: sum the "
-                   "window over every (pre, post) pair of the protocol.", quiet)
+    return _result(name, False, msg or _scalar_miss(
+        value, expected, "", f"expected {expected:.6g}, got {value:.6g}: sum the window "
+        "over every (pre, post) pair of the protocol."), quiet)
 
 
 def check_window_integral(answer, *, A_plus, A_minus, tau_plus, tau_minus,
@@ -523,8 +549,9 @@ def check_window_integral(answer, *, A_plus, A_minus, tau_plus, tau_minus,
          "subtract its area, A_plus tau_plus - A_minus tau_minus."),
     ]
     msg = _diagnose(value, expected, mistakes, **tol)
-    return _result(name, False, msg or f"expected {expected:.6g} ms, got {value:.6g}: integrate "
-                   "each exponential lobe over its side.", quiet)
+    return _result(name, False, msg or _scalar_miss(
+        value, expected, "ms", f"expected {expected:.6g} ms, got {value:.6g}: integrate "
+        "each exponential lobe over its side."), quiet)
 
 
 def check_half_time(answer, *, tau_plus, quiet=False) -> CheckResult:
@@ -554,8 +581,9 @@ def check_half_time(answer, *, tau_plus, quiet=False) -> CheckResult:
         (tau_plus / math.log(2.0), "ln 2 multiplies tau_plus: Δt = tau_plus ln 2."),
     ]
     msg = _diagnose(value, expected, mistakes)
-    return _result(name, False, msg or f"expected {expected:.4g} ms, got {value:.4g} ms: "
-                   "solve exp(-Δt / tau_plus) = 1/2 for Δt.", quiet)
+    return _result(name, False, msg or _scalar_miss(
+        value, expected, "ms", f"expected {expected:.4g} ms, got {value:.4g} ms: solve "
+        "exp(-Δt / tau_plus) = 1/2 for Δt."), quiet)
 
 
 # ----------------------------------------------------------------------------- lesson 3
@@ -596,8 +624,9 @@ def check_output_rate(answer, *, spike_times, t_start, t_end, run_duration=None,
         mistakes.append((count / run_s, "you divided by the whole run's duration; divide "
                                         "by the window's, (t_end - t_start) / 1000 s."))
     msg = _diagnose(value, expected, mistakes)
-    return _result(name, False, msg or f"expected {expected:g} Hz ({count} spikes in "
-                   f"{width_s:g} s), got {value:g} Hz.", quiet)
+    return _result(name, False, msg or _scalar_miss(
+        value, expected, "Hz", f"expected {expected:g} Hz ({count} spikes in {width_s:g} s), "
+        f"got {value:g} Hz."), quiet)
 
 
 def check_weight_fractions(answer, *, weights, w_max, low=0.1, high=0.9,
@@ -680,8 +709,9 @@ def check_uncorrelated_drift(answer, *, rate_pre, rate_post, A_plus, A_minus, ta
                     "depression's negative."),
     ]
     msg = _diagnose(value, expected, mistakes, **tol)
-    return _result(name, False, msg or f"expected {expected:.4g} per second, got "
-                   f"{value:.4g}.", quiet)
+    return _result(name, False, msg or _scalar_miss(
+        value, expected, "per second", f"expected {expected:.4g} per second, got "
+        f"{value:.4g}."), quiet)
 
 
 #: Multiple-choice questions: id -> (question, {letter: (choice, right?, explanation)}).
@@ -771,8 +801,9 @@ def check_balanced_depression(answer, *, A_plus, tau_plus, tau_minus,
                         "depression-dominated, not the balance point."),
     ]
     msg = _diagnose(value, expected, mistakes)
-    return _result(name, False, msg or f"expected {expected:.4g}, got {value:.4g}: set the "
-                   "two lobes' areas equal, A_plus tau_plus = A_minus tau_minus.", quiet)
+    return _result(name, False, msg or _scalar_miss(
+        value, expected, "", f"expected {expected:.4g}, got {value:.4g}: set the two lobes' "
+        "areas equal, A_plus tau_plus = A_minus tau_minus."), quiet)
 
 
 def _explorer_run(params):
@@ -807,7 +838,10 @@ def check_explorer_rate(answer, *, changes: dict, params: dict,
     if abs(value - before) <= 0.05 + 1e-9:
         return _result(name, False, f"{value:g} Hz is the rate before the change: move the "
                        f"slider(s) ({setting}) and read the rate the explorer prints then "
-                       "(or ex.set(...) then ex.run.rate_out).", quiet)
+                       "(or ex.set(...) then ex.run.rate_out). A slider moved by hand is "
+                       "not moved again when the notebook is rerun (as when it is graded): "
+                       "move it in the cell with ex.set(...), or write the rate as a "
+                       "number.", quiet)
     return _result(name, False, f"expected {expected:.1f} Hz with {setting} and every other "
                    f"slider at its starting value, got {value:g} Hz: did another slider "
                    "move?", quiet)

@@ -338,3 +338,29 @@ def test_result_object_and_quiet(capsys):
     assert not r and repr(r) == "CheckResult(check_max_rate: wrong)"
     with pytest.raises(AssertionError, match="Not yet"):
         assert r, r.message
+
+
+# ----------------------------------------------------------------------------- near misses
+def test_rounded_answer_is_called_close_and_printed_with_enough_digits(capsys):
+    # tau_plus ln 2 = 16.8 * 0.693147... = 11.64487...; a student who types 11.64 must not
+    # read "expected 11.64 ms, got 11.64 ms"
+    r = wrong(ex.check_half_time(11.64, tau_plus=16.8), capsys, "close, but not exact",
+              "expected 11.64487", "got 11.64 ms")
+    assert "expected 11.64 ms, got 11.64 ms" not in r.message
+    # A_plus tau_plus / tau_minus = 0.05 * 20 / 24 = 0.041666...
+    wrong(ex.check_balanced_depression(0.0417, A_plus=0.05, tau_plus=20.0, tau_minus=24.0),
+          capsys, "close, but not exact", "expected 0.041666")
+    # a numerical integral of the window: 0.05 % off the area -0.18585
+    wrong(ex.check_window_integral(-0.185952, **STDP), capsys, "close, but not exact",
+          "numerical approximation")
+    # more than 1 % off: the check's own message
+    wrong(ex.check_half_time(11.0, tau_plus=16.8), capsys, "solve exp(-Δt / tau_plus) = 1/2")
+
+
+def test_answer_a_power_of_ten_off_is_named(capsys):
+    # drift with the amplitudes not multiplied by w_max = 0.01: 100 times too large
+    p = dict(A_plus=1e-4, A_minus=1.05e-4, tau_plus=20.0, tau_minus=20.0)
+    good = 15.0 * 51.0 * (1e-4 * 0.020 - 1.05e-4 * 0.020)
+    wrong(ex.check_uncorrelated_drift(good * 100, rate_pre=15.0, rate_post=51.0, **p), capsys,
+          "10^2 times the expected one")
+    wrong(ex.check_max_rate(50.0, refractory=2.0), capsys, "10^-1 times the expected one")
