@@ -171,6 +171,9 @@ def test_pattern_fraction_onsets_and_exact_repeats_without_noise():
 
 def test_pattern_with_noise_repeats_among_extra_spikes_and_scores():
     P = I.repeating_pattern(400, 5000.0, noise_rate=10.0, seed=8)
+    steps = np.rint(P.t / P.dt).astype(np.int64)
+    np.testing.assert_allclose(steps * P.dt, P.t, atol=1e-9)
+    assert np.all(np.diff(P.i * 10**6 + steps) > 0)      # sorted, coincidences merged
     inside = np.zeros(400, dtype=bool)
     inside[P.afferents] = True
     L = 500
