@@ -539,20 +539,17 @@ def neuron_explorer(I: float = 20.0, tau_m: float = 10.0, refractory: float = 2.
 # --------------------------------------------------------------------------- STDP
 def correlated_inputs(n_correlated: int, n_independent: int, rate: float, correlation: float,
                       duration: float, dt: float = 0.1, seed: int = 0):
-    """Spike trains of a correlated and an independent group of Poisson inputs.
+    """Spike trains of a correlated and an independent group of Poisson inputs:
+    :func:`neurolab.inputs.correlated_poisson` with one group of ``n_correlated`` inputs
+    (ids ``0 .. n_correlated - 1``) and ``n_independent`` independent inputs (the ids that
+    follow), all at ``rate`` Hz.
 
-    Every input spikes at ``rate`` Hz. The ``n_correlated`` inputs (ids ``0 ..
-    n_correlated - 1``) share spikes of one Poisson "mother" train of ``rate`` Hz: each
-    input copies each mother spike with probability ``q = sqrt(correlation)`` and adds its
-    own independent spikes at ``(1 - q) rate`` (the shared-spike process of Kempter,
-    Gerstner & van Hemmen 1999 and Song, Miller & Abbott 2000; Brette 2009 calls it a
-    "single interaction process"). Two of them share a mother spike with probability
-    ``q**2``, so their spike counts in one step have correlation coefficient
-    ``correlation`` (notebook 01's ``correlation`` is the copy probability ``q`` instead).
-    The ``n_independent`` inputs (the ids that follow) are independent. Discrete time: in
-    each step of ``dt`` ms a train spikes at most once, with probability
-    ``rate dt / 1000`` (an own spike and a copied one in the same step count as one, which
-    lowers the rate by a fraction ``(1 - q) q rate dt / 1000``).
+    ``correlation`` is the pairwise correlation coefficient ``c`` of two correlated inputs'
+    spike counts: each copies each spike of a shared Poisson "mother" train with
+    probability ``q = sqrt(correlation)`` (Kempter, Gerstner & van Hemmen 1999; Song,
+    Miller & Abbott 2000; notebook 01's ``correlation`` is ``q`` instead). Discrete time:
+    at most one spike per train per step of ``dt`` ms (a copied and an own spike in one
+    step merge).
 
     Drawn from ``numpy.random.default_rng(seed)``: the same arguments give the same trains.
     Returns ``(t, i)``: spike times (ms, multiples of ``dt`` in ``[0, duration)``) and input
@@ -560,55 +557,11 @@ def correlated_inputs(n_correlated: int, n_independent: int, rate: float, correl
     counts, a rate outside ``[0, 1000/dt]`` Hz or a correlation outside ``[0, 1]``.
     """
     from . import _validate as V
+    from .inputs import correlated_poisson
 
     n_correlated = V.integer("n_correlated", n_correlated, minimum=0)
-    n_independent = V.integer("n_independent", n_independent, minimum=0)
-    rate = V.non_negative("rate", rate, "Hz")
-    dt = V.positive("dt", dt, "ms")
-    duration = V.positive("duration", duration, "ms")
-    correlation = V.real("correlation", correlation)
-    if not 0.0 <= correlation <= 1.0:
-        raise ValueError(f"correlation must be within [0, 1], got {correlation!r}")
-    p = rate * dt / 1000.0
-    if p > 1.0:
-        raise ValueError(f"rate must be <= 1000/dt = {1000.0 / dt!r} Hz, got {rate!r}")
-    n_steps = int(round(duration / dt))
-    rng = np.random.default_rng(seed)
-    n = n_correlated + n_independent
-    mother = np.flatnonzero(rng.random(n_steps) < p)
-    keys = []
-    q = math.sqrt(correlation)
-    if n_correlated and mother.size and q > 0:
-        copy = rng.random((n_correlated, mother.size)) < q
-        ids, k = np.nonzero(copy)
-        keys.append(ids * n_steps + mother[k])
-    p_own = np.full(n, p)
-    p_own[:n_correlated] = (1.0 - q) * p
-    for ids, steps in _bernoulli_trains(p_own, n_steps, rng):
-        keys.append(ids * n_steps + steps)
-    key = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
-    return (key % n_steps) * dt, key // n_steps
-
-
-def _bernoulli_trains(p, n_steps, rng):
-    """(ids, steps) of independent Bernoulli trains, train k spiking in each of ``n_steps``
-    steps with probability ``p[k]``: geometric gaps between spikes, drawn row-wise."""
-    active = np.flatnonzero(p > 0)
-    if not active.size:
-        return
-    pa = p[active]
-    mean = n_steps * pa.max()
-    m = int(mean + 6.0 * math.sqrt(mean) + 8)
-    last = np.full(active.size, -1, dtype=np.int64)
-    todo = np.arange(active.size)
-    while todo.size:
-        gaps = rng.geometric(pa[todo][:, None], size=(todo.size, m))
-        np.minimum(gaps, n_steps + 1, out=gaps)
-        cum = last[todo][:, None] + np.cumsum(gaps, axis=1)
-        rows, cols = np.nonzero(cum < n_steps)
-        yield active[todo[rows]], cum[rows, cols]
-        last[todo] = cum[:, -1]
-        todo = todo[cum[:, -1] < n_steps]
+    return correlated_poisson([n_correlated], rate, duration, correlation=correlation,
+                              n_independent=n_independent, dt=dt, seed=seed)
 
 
 #: the conductance-based LIF of Song, Miller & Abbott (2000) (mV, ms)
