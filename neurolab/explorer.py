@@ -739,7 +739,10 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
         ax_w.set_xlabel("time (ms)")
         ax_w.set_ylabel("w / w_max")
         ax_w.set_title("weights (group means bold)")
-        ax_w.legend(loc="upper left", frameon=False, fontsize=8.5)
+        # drawn after the trajectories (in "dynamic" below), on a white frame: the lines
+        # of a strong group run along the top of the axes, where the legend sits
+        st["legend"] = ax_w.legend(loc="lower left", frameon=True, framealpha=0.9,
+                                   fontsize=8.5)
         st["hist"] = [ax_h.stairs(np.zeros(bins), edges, color=c, lw=1.8, label=name)
                       for name, _, c in groups]
         ax_h.set_xlim(0.0, 1.0)
@@ -747,7 +750,7 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
         ax_h.set_ylabel("synapses")
         ax_h.set_title("final weights")
         st["dynamic"] = [st["win_pos"], st["win_neg"], *st["raster"], st["traj"],
-                         *st["means"], *st["hist"]]
+                         *st["means"], *st["hist"], st["legend"]]
         return st
 
     def update(st, **v):
