@@ -217,7 +217,8 @@ def plan(name: str, specs: Sequence, *, root=None, zipped: bool = False,
 
     ``specs``: (KEY, VALUES) pairs (``parse_values``). The grid is the product of the
     keys' values (the first key varies slowest), or with ``zipped`` the values paired in
-    order (every key then needs as many values). Every point is checked with
+    order (every key then needs as many values, except that a key given one value keeps
+    it at every point). Every point is checked with
     ``pipeline.check_parameters`` against the notebook's declared parameters. Raises
     ``PipelineError`` (unknown notebook or key, ill-typed value) or ``SweepError`` (bad
     VALUES, a key given twice, a value repeated, lists of different lengths with
@@ -250,10 +251,12 @@ def plan(name: str, specs: Sequence, *, root=None, zipped: bool = False,
         values.append(vals)
     if zipped:
         lengths = {k: len(v) for k, v in zip(keys, values)}
-        if len(set(lengths.values())) != 1:
+        n = max(lengths.values())
+        if any(m not in (1, n) for m in lengths.values()):
             raise SweepError(f"--zip pairs the values in order and needs as many of each: "
-                             f"got {lengths}")
-        combos = list(zip(*values))
+                             f"got {lengths} (a key given one value keeps it at every "
+                             f"point)")
+        combos = list(zip(*(v * n if len(v) == 1 else v for v in values)))
     else:
         combos = list(itertools.product(*values))
     points = []
