@@ -595,12 +595,17 @@ def summary_figure(keys: Sequence[str], results: Sequence[str], rows: list[dict]
     """A matplotlib ``Figure`` (no pyplot): one panel per (result, swept key), the result
     of every finished point against that key, points that share the other keys' values
     joined by a line (labelled in the top panel of each column when there are at most 8
-    such lines). Non-numeric key values are placed in the order they first appear."""
+    such lines). Non-numeric key values are placed in the order they first appear. A key
+    that has one value at every point (``-p duration_s 2``) gets no panels: it is named in
+    the title (unless no key varies)."""
     from matplotlib.figure import Figure
 
     from . import plotting
 
     done = [r for r in rows if r["status"] == "ok"]
+    varying = [k for k in keys if len({_cell(r[k]) for r in rows}) > 1]
+    fixed = [k for k in keys if k not in varying] if varying else []
+    keys = varying or list(keys)
     fig = Figure(figsize=(3.6 * len(keys), 2.8 * len(results)), layout="constrained")
     axes = fig.subplots(len(results), len(keys), squeeze=False)
     for i, res in enumerate(results):
@@ -631,7 +636,9 @@ def summary_figure(keys: Sequence[str], results: Sequence[str], rows: list[dict]
             if i == 0 and 1 < len(groups) <= 8:
                 ax.legend(fontsize=7, frameon=False)
     n_ok = len(done)
-    fig.suptitle(f"{n_ok} of {len(rows)} points", fontsize=10)
+    same = ", ".join(f"{k}={_cell(rows[0][k])}" for k in fixed) if rows else ""
+    fig.suptitle(f"{n_ok} of {len(rows)} points" + (f" ({same})" if same else ""),
+                 fontsize=10)
     return fig
 
 
