@@ -790,7 +790,7 @@ def _submit(sweep, client, todo, records, timeout, progress, tqdm) -> list:
         futures[fut] = k
     failures = []
     bar = tqdm(total=len(todo), unit="point", disable=not progress, dynamic_ncols=True,
-               desc=sweep.sweep_id[-24:])
+               desc=_short(sweep.sweep_id))
     ok = failed = 0
     try:
         for fut in as_completed(futures):
@@ -817,6 +817,11 @@ def _submit(sweep, client, todo, records, timeout, progress, tqdm) -> list:
     finally:
         bar.close()
     return failures
+
+
+def _short(text: str, width: int = 32) -> str:
+    """``text``, or its end after an ellipsis when longer than ``width`` characters."""
+    return text if len(text) <= width else "\u2026" + text[-(width - 1):]
 
 
 def _n_threads(client) -> int:
