@@ -580,7 +580,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(start ... stop-1); or one value (repeatable: the grid is the "
                         "product)")
     p.add_argument("--zip", action="store_true",
-                   help="pair the keys' values in order instead of taking their product")
+                   help="pair the keys' values in order instead of taking their product "
+                        "(a key given one value keeps it at every point)")
     p.add_argument("--scheduler", default="local",
                    help="'local' (default: a LocalCluster, one worker process per core, "
                         "one thread each), a scheduler address tcp://host:8786, or a "

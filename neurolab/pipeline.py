@@ -1012,8 +1012,9 @@ def stray_files(root=None, manifest=None) -> list[str]:
     Not counted as strays: the manifest itself, the pipeline's lock and staging folders
     (``data/raw/.locks``, ``data/raw/.staging``), ``.gitkeep`` files, the executed copies
     of failed notebooks (``results/notebooks/NAME.failed.ipynb``, named by the failure
-    message), and the files of a folder that holds its own ``manifest.json`` and lists
-    them (a ``neurolab simulate`` run folder; check it with ``verify --manifest``).
+    message), the files of a folder that holds its own ``manifest.json`` and lists
+    them (a ``neurolab simulate`` run folder; check it with ``verify --manifest``), and
+    (for the repository) the files the sweep manifests list (``sweep.known_paths``).
     Returns sorted paths, relative to the repository root (or the manifest's folder);
     empty when there is no manifest (``verify`` reports that instead)."""
     if manifest is not None:
@@ -1030,6 +1031,10 @@ def stray_files(root=None, manifest=None) -> list[str]:
                  if isinstance(a, dict)}
     except (OSError, ValueError, PipelineError):
         known = set()
+    if manifest is None:
+        from . import sweep                     # the files the sweep manifests account for
+
+        known |= sweep.known_paths(base)
     skip_dirs = {(base / LOCKS).resolve(), (base / STAGING).resolve()}
     out = []
     for top in tops:

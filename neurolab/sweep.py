@@ -217,7 +217,8 @@ def plan(name: str, specs: Sequence, *, root=None, zipped: bool = False,
 
     ``specs``: (KEY, VALUES) pairs (``parse_values``). The grid is the product of the
     keys' values (the first key varies slowest), or with ``zipped`` the values paired in
-    order (every key then needs as many values). Every point is checked with
+    order (every key then needs as many values, except that a key given one value keeps
+    it at every point). Every point is checked with
     ``pipeline.check_parameters`` against the notebook's declared parameters. Raises
     ``PipelineError`` (unknown notebook or key, ill-typed value) or ``SweepError`` (bad
     VALUES, a key given twice, a value repeated, lists of different lengths with
@@ -250,10 +251,12 @@ def plan(name: str, specs: Sequence, *, root=None, zipped: bool = False,
         values.append(vals)
     if zipped:
         lengths = {k: len(v) for k, v in zip(keys, values)}
-        if len(set(lengths.values())) != 1:
+        n = max(lengths.values())
+        if any(m not in (1, n) for m in lengths.values()):
             raise SweepError(f"--zip pairs the values in order and needs as many of each: "
-                             f"got {lengths}")
-        combos = list(zip(*values))
+                             f"got {lengths} (a key given one value keeps it at every "
+                             f"point)")
+        combos = list(zip(*(v * n if len(v) == 1 else v for v in values)))
     else:
         combos = list(itertools.product(*values))
     points = []
@@ -592,12 +595,17 @@ def summary_figure(keys: Sequence[str], results: Sequence[str], rows: list[dict]
     """A matplotlib ``Figure`` (no pyplot): one panel per (result, swept key), the result
     of every finished point against that key, points that share the other keys' values
     joined by a line (labelled in the top panel of each column when there are at most 8
-    such lines). Non-numeric key values are placed in the order they first appear."""
+    such lines). Non-numeric key values are placed in the order they first appear. A key
+    that has one value at every point (``-p duration_s 2``) gets no panels: it is named in
+    the title (unless no key varies)."""
     from matplotlib.figure import Figure
 
     from . import plotting
 
     done = [r for r in rows if r["status"] == "ok"]
+    varying = [k for k in keys if len({_cell(r[k]) for r in rows}) > 1]
+    fixed = [k for k in keys if k not in varying] if varying else []
+    keys = varying or list(keys)
     fig = Figure(figsize=(3.6 * len(keys), 2.8 * len(results)), layout="constrained")
     axes = fig.subplots(len(results), len(keys), squeeze=False)
     for i, res in enumerate(results):
@@ -628,7 +636,9 @@ def summary_figure(keys: Sequence[str], results: Sequence[str], rows: list[dict]
             if i == 0 and 1 < len(groups) <= 8:
                 ax.legend(fontsize=7, frameon=False)
     n_ok = len(done)
-    fig.suptitle(f"{n_ok} of {len(rows)} points", fontsize=10)
+    same = ", ".join(f"{k}={_cell(rows[0][k])}" for k in fixed) if rows else ""
+    fig.suptitle(f"{n_ok} of {len(rows)} points" + (f" ({same})" if same else ""),
+                 fontsize=10)
     return fig
 
 
@@ -780,7 +790,7 @@ def _submit(sweep, client, todo, records, timeout, progress, tqdm) -> list:
         futures[fut] = k
     failures = []
     bar = tqdm(total=len(todo), unit="point", disable=not progress, dynamic_ncols=True,
-               desc=sweep.sweep_id[-24:])
+               desc=_short(sweep.sweep_id))
     ok = failed = 0
     try:
         for fut in as_completed(futures):
@@ -807,6 +817,11 @@ def _submit(sweep, client, todo, records, timeout, progress, tqdm) -> list:
     finally:
         bar.close()
     return failures
+
+
+def _short(text: str, width: int = 32) -> str:
+    """``text``, or its end after an ellipsis when longer than ``width`` characters."""
+    return text if len(text) <= width else "\u2026" + text[-(width - 1):]
 
 
 def _n_threads(client) -> int:

@@ -173,6 +173,9 @@ def test_grid_is_a_product_or_zipped_and_ids_name_the_parameters(repo):
     assert len(set(grid.ids)) == 6 and all(len(i) == 12 for i in grid.ids)
     zipped = sweep.plan("01_toy", [("a", "1,2,3"), ("b", "0:3")], root=repo, zipped=True)
     assert zipped.points == ({"a": 1.0, "b": 0}, {"a": 2.0, "b": 1}, {"a": 3.0, "b": 2})
+    # with --zip, a key given one value keeps it at every point (-p duration_s 2)
+    one = sweep.plan("01_toy", [("a", "1,2"), ("b", "5")], root=repo, zipped=True)
+    assert one.points == ({"a": 1.0, "b": 5}, {"a": 2.0, "b": 5})
     # the same points in another key order: the same sweep (it resumes); another grid or
     # another version of the notebook: another folder
     same = sweep.plan("01_toy", [("b", "0:3"), ("a", "1,2")], root=repo)
@@ -183,6 +186,17 @@ def test_grid_is_a_product_or_zipped_and_ids_name_the_parameters(repo):
                    PARAMS.format(counter=repo / "counter.txt"), *BODY, "y = 1")
     edited = sweep.plan("01_toy", [("a", "1,2"), ("b", "0:3")], root=repo)
     assert edited.sweep_id != grid.sweep_id and edited.ids == grid.ids
+
+
+def test_a_key_with_one_value_gets_no_panel_of_the_summary_figure():
+    rows = [{"point": str(k), "status": "ok", "a": a, "b": 5, "total": 2 * a}
+            for k, a in enumerate((1.0, 2.0, 3.0))]
+    fig = sweep.summary_figure(["a", "b"], ["total"], rows)
+    assert [ax.get_xlabel() for ax in fig.axes] == ["a"]
+    assert fig._suptitle.get_text() == "3 of 3 points (b=5)"
+    line, = fig.axes[0].get_lines()
+    assert list(line.get_xdata()) == [1.0, 2.0, 3.0]
+    assert list(line.get_ydata()) == [2.0, 4.0, 6.0]
 
 
 # ----------------------------------------------------------------------------- runs
@@ -249,9 +263,12 @@ def test_a_2x3_grid_runs_every_point_into_its_folder(repo, client, capsys):
     np.testing.assert_array_equal(io.load_npz(values)["x"], expected_x(2.0, 1))
     assert sweep.verify_sweep(grid.manifest_path) == []
 
-    # the same parameters through `reproduce`: their own folder, the same bytes
+    # the same parameters through `reproduce`: their own folder, the same bytes; its
+    # verify knows the sweep's files (no stray warning)
+    logged = []
     assert pipeline.reproduce(["01_toy"], {"a": "2", "b": "1"}, root=repo,
-                              log=lambda s: None) == []
+                              log=logged.append) == []
+    assert not any("warning" in line for line in logged), logged
     target = pipeline.run_target(repo / "notebooks/01_toy.ipynb", {"a": 2.0, "b": 1})
     assert target.folder == f"data/raw/runs/01_toy/{target.folder.rsplit('/', 1)[-1]}"
     point = repo / "data/raw/sweeps" / grid.sweep_id / by_params(manifest)[(2.0, 1)]["id"]
