@@ -10,7 +10,7 @@ Units: ms, mV, Hz; weights dimensionless (conductance synapses) or mV (delta and
 >>> res = net.run(100.0, record_weights={"inp->out": "all"})
 """
 
-from . import analysis, inputs
+from . import analysis, inputs, masquelier
 from .inputs import correlated_poisson, rate_coded_images, repeating_pattern
 from .marks import mark_result
 from .monitors import (SimResult, SpikeRecord, StateRecord, WeightRecord, assert_same,
@@ -28,5 +28,5 @@ __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource
            "RewardSTDP", "AdaptiveThreshold", "Normalization", "simulate",
            "NonFiniteStateError", "SimResult", "SpikeRecord", "StateRecord", "WeightRecord",
            "load_run", "weight_matrix", "assert_same", "analysis", "mark_result",
-           "inputs", "correlated_poisson", "repeating_pattern", "rate_coded_images",
+           "inputs", "masquelier", "correlated_poisson", "repeating_pattern", "rate_coded_images",
            "__version__"]

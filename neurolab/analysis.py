@@ -24,7 +24,8 @@ import numpy as np
 from . import _validate as V
 
 __all__ = ["Bimodality", "weight_bimodality", "WindowFit", "fit_stdp_window",
-           "PatternScores", "pattern_detection", "assign_labels", "predict_labels",
+           "PatternScores", "pattern_detection", "Selectivity", "selectivity_onset",
+           "assign_labels", "predict_labels",
            "accuracy"]
 
 
@@ -234,6 +235,52 @@ def pattern_detection(post_times, onsets, pattern_duration: float, *, t_start: f
                          latency=float(np.median(lat[hits])) if hits.any() else None,
                          n_presentations=int(onsets.size), n_hits=int(hits.sum()),
                          n_false_alarms=n_fa)
+
+
+@dataclass(frozen=True)
+class Selectivity:
+    """Result of :func:`selectivity_onset`.
+
+    ``t``: time of the last false alarm before ``t_stop`` (ms), 0.0 when there is none;
+    ``n_spikes``: the output spikes up to and including it (hits and false alarms; 0 when
+    there is none): the output spikes the neuron needed to become selective.
+    """
+    t: float
+    n_spikes: int
+
+
+def selectivity_onset(post_times, onsets, pattern_duration: float, *,
+                      t_stop: float) -> Selectivity:
+    """When a neuron became a selective pattern detector: its last false alarm (an output
+    spike outside every presentation window ``[onset, onset + pattern_duration)``) before
+    ``t_stop`` (ms), and how many output spikes it had emitted up to then (Hathway &
+    Goodman 2018 count output spikes until selectivity: about 700 in Masquelier et al.'s
+    2008 simulations, about 1400 in theirs at dt = 0.1 ms). Meaningful for a neuron that
+    is selective at ``t_stop``; one late false alarm moves the onset to it.
+
+    ``post_times`` (k,) and ``onsets`` (m,) in ms, onsets sorted and at least
+    ``pattern_duration`` apart. Raises ``ValueError`` for non-finite times,
+    ``pattern_duration <= 0`` or unsorted/overlapping onsets.
+    """
+    post = V.float_array("post_times", post_times, allow_scalar=False) \
+        if np.size(post_times) else np.zeros(0)
+    onsets = V.float_array("onsets", onsets, allow_scalar=False) \
+        if np.size(onsets) else np.zeros(0)
+    dur = V.positive("pattern_duration", pattern_duration, "ms")
+    t_stop = V.real("t_stop", t_stop)
+    if onsets.size > 1 and np.any(np.diff(onsets) < dur):
+        k = int(np.flatnonzero(np.diff(onsets) < dur)[0])
+        raise ValueError(f"onsets must be sorted and at least pattern_duration = {dur!r} ms "
+                         f"apart, got {onsets[k]!r} then {onsets[k + 1]!r} at index {k}")
+    post = np.sort(post[post < t_stop])
+    k = np.searchsorted(onsets, post, side="right") - 1
+    inside = (k >= 0) & (post < onsets[np.clip(k, 0, None)] + dur) if onsets.size \
+        else np.zeros(post.size, dtype=bool)
+    fa = np.flatnonzero(~inside)
+    if fa.size == 0:
+        return Selectivity(t=0.0, n_spikes=0)
+    last = int(fa[-1])
+    return Selectivity(t=float(post[last]), n_spikes=last + 1)
 
 
 # ------------------------------------------------------------ label assignment (Diehl & Cook)

@@ -229,6 +229,15 @@ def _max_rate(name: str, rate, dt: float) -> None:
                          f"spike per step of dt = {dt!r} ms), got {worst!r}")
 
 
+def _sorted_unique(key):
+    """``np.unique(key)`` for a 1-d int64 array: sort, then drop repeats (numpy 2's
+    ``np.unique`` hashes first and is several times slower on millions of keys)."""
+    key = np.sort(key)
+    if key.size > 1:
+        key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+    return key
+
+
 def _bernoulli_trains(p, n_steps, rng):
     """(ids, steps) of independent Bernoulli trains, train k spiking in each of ``n_steps``
     steps with probability ``p[k]``: geometric gaps between spikes, drawn row-wise (all
@@ -588,7 +597,7 @@ def repeating_pattern(n_afferents: int = 2000, duration: float = 10_000.0, *,
         ns, ni = _block(np.full(n, noise_rate * dt / 1000.0), n_steps, rng)
         steps = np.concatenate([steps, ns])
         ids = np.concatenate([ids, ni])
-    key = np.unique(ids * n_steps + steps)
+    key = _sorted_unique(ids * n_steps + steps)
     return PatternInput(t=(key % n_steps) * dt, i=key // n_steps, onsets=slots * L * dt,
                         afferents=afferents, pattern_t=pat_s * dt, pattern_i=pat_i,
                         pattern_duration=L * dt, n_afferents=n, duration=n_steps * dt,
