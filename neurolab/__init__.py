@@ -20,6 +20,7 @@ from .params import LIFParams, STDPParams
 from .plasticity import (AdaptiveThreshold, Normalization, PowerLawSTDP, RewardSTDP, TripletSTDP,
                          VogelsSTDP)
 from .simulate import NonFiniteStateError, simulate
+from . import protocols
 
 __version__ = "0.3.0"
 
@@ -28,5 +29,6 @@ __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource
            "RewardSTDP", "AdaptiveThreshold", "Normalization", "simulate",
            "NonFiniteStateError", "SimResult", "SpikeRecord", "StateRecord", "WeightRecord",
            "load_run", "weight_matrix", "assert_same", "analysis", "mark_result",
-           "inputs", "masquelier", "correlated_poisson", "repeating_pattern", "rate_coded_images",
+           "inputs", "masquelier", "protocols", "correlated_poisson", "repeating_pattern",
+           "rate_coded_images",
            "__version__"]

@@ -25,8 +25,8 @@ from . import _validate as V
 
 __all__ = ["Bimodality", "weight_bimodality", "WindowFit", "fit_stdp_window",
            "PatternScores", "pattern_detection", "Selectivity", "selectivity_onset",
-           "assign_labels", "predict_labels",
-           "accuracy"]
+           "assign_labels", "predict_labels", "accuracy", "AmplitudeFit", "fit_amplitudes",
+           "normalized_error"]
 
 
 # ---------------------------------------------------------------------------- bimodality
@@ -352,3 +352,82 @@ def accuracy(predictions, labels) -> float:
         raise ValueError(f"predictions and labels must be 1-d, non-empty and of one length, "
                          f"got shapes {p.shape} and {y.shape}")
     return float(np.mean(p == y))
+
+
+# --------------------------------------------------------------- fitting rules to data
+@dataclass(frozen=True)
+class AmplitudeFit:
+    """Result of :func:`fit_amplitudes`. ``amplitudes``: the fitted non-negative
+    coefficients, one per basis column; ``model``: ``basis @ amplitudes`` (the fitted
+    values); ``error``: the normalised mean-square error of the fit, as
+    :func:`normalized_error` defines it."""
+    amplitudes: np.ndarray
+    model: np.ndarray
+    error: float
+
+
+def normalized_error(model, data, sem) -> float:
+    """Normalised mean-square error of a model against measured points,
+    ``E = (1/p) sum_k ((model_k - data_k) / sem_k)**2`` over the p points: the mean squared
+    distance in units of each point's standard error (1: the model is as far off as the
+    error bars, on average). The kind of measure Pfister & Gerstner (2006, J. Neurosci.
+    26:9673) report for their fits.
+
+    ``model``, ``data``, ``sem``: arrays of one shape (any), ``sem`` > 0. Raises
+    ``ValueError`` naming the parameter for shapes that differ, an empty array, values
+    that are not finite, or ``sem`` <= 0.
+    """
+    data = _finite("data", data)
+    model = _finite("model", model, data.shape)
+    sem = _finite("sem", sem, data.shape)
+    if (sem <= 0).any():
+        raise ValueError(f"sem must be > 0 everywhere, got {float(sem[sem <= 0][0])!r}")
+    return float(np.mean(((model - data) / sem) ** 2))
+
+
+def fit_amplitudes(basis, data, sem) -> AmplitudeFit:
+    """Fit a model that is linear in non-negative amplitudes to measured points, weighting
+    each point by its standard error: minimise ``sum_k ((basis @ a - data)_k / sem_k)**2``
+    over ``a >= 0`` (scipy's ``nnls``, Lawson & Hanson's active-set algorithm).
+
+    A plasticity rule without weight bounds in reach is such a model: its weight change
+    under a fixed protocol is a sum of its amplitudes times what each term contributes
+    (the pair rule: ``A_plus`` times the potentiating sum minus ``A_minus`` times the
+    depressing one; the triplet rule of Pfister & Gerstner 2006: its four amplitudes), so
+    a column of ``basis`` is the weight change of the protocol with that amplitude 1 and
+    the others 0 (negative for a depressing term).
+
+    ``basis``: (p, m) array, p measured points, m amplitudes; ``data``, ``sem``: (p,)
+    arrays, ``sem`` > 0. Returns an :class:`AmplitudeFit`. Raises ``ValueError`` naming
+    the parameter for: wrong shapes, values that are not finite, ``sem`` <= 0.
+    """
+    data = _finite("data", data)
+    if data.ndim != 1:
+        raise ValueError(f"data must be 1-d (one value per point), got shape {data.shape}")
+    basis = _finite("basis", basis)
+    if basis.ndim != 2 or basis.shape[0] != data.size or basis.shape[1] == 0:
+        raise ValueError(f"basis must have shape (p, m) = ({data.size}, m >= 1), got "
+                         f"shape {basis.shape}")
+    sem = _finite("sem", sem, data.shape)
+    if (sem <= 0).any():
+        raise ValueError(f"sem must be > 0 everywhere, got {float(sem[sem <= 0][0])!r}")
+    from scipy.optimize import nnls
+
+    amplitudes, _ = nnls(basis / sem[:, None], data / sem)
+    model = basis @ amplitudes
+    return AmplitudeFit(amplitudes=amplitudes, model=model,
+                        error=normalized_error(model, data, sem))
+
+
+def _finite(name, value, shape=None) -> np.ndarray:
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of numbers, got {V._show(value)}") from None
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if shape is not None and arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape} (as data), got {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must hold finite numbers only")
+    return arr

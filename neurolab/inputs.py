@@ -23,7 +23,9 @@ import numpy as np
 from . import _validate as V
 
 __all__ = ["correlated_poisson", "repeating_pattern", "PatternInput", "rate_coded_images",
-           "ImageInput", "step_table", "explicit_steps", "POISSON_BLOCK"]
+           "ImageInput", "pairing_protocol", "reward_times", "RewardSchedule",
+           "filtered_noise_rates", "channel_poisson", "step_table", "explicit_steps",
+           "POISSON_BLOCK"]
 
 POISSON_BLOCK = 10_000        # steps per independently seeded block of Poisson input
 _MAX_DRAWS = 4_000_000        # geometric draws held in memory at once
@@ -698,3 +700,187 @@ def rate_coded_images(images, *, max_rate=63.75, intensity_max: float = 255.0,
     onsets = (start + np.arange(n_samples, dtype=np.int64) * period) * dt
     return ImageInput(t=(key % n_total) * dt, i=key // n_total, onsets=onsets, rates=rates,
                       presentation=pres * dt, rest=rest_steps * dt, dt=dt)
+
+
+# ------------------------------------------------------------- pairing protocols, rewards
+def pairing_protocol(n_pairings: int, frequency: float, lag: float, *,
+                     start: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Spike times of a pairing protocol: ``n_pairings`` pre/post pairs repeated at
+    ``frequency`` Hz (Markram et al. 1997; Sjöström, Turrigiano & Nelson 2001, Neuron
+    32:1149, whose visual-cortex protocol is 60 pairings at 0.1-50 Hz with ``lag`` = +10
+    or -10 ms, the data Pfister & Gerstner 2006 fitted).
+
+    Pairing k (k = 0 .. n_pairings - 1) starts at ``start + k * 1000 / frequency`` ms with
+    its earlier spike; the postsynaptic spike follows the presynaptic one by ``lag`` ms
+    (``lag = t_post - t_pre``: > 0 pre before post, < 0 post before pre, 0 together).
+
+    Returns ``(pre, post)``: two (n_pairings,) float64 arrays of spike times (ms),
+    increasing. Raises ``ValueError``/``TypeError`` naming the parameter for: a non-integer
+    or < 1 ``n_pairings``; ``frequency`` <= 0; ``|lag|`` not shorter than the period
+    ``1000 / frequency`` ms (pairings would overlap); ``start`` < 0.
+    """
+    n_pairings = V.integer("n_pairings", n_pairings, minimum=1)
+    frequency = V.positive("frequency", frequency, "Hz")
+    lag = V.real("lag", lag)
+    start = V.non_negative("start", start, "ms")
+    period = 1000.0 / frequency
+    if abs(lag) >= period:
+        raise ValueError(f"lag must be shorter than the period 1000/frequency = {period!r} "
+                         f"ms (in absolute value), got {lag!r} ms")
+    onsets = start + period * np.arange(n_pairings, dtype=np.float64)
+    pre = onsets + max(-lag, 0.0)
+    return pre, pre + lag
+
+
+@dataclass(frozen=True)
+class RewardSchedule:
+    """Result of :func:`reward_times`. ``times``: the reward times (ms, multiples of
+    ``dt``, increasing, at most one per step); ``triggers``: the postsynaptic spike times
+    (ms) that earned a reward, in the same order as the draws (one per trigger; two
+    rewards that fall in one step merge, so ``len(times) <= len(triggers)``)."""
+    times: np.ndarray
+    triggers: np.ndarray
+
+
+def reward_times(pre, post, *, window: float = 20.0, delay=(1000.0, 3000.0),
+                 dt: float = 1.0, seed: int = 0) -> RewardSchedule:
+    """Delayed rewards for a pre-before-post coincidence: the distal reward problem of
+    Izhikevich (2007, Cereb. Cortex 17:2443, Fig. 1).
+
+    Every postsynaptic spike at ``t`` whose latest presynaptic spike ``t_pre <= t`` is
+    strictly earlier and closer than ``window`` (``0 < t - t_pre < window`` ms; a
+    presynaptic spike at the same time as the postsynaptic one cancels the reward, as in
+    the program, which checks that the last postsynaptic spike is later than the last
+    presynaptic one) earns one reward at
+    ``t + D``, with ``D`` drawn uniformly from ``[delay[0], delay[1])`` ms and the time
+    rounded to the nearest multiple of ``dt``. This is the rule of Izhikevich's published
+    program (``daspnet.m``: the reward follows a spike of the postsynaptic neuron less than
+    ``interval = 20`` ms after the last spike of the presynaptic one, at a delay of
+    ``1000 + ceil(2000 rand)`` ms, so 1-3 s; there the delay is a whole number of ms).
+    Rewards that fall into the same step merge into one (a reward source emits at most one
+    spike per step; Izhikevich's dopamine too jumps once per step).
+
+    ``pre``, ``post``: spike times (ms) of the presynaptic and postsynaptic neuron of the
+    synapse to be rewarded, any order. Returns a :class:`RewardSchedule`; use its ``times``
+    as a spike source: ``net.add_spikes("reward", 1, s.times, np.zeros(s.times.size,
+    int))``. Drawn from ``numpy.random.default_rng(seed)``, one uniform number per trigger
+    in time order: same arguments, same rewards.
+
+    Raises ``ValueError``/``TypeError`` naming the parameter for: spike times that are not
+    finite or negative; ``window`` <= 0; ``delay`` not two numbers ``0 <= delay[0] <=
+    delay[1]``; ``dt`` <= 0.
+    """
+    pre = np.sort(V.float_array("pre", pre))
+    post = np.sort(V.float_array("post", post))
+    for name, arr in (("pre", pre), ("post", post)):
+        bad = ~np.isfinite(arr) | (arr < 0)
+        if bad.any():
+            raise ValueError(f"{name} must hold finite spike times >= 0 ms, got "
+                             f"{float(arr[np.flatnonzero(bad)[0]])!r}")
+    window = V.positive("window", window, "ms")
+    dt = V.positive("dt", dt, "ms")
+    try:
+        d0, d1 = (float(x) for x in delay)
+    except (TypeError, ValueError):
+        raise TypeError(f"delay must be two numbers (min, max) in ms, got "
+                        f"{V._show(delay)}") from None
+    if not (math.isfinite(d0) and math.isfinite(d1) and 0 <= d0 <= d1):
+        raise ValueError(f"delay must satisfy 0 <= delay[0] <= delay[1] (ms), got "
+                         f"({d0!r}, {d1!r})")
+    k = np.searchsorted(pre, post, side="right") - 1      # latest pre at or before
+    gap = np.where(k >= 0, post - pre[np.maximum(k, 0)], np.inf)
+    triggers = post[(gap > 0) & (gap < window)]
+    draws = np.random.default_rng(seed).uniform(d0, d1, triggers.size)
+    steps = np.unique(np.rint((triggers + draws) / dt).astype(np.int64))
+    return RewardSchedule(times=steps * dt, triggers=triggers)
+
+
+# ------------------------------------------------------- signal channels (Vogels et al.)
+def filtered_noise_rates(n_channels: int, duration: float, *, rate_dt: float = 5.0,
+                         tau: float = 50.0, mean: float = 5.0, sd: float = 10.0,
+                         seed: int = 0) -> np.ndarray:
+    """Rate signals of independent input channels: Gaussian noise low-pass filtered with
+    ``tau`` (an Ornstein-Uhlenbeck process, exact update per bin of ``rate_dt`` ms), of
+    stationary mean ``mean`` and standard deviation ``sd`` (Hz), rectified at 0. The kind
+    of signal Vogels et al. (2011, Science 334:1569) feed each group of inputs of their
+    single-neuron experiment (Fig. 1), where a group's excitatory and inhibitory inputs
+    share one signal; their exact parameters are in that paper's supplement.
+
+    Returns an (n_bins, n_channels) float64 array of rates (Hz), ``n_bins = ceil(duration /
+    rate_dt)``: row k holds in ``[k rate_dt, (k + 1) rate_dt)``; ready for
+    :func:`channel_poisson` or ``Network.add_poisson(..., rates=r[:, c], rate_dt=rate_dt)``.
+    Rectification raises the mean above ``mean`` when ``sd`` is comparable to it. Each
+    channel starts in its stationary distribution; drawn from
+    ``numpy.random.default_rng(seed)`` (same arguments, same signals).
+
+    Raises ``ValueError``/``TypeError`` naming the parameter for: ``n_channels`` < 1;
+    ``duration``, ``rate_dt`` or ``tau`` <= 0; ``sd`` < 0.
+    """
+    n_channels = V.integer("n_channels", n_channels, minimum=1)
+    duration = V.positive("duration", duration, "ms")
+    rate_dt = V.positive("rate_dt", rate_dt, "ms")
+    tau = V.positive("tau", tau, "ms")
+    mean = V.real("mean", mean)
+    sd = V.non_negative("sd", sd, "Hz")
+    n_bins = int(math.ceil(duration / rate_dt - 1e-9))
+    rng = np.random.default_rng(seed)
+    a = math.exp(-rate_dt / tau)
+    noise = rng.standard_normal((n_bins, n_channels))
+    x = np.empty((n_bins, n_channels))
+    x[0] = noise[0]
+    kick = math.sqrt(1.0 - a * a)
+    for k in range(1, n_bins):
+        x[k] = a * x[k - 1] + kick * noise[k]
+    return np.maximum(mean + sd * x, 0.0)
+
+
+def channel_poisson(rates, group_sizes, *, rate_dt: float, dt: float = 0.1,
+                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson inputs in groups, each group driven by its own time-varying rate.
+
+    ``rates``: (n_bins, n_groups) Hz, row k applying in ``[k rate_dt, (k + 1) rate_dt)``
+    (as :func:`filtered_noise_rates` returns them); ``group_sizes``: inputs per group (ids:
+    group 0 first). Every input of group g spikes in each step independently with
+    probability ``rates[bin, g] dt / 1000`` (inhomogeneous Bernoulli/Poisson), for
+    ``n_bins * rate_dt`` ms. Drawn by thinning: a train at the group's highest rate
+    (geometric gaps, cheap at low rates), each spike kept with probability ``rate /
+    highest rate``; from ``numpy.random.default_rng(seed)``.
+
+    Returns ``(t, i)``: spike times (ms, multiples of ``dt``) and input ids, sorted by id
+    then time, for ``Network.add_spikes(name, sum(group_sizes), t, i)``. Raises
+    ``ValueError``/``TypeError`` naming the parameter for: ``rates`` not a 2-d array of
+    finite rates in ``[0, 1000/dt]`` Hz; ``group_sizes`` of another length than its
+    columns or with a negative size; ``rate_dt`` not a positive multiple of ``dt``.
+    """
+    try:
+        r = np.array(rates, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"rates must be a 2-d array of rates (Hz), got "
+                        f"{V._show(rates)}") from None
+    if r.ndim != 2 or r.shape[0] == 0 or r.shape[1] == 0:
+        raise ValueError(f"rates must have shape (n_bins, n_groups), got shape {r.shape}")
+    dt = V.positive("dt", dt, "ms")
+    if (~np.isfinite(r)).any() or (r < 0).any() or (r * dt / 1000.0 > 1.0 + 1e-12).any():
+        raise ValueError(f"rates must be finite and within [0, 1000/dt] = [0, "
+                         f"{1000.0 / dt!r}] Hz")
+    sizes = [V.integer("group_sizes", s, minimum=0) for s in np.atleast_1d(group_sizes)]
+    if len(sizes) != r.shape[1]:
+        raise ValueError(f"group_sizes must give one size per column of rates "
+                         f"({r.shape[1]}), got {len(sizes)}")
+    per_bin = _steps_of("rate_dt", V.positive("rate_dt", rate_dt, "ms"), dt)
+    n_steps = r.shape[0] * per_bin
+    rng = np.random.default_rng(seed)
+    ts, ids, first = [], [], 0
+    for g, size in enumerate(sizes):
+        top = r[:, g].max()
+        if size and top > 0:
+            s, src = _block(np.full(size, top * dt / 1000.0), n_steps, rng)
+            keep = rng.random(s.size) * top < r[s // per_bin, g]
+            ts.append(s[keep])
+            ids.append(src[keep] + first)
+        first += size
+    if not ts:
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    s, i = np.concatenate(ts), np.concatenate(ids)
+    order = np.lexsort((s, i))
+    return s[order] * dt, i[order].astype(np.int64)
