@@ -9,7 +9,8 @@ after)::
 
 What runs: ``03_song_abbott`` (1000 Poisson inputs onto one conductance LIF neuron,
 additive STDP) swept over ``seed`` = 0 ... POINTS - 1 with ``duration_s`` fixed (one
-value given as a swept key, so every point runs it), in a temporary copy of the repository
+value given as a swept key, so every point runs it) and its extra runs left out
+(``input_rates`` and ``depression_ratios`` empty), in a temporary copy of the repository
 (the checkout's data/ and results/ are never touched). The numba cache is warmed first by
 one run outside the timings, so that no measurement pays the kernel's compile.
 
@@ -125,6 +126,14 @@ def main(argv=None) -> int:
         parser.error("--points, --alone and every --workers count must be >= 1")
     specs = [("seed", f"0:{args.points}"), ("duration_s", repr(args.duration_s))]
     point = {"seed": 0, "duration_s": args.duration_s}
+    # 03_song_abbott's extra runs (rate regulation at 4 input rates, 3 A_minus/A_plus
+    # ratios) are left out: every point runs the one network the notebook is about
+    from neurolab import pipeline as _pl
+    declared = _pl.notebook_parameters(_pl.find_notebook(args.notebook, REPO))
+    for key in ("input_rates", "depression_ratios"):
+        if key in declared:
+            specs.append((key, "[]"))
+            point[key] = []
     before = load()
     print(f"load average before: {before}  (cores: {os.cpu_count()})")
     print(f"{args.notebook}: {args.points} points (seed 0..{args.points - 1}), "
