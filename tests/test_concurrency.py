@@ -118,8 +118,10 @@ def baseline(repo) -> int:
 
 def test_second_run_is_refused_at_once_and_the_first_installs_whole(repo):
     count = baseline(repo)
-    params = {"seed": 11, "sleep_s": 10.0}
-    same = ["-p", "seed", "11", "-p", "sleep_s", "10"]
+    # the first run sleeps long enough for the three others (two refusals and a whole run
+    # with other parameters, which starts a kernel: ~5 s idle, 10+ s on a loaded machine)
+    params = {"seed": 11, "sleep_s": 25.0}
+    same = ["-p", "seed", "11", "-p", "sleep_s", "25"]
     first = start(repo, *same)
     try:
         holder = wait_for_holder(repo, first, params)
