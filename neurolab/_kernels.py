@@ -651,7 +651,8 @@ def _drop_stale_caches():
     import os
 
     here = os.path.dirname(os.path.abspath(__file__))
-    sources = sorted([os.path.join(here, "_kernels.py"), os.path.join(here, "_layout.py")]
+    sources = sorted([os.path.join(here, "_kernels.py"), os.path.join(here, "_layout.py"),
+                      os.path.join(here, "_parallel.py")]
                      + glob.glob(os.path.join(here, "plasticity", "*.py")))
     digest = hashlib.sha256()
     for path in sources:

@@ -285,6 +285,21 @@ class RunState:
         self.pair_variants = K.PairVariants(xpost_prev=np.full(n_xpost, NEVER, np.int64),
                                             xsyn=np.zeros(n_xsyn))
 
+    def thread_tables(self, parts):
+        """``(qb, owner, sorted_rows, buf, bseg)`` for the threaded kernel on ``parts``
+        partitions (:mod:`neurolab._parallel`); kept, as the structure cannot change."""
+        from . import _parallel
+
+        cache = self.__dict__.setdefault("_thread_tables", {})
+        if parts not in cache:
+            if "sorted_rows" not in cache:
+                cache["sorted_rows"] = _parallel.rows_ascending(self.syn)
+            n_pop = self.nrn.pop_lif.shape[0]
+            cache[parts] = (*_parallel.partition(self.nrn, parts), cache["sorted_rows"],
+                            np.zeros((parts, max(self.n_total, 1)), dtype=np.int64),
+                            np.zeros((parts, n_pop + 1), dtype=np.int64))
+        return cache[parts]
+
     def variants(self, net):
         """The pair-rule variants' state for the kernel, or None when no projection uses a
         variant now (the kernel without their code runs then)."""
@@ -586,10 +601,62 @@ def _schedule(every, lo, hi, n_start, n_stop):
     return np.array([every, lo, hi, row0], dtype=np.int64), rows
 
 
+def _check_threads(threads):
+    """``threads`` as an int in [1, numba's thread count], else a clear error."""
+    import numba
+
+    limit = numba.config.NUMBA_NUM_THREADS
+    threads = V.integer("threads", threads, minimum=1)
+    if threads > limit:
+        raise ValueError(f"threads must be between 1 and {limit} (numba's thread count on "
+                         f"this machine, NUMBA_NUM_THREADS), got threads={threads}")
+    return threads
+
+
+def _kernel_for(state, pv, threads):
+    """The kernel call for this run: ``kernel(start, stop, inp, mon, counters)``, on one
+    thread (:func:`neurolab._kernels.run_steps`) or on ``threads``
+    (:func:`neurolab._parallel.run_steps_threads`, for the networks it is written for)."""
+    if threads > 1:
+        unsupported = [name for name, f in zip(("the triplet rule", "Vogels' inhibitory rule",
+                                                "reward-modulated STDP", "homeostasis"),
+                                               state.families) if f is not None]
+        if pv is not None:
+            unsupported.append("a pair-rule variant (pre-centred or restricted pairing, "
+                               "power-law weights or a same-step order other than "
+                               "'potentiate')")
+        if unsupported:
+            warnings.warn(f"threads={threads}: this network uses {', '.join(unsupported)}, "
+                          f"which the threaded kernel does not implement; it runs on one "
+                          f"thread (same results)", RuntimeWarning, stacklevel=3)
+            threads = 1
+    if threads == 1:
+        def kernel(start, stop, inp, mon, counters):
+            K.run_steps(start, stop, state.nrn, state.syn, state.tr, inp, mon, counters,
+                        *state.families, pv)
+        return kernel
+
+    import numba
+
+    from . import _parallel
+
+    tables = state.thread_tables(threads)
+
+    def kernel(start, stop, inp, mon, counters):
+        before = numba.get_num_threads()
+        numba.set_num_threads(threads)
+        try:
+            _parallel.run_steps_threads(start, stop, state.nrn, state.syn, state.tr, inp, mon,
+                                        counters, *tables, None)
+        finally:
+            numba.set_num_threads(before)
+    return kernel
+
+
 def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
              weight_dt: float | None = None, weight_window=None, record_state=None,
              state_vars=("v",), state_dt=None, state_window=None, progress=None,
-             chunk_steps=None) -> SimResult:
+             chunk_steps=None, threads: int = 1) -> SimResult:
     """Run ``net`` for ``duration`` ms from where it is (``net.t``) and return a
     :class:`SimResult` of this run, ``[t_start, t_end)``.
 
@@ -625,6 +692,14 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         when the run is expected to take more than about two seconds.
     chunk_steps : steps per kernel call; ``None`` adapts it so that each call takes about
         0.1 s. Results do not depend on it (bitwise).
+    threads : worker threads for the step loop, 1 (default) up to numba's thread count
+        (``numba.config.NUMBA_NUM_THREADS``, the machine's cores unless the environment
+        variable ``NUMBA_NUM_THREADS`` says otherwise). Each thread owns a range of neurons
+        and the synapses onto them (see :mod:`neurolab._parallel`), so spikes and weights
+        are bitwise the same for every thread count. Networks with the pair rule's variants,
+        the other rule families or homeostasis run on one thread (with a warning). Worth it
+        from a few thousand neurons on; the first run with threads > 1 compiles the
+        threaded kernel (seconds, then cached).
 
     Input is drawn chunk by chunk, so memory does not grow with the duration unless a
     recording does. The run advances in chunks (which changes no result). Ctrl-C, or a
@@ -694,6 +769,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         raise TypeError(f"progress must be True, False or None, got {progress!r}")
     if chunk_steps is not None:
         chunk_steps = V.integer("chunk_steps", chunk_steps, minimum=1)
+    threads = _check_threads(threads)
 
     state = net._ensure_state()
     network_record = net.to_dict()   # as the run starts: its weights, rates, parameters
@@ -739,6 +815,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     n_base = 0
     try:
         pv = state.variants(net)       # the rules cannot change during a run
+        kernel = _kernel_for(state, pv, threads)
         while counters[K.C_STEP] < n_stop:
             n0 = int(counters[K.C_STEP])
             n1 = min(n_stop, n0 + chunk)
@@ -746,8 +823,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
             inp = state.chunk_inputs(n0, n1)
             while True:
                 start = int(counters[K.C_STEP])
-                K.run_steps(start, n1, state.nrn, state.syn, state.tr, inp, mon, counters,
-                            *state.families, pv)
+                kernel(start, n1, inp, mon, counters)
                 reached = int(counters[K.C_STEP])
                 state.step = reached
                 _check_finite(state, net, start, reached)

@@ -1,0 +1,400 @@
+"""The step loop on several threads: :func:`run_steps_threads`, used by ``net.run(...,
+threads=T)`` with T > 1.
+
+How the work is split, and why the result cannot depend on it
+--------------------------------------------------------------
+The neurons are cut into ``P`` partitions of consecutive global ids (:func:`partition`:
+about equal numbers of LIF neurons each). Partition ``t`` owns its neurons and everything
+that is written on their behalf: their state (``v``, ``g_e``, ``g_i``, refractoriness),
+their postsynaptic traces, and the weights of the synapses *onto* them. Each step has two
+parallel phases, one partition per task, and serial work between them:
+
+1. (parallel) state update, threshold and reset of the partition's neurons, exactly as
+   :func:`neurolab._kernels._lif_step` does them; each task lists its spikes apart;
+2. (serial) the lists are joined into the step's spike ring, population by population in id
+   order (partitions are ascending id ranges, so the ring is the one the one-thread kernel
+   writes); spike monitors; the presynaptic traces of the spikes that arrive now (the pair
+   rule's depression does not read them, so updating them first changes nothing);
+3. (parallel) Poisson drives, then every presynaptic pathway, then the postsynaptic
+   pathways (potentiation), each task touching only synapses onto its own neurons.
+
+No two tasks write the same memory, so nothing needs atomics or locks, and each neuron,
+trace and weight receives its updates in exactly the order of the one-thread kernel
+(arrivals in ring order, synapses in row order, the same additions in the same order):
+floating-point results are bitwise those of ``threads=1`` for every thread and partition
+count, whatever the scheduling. A task finds its synapses in a row by binary search when
+the row's targets are ascending (every connection rule but ``"explicit"`` makes them so),
+or by testing each target otherwise.
+
+What runs on threads: LIF populations of any synapse type, static projections, and pair-
+rule plasticity without the variants (all-to-all or nearest pairing, additive or soft-
+bound weight dependence, same-step pairs potentiating). The other rule families,
+homeostasis and the pair rule's variants are not written for it: ``simulate`` runs such a
+network on one thread and says so in a warning.
+
+The kernel is compiled (numba ``parallel=True``) only when a network first runs with
+``threads > 1``; importing neurolab does not load it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._kernels import _lif_step, _sample_row
+from ._layout import (A_PLUS, C_MINUS, C_NSPK, C_PLUS, C_STEP, COL_OFF, DELAY, HAS_IEXT,
+                      HET, LEARN, MODE, MU_MINUS, PAIR_ALL, PAIRING, PIN_COL, PIN_N,
+                      PIN_TARGET, PLASTIC, POST_LO, POST_POP, PRE_HI, PRE_LO, PRE_POP,
+                      ROW_OFF, RULE, RULE_PAIR, SAME_POTENTIATE, TARGET, TARGET_E, TARGET_V,
+                      TARGET_V_INH, W_MAX, W_MIN, WDEP, XPOST_OFF, XPRE_OFF)
+from .plasticity import pair as _pair
+
+
+def partition(nrn, parts):
+    """Cut every LIF population into ``parts`` ranges of consecutive ids of (nearly) equal
+    size, one per partition, so that each partition gets the same share of every population
+    (populations differ in their work per neuron: plastic or static input, rates).
+
+    Returns ``(qb, owner)``: ``qb`` (int64, shape (n_pop, parts + 1)): partition t owns
+    neurons ``[qb[q, t], qb[q, t + 1])`` of population q (global ids; empty for a spike
+    source); ``owner`` (int64, shape (n_total,)): the partition of each neuron (-1 for
+    spike sources)."""
+    n_pop = nrn.pop_lif.shape[0]
+    qb = np.zeros((n_pop, parts + 1), dtype=np.int64)
+    owner = np.full(max(nrn.v.shape[0], 1), -1, dtype=np.int64)
+    for q in range(n_pop):
+        lo, hi = int(nrn.pop_lo[q]), int(nrn.pop_lo[q + 1])
+        if nrn.pop_lif[q] < 0:
+            qb[q, :] = lo
+            continue
+        qb[q] = lo + (np.arange(parts + 1) * (hi - lo)) // parts
+        for t in range(parts):
+            owner[qb[q, t]:qb[q, t + 1]] = t
+    return qb, owner
+
+
+def rows_ascending(syn):
+    """Per pathway: 1 when the targets of every row are in ascending order (a task then
+    finds its part of a row by binary search), else 0."""
+    pw_i, row_ptr, post = syn.pw_i, syn.row_ptr, syn.syn_post
+    out = np.zeros(pw_i.shape[0], dtype=np.int64)
+    for p in range(pw_i.shape[0]):
+        a = pw_i[p, ROW_OFF]
+        n_rows = pw_i[p, PRE_HI] - pw_i[p, PRE_LO]
+        s0, s1 = int(row_ptr[a]), int(row_ptr[a + n_rows])
+        t = post[s0:s1]
+        if t.size < 2:
+            out[p] = 1
+            continue
+        down = np.flatnonzero(t[1:] < t[:-1]) + s0 + 1     # positions s with post[s] < post[s-1]
+        starts = row_ptr[a:a + n_rows + 1]
+        # a descent is allowed only where a row starts
+        out[p] = 1 if np.all(np.isin(down, starts)) else 0
+    return out
+
+
+@njit(cache=True, inline="always")
+def _lower_bound(post, a, b, x):
+    """First s in [a, b) with post[s] >= x (post ascending on [a, b)), or b."""
+    while a < b:
+        m = (a + b) >> 1
+        if post[m] < x:
+            a = m + 1
+        else:
+            b = m
+    return a
+
+
+@njit(cache=True, parallel=True)
+def run_steps_threads(n_start, n_stop, nrn, syn, tr, inp, mon, counters, qb, owner,
+                      sorted_rows, buf, bseg, pv):
+    """:func:`neurolab._kernels.run_steps` for a network of LIF populations, static
+    projections and pair-rule projections without variants, on ``qb.shape[1] - 1``
+    partitions run in parallel (see the module docstring; ``qb``, ``owner`` from
+    :func:`partition`). ``buf`` (int64, (P, n_total)) and ``bseg`` (int64,
+    (P, n_pop + 1)) are the partitions' spike lists; ``sorted_rows`` from
+    :func:`rows_ascending`; ``pv`` must be None. Same stopping rule and counters as
+    ``run_steps``; returns the step reached.
+
+    One parallel region per step: the end of step n (deliveries, plasticity) and the start
+    of step n + 1 (monitors, injected currents, state update, threshold, reset) run in the
+    same task, as each task's part of both touches only its own neurons and synapses; the
+    serial joining of the spikes sits between the start and the end of a step."""
+    n_part = qb.shape[1] - 1
+    n_pop = nrn.pop_lif.shape[0]
+    pw_i = syn.pw_i
+    cap = mon.spk_step.shape[0]
+    n_mask = 0
+    for j in range(mon.spk_mask.shape[0]):
+        n_mask += mon.spk_mask[j]
+    post_pop = np.zeros(n_pop, dtype=np.bool_)
+    for p in range(pw_i.shape[0]):
+        if pw_i[p, PLASTIC] == 1 and pw_i[p, RULE] == RULE_PAIR:
+            post_pop[pw_i[p, POST_POP]] = True
+    n = n_start
+    if n >= n_stop:
+        return n_stop
+    if counters[C_NSPK] + n_mask > cap:
+        return n
+    for t in prange(n_part):
+        _start_part(n, t, nrn, syn, inp, mon, qb, owner, buf, bseg)
+    post_spikes = _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop)
+    while True:
+        nxt = n + 1
+        go = nxt < n_stop and counters[C_NSPK] + n_mask <= cap
+        for t in prange(n_part):
+            _deliver_part(n, t, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes, pv)
+            if go:
+                _start_part(nxt, t, nrn, syn, inp, mon, qb, owner, buf, bseg)
+        counters[C_STEP] = nxt
+        if not go:
+            return nxt
+        n = nxt
+        post_spikes = _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop)
+
+
+@njit(cache=True)
+def _start_part(n, t, nrn, syn, inp, mon, qb, owner, buf, bseg):
+    """The start of step n for partition t (neurons ``[qb[q, t], qb[q, t + 1])`` of each
+    population q): the monitors' samples of its neurons and of the synapses onto them, its
+    injected-current changes, then state update, threshold and reset of its neurons
+    (:func:`neurolab._kernels._lif_step`), its spikes listed in ``buf[t]``, population q's
+    at ``bseg[t, q] .. bseg[t, q + 1]``."""
+    lif_i, pop_lif, par, kref = nrn.lif_i, nrn.pop_lif, nrn.par, nrn.kref
+    v, ge, gi, iext = nrn.v, nrn.ge, nrn.gi, nrn.iext
+    last_spike, accept = nrn.last_spike, nrn.accept
+    w_syn, s_ids = mon.w_syn, mon.s_ids
+    if w_syn.shape[0] > 0:
+        r = _sample_row(n, mon.w_sched)
+        if r >= 0:
+            for k in range(w_syn.shape[0]):
+                if owner[syn.syn_post[w_syn[k]]] == t:
+                    mon.w_out[r, k] = syn.syn_w[w_syn[k]]
+    if s_ids.shape[0] > 0:
+        r = _sample_row(n, mon.s_sched)
+        if r >= 0:
+            for k in range(s_ids.shape[0]):
+                j = s_ids[k]
+                if owner[j] != t:
+                    continue
+                if mon.s_v.shape[0] > 0:
+                    mon.s_v[r, k] = v[j]
+                if mon.s_ge.shape[0] > 0:
+                    mon.s_ge[r, k] = ge[j]
+                if mon.s_gi.shape[0] > 0:
+                    mon.s_gi[r, k] = gi[j]
+    b = n - inp.base
+    for k in range(inp.cur_ptr[b], inp.cur_ptr[b + 1]):
+        j = inp.cur_ids[k]
+        if owner[j] == t:
+            iext[j] = inp.cur_val[k]
+    cnt = 0
+    for q in range(pop_lif.shape[0]):
+        bseg[t, q] = cnt
+        lq = pop_lif[q]
+        if lq >= 0:
+            lo = qb[q, t]
+            hi = qb[q, t + 1]
+            if hi > lo:
+                # a homogeneous population's parameters are read at its first index: any
+                # of its neurons has them
+                cnt = _lif_step(n, lo, hi, lif_i[lq, MODE], lif_i[lq, HET],
+                                lif_i[lq, HAS_IEXT], par, kref, v, ge, gi, iext, last_spike,
+                                accept, buf, t, cnt)
+    bseg[t, pop_lif.shape[0]] = cnt
+
+
+@njit(cache=True)
+def _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop):
+    """Serial, between the start and the end of step n: the step's spikes into the ring
+    (sources, then each population's partitions in id order: the one-thread order), the
+    spike monitor, and the presynaptic traces of the spikes arriving now. Returns whether
+    a population with plastic input spiked."""
+    pop_lo, pop_lif = nrn.pop_lo, nrn.pop_lif
+    ring, seg, pw_i, pw_f = syn.ring, syn.seg, syn.pw_i, syn.pw_f
+    src_ids = inp.src_ids
+    n_pop = pop_lif.shape[0]
+    n_part = buf.shape[0]
+    H = ring.shape[0]
+    slot = n % H
+    b = n - inp.base
+    cnt = 0
+    k = inp.src_ptr[b]
+    kend = inp.src_ptr[b + 1]
+    for q in range(n_pop):
+        seg[slot, q] = cnt
+        if pop_lif[q] < 0:
+            hi = pop_lo[q + 1]
+            while k < kend and src_ids[k] < hi:
+                ring[slot, cnt] = src_ids[k]
+                cnt += 1
+                k += 1
+        else:
+            for t in range(n_part):
+                for m in range(bseg[t, q], bseg[t, q + 1]):
+                    ring[slot, cnt] = buf[t, m]
+                    cnt += 1
+    seg[slot, n_pop] = cnt
+    post_spikes = False
+    for q in range(n_pop):
+        if post_pop[q] and seg[slot, q + 1] > seg[slot, q]:
+            post_spikes = True
+    spk_mask = mon.spk_mask
+    for k in range(cnt):
+        j = ring[slot, k]
+        if spk_mask[j]:
+            m = counters[C_NSPK]
+            mon.spk_step[m] = n
+            mon.spk_id[m] = j
+            counters[C_NSPK] = m + 1
+    xpre, xpre_t, tab_plus = tr.xpre, tr.xpre_t, tr.tab_plus
+    for p in range(pw_i.shape[0]):
+        if pw_i[p, PLASTIC] != 1:
+            continue
+        d = pw_i[p, DELAY]
+        if n - d < 0:
+            continue
+        aslot = (n - d) % H
+        q = pw_i[p, PRE_POP]
+        xs = pw_i[p, XPRE_OFF] - pw_i[p, PRE_LO]
+        c_plus = pw_f[p, C_PLUS]
+        a_plus = pw_f[p, A_PLUS]
+        reset = pw_i[p, PAIRING] != PAIR_ALL
+        for k in range(seg[aslot, q], seg[aslot, q + 1]):
+            _pair.trace_spike(xpre, xpre_t, xs + ring[aslot, k], n, c_plus, tab_plus, p,
+                              a_plus, reset)
+    return post_spikes
+
+
+@njit(cache=True)
+def _deliver_part(n, t, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes, pv):
+    """The end of step n for partition t (see :func:`_start_part`): Poisson drives, the
+    presynaptic pathways (delivery; depression of plastic synapses), then the postsynaptic
+    pathways (trace update, potentiation), each on the synapses onto its own neurons."""
+    v, ge, gi, accept = nrn.v, nrn.ge, nrn.gi, nrn.accept
+    pw_i, pw_f, row_ptr, syn_post, syn_w = syn.pw_i, syn.pw_f, syn.row_ptr, syn.syn_post, syn.syn_w
+    col_ptr, col_syn, col_pre, ring, seg = syn.col_ptr, syn.col_syn, syn.col_pre, syn.ring, syn.seg
+    xpre, xpre_t, xpost, xpost_t = tr.xpre, tr.xpre_t, tr.xpost, tr.xpost_t
+    tab_plus, tab_minus = tr.tab_plus, tr.tab_minus
+    pin_i, pin_w, pin_ids, pin_cnt = inp.pin_i, inp.pin_w, inp.pin_ids, inp.pin_cnt
+    n_pw = pw_i.shape[0]
+    n_pin = pin_i.shape[0]
+    H = ring.shape[0]
+    slot = n % H
+    b = n - inp.base
+    for dd in range(n_pin):
+        _drive_part(b, pin_i[dd, PIN_COL], pin_i[dd, PIN_N], pin_i[dd, PIN_TARGET],
+                    pin_w[dd], pin_cnt, pin_ids, v, ge, gi, accept, owner, t)
+    for p in range(n_pw):
+        d = pw_i[p, DELAY]
+        if n - d < 0:
+            continue
+        lo_t = qb[pw_i[p, POST_POP], t]
+        hi_t = qb[pw_i[p, POST_POP], t + 1]
+        if hi_t == lo_t:
+            continue
+        aslot = (n - d) % H
+        q = pw_i[p, PRE_POP]
+        row_off = pw_i[p, ROW_OFF] - pw_i[p, PRE_LO]
+        target = pw_i[p, TARGET]
+        plastic = pw_i[p, PLASTIC] == 1
+        learn = pw_i[p, LEARN] == 1
+        asc = sorted_rows[p] == 1
+        off = pw_i[p, XPOST_OFF] - pw_i[p, POST_LO]
+        c_minus = pw_f[p, C_MINUS]
+        w_min = pw_f[p, W_MIN]
+        w_max = pw_f[p, W_MAX]
+        mu = pw_f[p, MU_MINUS]
+        wdep = pw_i[p, WDEP]
+        for k in range(seg[aslot, q], seg[aslot, q + 1]):
+            i = ring[aslot, k]
+            s0 = row_ptr[row_off + i]
+            s1 = row_ptr[row_off + i + 1]
+            if asc:
+                s0 = _lower_bound(syn_post, s0, s1, lo_t)
+                s1 = _lower_bound(syn_post, s0, s1, hi_t)
+            if not plastic:
+                _static_part(s0, s1, target, syn_post, syn_w, v, ge, gi, accept,
+                             lo_t, hi_t)
+            else:
+                for s in range(s0, s1):
+                    j = syn_post[s]
+                    if j < lo_t or j >= hi_t:
+                        continue
+                    w = syn_w[s]
+                    if target == TARGET_V:
+                        if accept[j]:
+                            v[j] += w
+                    elif target == TARGET_V_INH:
+                        if accept[j]:
+                            v[j] -= w
+                    elif target == TARGET_E:
+                        ge[j] += w
+                    else:
+                        gi[j] += w
+                    if learn:
+                        c = off + j
+                        syn_w[s] = _pair.depress(
+                            w, _pair.trace_now(xpost[c], xpost_t[c], n, c_minus,
+                                               tab_minus, p),
+                            w_min, w_max, mu, wdep, pv)
+    if post_spikes:
+        for p in range(n_pw):
+            if pw_i[p, PLASTIC] != 1:
+                continue
+            q = pw_i[p, POST_POP]
+            post_lo = pw_i[p, POST_LO]
+            col_off = pw_i[p, COL_OFF] - post_lo
+            learn = pw_i[p, LEARN] == 1
+            for k in range(seg[slot, q], seg[slot, q + 1]):
+                j = ring[slot, k]
+                if owner[j] != t:
+                    continue
+                _pair.post_pathway(n, p, j - post_lo, col_ptr[col_off + j],
+                                   col_ptr[col_off + j + 1], pw_i[p, PRE_LO],
+                                   pw_i[p, XPRE_OFF], pw_i[p, XPOST_OFF],
+                                   pw_i[p, PAIRING], SAME_POTENTIATE, pw_i[p, WDEP], learn, True,
+                                   True, 0, pw_f, col_syn, col_pre, syn_w, xpre,
+                                   xpre_t, xpost, xpost_t, tab_plus, tab_minus, pv)
+
+
+@njit(cache=True, inline="always")
+def _static_part(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, lo_t, hi_t):
+    """:func:`neurolab._kernels._deliver_static` for the synapses of s0 .. s1-1 whose target
+    is in ``[lo_t, hi_t)``."""
+    for s in range(s0, s1):
+        j = syn_post[s]
+        if j < lo_t or j >= hi_t:
+            continue
+        if target == TARGET_V:
+            if accept[j]:
+                v[j] += syn_w[s]
+        elif target == TARGET_V_INH:
+            if accept[j]:
+                v[j] -= syn_w[s]
+        elif target == TARGET_E:
+            ge[j] += syn_w[s]
+        else:
+            gi[j] += syn_w[s]
+
+
+@njit(cache=True, inline="always")
+def _drive_part(b, col, n_t, target, w, pin_cnt, pin_ids, v, ge, gi, accept, owner, t):
+    """:func:`neurolab._kernels._deliver_counts` for the targets partition t owns."""
+    for jj in range(n_t):
+        c = pin_cnt[b, col + jj]
+        if c == 0:
+            continue
+        k = pin_ids[col + jj]
+        if owner[k] != t:
+            continue
+        if target == TARGET_V:
+            if accept[k]:
+                v[k] += c * w
+        elif target == TARGET_V_INH:
+            if accept[k]:
+                v[k] -= c * w
+        elif target == TARGET_E:
+            ge[k] += c * w
+        else:
+            gi[k] += c * w
