@@ -9,6 +9,8 @@ JSON and figure. No timing is asserted."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
 import importlib.util
 import json
@@ -329,6 +331,17 @@ def test_bytes_per_synapse_agree_with_allocations(bench, plastic):
         assert mem["plastic"] is None
 
 
+@contextlib.contextmanager
+def _unused_brian2_objects_quiet():
+    """Brian2 objects built only to be inspected (never run) are freed inside this block,
+    which keeps Brian2's "never included in a network" warnings out of the output."""
+    from brian2.utils.logger import catch_logs
+
+    with catch_logs():
+        yield
+        gc.collect()
+
+
 def test_brian2_bytes_per_synapse(bench):
     """Brian2 2.9's per-synapse memory as its source gives it: _synaptic_pre and
     _synaptic_post int32, w float64, an int per synapse in each pathway's spike queue;
@@ -338,12 +351,19 @@ def test_brian2_bytes_per_synapse(bench):
     from brian2_model import build_brian2
 
     net = bench.build_b3r(300)
-    model = build_brian2(net, 10.0, b2=b2)
+
+    def measured():
+        model = build_brian2(net, 10.0, b2=b2)
+        return ({k: bench.brian2_bytes_per_synapse(S) for k, S in model.synapses.items()},
+                bench.brian2_memory(net, model.synapses))
+
+    with _unused_brian2_objects_quiet():
+        per_projection, memory = measured()
     static = 4 + 4 + 8 + 4
     plastic = 4 + 4 + 8 + 3 * 8 + 8 + 4 + 4 + 4
-    assert {k: bench.brian2_bytes_per_synapse(S) for k, S in model.synapses.items()} == {
-        "exc->exc": plastic, "exc->inh": static, "inh->exc": static, "inh->inh": static}
-    assert bench.brian2_memory(net, model.synapses) == {"static": static, "plastic": plastic}
+    assert per_projection == {"exc->exc": plastic, "exc->inh": static, "inh->exc": static,
+                              "inh->inh": static}
+    assert memory == {"static": static, "plastic": plastic}
 
 
 def test_scaling_script_tiny(scaling, tmp_path, capsys):
@@ -373,3 +393,33 @@ def test_scaling_script_tiny(scaling, tmp_path, capsys):
         scaling.main(["--sizes", "1000,x"])
     assert "--sizes must be comma-separated integers >= 1 (e.g. 1,2), got '1000,x'" in \
         capsys.readouterr().err
+
+
+def test_brian2_shared_parameters_as_scalars(bench):
+    """The benchmarks hand Brian2 a population's shared parameters as scalars (its
+    namespace, not per-neuron variables); a parameter that differs between neurons stays
+    per neuron; the oracle's default keeps every parameter per neuron."""
+    b2 = pytest.importorskip("brian2")
+    from brian2_model import build_brian2
+
+    net = nl.Network(dt=0.1, seed=0)
+    src = net.add_spikes("src", n=2, times=[1.0, 2.0], indices=[0, 1])
+    tau = np.array([10.0, 10.0, 20.0])
+    lif = net.add_lif("lif", n=3, params=nl.LIFParams(synapse="current", tau_m=tau,
+                                                       refractory=2.0))
+    net.connect(src, lif, rule="all_to_all", weight=1.0)
+
+    def inspect(**kw):
+        g = build_brian2(net, 5.0, b2=b2, **kw).groups["lif"]
+        return (set(g.variables), dict(g.namespace),
+                np.asarray(g.tau_m[:] / b2.ms) if "tau_m" in g.variables else None)
+
+    with _unused_brian2_objects_quiet():
+        fast_vars, fast_ns, fast_tau = inspect(prefix="fast_", scalar_params=True)
+        slow_vars, _, _ = inspect(prefix="slow_")
+    for key in ("v_th", "v_rest", "tau_e", "ref"):
+        assert key not in fast_vars and key in fast_ns, key
+        assert key in slow_vars, key
+    assert "tau_m" in fast_vars and "tau_m" not in fast_ns
+    assert np.allclose(fast_tau, tau)
+    assert float(fast_ns["ref"] / b2.ms) == pytest.approx(2.0)
