@@ -113,6 +113,8 @@ def test_report_table_and_json(bench, tmp_path):
         r = e["neurolab"]
         assert r["events"] > 0 and r["loop_s"] > 0 and r["events_per_s"] > 0
         assert r["kernel_s"] == pytest.approx(max(r["loop_s"] - r["tables_s"], 0.0))
+        # time inside the kernel's calls: part of the loop (None if no run_steps* is called)
+        assert r["run_steps_s"] is None or 0 < r["run_steps_s"] < r["loop_s"]
         assert set(r["threads"]) == {"1"} and r["threads"]["1"]["identical"] is True
         assert e["variants"] == {}
     table = bench.markdown_table(report)
