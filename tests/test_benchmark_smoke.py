@@ -1,13 +1,21 @@
-"""Smoke test of benchmarks/bench.py: the benchmark networks build and run at tiny sizes
-(no JIT subprocesses, no C++ compilation) and the synaptic-event counts it reports agree
-with a count made independently, synapse by synapse, from the connectivity; the two Brian2
-variants (PoissonGroup, same input spikes) go through the driver, the comparison and the
-tables on Brian2's numpy target. No timing is asserted."""
+"""Smoke test of benchmarks/bench.py and benchmarks/scaling.py: the benchmark networks
+(the recurrent B3 included) build and run at tiny sizes (no JIT subprocesses, no C++
+compilation) and the synaptic-event counts reported agree with a count made independently,
+synapse by synapse, from the connectivity; the two Brian2 variants (PoissonGroup, same
+input spikes) go through the driver, the comparison and the tables on Brian2's numpy
+target; the memory per synapse reported agrees with what tracemalloc sees allocated; the
+threads comparison flags a run that differs from one thread; the scaling script writes its
+JSON and figure. No timing is asserted."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import importlib
 import importlib.util
 import json
+import sys
+import tracemalloc
 from collections import defaultdict
 from pathlib import Path
 
@@ -16,7 +24,8 @@ import pytest
 
 import neurolab as nl
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench.py"
+BENCH_DIR = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCH = BENCH_DIR / "bench.py"
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +36,24 @@ def bench():
     return mod
 
 
+@pytest.fixture(scope="module")
+def scaling():
+    """benchmarks/scaling.py (it imports bench.py as ``bench`` from its own folder, which
+    it puts on sys.path: restored afterwards)."""
+    saved = list(sys.path)
+    try:
+        spec = importlib.util.spec_from_file_location("neurolab_scaling",
+                                                      BENCH_DIR / "scaling.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path[:] = saved
+    return mod
+
+
 def tiny_cases(bench):
-    return bench.make_cases(quick=True, b3_sizes=(300,), b2_n=400,
-                            durations={"B1": 300.0, "B2": 100.0, "B3": 60.0})
+    return bench.make_cases(quick=True, b3_sizes=(300,), b2_n=400, b3r_sizes=(300,),
+                            durations={"B1": 300.0, "B2": 100.0, "B3": 60.0, "B3r": 60.0})
 
 
 def count_events_by_hand(net, res, duration):
@@ -84,17 +108,35 @@ def test_report_table_and_json(bench, tmp_path):
     report = bench.run_benchmarks(tiny_cases(bench), brian2=False, jit=False,
                                   log=lambda *a: None)
     keys = [e["key"] for e in report["benchmarks"]]
-    assert keys == ["B1", "B2", "B3-300"]
+    assert keys == ["B1", "B2", "B3-300", "B3r-300"]
     for e in report["benchmarks"]:
         r = e["neurolab"]
         assert r["events"] > 0 and r["loop_s"] > 0 and r["events_per_s"] > 0
+        assert r["kernel_s"] == pytest.approx(max(r["loop_s"] - r["tables_s"], 0.0))
+        # time inside the kernel's calls: part of the loop (None if no run_steps* is called)
+        assert r["run_steps_s"] is None or 0 < r["run_steps_s"] < r["loop_s"]
+        assert set(r["threads"]) == {"1"} and r["threads"]["1"]["identical"] is True
         assert e["variants"] == {}
     table = bench.markdown_table(report)
     for key in keys:
-        assert table.count(f"\n| {key} |") == 2  # loop table and totals table
+        # loop, totals, where the loop goes and memory tables (one thread: no threads table)
+        assert table.count(f"\n| {key} |") == 4
+    assert "Threads (" not in table
     path = tmp_path / "bench.json"
     path.write_text(json.dumps(report))
-    assert json.loads(path.read_text())["benchmarks"][2]["n_syn"] == 300 * 100
+    back = json.loads(path.read_text())["benchmarks"]
+    assert back[2]["n_syn"] == 300 * 100
+    # the recurrent B3: in-degree 100 onto each of its 300 neurons; plastic: 80 from the
+    # 240 excitatory neurons onto each excitatory one
+    assert back[3]["n_syn"] == 300 * 100
+    mem = back[3]["neurolab"]["memory"]
+    assert (mem["n_syn"], mem["n_plastic"]) == (300 * 100, 240 * 80)
+    assert mem["plastic"] > mem["static"] > 0
+    assert back[0]["neurolab"]["memory"]["plastic"] is not None     # B1: all plastic
+    assert back[2]["neurolab"]["memory"]["plastic"] is None         # B3: all static
+    limits = {t["target"].split(" (")[0]: t["limit"] for t in report["targets"]}
+    assert limits["bytes per static synapse"] == 16
+    assert limits["bytes per plastic synapse"] == 24
 
 
 def test_cli_quick_no_brian2(bench, tmp_path, capsys):
@@ -107,6 +149,26 @@ def test_cli_quick_no_brian2(bench, tmp_path, capsys):
     assert "| B3-1k |" in capsys.readouterr().out
 
 
+def _fake_standalone(bench, b2, monkeypatch):
+    """Brian2's numpy runtime in place of cpp_standalone in the driver (no compiler run)."""
+
+    def fake_standalone(case, net, workdir, variant="same", repeat=1):
+        b2.prefs.codegen.target = "numpy"
+        prefix = f"fake_{variant}_{case['key'].replace('-', '_')}_"
+        bnet, monitors, syn = bench._b2_objects(b2, net, case["duration"], variant=variant,
+                                                prefix=prefix)
+        bnet.run(net.n_steps(case["duration"]) * net.dt * b2.ms, namespace={})
+        spikes = bench._b2_spikes(b2, net, monitors)
+        res = bench._b2_result(net, spikes, case["duration"], 1.0, 1.0, {
+            "variant": variant, "construct_s": 0.0, "compile_s": 0.0, "binary_s": 1.0,
+            "make_s": 0.0, "memory": bench.brian2_memory(net, syn)}, syn)
+        res["_spikes"] = spikes
+        return res
+
+    monkeypatch.setattr(bench, "run_brian2_standalone", fake_standalone)
+    monkeypatch.setattr(b2, "set_device", lambda *a, **k: None)
+
+
 def test_brian2_variants_through_driver(bench, monkeypatch, request):
     """Both Brian2 variants on a tiny B1, with the numpy runtime standing in for
     cpp_standalone (no compiler run): same input spikes reproduce neurolab spike for spike
@@ -115,20 +177,7 @@ def test_brian2_variants_through_driver(bench, monkeypatch, request):
     old_target = b2.prefs.codegen.target
     request.addfinalizer(lambda: setattr(b2.prefs.codegen, "target", old_target))
 
-    def fake_standalone(case, net, workdir, variant="same"):
-        b2.prefs.codegen.target = "numpy"
-        bnet, monitors, syn = bench._b2_objects(b2, net, case["duration"], variant=variant,
-                                                prefix=f"fake_{variant}_{case['key']}_")
-        bnet.run(net.n_steps(case["duration"]) * net.dt * b2.ms, namespace={})
-        spikes = bench._b2_spikes(b2, net, monitors)
-        res = bench._b2_result(net, spikes, case["duration"], 1.0, 1.0, {
-            "variant": variant, "construct_s": 0.0, "compile_s": 0.0, "binary_s": 1.0,
-            "make_s": 0.0}, syn)
-        res["_spikes"] = spikes
-        return res
-
-    monkeypatch.setattr(bench, "run_brian2_standalone", fake_standalone)
-    monkeypatch.setattr(b2, "set_device", lambda *a, **k: None)
+    _fake_standalone(bench, b2, monkeypatch)
     cases = [{"key": "B1", "group": "B1", "build": bench.build_b1,
               "duration": 200.0, "runtime_span": 100.0, "title": "tiny B1"}]
     report = bench.run_benchmarks(cases, brian2=True, jit=False, log=lambda *a: None)
@@ -151,3 +200,228 @@ def test_brian2_variants_through_driver(bench, monkeypatch, request):
     assert target["variant"] == "Brian2 PoissonGroup"
     assert target["beside"].startswith("same input spikes: ")
     assert bench.readme_table(report).count("\n| B1: ") == 1
+
+
+def test_recurrent_b3_through_brian2_driver(bench, monkeypatch, request):
+    """The recurrent B3 (delays 1.5 ms, STDP on E->E, E and I populations) through the
+    Brian2 driver on the numpy runtime: spike for spike and weight for weight; Brian2's
+    memory per synapse reaches the memory table."""
+    b2 = pytest.importorskip("brian2")
+    old_target = b2.prefs.codegen.target
+    request.addfinalizer(lambda: setattr(b2.prefs.codegen, "target", old_target))
+    _fake_standalone(bench, b2, monkeypatch)
+    case = [c for c in tiny_cases(bench) if c["group"] == "B3r"][0]
+    case["runtime_span"] = case["duration"]
+    report = bench.run_benchmarks([case], brian2=True, jit=False, log=lambda *a: None)
+    e = report["benchmarks"][0]
+    assert set(e["variants"]) == {"same"}          # no Poisson input: one variant
+    chk = e["variants"]["same"]["check"]
+    assert chk["identical_spikes"] is True
+    assert chk["max_abs_w_diff"] < 1e-12
+    assert e["neurolab"]["spikes"]["exc"]["n_spikes"] > 0
+    assert e["neurolab"]["spikes"]["inh"]["n_spikes"] > 0
+    row = [ln for ln in bench.memory_table(report) if ln.startswith("| B3r-300 |")][0]
+    assert row.endswith("| 20.0 | 60.0 |")
+
+
+def test_cli_recurrent_b3_and_threads_option(bench, tmp_path, capsys):
+    """The recurrent B3 from the command line with --threads 1,2: both counts timed where
+    net.run takes threads=, otherwise one thread and a printed note; a bad --threads
+    value is refused, naming the option."""
+    path = tmp_path / "bench.json"
+    report = bench.main(["--quick", "--no-brian2", "--no-jit", "--only", "B3r-1k",
+                         "--threads", "1,2", "--json", str(path)])
+    out = capsys.readouterr().out
+    assert [e["key"] for e in report["benchmarks"]] == ["B3r-1k"]
+    assert "| B3r-1k |" in out
+    saved = json.loads(path.read_text())
+    assert saved["options"]["threads"] == [1, 2]
+    threads = saved["benchmarks"][0]["neurolab"]["threads"]
+    if bench.threads_supported():
+        assert set(threads) == {"1", "2"} and threads["2"]["identical"] is True
+    else:
+        assert set(threads) == {"1"}
+        assert "takes no threads=" in out
+    with pytest.raises(SystemExit):
+        bench.main(["--threads", "0,2", "--no-jit", "--no-brian2"])
+    assert "--threads must be comma-separated integers >= 1 (e.g. 1,2), got '0,2'" in \
+        capsys.readouterr().err
+
+
+def _fake_threads(monkeypatch, bench, broken=False):
+    """Make the driver believe that net.run takes threads= (the run ignores it); with
+    ``broken``, a run on 2 threads returns one final weight changed by 1e-12."""
+    run = nl.Network.run
+
+    def run_threads(self, duration, threads=1, **kw):
+        res = run(self, duration, **kw)
+        if broken and threads == 2:
+            name = next(k for k, pr in self.projections.items() if pr.stdp is not None)
+            w = np.array(res.final_weights[name])
+            w[0] += 1e-12
+            res.final_weights[name] = w
+        return res
+
+    monkeypatch.setattr(bench, "threads_supported", lambda: True)
+    monkeypatch.setattr(nl.Network, "run", run_threads)
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_threads_compared_bitwise(bench, monkeypatch, broken):
+    """Each thread count is timed on a rebuilt network and its spikes and final weights
+    compared bitwise with one thread's: a run that differs by 1e-12 in one weight is
+    reported as not identical, in the entry, the threads table and the target."""
+    _fake_threads(monkeypatch, bench, broken)
+    case = [c for c in tiny_cases(bench) if c["group"] == "B3r"][0]
+    report = bench.run_benchmarks([case], brian2=False, jit=False, log=lambda *a: None,
+                                  threads=(1, 2), repeat=2)
+    th = report["benchmarks"][0]["neurolab"]["threads"]
+    assert set(th) == {"1", "2"}
+    assert len(th["1"]["loop_runs_s"]) == len(th["2"]["loop_runs_s"]) == 2
+    assert th["1"]["identical"] is True           # one thread, run twice: reproducible
+    assert th["2"]["identical"] is (not broken)
+    table = bench.threads_table(report)
+    assert table[-1].startswith("| B3r-300 |")
+    assert table[-1].endswith("| **no** (2 threads) |" if broken else "| yes |")
+    assert "\n".join(table) in bench.markdown_table(report)
+    # the speed-up target counts as met only with bitwise identical results
+    report["benchmarks"][0]["key"] = "B3r-50k"
+    th["2"]["speedup"] = 2.0
+    target = [t for t in bench.check_targets(report) if "threads=2" in t["target"]][0]
+    assert target["met"] is (not broken)
+
+
+def _state_bytes(sim, net):
+    """Bytes that building the kernel's state of ``net`` leaves allocated (tracemalloc),
+    and the state."""
+    sim.RunState(net)      # anything built once per network (a cache) is built here
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        state = sim.RunState(net)
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return after - before, state
+
+
+@pytest.mark.parametrize("plastic", [False, True])
+def test_bytes_per_synapse_agree_with_allocations(bench, plastic):
+    """Two networks that differ only in their number of synapses: the extra memory that
+    building the kernel's state keeps, per extra synapse, is what bytes_per_synapse
+    reports for a synapse of that kind (kernel tables, plus RunState's own per-synapse
+    index), measured without knowing how the tables are laid out."""
+    sim = importlib.import_module("neurolab.simulate")
+
+    def build(k):
+        net = nl.Network(dt=0.1, seed=1)
+        a = net.add_lif("a", n=200, params=nl.LIFParams(synapse="current"))
+        b = net.add_lif("b", n=200, params=nl.LIFParams(synapse="current"))
+        net.connect(a, b, rule="fixed_indegree", k=k, weight=0.1, delay=1.0,
+                    stdp=nl.STDPParams(w_max=1.0) if plastic else None)
+        return net
+
+    net = build(40)
+    small, _ = _state_bytes(sim, build(10))
+    large, state = _state_bytes(sim, net)
+    measured = (large - small) / (200 * 40 - 200 * 10)
+    mem = bench.bytes_per_synapse(net, state)
+    kind = "plastic" if plastic else "static"
+    assert mem[kind] + mem["host"] == pytest.approx(measured, abs=0.5)
+    assert mem["n_plastic"] == (200 * 40 if plastic else 0)
+    if not plastic:
+        assert mem["plastic"] is None
+
+
+@contextlib.contextmanager
+def _unused_brian2_objects_quiet():
+    """Brian2 objects built only to be inspected (never run) are freed inside this block,
+    which keeps Brian2's "never included in a network" warnings out of the output."""
+    from brian2.utils.logger import catch_logs
+
+    with catch_logs():
+        yield
+        gc.collect()
+
+
+def test_brian2_bytes_per_synapse(bench):
+    """Brian2 2.9's per-synapse memory as its source gives it: _synaptic_pre and
+    _synaptic_post int32, w float64, an int per synapse in each pathway's spike queue;
+    STDP adds Apre, Apost and lastupdate (float64) and an on_post pathway whose delay is
+    per synapse (a float64 array, and an int per synapse in its queue)."""
+    b2 = pytest.importorskip("brian2")
+    from brian2_model import build_brian2
+
+    net = bench.build_b3r(300)
+
+    def measured():
+        model = build_brian2(net, 10.0, b2=b2)
+        return ({k: bench.brian2_bytes_per_synapse(S) for k, S in model.synapses.items()},
+                bench.brian2_memory(net, model.synapses))
+
+    with _unused_brian2_objects_quiet():
+        per_projection, memory = measured()
+    static = 4 + 4 + 8 + 4
+    plastic = 4 + 4 + 8 + 3 * 8 + 8 + 4 + 4 + 4
+    assert per_projection == {"exc->exc": plastic, "exc->inh": static, "inh->exc": static,
+                              "inh->inh": static}
+    assert memory == {"static": static, "plastic": plastic}
+
+
+def test_scaling_script_tiny(scaling, tmp_path, capsys):
+    """benchmarks/scaling.py at two tiny sizes: JSON with the expected keys per size and
+    thread count, a PNG figure and a Markdown row per size; bad --sizes refused."""
+    js, png = tmp_path / "s.json", tmp_path / "s.png"
+    scaling.main(["--sizes", "400,300", "--duration", "30", "--threads", "1",
+                  "--json", str(js), "--plot", str(png)])
+    report = json.loads(js.read_text())
+    assert [e["n"] for e in report["sizes"]] == [300, 400]
+    for e in report["sizes"]:
+        assert e["n_syn"] == 100 * e["n"] and e["n_lif"] == e["n"]
+        assert e["events"] > 0 and e["n_steps"] == 300
+        assert e["memory"]["static"] > 0 and e["memory"]["plastic"] > 0
+        one = e["threads"]["1"]
+        for key in ("loop_s", "kernel_s", "run_steps_s", "speedup", "identical"):
+            assert key in one, key
+        assert one["events_per_s"] == pytest.approx(e["events"] / one["loop_s"])
+        assert one["ns_per_event"] == pytest.approx(1e9 * one["loop_s"] / e["events"])
+        assert one["ns_per_neuron_step"] == pytest.approx(
+            1e9 * one["loop_s"] / (e["n"] * 300))
+    assert report["options"]["sizes"] == [400, 300]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    out = capsys.readouterr().out
+    assert "\n| 300 | 30,000 |" in out and "\n| 400 | 40,000 |" in out
+    with pytest.raises(SystemExit):
+        scaling.main(["--sizes", "1000,x"])
+    assert "--sizes must be comma-separated integers >= 1 (e.g. 1,2), got '1000,x'" in \
+        capsys.readouterr().err
+
+
+def test_brian2_shared_parameters_as_scalars(bench):
+    """The benchmarks hand Brian2 a population's shared parameters as scalars (its
+    namespace, not per-neuron variables); a parameter that differs between neurons stays
+    per neuron; the oracle's default keeps every parameter per neuron."""
+    b2 = pytest.importorskip("brian2")
+    from brian2_model import build_brian2
+
+    net = nl.Network(dt=0.1, seed=0)
+    src = net.add_spikes("src", n=2, times=[1.0, 2.0], indices=[0, 1])
+    tau = np.array([10.0, 10.0, 20.0])
+    lif = net.add_lif("lif", n=3, params=nl.LIFParams(synapse="current", tau_m=tau,
+                                                       refractory=2.0))
+    net.connect(src, lif, rule="all_to_all", weight=1.0)
+
+    def inspect(**kw):
+        g = build_brian2(net, 5.0, b2=b2, **kw).groups["lif"]
+        return (set(g.variables), dict(g.namespace),
+                np.asarray(g.tau_m[:] / b2.ms) if "tau_m" in g.variables else None)
+
+    with _unused_brian2_objects_quiet():
+        fast_vars, fast_ns, fast_tau = inspect(prefix="fast_", scalar_params=True)
+        slow_vars, _, _ = inspect(prefix="slow_")
+    for key in ("v_th", "v_rest", "tau_e", "ref"):
+        assert key not in fast_vars and key in fast_ns, key
+        assert key in slow_vars, key
+    assert "tau_m" in fast_vars and "tau_m" not in fast_ns
+    assert np.allclose(fast_tau, tau)
+    assert float(fast_ns["ref"] / b2.ms) == pytest.approx(2.0)
