@@ -451,21 +451,24 @@ def thread_kw(threads):
 
 class _KernelTimer:
     """Context manager: the wall time spent inside the kernel's calls during a run, by
-    wrapping every ``neurolab._kernels.run_steps*`` function for its duration. ``seconds``
+    wrapping every ``run_steps*`` function of ``neurolab._kernels`` and
+    ``neurolab._parallel`` (threads) for its duration. ``seconds``
     is None when the run called none of them (a kernel entry under another name)."""
 
     def __enter__(self):
         self._saved, self.seconds, self.calls = {}, 0.0, 0
-        try:
-            K = importlib.import_module("neurolab._kernels")
-        except ImportError:         # the kernel lives elsewhere: nothing is timed
-            K = None
-        self._k = K
-        for name in dir(K) if K is not None else ():
-            fn = getattr(K, name)
-            if name.startswith("run_steps") and callable(fn):
-                self._saved[name] = fn
-                setattr(K, name, self._wrap(fn))
+        self._mods = []
+        for mod in ("neurolab._kernels", "neurolab._parallel"):   # one thread, threads
+            try:
+                self._mods.append(importlib.import_module(mod))
+            except ImportError:     # the kernel lives elsewhere: nothing is timed
+                pass
+        for K in self._mods:
+            for name in dir(K):
+                fn = getattr(K, name)
+                if name.startswith("run_steps") and callable(fn):
+                    self._saved[(K, name)] = fn
+                    setattr(K, name, self._wrap(fn))
         return self
 
     def _wrap(self, fn):
@@ -479,8 +482,8 @@ class _KernelTimer:
         return timed
 
     def __exit__(self, *exc):
-        for name, fn in self._saved.items():
-            setattr(self._k, name, fn)
+        for (K, name), fn in self._saved.items():
+            setattr(K, name, fn)
         if not self.calls:
             self.seconds = None
         return False
