@@ -257,7 +257,8 @@ class Projection:
     update included, runs when the spike arrives (Brian2's meaning of ``delay``). ``pre``
     and ``post`` are whole populations even when the projection was made from subgroups
     (``spec`` then names them); every rule but ``"explicit"`` orders synapses by
-    ``pre_ids`` then ``post_ids``.
+    ``pre_ids`` then ``post_ids``. ``pre_ids``/``post_ids`` become read-only when the
+    network first runs or is stored: its structure (the kernel's tables) is fixed then.
 
     Weights are magnitudes, ``weight >= 0`` (mV for delta and current synapses,
     dimensionless for conductance synapses); ``receptor`` (``"exc"``/``"inh"``) says whether
