@@ -133,6 +133,11 @@ def _versions() -> tuple:
     return tuple(out.items())
 
 
+# the folder of the package this code was imported from (resolved once: the code that
+# runs is the code imported from here, whatever happens to symbolic links later)
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
 def git_commit(path=None) -> str | None:
     """The git commit of the repository holding ``path`` (default: this package), with
     ``-dirty`` appended when tracked files outside ``results/`` and ``data/`` (relative to
@@ -140,7 +145,7 @@ def git_commit(path=None) -> str | None:
     call asks git again (once: ``git status --porcelain=v2 --branch`` gives the commit and
     the changes together; ``git rev-parse HEAD`` then ``git status --porcelain`` where
     that fails, e.g. with a git older than 2.17)."""
-    where = Path(path) if path is not None else Path(__file__).resolve().parent
+    where = Path(path) if path is not None else _PACKAGE_DIR
     # the pipeline itself rewrites tracked files under results/ (figures) and data/:
     # changes there must not make the checkout "dirty", or two consecutive
     # `neurolab reproduce` runs would record `<sha>` and then `<sha>-dirty`
