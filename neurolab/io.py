@@ -133,22 +133,41 @@ def _versions() -> tuple:
     return tuple(out.items())
 
 
+# the folder of the package this code was imported from (resolved once: the code that
+# runs is the code imported from here, whatever happens to symbolic links later)
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
 def git_commit(path=None) -> str | None:
     """The git commit of the repository holding ``path`` (default: this package), with
     ``-dirty`` appended when tracked files outside ``results/`` and ``data/`` (relative to
     the repository's top) differ from it; ``None`` outside a repository. Not cached: each
-    call asks git again."""
-    where = Path(path) if path is not None else Path(__file__).resolve().parent
+    call asks git again (once: ``git status --porcelain=v2 --branch`` gives the commit and
+    the changes together; ``git rev-parse HEAD`` then ``git status --porcelain`` where
+    that fails, e.g. with a git older than 2.17)."""
+    where = Path(path) if path is not None else _PACKAGE_DIR
+    # the pipeline itself rewrites tracked files under results/ (figures) and data/:
+    # changes there must not make the checkout "dirty", or two consecutive
+    # `neurolab reproduce` runs would record `<sha>` and then `<sha>-dirty`
+    pathspecs = [":(top)", ":(top,exclude)results", ":(top,exclude)data"]
     try:
+        both = subprocess.run(["git", "status", "--porcelain=v2", "--branch",
+                               "--no-ahead-behind", "--untracked-files=no", "--", *pathspecs],
+                              cwd=where, capture_output=True, text=True, timeout=10)
+        if both.returncode == 0:
+            lines = both.stdout.splitlines()
+            oid = [ln.split()[2] for ln in lines if ln.startswith("# branch.oid ")]
+            if len(oid) == 1:
+                if oid[0] == "(initial)":            # no commit yet: rev-parse HEAD fails
+                    return None
+                # headers start with "#"; every other line is a changed tracked file
+                dirty = any(ln.strip() and not ln.startswith("#") for ln in lines)
+                return oid[0] + ("-dirty" if dirty else "")
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
                               text=True, timeout=10)
         if head.returncode != 0:
             return None
         commit = head.stdout.strip()
-        # the pipeline itself rewrites tracked files under results/ (figures) and data/:
-        # changes there must not make the checkout "dirty", or two consecutive
-        # `neurolab reproduce` runs would record `<sha>` and then `<sha>-dirty`
-        pathspecs = [":(top)", ":(top,exclude)results", ":(top,exclude)data"]
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no",
                                 "--", *pathspecs],
                                cwd=where, capture_output=True, text=True, timeout=10)

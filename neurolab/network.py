@@ -257,7 +257,8 @@ class Projection:
     update included, runs when the spike arrives (Brian2's meaning of ``delay``). ``pre``
     and ``post`` are whole populations even when the projection was made from subgroups
     (``spec`` then names them); every rule but ``"explicit"`` orders synapses by
-    ``pre_ids`` then ``post_ids``.
+    ``pre_ids`` then ``post_ids``. ``pre_ids``/``post_ids`` become read-only when the
+    network first runs or is stored: its structure (the kernel's tables) is fixed then.
 
     Weights are magnitudes, ``weight >= 0`` (mV for delta and current synapses,
     dimensionless for conductance synapses); ``receptor`` (``"exc"``/``"inh"``) says whether
@@ -381,12 +382,30 @@ class Projection:
              "stdp": None if self.stdp is None else self.stdp.to_dict(),
              # the weights a run starts from (to_dict is called as a run starts)
              "weight_init": _summary(self.weight), "delay_ms": _summary(self.delay),
-             "connectivity_sha256": hashlib.sha256(
-                 self.pre_ids.tobytes() + self.post_ids.tobytes()).hexdigest()}
+             "connectivity_sha256": self._connectivity_sha256()}
         if self.normalize is not None:
             d["normalize"] = self.normalize.to_dict()
         d.update(self.spec)
         return d
+
+    def _connectivity_sha256(self) -> str:
+        """sha256 (hex) of the bytes of ``pre_ids`` followed by those of ``post_ids``.
+
+        Remembered once it cannot change: the network's first run (or ``store``) builds the
+        kernel's tables from these arrays and makes them read-only (``RunState``), so while
+        ``pre_ids``/``post_ids`` are the same, read-only arrays the digest stays valid; any
+        other arrays (before the first run, or replaced ones) are hashed afresh."""
+        pre, post = self.pre_ids, self.post_ids
+        known = getattr(self, "_conn_digest", None)
+        frozen = not (pre.flags.writeable or post.flags.writeable)
+        if known is not None and frozen and known[0] is pre and known[1] is post:
+            return known[2]
+        h = hashlib.sha256()
+        h.update(np.ascontiguousarray(pre))      # the bytes of tobytes(), without a copy
+        h.update(np.ascontiguousarray(post))
+        digest = h.hexdigest()
+        self._conn_digest = (pre, post, digest) if frozen else None
+        return digest
 
 
 class Network:
