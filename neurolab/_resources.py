@@ -7,7 +7,8 @@ from __future__ import annotations
 import warnings
 
 # bytes per synapse over a projection's life: its ids, weights and delays (32), the
-# kernel's tables (post ids, weights, column tables, permutation: ~48) and slack for the
+# kernel's tables (post ids, weights, column tables, permutation: 16-24 with 32-bit ids,
+# twice that with 64-bit ones) and slack for the
 # temporaries of drawing connectivity
 SYNAPSE_BYTES = 96
 
