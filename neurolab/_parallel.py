@@ -314,12 +314,14 @@ def _deliver_part(n, t, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes, 
                 s0 = _lower_bound(syn_post, s0, s1, lo_t)
                 s1 = _lower_bound(syn_post, s0, s1, hi_t)
             if not plastic:
-                _static_part(s0, s1, target, syn_post, syn_w, v, ge, gi, accept,
+                _static_part(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, asc,
                              lo_t, hi_t)
             else:
                 for s in range(s0, s1):
                     j = syn_post[s]
-                    if j < lo_t or j >= hi_t:
+                    # (asc: [s0, s1) holds only this partition's targets; the test is
+                    # hoisted out of the loop)
+                    if not asc and (j < lo_t or j >= hi_t):
                         continue
                     w = syn_w[s]
                     if target == TARGET_V:
@@ -359,12 +361,12 @@ def _deliver_part(n, t, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes, 
 
 
 @njit(cache=True, inline="always")
-def _static_part(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, lo_t, hi_t):
+def _static_part(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, asc, lo_t, hi_t):
     """:func:`neurolab._kernels._deliver_static` for the synapses of s0 .. s1-1 whose target
-    is in ``[lo_t, hi_t)``."""
+    is in ``[lo_t, hi_t)`` (all of them when ``asc``)."""
     for s in range(s0, s1):
         j = syn_post[s]
-        if j < lo_t or j >= hi_t:
+        if not asc and (j < lo_t or j >= hi_t):
             continue
         if target == TARGET_V:
             if accept[j]:
