@@ -751,14 +751,21 @@ def _schedule(every, lo, hi, n_start, n_stop):
 
 
 def _check_threads(threads):
-    """``threads`` as an int in [1, numba's thread count], else a clear error."""
+    """``threads`` as an int in [1, numba's thread count]; TypeError for a non-integer,
+    ValueError naming the range and where its top comes from otherwise."""
+    import os
+
     import numba
 
     limit = numba.config.NUMBA_NUM_THREADS
-    threads = V.integer("threads", threads, minimum=1)
-    if threads > limit:
-        raise ValueError(f"threads must be between 1 and {limit} (numba's thread count on "
-                         f"this machine, NUMBA_NUM_THREADS), got threads={threads}")
+    threads = V.integer("threads", threads)
+    if not 1 <= threads <= limit:
+        env = os.environ.get("NUMBA_NUM_THREADS")
+        source = (f"NUMBA_NUM_THREADS={env} in the environment" if env else
+                  "the cores it found; the environment variable NUMBA_NUM_THREADS sets it")
+        allowed = "1 here" if limit == 1 else f"between 1 and {limit}"
+        raise ValueError(f"threads must be {allowed} (numba's thread count is {limit}: "
+                         f"{source}), got threads={threads}")
     return threads
 
 

@@ -6,6 +6,10 @@ values of ``threads`` are refused by name."""
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
+import sys
+import textwrap
 import warnings
 
 import numba
@@ -160,6 +164,283 @@ def test_store_restore_and_continue_with_threads():
     assert_bitwise(concat([a, b, c]), concat(d))
 
 
+# ---------------------------------------------------------------- edge cases
+def compare(build, rec, durations=(50.0, 30.0), between=None, threads=2, **kw):
+    """(one thread, ``threads``): the concatenated results of the same runs of two fresh
+    networks from ``build``, ``between(net)`` called after the first run."""
+    out = []
+    for t in (1, threads):
+        net = build()
+        parts = []
+        for k, d in enumerate(durations):
+            if between is not None and k == 1:
+                between(net)
+            parts.append(net.run(d, threads=t, progress=False, **rec, **kw))
+        out.append(concat(parts))
+    return out
+
+
+def _self_targets():
+    """A neuron that is its own target with no delay: all-to-all plastic E->E with
+    autapses, nearest pairing, delay 0, delta synapses without refractoriness (the delivery
+    to a neuron that spikes in the step is discarded)."""
+    net = nl.Network(dt=0.1, seed=1)
+    src = net.add_poisson("src", 30, rates=40.0)
+    E = net.add_lif("E", 9, nl.LIFParams(synapse="delta", refractory=0.0, v_th=-55.0))
+    net.connect(src, E, "probability", p=0.5, weight=3.0)
+    net.connect(E, E, "all_to_all", weight=1.0, delay=0.0, autapses=True,
+                stdp=nl.STDPParams(A_plus=0.05, A_minus=0.06, w_max=3.0, pairing="nearest"))
+    return net
+
+
+def _subgroups():
+    """Projections and Poisson drives between subgroups: plastic E[:10] -> E[5:] (the
+    overlap makes autapses), a drive onto E[12:] and an inhibitory one onto three
+    scattered neurons (partitions 0 and 1)."""
+    net = nl.Network(dt=0.1, seed=3)
+    src = net.add_poisson("src", 40, rates=30.0)
+    E = net.add_lif("E", 20, nl.LIFParams(synapse="current", v_th=-55.0, refractory=1.0))
+    net.connect(src, E[3:17], "probability", p=0.5, weight=8.0)
+    net.connect(E[:10], E[5:], "all_to_all", weight=1.0, delay=0.5, name="sub",
+                stdp=nl.STDPParams(A_plus=0.05, A_minus=0.06, w_max=3.0))
+    net.add_poisson_input("drv", E[12:], n_sources=30, rate=30.0, weight=2.0)
+    net.add_poisson_input("drv_i", E[[0, 7, 19]], n_sources=30, rate=30.0, weight=2.0,
+                          receptor="inh")
+    return net
+
+
+def _tiny():
+    """Populations of 1 and 2 neurons (fewer than the threads), plastic both ways."""
+    net = nl.Network(dt=0.1, seed=4)
+    src = net.add_poisson("src", 20, rates=50.0)
+    A = net.add_lif("A", 1, nl.LIFParams(synapse="delta", refractory=1.0))
+    B = net.add_lif("B", 2, nl.LIFParams(synapse="conductance", v_rest=-60.0))
+    net.connect(src, A, weight=5.0, stdp=nl.STDPParams(A_plus=0.1, A_minus=0.12, w_max=8.0))
+    net.connect(A, B, weight=0.5, stdp=nl.STDPParams(A_plus=0.01, A_minus=0.012, w_max=1.0))
+    net.connect(B, A, weight=2.0, receptor="inh", delay=3.0)
+    return net
+
+
+def _sources_only():
+    net = nl.Network(dt=0.1, seed=5)
+    net.add_poisson("src", 20, rates=50.0)
+    net.add_spikes("st", 2, times=[1.0, 2.0, 2.0], indices=[0, 1, 0])
+    return net
+
+
+def _empty_projections():
+    """A plastic projection without synapses and a static one with p = 0."""
+    net = nl.Network(dt=0.1, seed=6)
+    src = net.add_poisson("src", 20, rates=50.0)
+    E = net.add_lif("E", 10, nl.LIFParams(synapse="delta"))
+    net.connect(src, E, "probability", p=0.6, weight=4.0)
+    net.connect(E, E, "explicit", pre_ids=[], post_ids=[], name="empty",
+                stdp=nl.STDPParams(w_max=2.0))
+    net.connect(src, E, "probability", p=0.0, weight=4.0, name="none")
+    assert net.projections["empty"].n_syn == net.projections["none"].n_syn == 0
+    return net
+
+
+def _long_delays():
+    """Plastic recurrent synapses with delays of 10-60 ms (a ring of 601 steps)."""
+    net = nl.Network(dt=0.1, seed=7)
+    src = net.add_poisson("src", 30, rates=30.0)
+    E = net.add_lif("E", 12, nl.LIFParams(synapse="current", v_th=-55.0))
+    net.connect(src, E, "probability", p=0.5, weight=8.0)
+    net.connect(E, E, "probability", p=0.5, weight=1.0, delay=("uniform", 10.0, 60.0),
+                stdp=nl.STDPParams(A_plus=0.05, A_minus=0.06, w_max=3.0))
+    return net
+
+
+_ALL_STATE = ("v", "ge", "gi")
+
+
+@needs_two
+@pytest.mark.parametrize("build, rec, durations", [
+    (_self_targets, dict(record_weights={"E->E": "all"}, record_state={"E": "all"}), None),
+    (_subgroups, dict(record_weights={"sub": "all"}, record_state={"E": [0, 19, 10, 9]}),
+     None),
+    (_tiny, dict(record_weights={"src->A": "all", "A->B": "all"},
+                 record_state={"A": "all", "B": "all"}), None),
+    (_sources_only, {}, None),
+    (_empty_projections, dict(record_weights={"empty": "all", "none": "all"},
+                              record_state={"E": "all"}), None),
+    (_long_delays, dict(record_weights={"E->E": "all"}, record_state={"E": "all"}),
+     (100.0, 50.0)),
+], ids=["own-target-delay-0", "subgroups", "fewer-neurons-than-threads", "sources-only",
+        "no-synapses", "long-delays"])
+def test_edge_networks_equal_one_thread(build, rec, durations):
+    rec = dict(record_spikes="all", weight_dt=0.1, state_vars=_ALL_STATE, **rec)
+    one, two = compare(build, rec, durations or (50.0, 30.0))
+    assert sum(v[0].size for k, v in one.items() if k.startswith("spk")) > 50
+    assert_bitwise(one, two)
+
+
+def _every_target():
+    """Plastic synapses onto every target (delta exc and inh, conductance exc and inh;
+    the threaded kernel writes the plastic delivery out per target), an explicit plastic
+    projection out of presynaptic order with duplicate synapses and delays from 0 to 2 ms,
+    a plastic self-projection with delay 0 and autapses in explicit order, a spike source
+    between LIF populations, currents and a drive onto subgroups."""
+    net = nl.Network(dt=0.1, seed=11)
+    rng = np.random.default_rng(11)
+    A = net.add_lif("A", 13, nl.LIFParams(synapse="delta", refractory=("uniform", 0.0, 3.0),
+                                          v_th=("uniform", -56.0, -52.0)),
+                    v_init=("uniform", -70.0, -54.0))
+    src = net.add_poisson("src", 25, rates=np.linspace(5.0, 60.0, 25))
+    B = net.add_lif("B", 11, nl.LIFParams(synapse="conductance", v_rest=-60.0,
+                                          tau_e=("uniform", 3.0, 7.0)))
+    st = net.add_spikes("st", 3, times=[0.0, 0.0, 5.0, 33.3, 60.0], indices=[0, 2, 1, 1, 0])
+    C = net.add_lif("C", 6, nl.LIFParams(synapse="current", v_th=-55.0, refractory=1.0))
+    pre, post = rng.integers(0, 25, 200), rng.integers(0, 13, 200)
+    pre[:5], post[:5] = 3, 7                                   # one synapse five times
+    net.connect(src, A, "explicit", pre_ids=pre, post_ids=post, weight=("uniform", 0.5, 3.0),
+                delay=("uniform", 0.0, 2.0),
+                stdp=nl.STDPParams(A_plus=0.05, A_minus=0.06, w_max=3.0, pairing="nearest",
+                                   mu=1.0))
+    net.connect(src, A, "probability", p=0.2, weight=("uniform", 0.0, 1.0), receptor="inh",
+                stdp=nl.STDPParams(A_plus=0.05, A_minus=0.06, w_max=1.0), name="src-|A")
+    net.connect(A, B, "all_to_all", weight=0.2,
+                stdp=nl.STDPParams(A_plus=0.01, A_minus=0.012, w_max=0.5))
+    net.connect(A, B, "probability", p=0.5, weight=0.3, receptor="inh", name="A-|B",
+                stdp=nl.STDPParams(A_plus=0.01, A_minus=0.012, w_max=0.5))
+    net.connect(st, A, weight=10.0)
+    net.connect(B, C, "all_to_all", weight=5.0, delay=("uniform", 0.1, 0.5))
+    net.connect(C, A, "explicit", pre_ids=[5, 5, 5, 0], post_ids=[12, 0, 6, 6], weight=4.0)
+    net.connect(A, A, "explicit", pre_ids=[4, 4, 2, 2, 2], post_ids=[4, 1, 2, 2, 9],
+                weight=2.0, name="A->A", stdp=nl.STDPParams(A_plus=0.05, A_minus=0.06,
+                                                              w_max=3.0))
+    net.add_current("I_a", A[[1, 6, 11]], amplitude=[0.0, 3.0, 0.5], times=[0.0, 20.0, 45.0])
+    net.add_current("I_b", A[5:], amplitude=[1.0, 2.0], times=[0.0, 70.0])
+    net.add_poisson_input("drv", A[::2], n_sources=10, rate=20.0, weight=1.0)
+    return net
+
+
+def _change_everything(net):
+    """Between runs: learning off, another STDP parameter set, per-neuron thresholds,
+    rates, a drive's rate, a current's amplitude, membrane potentials, weights."""
+    net.projections["A->B"].learning = False
+    net.projections["src->A"].set_stdp(nl.STDPParams(A_plus=0.02, A_minus=0.03, w_max=3.0,
+                                                     pairing="nearest", mu=0.5))
+    net.populations["A"].set_params(v_th=np.linspace(-57.0, -52.0, 13))
+    net.populations["src"].rates = 20.0
+    net.drives["drv"].rate = 50.0
+    net.currents["I_a"].amplitude = 2.0
+    net.populations["C"].v = np.linspace(-70.0, -56.0, 6)
+    net.projections["A-|B"].weight = ("uniform", 0.0, 0.5)
+
+
+_EVERY = dict(record_spikes="all", weight_dt=0.2, state_vars=_ALL_STATE,
+              record_weights={k: "all" for k in ("src->A", "src-|A", "A->B", "A-|B",
+                                                 "A->A", "C->A")},
+              record_state={"A": "all", "B": [10, 0, 5], "C": "all"})
+
+
+@needs_two
+@pytest.mark.parametrize("chunk_steps", [None, 1, 7])
+def test_every_target_and_changes_between_runs_equal_one_thread(chunk_steps):
+    one, two = compare(_every_target, _EVERY, (40.0, 30.0), between=_change_everything,
+                       chunk_steps=chunk_steps)
+    assert min(v[0].size for k, v in one.items() if k.startswith("spk")) >= 5
+    for name in ("src-|A", "A-|B", "A->A"):          # the plastic ones learnt
+        assert not np.array_equal(one[f"w {name}"][0], one[f"w {name}"][-1]), name
+    assert_bitwise(one, two)
+
+
+@needs_two
+def test_interrupt_inside_the_threaded_kernel_is_clean_and_resumable(monkeypatch):
+    """Ctrl-C while the threaded kernel runs (raised as its call returns, where Python
+    sees the signal): the partial result ends where the kernel stopped, numba's thread
+    count is what it was, and the run continues bitwise (on two threads or one)."""
+    whole = concat([recurrent_net().run(100.0, chunk_steps=50, **REC)])
+    real = P.run_steps_threads
+    calls = {"n": 0}
+
+    def interrupted(*args):
+        real(*args)
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)       # the caller's setting, which threads=2 changes for a while
+    try:
+        for then in (2, 1):
+            calls["n"] = 0
+            monkeypatch.setattr(P, "run_steps_threads", interrupted)
+            net = recurrent_net()
+            with pytest.warns(RuntimeWarning, match="interrupted at t = 25 ms"):
+                part = net.run(100.0, chunk_steps=50, threads=2, **REC)
+            assert part.interrupted and net.t == pytest.approx(25.0)
+            assert numba.get_num_threads() == 1
+            monkeypatch.setattr(P, "run_steps_threads", real)
+            rest = net.run(75.0, chunk_steps=50, threads=then, **REC)
+            assert_bitwise(whole, concat([part, rest]))
+    finally:
+        numba.set_num_threads(before)
+
+
+@needs_two
+def test_store_on_threads_restore_on_another_count():
+    net = recurrent_net()
+    net.run(40.0, threads=2, **REC)
+    net.store("mid")
+    one = net.run(40.0, threads=1, **REC)
+    net.restore("mid")
+    two = net.run(40.0, threads=2, **REC)
+    net.restore("mid")
+    mixed = [net.run(20.0, threads=2, **REC), net.run(20.0, threads=1, **REC)]
+    assert_bitwise(concat([one]), concat([two]))
+    assert_bitwise(concat([one]), concat(mixed))
+
+
+# ---------------------------------------------------------------- the environment
+def _python(code, **env):
+    """Run ``code`` in a fresh interpreter (this environment plus ``env``); its stdout."""
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)],
+                         env={**os.environ, **env}, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_importing_and_running_on_one_thread_do_not_load_the_threaded_kernel():
+    out = _python("""
+        import sys
+        import neurolab as nl
+        print("after import:", "neurolab._parallel" in sys.modules)
+        net = nl.Network(dt=0.1, seed=0)
+        src = net.add_poisson("src", 5, rates=50.0)
+        net.connect(src, net.add_lif("E", 3), weight=1.0, stdp=nl.STDPParams())
+        net.run(5.0, progress=False)
+        print("after a run:", "neurolab._parallel" in sys.modules)
+    """)
+    assert out.split() == ["after", "import:", "False", "after", "a", "run:", "False"]
+
+
+def test_numba_with_one_thread_refuses_two_and_runs_one():
+    """``NUMBA_NUM_THREADS=1`` in the environment: threads=2 is refused, naming the
+    parameter, the value, what is allowed and where the limit comes from; threads=1
+    runs."""
+    out = _python("""
+        import neurolab as nl
+        net = nl.Network(dt=0.1, seed=0)
+        src = net.add_poisson("src", 5, rates=50.0)
+        net.connect(src, net.add_lif("E", 3), weight=1.0)
+        try:
+            net.run(5.0, threads=2, progress=False)
+        except ValueError as e:
+            print(e)
+        print("t =", net.t)
+        net.run(5.0, threads=1, progress=False)
+        print("t =", net.t)
+    """, NUMBA_NUM_THREADS="1")
+    lines = out.strip().splitlines()
+    assert lines[1:] == ["t = 0.0", "t = 5.0"]
+    assert lines[0] == ("threads must be 1 here (numba's thread count is 1: "
+                        "NUMBA_NUM_THREADS=1 in the environment), got threads=2")
+
+
 # ---------------------------------------------------------------- what runs on one thread
 def triplet_net():
     net = nl.Network(dt=0.1, seed=3)
@@ -169,15 +450,15 @@ def triplet_net():
     return net
 
 
+@needs_two
 @pytest.mark.parametrize("make, what", [
     (triplet_net, "the triplet rule"),
     (lambda: _variant_net("presynaptic_centred"), "pair-rule variant"),
 ])
 def test_unsupported_networks_run_on_one_thread_with_a_warning(make, what):
-    t = min(2, numba.config.NUMBA_NUM_THREADS)
     ref = make().run(50.0, record_spikes="all", progress=False)
     with pytest.warns(RuntimeWarning, match=what) as rec:
-        res = make().run(50.0, threads=t, record_spikes="all", progress=False)
+        res = make().run(50.0, threads=2, record_spikes="all", progress=False)
     assert "runs on one thread" in str(rec[0].message)
     assert_bitwise(concat([ref]), concat([res]))
 
@@ -191,28 +472,37 @@ def _variant_net(pairing):
     return net
 
 
+@needs_two
 def test_supported_network_gives_no_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        recurrent_net().run(5.0, threads=min(2, numba.config.NUMBA_NUM_THREADS),
-                            progress=False)
+        recurrent_net().run(5.0, threads=2, progress=False)
 
 
 # ---------------------------------------------------------------- bad values
-@pytest.mark.parametrize("bad, err", [(0, ValueError), (-2, ValueError), (2.5, TypeError),
-                                      ("2", TypeError), (None, TypeError),
-                                      (numba.config.NUMBA_NUM_THREADS + 1, ValueError)])
-def test_bad_threads_named(bad, err):
+@pytest.mark.parametrize("bad", [2.5, "2", None, True, 2.0])
+def test_threads_not_an_integer_refused_by_name(bad):
     net = recurrent_net()
-    with pytest.raises(err, match="threads"):
+    with pytest.raises(TypeError, match=r"threads must be an integer, got .* of type"):
         net.run(5.0, threads=bad, progress=False)
     assert net.t == 0.0                   # refused before anything ran
 
 
-def test_too_many_threads_says_the_limit():
+@pytest.mark.parametrize("bad", [0, -2, numba.config.NUMBA_NUM_THREADS + 1])
+def test_threads_out_of_range_say_what_is_allowed(bad):
     limit = numba.config.NUMBA_NUM_THREADS
-    with pytest.raises(ValueError, match=f"between 1 and {limit}"):
-        recurrent_net().run(5.0, threads=limit + 1, progress=False)
+    allowed = "1 here" if limit == 1 else f"between 1 and {limit}"
+    net = recurrent_net()
+    with pytest.raises(ValueError, match=rf"threads must be {allowed} \(numba's thread count "
+                                         rf"is {limit}: .*NUMBA_NUM_THREADS.*\), got "
+                                         rf"threads={bad}$"):
+        net.run(5.0, threads=bad, progress=False)
+    assert net.t == 0.0
+
+
+def test_threads_as_a_numpy_integer():
+    t = np.int64(min(2, numba.config.NUMBA_NUM_THREADS))
+    recurrent_net().run(1.0, threads=t, progress=False)
 
 
 # ---------------------------------------------------------------- the split itself
