@@ -4,6 +4,8 @@ the state a network's runs continue from (:class:`RunState`)."""
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 import warnings
 
@@ -28,6 +30,19 @@ EXP_TABLE = 4096   # trace lags (steps) whose decay factor is looked up, not com
 NEVER = -(1 << 40)  # the step of a spike that has not happened
 _MODES = {"delta": K.MODE_DELTA, "current": K.MODE_CURRENT,
           "conductance": K.MODE_CONDUCTANCE}
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _caller_level():
+    """The ``stacklevel`` that points a warning of the function calling this one at the
+    first frame outside neurolab: the user's line, whether it called ``net.run`` or
+    ``simulate``."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _steps_of(name, value, dt):
@@ -784,7 +799,8 @@ def _kernel_for(state, pv, threads):
         if unsupported:
             warnings.warn(f"threads={threads}: this network uses {', '.join(unsupported)}, "
                           f"which the threaded kernel does not implement; it runs on one "
-                          f"thread (same results)", RuntimeWarning, stacklevel=3)
+                          f"thread (same results)", RuntimeWarning,
+                          stacklevel=_caller_level())
             threads = 1
     if threads == 1:
         def kernel(start, stop, inp, mon, counters):
@@ -1024,7 +1040,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         warnings.warn(f"simulation interrupted at t = {reached * dt:g} ms of "
                       f"{n_stop * dt:g} ms; the partial result is kept (SimResult.interrupted "
                       f"is True) and the network stays at t = {reached * dt:g} ms",
-                      RuntimeWarning, stacklevel=2)
+                      RuntimeWarning, stacklevel=_caller_level())
 
     # ---- results
     changes = state.changes[state.reported:]

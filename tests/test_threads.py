@@ -369,8 +369,9 @@ def test_interrupt_inside_the_threaded_kernel_is_clean_and_resumable(monkeypatch
             calls["n"] = 0
             monkeypatch.setattr(P, "run_steps_threads", interrupted)
             net = recurrent_net()
-            with pytest.warns(RuntimeWarning, match="interrupted at t = 25 ms"):
+            with pytest.warns(RuntimeWarning, match="interrupted at t = 25 ms") as rec:
                 part = net.run(100.0, chunk_steps=50, threads=2, **REC)
+            assert rec[0].filename == __file__
             assert part.interrupted and net.t == pytest.approx(25.0)
             assert numba.get_num_threads() == 1
             monkeypatch.setattr(P, "run_steps_threads", real)
@@ -460,6 +461,7 @@ def test_unsupported_networks_run_on_one_thread_with_a_warning(make, what):
     with pytest.warns(RuntimeWarning, match=what) as rec:
         res = make().run(50.0, threads=2, record_spikes="all", progress=False)
     assert "runs on one thread" in str(rec[0].message)
+    assert rec[0].filename == __file__            # the line that asked for threads
     assert_bitwise(concat([ref]), concat([res]))
 
 
