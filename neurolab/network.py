@@ -258,7 +258,9 @@ class Projection:
     and ``post`` are whole populations even when the projection was made from subgroups
     (``spec`` then names them); every rule but ``"explicit"`` orders synapses by
     ``pre_ids`` then ``post_ids``. ``pre_ids``/``post_ids`` become read-only when the
-    network first runs or is stored: its structure (the kernel's tables) is fixed then.
+    network first runs or is stored: its structure (the kernel's tables) is fixed then, and
+    assigning other arrays to them raises ``RuntimeError`` (the runs' connectivity, its
+    digest in the provenance and ``SimResult.connectivity`` stay those the kernel uses).
 
     Weights are magnitudes, ``weight >= 0`` (mV for delta and current synapses,
     dimensionless for conductance synapses); ``receptor`` (``"exc"``/``"inh"``) says whether
@@ -282,6 +284,36 @@ class Projection:
         self.index = index
         self.spec = spec
         self._normalize = normalize
+
+    @property
+    def pre_ids(self) -> np.ndarray:
+        """Presynaptic local index of each synapse, (n_syn,) int64; read-only once the
+        network's structure is fixed."""
+        return self._pre_ids
+
+    @pre_ids.setter
+    def pre_ids(self, value):
+        self._replace_ids("pre_ids", value)
+
+    @property
+    def post_ids(self) -> np.ndarray:
+        """Postsynaptic local index of each synapse, (n_syn,) int64; read-only once the
+        network's structure is fixed."""
+        return self._post_ids
+
+    @post_ids.setter
+    def post_ids(self, value):
+        self._replace_ids("post_ids", value)
+
+    def _replace_ids(self, which, value):
+        net = self._net
+        if net is not None and net._state is not None:
+            raise RuntimeError(
+                f"cannot replace {which} of projection {self.name!r}: the network's "
+                f"structure is fixed once it has run or been stored (t = {net.t:g} ms), and "
+                f"its runs use the synapses it had then; connect every projection before "
+                f"the first run (or build a new Network)")
+        setattr(self, "_" + which, value)
 
     @property
     def _net(self):

@@ -213,10 +213,35 @@ def test_connectivity_digest_is_recorded_as_before_and_cached_safely():
         proj.pre_ids[0] = 1
     assert net.run(1.0, progress=False).params["network"]["projections"][1][
         "connectivity_sha256"] == before["exc->exc"]
-    # replaced arrays are hashed afresh, never answered from the cache
-    proj.pre_ids = proj.pre_ids[::-1].copy()
-    assert net.to_dict()["projections"][1]["connectivity_sha256"] == _old_digest(proj)
-    assert _old_digest(proj) != before["exc->exc"]
+    # replaced arrays are hashed afresh, never answered from the cache (before a run:
+    # afterwards the ids cannot be replaced, see below)
+    fresh = _mixed_network()
+    other = fresh.projections["exc->exc"]
+    other.pre_ids.flags.writeable = other.post_ids.flags.writeable = False
+    assert fresh.to_dict()["projections"][1]["connectivity_sha256"] == before["exc->exc"]
+    other.pre_ids = other.pre_ids[::-1].copy()              # remembered digest: not these
+    other.pre_ids.flags.writeable = False
+    assert fresh.to_dict()["projections"][1]["connectivity_sha256"] == _old_digest(other)
+    assert _old_digest(other) != before["exc->exc"]
+
+
+@pytest.mark.parametrize("which", ["pre_ids", "post_ids"])
+def test_ids_cannot_be_replaced_once_the_structure_is_fixed(which):
+    """The kernel keeps the synapses it was built with: an array assigned to ``pre_ids``
+    or ``post_ids`` afterwards would make the provenance (digest), ``SimResult.connectivity``
+    and the weight records describe other synapses than the ones simulated."""
+    net = _mixed_network()
+    proj = net.projections["exc->exc"]
+    ids = getattr(proj, which)
+    net.run(1.0, progress=False)
+    with pytest.raises(RuntimeError, match=rf"cannot replace {which} of projection "
+                                           r"'exc->exc': .*structure is fixed.*t = 1 ms"):
+        setattr(proj, which, ids[::-1].copy())
+    assert getattr(proj, which) is ids
+    res = net.run(1.0, progress=False, record_weights={"exc->exc": [0, 1]})
+    np.testing.assert_array_equal(res.connectivity["exc->exc"][0 if which == "pre_ids" else 1],
+                                  ids)
+    assert res.params["network"]["projections"][1]["connectivity_sha256"] == _old_digest(proj)
 
 
 def _git(cwd, *args):
