@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 import time
 import warnings
 
@@ -784,6 +785,10 @@ def _check_threads(threads):
     return threads
 
 
+#: held around every call of the threaded kernel (see _kernel_for)
+_PARALLEL_CALL = threading.Lock()
+
+
 def _kernel_for(state, pv, threads):
     """The kernel call for this run: ``kernel(start, stop, inp, mon, counters)``, on one
     thread (:func:`neurolab._kernels.run_steps`) or on ``threads``
@@ -815,13 +820,16 @@ def _kernel_for(state, pv, threads):
     tables = state.thread_tables(threads)
 
     def kernel(start, stop, inp, mon, counters):
-        before = numba.get_num_threads()
-        numba.set_num_threads(threads)
-        try:
-            _parallel.run_steps_threads(start, stop, state.nrn, state.syn, state.tr, inp, mon,
-                                        counters, *tables, None)
-        finally:
-            numba.set_num_threads(before)
+        # one threaded call at a time in this process: numba's workqueue threading layer
+        # (the one every installation has) aborts the process on concurrent parallel calls
+        with _PARALLEL_CALL:
+            before = numba.get_num_threads()
+            numba.set_num_threads(threads)
+            try:
+                _parallel.run_steps_threads(start, stop, state.nrn, state.syn, state.tr, inp,
+                                            mon, counters, *tables, None)
+            finally:
+                numba.set_num_threads(before)
     return kernel
 
 
@@ -874,7 +882,10 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         2-core machine two threads beat one from about 5 000-10 000 neurons of a recurrent
         network with in-degree 100; on cores busy with other work a threaded run can be
         much slower. The first run with threads > 1 compiles the threaded kernel (about
-        30 s, once; then cached).
+        30 s, once; then cached). Threaded runs started from several Python threads of one
+        process take turns, a kernel call (~0.1 s) at a time: numba's ``workqueue``
+        threading layer, the one it falls back to without OpenMP or TBB, aborts the
+        process on concurrent parallel calls.
 
     Input is drawn chunk by chunk, so memory does not grow with the duration unless a
     recording does. The run advances in chunks (which changes no result). Ctrl-C, or a

@@ -405,6 +405,36 @@ def _python(code, **env):
     return out.stdout
 
 
+@needs_two
+def test_threaded_runs_from_several_python_threads_take_turns():
+    """numba's ``workqueue`` threading layer (the one every installation has; others need
+    OpenMP or TBB) aborts the whole process when two Python threads call a parallel kernel
+    at the same time: threaded runs from several Python threads must take turns, and
+    give what they give one after the other."""
+    out = _python(f"""
+        import sys, threading
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        import numba
+        from test_threads import recurrent_net
+
+        def run(seed):
+            res = recurrent_net(seed=seed).run(200.0, threads=2, progress=False,
+                                               chunk_steps=20)
+            return [s.t.tobytes() for s in res.spikes.values()]
+
+        alone = [run(seed) for seed in (1, 2, 3)]
+        together = {{}}
+        workers = [threading.Thread(target=lambda s=s: together.__setitem__(s, run(s)))
+                   for s in (1, 2, 3)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        print(numba.threading_layer(), [together[s] for s in (1, 2, 3)] == alone)
+    """, NUMBA_THREADING_LAYER="workqueue")
+    assert out.split() == ["workqueue", "True"]
+
+
 def test_importing_and_running_on_one_thread_do_not_load_the_threaded_kernel():
     out = _python("""
         import sys
