@@ -787,6 +787,22 @@ def _check_threads(threads):
 
 #: held around every call of the threaded kernel (see _kernel_for)
 _PARALLEL_CALL = threading.Lock()
+#: the process that last called the threaded kernel (a forked child inherits it)
+_threaded_pid = None
+
+
+def _forked_after_openmp():
+    """Whether this process was forked from one that ran the threaded kernel on numba's
+    OpenMP layer: GNU OpenMP is not fork-safe, and numba terminates such a child when it
+    enters a parallel region."""
+    if _threaded_pid is None or _threaded_pid == os.getpid():
+        return False
+    import numba
+
+    try:
+        return numba.threading_layer() == "omp"
+    except ValueError:                     # no layer started (none was inherited)
+        return False
 
 
 def _kernel_for(state, pv, threads):
@@ -807,6 +823,13 @@ def _kernel_for(state, pv, threads):
                           f"thread (same results)", RuntimeWarning,
                           stacklevel=_caller_level())
             threads = 1
+        elif _forked_after_openmp():
+            warnings.warn(f"threads={threads}: this process was forked from one that ran "
+                          f"threads > 1 on numba's OpenMP threading layer, which is not "
+                          f"fork-safe; it runs on one thread (same results). Start worker "
+                          f"processes with the 'spawn' method to use threads in them",
+                          RuntimeWarning, stacklevel=_caller_level())
+            threads = 1
     if threads == 1:
         def kernel(start, stop, inp, mon, counters):
             K.run_steps(start, stop, state.nrn, state.syn, state.tr, inp, mon, counters,
@@ -822,7 +845,9 @@ def _kernel_for(state, pv, threads):
     def kernel(start, stop, inp, mon, counters):
         # one threaded call at a time in this process: numba's workqueue threading layer
         # (the one every installation has) aborts the process on concurrent parallel calls
+        global _threaded_pid
         with _PARALLEL_CALL:
+            _threaded_pid = os.getpid()
             before = numba.get_num_threads()
             numba.set_num_threads(threads)
             try:
@@ -878,14 +903,16 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         and the synapses onto them (see :mod:`neurolab._parallel`), so spikes and weights
         are bitwise the same for every thread count. Networks with the pair rule's variants,
         the other rule families or homeostasis run on one thread (with a warning). Worth it
-        for large networks only: each step pays ~4-5 us for the parallel region, and on a
-        2-core machine two threads beat one from about 5 000-10 000 neurons of a recurrent
-        network with in-degree 100; on cores busy with other work a threaded run can be
-        much slower. The first run with threads > 1 compiles the threaded kernel (about
-        30 s, once; then cached). Threaded runs started from several Python threads of one
-        process take turns, a kernel call (~0.1 s) at a time: numba's ``workqueue``
-        threading layer, the one it falls back to without OpenMP or TBB, aborts the
-        process on concurrent parallel calls.
+        for large networks only: each step pays ~4-5 us for the parallel region on numba's
+        OpenMP threading layer (~0.1 ms on its ``workqueue`` fallback, where neither OpenMP
+        nor TBB is found), and on a 2-core machine two threads beat one from about
+        5 000-10 000 neurons of a recurrent network with in-degree 100; on cores busy with
+        other work a threaded run can be much slower. The first run with threads > 1
+        compiles the threaded kernel (about 30 s, once; then cached). Threaded runs started
+        from several Python threads of one process take turns, a kernel call (~0.1 s) at a
+        time (``workqueue`` aborts the process on concurrent parallel calls). In a process
+        forked after a threaded run on the OpenMP layer (not fork-safe), threads > 1 runs on
+        one thread with a warning; start worker processes with ``"spawn"`` instead.
 
     Input is drawn chunk by chunk, so memory does not grow with the duration unless a
     recording does. The run advances in chunks (which changes no result). Ctrl-C, or a

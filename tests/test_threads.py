@@ -435,6 +435,45 @@ def test_threaded_runs_from_several_python_threads_take_turns():
     assert out.split() == ["workqueue", "True"]
 
 
+@needs_two
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_process_forked_after_a_threaded_run_can_run():
+    """GNU OpenMP, numba's threading layer here, is not fork-safe: a child forked after the
+    parent ran threads=2 (multiprocessing's default on Linux) was terminated by numba when
+    it ran threads=2 itself, and a Pool of such children hung. Under the ``omp`` layer such
+    a child runs on one thread with a warning (the same results)."""
+    out = _python(f"""
+        import os, sys, warnings
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        import numba
+        from test_threads import recurrent_net
+
+        def run(threads):
+            res = recurrent_net(seed=1).run(20.0, threads=threads, progress=False)
+            return [s.t.tobytes() for s in res.spikes.values()]
+
+        ref = run(1)
+        run(2)
+        layer = numba.threading_layer()
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            with warnings.catch_warnings(record=True) as rec:
+                warnings.simplefilter("always")
+                same = run(2) == ref
+            said = any("forked" in str(x.message) for x in rec)
+            os.write(w, f"{{same}} {{said}}".encode())
+            os._exit(0)
+        os.close(w)
+        _, status = os.waitpid(pid, 0)
+        print(layer, os.read(r, 100).decode() or "nothing", os.waitstatus_to_exitcode(status))
+    """)
+    layer, rest = out.split(maxsplit=1)
+    # (the child's result, whether it warned, its exit code)
+    assert rest.split() == ["True", "True" if layer == "omp" else "False", "0"], out
+
+
 def test_importing_and_running_on_one_thread_do_not_load_the_threaded_kernel():
     out = _python("""
         import sys
