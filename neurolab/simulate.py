@@ -769,8 +769,6 @@ def _schedule(every, lo, hi, n_start, n_stop):
 def _check_threads(threads):
     """``threads`` as an int in [1, numba's thread count]; TypeError for a non-integer,
     ValueError naming the range and where its top comes from otherwise."""
-    import os
-
     import numba
 
     limit = numba.config.NUMBA_NUM_THREADS
@@ -787,6 +785,17 @@ def _check_threads(threads):
 
 #: held around every call of the threaded kernel (see _kernel_for)
 _PARALLEL_CALL = threading.Lock()
+
+
+def _new_lock_in_child():
+    """A forked child gets a fresh lock: one held by another thread of the parent at the
+    fork would never be released in the child."""
+    global _PARALLEL_CALL
+    _PARALLEL_CALL = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
 #: the process that last called the threaded kernel (a forked child inherits it)
 _threaded_pid = None
 
@@ -844,7 +853,7 @@ def _kernel_for(state, pv, threads):
 
     def kernel(start, stop, inp, mon, counters):
         # one threaded call at a time in this process: numba's workqueue threading layer
-        # (the one every installation has) aborts the process on concurrent parallel calls
+        # (its fallback without OpenMP or TBB) aborts the process on concurrent calls
         global _threaded_pid
         with _PARALLEL_CALL:
             _threaded_pid = os.getpid()

@@ -396,11 +396,14 @@ def test_store_on_threads_restore_on_another_count():
 
 
 # ---------------------------------------------------------------- the environment
-def _python(code, **env):
+def _python(code, timeout=600, **env):
     """Run ``code`` in a fresh interpreter (this environment plus ``env``); its stdout."""
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)],
-                         env={**os.environ, **env}, capture_output=True, text=True,
-                         timeout=600)
+    try:
+        out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)],
+                             env={**os.environ, **env}, capture_output=True, text=True,
+                             timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"no answer within {timeout} s: {e.stdout!r} {e.stderr!r}")
     assert out.returncode == 0, out.stderr
     return out.stdout
 
@@ -443,7 +446,7 @@ def test_a_process_forked_after_a_threaded_run_can_run():
     it ran threads=2 itself, and a Pool of such children hung. Under the ``omp`` layer such
     a child runs on one thread with a warning (the same results)."""
     out = _python(f"""
-        import os, sys, warnings
+        import os, signal, sys, warnings
         sys.path.insert(0, {os.path.dirname(__file__)!r})
         import numba
         from test_threads import recurrent_net
@@ -458,6 +461,7 @@ def test_a_process_forked_after_a_threaded_run_can_run():
         r, w = os.pipe()
         pid = os.fork()
         if pid == 0:
+            signal.alarm(60)
             os.close(r)
             with warnings.catch_warnings(record=True) as rec:
                 warnings.simplefilter("always")
@@ -472,6 +476,44 @@ def test_a_process_forked_after_a_threaded_run_can_run():
     layer, rest = out.split(maxsplit=1)
     # (the child's result, whether it warned, its exit code)
     assert rest.split() == ["True", "True" if layer == "omp" else "False", "0"], out
+
+
+@needs_two
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_child_forked_while_another_thread_runs_threads_is_not_locked_out():
+    """Forked while another thread of the parent holds the lock the threaded calls take
+    turns with (here held by hand; on the ``workqueue`` layer, where the child may run
+    threaded), the child runs threads=2: it has a lock of its own."""
+    out = _python(f"""
+        import importlib, os, signal, sys, threading
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        from test_threads import recurrent_net
+        S = importlib.import_module("neurolab.simulate")
+
+        def run(threads):
+            res = recurrent_net(seed=1).run(20.0, threads=threads, progress=False)
+            return [s.t.tobytes() for s in res.spikes.values()]
+
+        ref = run(2)
+        held, done = threading.Event(), threading.Event()
+
+        def hold():
+            with S._PARALLEL_CALL:
+                held.set()
+                done.wait()
+
+        threading.Thread(target=hold).start()
+        held.wait()
+        pid = os.fork()
+        if pid == 0:
+            signal.alarm(60)                    # a child locked out ends, and says so
+            print("child", run(2) == ref, flush=True)
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        done.set()
+        print("exit", os.waitstatus_to_exitcode(status))
+    """, timeout=120, NUMBA_THREADING_LAYER="workqueue")
+    assert out.split() == ["child", "True", "exit", "0"], out
 
 
 def test_importing_and_running_on_one_thread_do_not_load_the_threaded_kernel():
