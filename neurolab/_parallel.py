@@ -131,26 +131,31 @@ def run_steps_threads(n_start, n_stop, nrn, syn, tr, inp, mon, counters, qb, own
     for p in range(pw_i.shape[0]):
         if pw_i[p, PLASTIC] == 1 and pw_i[p, RULE] == RULE_PAIR:
             post_pop[pw_i[p, POST_POP]] = True
+    # one prange loop only (each costs numba seconds of compilation): its task p does the
+    # end of step ``prev`` (when one is pending) and the start of step ``n`` (when ``go``)
+    # (the casts keep numba from compiling the parts once more for other integer types: a
+    # literal -1 or False, prange's unsigned index)
     n = n_start
-    if n >= n_stop:
-        return n_stop
-    if counters[C_NSPK] + n_mask > cap:
-        return n
-    for t in prange(n_part):
-        _start_part(n, t, nrn, syn, inp, mon, qb, owner, buf, bseg)
-    post_spikes = _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop)
+    prev = n_start - n_start - 1
+    post_spikes = n_start > n_stop          # False, typed as a plain bool
     while True:
-        nxt = n + 1
-        go = nxt < n_stop and counters[C_NSPK] + n_mask <= cap
+        go = n < n_stop and counters[C_NSPK] + n_mask <= cap
+        if prev < 0 and not go:
+            return n
         for t in prange(n_part):
-            _deliver_part(n, t, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes, pv)
+            tt = np.int64(t)
+            if prev >= 0:
+                _deliver_part(prev, tt, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes,
+                              pv)
             if go:
-                _start_part(nxt, t, nrn, syn, inp, mon, qb, owner, buf, bseg)
-        counters[C_STEP] = nxt
+                _start_part(n, tt, nrn, syn, inp, mon, qb, owner, buf, bseg)
+        if prev >= 0:
+            counters[C_STEP] = prev + 1
         if not go:
-            return nxt
-        n = nxt
+            return n
         post_spikes = _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop)
+        prev = n
+        n += 1
 
 
 @njit(cache=True)

@@ -847,8 +847,9 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         and the synapses onto them (see :mod:`neurolab._parallel`), so spikes and weights
         are bitwise the same for every thread count. Networks with the pair rule's variants,
         the other rule families or homeostasis run on one thread (with a warning). Worth it
-        from a few thousand neurons on; the first run with threads > 1 compiles the
-        threaded kernel (seconds, then cached).
+        from 5-10 thousand neurons on (measured on 2 cores; below, the per-step
+        synchronisation costs more than it saves); the first run with threads > 1 compiles
+        the threaded kernel (about 15 s on 2 cores, once; then cached).
 
     Input is drawn chunk by chunk, so memory does not grow with the duration unless a
     recording does. The run advances in chunks (which changes no result). Ctrl-C, or a
