@@ -322,6 +322,9 @@ def _deliver_part(n, t, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes, 
                 _static_part(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, asc,
                              lo_t, hi_t)
             else:
+                # written out as in neurolab.plasticity.pair.pre_pathway, without its trace
+                # update (done in _join) and with the partition test; a call of deliver()
+                # per synapse makes a plastic pathway twice as slow (measured there)
                 for s in range(s0, s1):
                     j = syn_post[s]
                     # (asc: [s0, s1) holds only this partition's targets; the test is
@@ -368,7 +371,8 @@ def _deliver_part(n, t, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes, 
 @njit(cache=True, inline="always")
 def _static_part(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, asc, lo_t, hi_t):
     """:func:`neurolab._kernels._deliver_static` for the synapses of s0 .. s1-1 whose target
-    is in ``[lo_t, hi_t)`` (all of them when ``asc``)."""
+    is in ``[lo_t, hi_t)`` (all of them when ``asc``). A copy with the partition test rather
+    than a flag in the one-thread kernel's function: that one stays exactly as it was."""
     for s in range(s0, s1):
         j = syn_post[s]
         if not asc and (j < lo_t or j >= hi_t):
@@ -387,7 +391,8 @@ def _static_part(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, asc, lo_t, 
 
 @njit(cache=True, inline="always")
 def _drive_part(b, col, n_t, target, w, pin_cnt, pin_ids, v, ge, gi, accept, owner, t):
-    """:func:`neurolab._kernels._deliver_counts` for the targets partition t owns."""
+    """:func:`neurolab._kernels._deliver_counts` for the targets partition t owns (a copy
+    with the ownership test, for the reason given in :func:`_static_part`)."""
     for jj in range(n_t):
         c = pin_cnt[b, col + jj]
         if c == 0:
