@@ -22,7 +22,7 @@ from .plasticity import (AdaptiveThreshold, Normalization, PowerLawSTDP, RewardS
 from .simulate import NonFiniteStateError, simulate
 from . import protocols
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource",
            "LIFParams", "STDPParams", "PowerLawSTDP", "TripletSTDP", "VogelsSTDP",

@@ -131,26 +131,31 @@ def run_steps_threads(n_start, n_stop, nrn, syn, tr, inp, mon, counters, qb, own
     for p in range(pw_i.shape[0]):
         if pw_i[p, PLASTIC] == 1 and pw_i[p, RULE] == RULE_PAIR:
             post_pop[pw_i[p, POST_POP]] = True
+    # one prange loop only (each costs numba seconds of compilation): its task p does the
+    # end of step ``prev`` (when one is pending) and the start of step ``n`` (when ``go``)
+    # (the casts keep numba from compiling the parts once more for other integer types: a
+    # literal -1 or False, prange's unsigned index)
     n = n_start
-    if n >= n_stop:
-        return n_stop
-    if counters[C_NSPK] + n_mask > cap:
-        return n
-    for t in prange(n_part):
-        _start_part(n, t, nrn, syn, inp, mon, qb, owner, buf, bseg)
-    post_spikes = _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop)
+    prev = n_start - n_start - 1
+    post_spikes = n_start > n_stop          # False, typed as a plain bool
     while True:
-        nxt = n + 1
-        go = nxt < n_stop and counters[C_NSPK] + n_mask <= cap
+        go = n < n_stop and counters[C_NSPK] + n_mask <= cap
+        if prev < 0 and not go:
+            return n
         for t in prange(n_part):
-            _deliver_part(n, t, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes, pv)
+            tt = np.int64(t)
+            if prev >= 0:
+                _deliver_part(prev, tt, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes,
+                              pv)
             if go:
-                _start_part(nxt, t, nrn, syn, inp, mon, qb, owner, buf, bseg)
-        counters[C_STEP] = nxt
+                _start_part(n, tt, nrn, syn, inp, mon, qb, owner, buf, bseg)
+        if prev >= 0:
+            counters[C_STEP] = prev + 1
         if not go:
-            return nxt
-        n = nxt
+            return n
         post_spikes = _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop)
+        prev = n
+        n += 1
 
 
 @njit(cache=True)
@@ -317,6 +322,9 @@ def _deliver_part(n, t, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes, 
                 _static_part(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, asc,
                              lo_t, hi_t)
             else:
+                # written out as in neurolab.plasticity.pair.pre_pathway, without its trace
+                # update (done in _join) and with the partition test; a call of deliver()
+                # per synapse makes a plastic pathway twice as slow (measured there)
                 for s in range(s0, s1):
                     j = syn_post[s]
                     # (asc: [s0, s1) holds only this partition's targets; the test is
@@ -363,7 +371,8 @@ def _deliver_part(n, t, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes, 
 @njit(cache=True, inline="always")
 def _static_part(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, asc, lo_t, hi_t):
     """:func:`neurolab._kernels._deliver_static` for the synapses of s0 .. s1-1 whose target
-    is in ``[lo_t, hi_t)`` (all of them when ``asc``)."""
+    is in ``[lo_t, hi_t)`` (all of them when ``asc``). A copy with the partition test rather
+    than a flag in the one-thread kernel's function: that one stays exactly as it was."""
     for s in range(s0, s1):
         j = syn_post[s]
         if not asc and (j < lo_t or j >= hi_t):
@@ -382,7 +391,8 @@ def _static_part(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, asc, lo_t, 
 
 @njit(cache=True, inline="always")
 def _drive_part(b, col, n_t, target, w, pin_cnt, pin_ids, v, ge, gi, accept, owner, t):
-    """:func:`neurolab._kernels._deliver_counts` for the targets partition t owns."""
+    """:func:`neurolab._kernels._deliver_counts` for the targets partition t owns (a copy
+    with the ownership test, for the reason given in :func:`_static_part`)."""
     for jj in range(n_t):
         c = pin_cnt[b, col + jj]
         if c == 0:

@@ -917,11 +917,12 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         nor TBB is found), and on a 2-core machine two threads beat one from about
         5 000-10 000 neurons of a recurrent network with in-degree 100; on cores busy with
         other work a threaded run can be much slower. The first run with threads > 1
-        compiles the threaded kernel (about 30 s, once; then cached). Threaded runs started
-        from several Python threads of one process take turns, a kernel call (~0.1 s) at a
-        time (``workqueue`` aborts the process on concurrent parallel calls). In a process
-        forked after a threaded run on the OpenMP layer (not fork-safe), threads > 1 runs on
-        one thread with a warning; start worker processes with ``"spawn"`` instead.
+        compiles the threaded kernel (about 15 s on 2 cores, once; then cached). Threaded
+        runs started from several Python threads of one process take turns, a kernel call
+        (~0.1 s) at a time (``workqueue`` aborts the process on concurrent parallel calls).
+        In a process forked after a threaded run on the OpenMP layer (not fork-safe),
+        threads > 1 runs on one thread with a warning; start worker processes with
+        ``"spawn"`` instead.
 
     Input is drawn chunk by chunk, so memory does not grow with the duration unless a
     recording does. The run advances in chunks (which changes no result). Ctrl-C, or a
