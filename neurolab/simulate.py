@@ -832,6 +832,13 @@ def _kernel_for(state, pv, threads):
                           f"thread (same results)", RuntimeWarning,
                           stacklevel=_caller_level())
             threads = 1
+        elif "nest" in sys.modules:
+            warnings.warn(f"threads={threads}: NEST is loaded in this process; its OpenMP "
+                          f"runtime and numba's crash a process that runs both (a "
+                          f"segmentation fault in nest.ResetKernel); it runs on one thread "
+                          f"(same results). Run NEST and threaded neurolab in separate "
+                          f"processes", RuntimeWarning, stacklevel=_caller_level())
+            threads = 1
         elif _forked_after_openmp():
             warnings.warn(f"threads={threads}: this process was forked from one that ran "
                           f"threads > 1 on numba's OpenMP threading layer, which is not "
@@ -922,7 +929,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         (~0.1 s) at a time (``workqueue`` aborts the process on concurrent parallel calls).
         In a process forked after a threaded run on the OpenMP layer (not fork-safe),
         threads > 1 runs on one thread with a warning; start worker processes with
-        ``"spawn"`` instead.
+        ``"spawn"`` instead. With NEST imported, threads > 1 also runs on one thread with a
+        warning: NEST's bundled OpenMP runtime and numba's crash a process that runs both.
 
     Input is drawn chunk by chunk, so memory does not grow with the duration unless a
     recording does. The run advances in chunks (which changes no result). Ctrl-C, or a
