@@ -150,8 +150,12 @@ def build_b1(seed=1, n_inputs=1000):
     return net
 
 
-def build_b2(seed=2, n=4000, p=0.02):
-    """CUBA balanced network (Brette et al. 2007), 80 % E / 20 % I, STDP on E->E."""
+def _cuba(seed, n):
+    """The CUBA populations shared by B2 and B3r (Brette et al. 2007; Brian2's ``CUBA.py``):
+    a network with 80 % E / 20 % I current-based LIF (E_L -49 mV above v_th -50 mV,
+    v_reset -60 mV, refractory 5 ms, tau_e 5 ms, tau_i 10 ms), v uniform in [-60, -50] mV;
+    returns (net, exc, inh, stdp, w_e, w_i) with the additive all-to-all rule for E->E
+    (w_max = 2 w_e, A_plus = 0.01 w_max, A_minus = 1.05 A_plus, tau 20/20 ms)."""
     n_e = int(round(0.8 * n))
     n_i = n - n_e
     prm = nl.LIFParams(tau_m=20.0, v_rest=-49.0, v_th=-50.0, v_reset=-60.0, refractory=5.0,
@@ -166,6 +170,12 @@ def build_b2(seed=2, n=4000, p=0.02):
     inh = net.add_lif("inh", n=n_i, params=prm, v_init=rng.uniform(-60.0, -50.0, n_i))
     stdp = nl.STDPParams(A_plus=a_plus, A_minus=1.05 * a_plus, tau_plus=20.0, tau_minus=20.0,
                          w_min=0.0, w_max=w_max, pairing="all_to_all", mu=0.0)
+    return net, exc, inh, stdp, we, wi
+
+
+def build_b2(seed=2, n=4000, p=0.02):
+    """CUBA balanced network (Brette et al. 2007), 80 % E / 20 % I, STDP on E->E."""
+    net, exc, inh, stdp, we, wi = _cuba(seed, n)
     net.connect(exc, exc, rule="probability", p=p, weight=we, stdp=stdp, autapses=False,
                 name="exc->exc")
     net.connect(exc, inh, rule="probability", p=p, weight=we, name="exc->inh")
@@ -192,21 +202,9 @@ def build_b3r(n, seed=4, k=100, delay=1.5):
     in-degree k (0.8 k from E, 0.2 k from I, no autapses), homogeneous delay 1.5 ms, w_e
     1.62 mV, w_i 9 mV (inhibitory); additive all-to-all STDP on E->E (w_max = 2 w_e,
     A_plus = 0.01 w_max, A_minus = 1.05 A_plus, tau 20/20 ms)."""
-    n_e = int(round(0.8 * n))
-    n_i = n - n_e
     k_e = int(round(0.8 * k))
     k_i = k - k_e
-    prm = nl.LIFParams(tau_m=20.0, v_rest=-49.0, v_th=-50.0, v_reset=-60.0, refractory=5.0,
-                       synapse="current", tau_e=5.0, tau_i=10.0)
-    rng = np.random.default_rng([seed, 99])
-    we, wi = 60 * 0.27 / 10, 20 * 4.5 / 10
-    w_max = 2.0 * we
-    a_plus = 0.01 * w_max
-    net = nl.Network(dt=DT, seed=seed)
-    exc = net.add_lif("exc", n=n_e, params=prm, v_init=rng.uniform(-60.0, -50.0, n_e))
-    inh = net.add_lif("inh", n=n_i, params=prm, v_init=rng.uniform(-60.0, -50.0, n_i))
-    stdp = nl.STDPParams(A_plus=a_plus, A_minus=1.05 * a_plus, tau_plus=20.0, tau_minus=20.0,
-                         w_min=0.0, w_max=w_max, pairing="all_to_all", mu=0.0)
+    net, exc, inh, stdp, we, wi = _cuba(seed, n)
     net.connect(exc, exc, rule="fixed_indegree", k=k_e, weight=we, delay=delay, stdp=stdp,
                 autapses=False, name="exc->exc")
     net.connect(exc, inh, rule="fixed_indegree", k=k_e, weight=we, delay=delay,
