@@ -328,15 +328,20 @@ def _fire(j, n, v_reset, v, last_spike, accept, ring, slot, cnt):
 
 
 @njit(cache=True, inline="always")
-def _deliver_counts(b, col, n_t, target, w, pin_cnt, pin_ids, v, ge, gi, accept):
+def _deliver_counts(b, col, n_t, target, w, pin_cnt, pin_ids, v, ge, gi, accept, owner, t):
     """A Poisson drive's step b: target ``pin_ids[col + j]`` receives ``pin_cnt[b, col + j]``
     spikes of weight ``w``; the target branch taken once, outside the loop. Delta input to
-    a neuron that is refractory or spiking in this step is discarded."""
+    a neuron that is refractory or spiking in this step is discarded. ``t`` >= 0: only the
+    targets k with ``owner[k] == t`` (a partition of the threaded kernel,
+    :mod:`neurolab._parallel`); the one-thread kernel passes the constant -1 (all targets),
+    and the test drops out of its inlined code."""
     for j in range(n_t):
         c = pin_cnt[b, col + j]
         if c == 0:
             continue
         k = pin_ids[col + j]
+        if t >= 0 and owner[k] != t:
+            continue
         if target == TARGET_V:
             if accept[k]:
                 v[k] += c * w
@@ -350,39 +355,55 @@ def _deliver_counts(b, col, n_t, target, w, pin_cnt, pin_ids, v, ge, gi, accept)
 
 
 @njit(cache=True, inline="always")
-def _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept):
+def _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, every, lo_t, hi_t):
     """Add the weights of synapses s0 .. s1-1 to their targets (a static pathway), the
     target branch taken once, outside the loop over synapses. Delta input to a neuron that
-    is refractory or spiking in this step is discarded."""
+    is refractory or spiking in this step is discarded. ``every`` False: only the targets
+    in ``[lo_t, hi_t)`` (a partition of the threaded kernel); the one-thread kernel passes
+    the constant True, and the test drops out of its inlined code."""
     a = np.uint64(s0)
     b = np.uint64(s1)
     if target == TARGET_V:
         for s in range(a, b):
-            j = np.uint64(syn_post[s])
+            js = syn_post[s]
+            if not every and (js < lo_t or js >= hi_t):
+                continue
+            j = np.uint64(js)
             if accept[j]:
                 v[j] += syn_w[s]
     elif target == TARGET_V_INH:
         for s in range(a, b):
-            j = np.uint64(syn_post[s])
+            js = syn_post[s]
+            if not every and (js < lo_t or js >= hi_t):
+                continue
+            j = np.uint64(js)
             if accept[j]:
                 v[j] -= syn_w[s]
     elif target == TARGET_E:
         for s in range(a, b):
-            ge[np.uint64(syn_post[s])] += syn_w[s]
+            js = syn_post[s]
+            if not every and (js < lo_t or js >= hi_t):
+                continue
+            ge[np.uint64(js)] += syn_w[s]
     else:
         for s in range(a, b):
-            gi[np.uint64(syn_post[s])] += syn_w[s]
+            js = syn_post[s]
+            if not every and (js < lo_t or js >= hi_t):
+                continue
+            gi[np.uint64(js)] += syn_w[s]
 
 
 @njit(cache=True)
 def _post_phase(n, early, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w, xpre,
-                xpre_t, xpost, xpost_t, tab_plus, tab_minus, pv):
+                xpre_t, xpost, xpost_t, tab_plus, tab_minus, pv, owner, t):
     """The postsynaptic pathways of pair-rule projections for the spikes of step n: the
     part that counts as before the presynaptic pathways (``early``) or after them (what
     ``same_step`` says: potentiate -> all after; depress -> all before; both -> trace
     before, potentiation after; neither -> potentiation before, trace after). run_steps
     calls it for the early part, only with the variants; the late part is written out in
-    run_steps."""
+    run_steps. ``t`` >= 0: only the postsynaptic neurons j with ``owner[j] == t`` (the
+    threaded kernel's partition t, :mod:`neurolab._parallel`, which calls it for the late
+    part); -1: all."""
     for p in range(pw_i.shape[0]):
         if pw_i[p, PLASTIC] != 1 or pw_i[p, RULE] != RULE_PAIR:
             continue
@@ -396,6 +417,8 @@ def _post_phase(n, early, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre
         learn = pw_i[p, LEARN] == 1
         for k in range(seg[slot, q], seg[slot, q + 1]):
             j = ring[slot, k]
+            if t >= 0 and owner[j] != t:
+                continue
             _pair.post_pathway(n, p, j - post_lo, col_ptr[col_off + j], col_ptr[col_off + j + 1],
                                pw_i[p, PRE_LO], pw_i[p, XPRE_OFF], pw_i[p, XPOST_OFF],
                                pw_i[p, PAIRING], same, pw_i[p, WDEP], learn, do_inc, do_pot,
@@ -527,7 +550,8 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
         if pv is not None:
             if post_spikes:
                 _post_phase(n, True, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre,
-                            syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus, pv)
+                            syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus, pv,
+                            kref, -1)
         if inh is not None:
             if inh_early:
                 _inh.post_phase(n, True, inh.pathways, pw_i, pw_f, seg, ring, slot, col_ptr,
@@ -545,7 +569,7 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
         # pathway at arrival); all of them add to the targets, so their order is free
         for d in range(n_pin):
             _deliver_counts(b, pin_i[d, PIN_COL], pin_i[d, PIN_N], pin_i[d, PIN_TARGET],
-                            pin_w[d], pin_cnt, pin_ids, v, ge, gi, accept)
+                            pin_w[d], pin_cnt, pin_ids, v, ge, gi, accept, pin_ids, -1)
         for p in range(n_pw):
             d = pw_i[p, DELAY]
             if n - d < 0:
@@ -563,7 +587,8 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
                 s0 = row_ptr[row_off + i]
                 s1 = row_ptr[row_off + i + 1]
                 if not plastic:
-                    _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept)
+                    _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, True,
+                                    0, 0)
                 elif rule == RULE_PAIR:
                     _pair.pre_pathway(n, p, i - pre_lo, s0, s1, target, pw_i[p, POST_LO],
                                       pw_i[p, XPRE_OFF], pw_i[p, XPOST_OFF], pw_i[p, PAIRING],

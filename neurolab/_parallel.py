@@ -41,12 +41,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import _lif_step, _sample_row
-from ._layout import (A_PLUS, C_MINUS, C_NSPK, C_PLUS, C_STEP, COL_OFF, DELAY, HAS_IEXT,
-                      HET, LEARN, MODE, MU_MINUS, PAIR_ALL, PAIRING, PIN_COL, PIN_N,
-                      PIN_TARGET, PLASTIC, POST_LO, POST_POP, PRE_HI, PRE_LO, PRE_POP,
-                      ROW_OFF, RULE, RULE_PAIR, SAME_POTENTIATE, TARGET, TARGET_E, TARGET_V,
-                      TARGET_V_INH, W_MAX, W_MIN, WDEP, XPOST_OFF, XPRE_OFF)
+from ._kernels import (_deliver_counts, _deliver_static, _lif_step, _post_phase,
+                       _sample_row)
+from ._layout import (A_PLUS, C_MINUS, C_NSPK, C_PLUS, C_STEP, DELAY, HAS_IEXT, HET, LEARN,
+                      MODE, MU_MINUS, PAIR_ALL, PAIRING, PIN_COL, PIN_N, PIN_TARGET, PLASTIC,
+                      POST_LO, POST_POP, PRE_HI, PRE_LO, PRE_POP, ROW_OFF, RULE, RULE_PAIR,
+                      TARGET, W_MAX, W_MIN, WDEP, XPOST_OFF, XPRE_OFF)
 from .plasticity import pair as _pair
 
 
@@ -288,8 +288,8 @@ def _deliver_part(n, t, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes, 
     slot = n % H
     b = n - inp.base
     for dd in range(n_pin):
-        _drive_part(b, pin_i[dd, PIN_COL], pin_i[dd, PIN_N], pin_i[dd, PIN_TARGET],
-                    pin_w[dd], pin_cnt, pin_ids, v, ge, gi, accept, owner, t)
+        _deliver_counts(b, pin_i[dd, PIN_COL], pin_i[dd, PIN_N], pin_i[dd, PIN_TARGET],
+                        pin_w[dd], pin_cnt, pin_ids, v, ge, gi, accept, owner, t)
     for p in range(n_pw):
         d = pw_i[p, DELAY]
         if n - d < 0:
@@ -304,6 +304,8 @@ def _deliver_part(n, t, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes, 
         target = pw_i[p, TARGET]
         plastic = pw_i[p, PLASTIC] == 1
         learn = pw_i[p, LEARN] == 1
+        # ascending rows: [s0, s1) below holds only this partition's targets, and the
+        # test per synapse drops out
         asc = sorted_rows[p] == 1
         off = pw_i[p, XPOST_OFF] - pw_i[p, POST_LO]
         c_minus = pw_f[p, C_MINUS]
@@ -319,94 +321,13 @@ def _deliver_part(n, t, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes, 
                 s0 = _lower_bound(syn_post, s0, s1, lo_t)
                 s1 = _lower_bound(syn_post, s0, s1, hi_t)
             if not plastic:
-                _static_part(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, asc,
-                             lo_t, hi_t)
+                _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, asc,
+                                lo_t, hi_t)
             else:
-                # written out as in neurolab.plasticity.pair.pre_pathway, without its trace
-                # update (done in _join) and with the partition test; a call of deliver()
-                # per synapse makes a plastic pathway twice as slow (measured there)
-                for s in range(s0, s1):
-                    j = syn_post[s]
-                    # (asc: [s0, s1) holds only this partition's targets; the test is
-                    # hoisted out of the loop)
-                    if not asc and (j < lo_t or j >= hi_t):
-                        continue
-                    w = syn_w[s]
-                    if target == TARGET_V:
-                        if accept[j]:
-                            v[j] += w
-                    elif target == TARGET_V_INH:
-                        if accept[j]:
-                            v[j] -= w
-                    elif target == TARGET_E:
-                        ge[j] += w
-                    else:
-                        gi[j] += w
-                    if learn:
-                        c = off + j
-                        syn_w[s] = _pair.depress(
-                            w, _pair.trace_now(xpost[c], xpost_t[c], n, c_minus,
-                                               tab_minus, p),
-                            w_min, w_max, mu, wdep, pv)
+                # the presynaptic trace was updated in _join (depression does not read it)
+                _pair.deliver_depress(n, p, s0, s1, target, off, learn, c_minus, w_min,
+                                      w_max, mu, wdep, syn_post, syn_w, xpost, xpost_t,
+                                      tab_minus, v, ge, gi, accept, pv, asc, lo_t, hi_t)
     if post_spikes:
-        for p in range(n_pw):
-            if pw_i[p, PLASTIC] != 1:
-                continue
-            q = pw_i[p, POST_POP]
-            post_lo = pw_i[p, POST_LO]
-            col_off = pw_i[p, COL_OFF] - post_lo
-            learn = pw_i[p, LEARN] == 1
-            for k in range(seg[slot, q], seg[slot, q + 1]):
-                j = ring[slot, k]
-                if owner[j] != t:
-                    continue
-                _pair.post_pathway(n, p, j - post_lo, col_ptr[col_off + j],
-                                   col_ptr[col_off + j + 1], pw_i[p, PRE_LO],
-                                   pw_i[p, XPRE_OFF], pw_i[p, XPOST_OFF],
-                                   pw_i[p, PAIRING], SAME_POTENTIATE, pw_i[p, WDEP], learn, True,
-                                   True, 0, pw_f, col_syn, col_pre, syn_w, xpre,
-                                   xpre_t, xpost, xpost_t, tab_plus, tab_minus, pv)
-
-
-@njit(cache=True, inline="always")
-def _static_part(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, asc, lo_t, hi_t):
-    """:func:`neurolab._kernels._deliver_static` for the synapses of s0 .. s1-1 whose target
-    is in ``[lo_t, hi_t)`` (all of them when ``asc``). A copy with the partition test rather
-    than a flag in the one-thread kernel's function: that one stays exactly as it was."""
-    for s in range(s0, s1):
-        j = syn_post[s]
-        if not asc and (j < lo_t or j >= hi_t):
-            continue
-        if target == TARGET_V:
-            if accept[j]:
-                v[j] += syn_w[s]
-        elif target == TARGET_V_INH:
-            if accept[j]:
-                v[j] -= syn_w[s]
-        elif target == TARGET_E:
-            ge[j] += syn_w[s]
-        else:
-            gi[j] += syn_w[s]
-
-
-@njit(cache=True, inline="always")
-def _drive_part(b, col, n_t, target, w, pin_cnt, pin_ids, v, ge, gi, accept, owner, t):
-    """:func:`neurolab._kernels._deliver_counts` for the targets partition t owns (a copy
-    with the ownership test, for the reason given in :func:`_static_part`)."""
-    for jj in range(n_t):
-        c = pin_cnt[b, col + jj]
-        if c == 0:
-            continue
-        k = pin_ids[col + jj]
-        if owner[k] != t:
-            continue
-        if target == TARGET_V:
-            if accept[k]:
-                v[k] += c * w
-        elif target == TARGET_V_INH:
-            if accept[k]:
-                v[k] -= c * w
-        elif target == TARGET_E:
-            ge[k] += c * w
-        else:
-            gi[k] += c * w
+        _post_phase(n, False, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w,
+                    xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus, pv, owner, t)

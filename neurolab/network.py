@@ -285,25 +285,17 @@ class Projection:
         self.spec = spec
         self._normalize = normalize
 
-    @property
-    def pre_ids(self) -> np.ndarray:
-        """Presynaptic local index of each synapse, (n_syn,) int64; read-only once the
-        network's structure is fixed."""
-        return self._pre_ids
+    def _ids_property(which, side):
+        """The ``pre_ids``/``post_ids`` property: the array, and replacing it refused once
+        the structure is fixed (:meth:`_replace_ids`)."""
+        return property(lambda self: getattr(self, "_" + which),
+                        lambda self, value: self._replace_ids(which, value),
+                        doc=f"{side} local index of each synapse, (n_syn,) int64; read-only "
+                            f"once the network's structure is fixed.")
 
-    @pre_ids.setter
-    def pre_ids(self, value):
-        self._replace_ids("pre_ids", value)
-
-    @property
-    def post_ids(self) -> np.ndarray:
-        """Postsynaptic local index of each synapse, (n_syn,) int64; read-only once the
-        network's structure is fixed."""
-        return self._post_ids
-
-    @post_ids.setter
-    def post_ids(self, value):
-        self._replace_ids("post_ids", value)
+    pre_ids = _ids_property("pre_ids", "Presynaptic")
+    post_ids = _ids_property("post_ids", "Postsynaptic")
+    del _ids_property
 
     def _replace_ids(self, which, value):
         net = self._net

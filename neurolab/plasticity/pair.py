@@ -455,10 +455,28 @@ def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, pairing, same, wdep, l
                          xpost, xpost_t, tab_plus, tab_minus, v, ge, gi, accept, pv)
             return
     trace_spike(xpre, xpre_t, k, n, c_plus, tab_plus, p, a_plus, pairing != PAIR_ALL)
-    # the delivery is written out here, not a call of deliver(): the call makes the plastic
-    # pathway twice as slow (CUBA benchmark B2: 1.0 -> 2.3 s, measured again 2026-11-30)
+    deliver_depress(n, p, s0, s1, target, off, learn, c_minus, w_min, w_max, mu, wdep,
+                    syn_post, syn_w, xpost, xpost_t, tab_minus, v, ge, gi, accept, pv, True,
+                    0, 0)
+
+
+@njit(cache=True, inline="always")
+def deliver_depress(n, p, s0, s1, target, off, learn, c_minus, w_min, w_max, mu, wdep,
+                    syn_post, syn_w, xpost, xpost_t, tab_minus, v, ge, gi, accept, pv, every,
+                    lo_t, hi_t):
+    """The synapse loop of :func:`pre_pathway` (all-to-all and nearest pairing): for each
+    synapse s0 .. s1-1, deliver ``w`` to its target, then (``learn``) depress ``w`` by the
+    postsynaptic trace ``xpost[off + target]``. ``every`` False: only the targets in
+    ``[lo_t, hi_t)`` (a partition of the threaded kernel, :mod:`neurolab._parallel`); the
+    one-thread kernel passes the constant True, and the test drops out of its inlined code.
+
+    The delivery is written out here, not a call of :func:`deliver`: that call per synapse
+    makes the plastic pathway twice as slow (CUBA benchmark B2: 1.0 -> 2.3 s, measured
+    again 2026-11-30)."""
     for s in range(s0, s1):
         j = syn_post[s]
+        if not every and (j < lo_t or j >= hi_t):
+            continue
         w = syn_w[s]
         if target == TARGET_V:
             if accept[j]:
