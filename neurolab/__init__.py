@@ -8,19 +8,44 @@ Units: ms, mV, Hz; weights dimensionless (conductance synapses) or mV (delta and
 >>> out = net.add_lif("out", n=1, params=nl.LIFParams(synapse="conductance"))
 >>> proj = net.connect(inp, out, weight=0.01, stdp=nl.STDPParams(w_max=0.02))
 >>> res = net.run(100.0, record_weights={"inp->out": "all"})
+
+The package's rooms, top to bottom (a room imports only from rooms below it):
+
+- ``cli``: the ``neurolab`` command.
+- ``course``: live explorers, widgets and the exercise checks of the lessons.
+- ``lab``: the pipeline: notebooks and their parameters, the papermill runner, the
+  manifest, ``verify``, sweeps on Dask, marked results.
+- ``papers``: paper-specific helpers (Masquelier et al. 2008, experimental protocols).
+- ``stimuli``, ``analysis``, ``plotting``: stimulus generators, measures, figures.
+- ``model``: what a user describes, no numba: the network, populations, projections,
+  connectivity rules, input sources, parameters, distributions.
+- ``engine``: how a network runs: tables, kernels, threads, the run entry point.
+- ``results``: ``SimResult`` and its records, save and load.
+- ``plasticity``: one module per rule family (dataclass, equations and paper, ``@njit``
+  updates).
+- ``base``: what every room shares: validation, the table layout, error types, random
+  input streams, file writing, the repository's paths.
+
+Module paths of 0.5 (``neurolab.network``, ``neurolab.pipeline``, ``neurolab.explorer``...)
+keep working in 0.6 with a ``DeprecationWarning`` naming the new path (``neurolab._moved``).
 """
 
-from . import analysis, inputs, masquelier
-from .inputs import correlated_poisson, rate_coded_images, repeating_pattern
-from .marks import mark_result
-from .monitors import (SimResult, SpikeRecord, StateRecord, WeightRecord, assert_same,
-                       load_run, weight_matrix)
-from .network import CurrentSource, Network, PoissonInput, Population, Projection
-from .params import LIFParams, STDPParams
+from . import _moved
+from . import analysis, stimuli
+from .base.errors import NonFiniteStateError
+from .engine.run import simulate
+from .lab.marks import mark_result
+from .results.records import (SimResult, SpikeRecord, StateRecord, WeightRecord, assert_same,
+                              load_run, weight_matrix)
+from .model.network import CurrentSource, Network, PoissonInput, Population, Projection
+from .model.params import LIFParams, STDPParams
 from .plasticity import (AdaptiveThreshold, Normalization, PowerLawSTDP, RewardSTDP, TripletSTDP,
                          VogelsSTDP)
-from .simulate import NonFiniteStateError, simulate
-from . import protocols
+from .papers import masquelier, protocols
+from .stimuli import correlated_poisson, rate_coded_images, repeating_pattern
+
+_moved.install()
+inputs = stimuli        # the 0.5 name of the stimuli module, still part of the API
 
 __version__ = "0.5.0"
 
@@ -29,6 +54,16 @@ __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource
            "RewardSTDP", "AdaptiveThreshold", "Normalization", "simulate",
            "NonFiniteStateError", "SimResult", "SpikeRecord", "StateRecord", "WeightRecord",
            "load_run", "weight_matrix", "assert_same", "analysis", "mark_result",
-           "inputs", "masquelier", "protocols", "correlated_poisson", "repeating_pattern",
+           "inputs", "stimuli", "masquelier", "protocols", "correlated_poisson", "repeating_pattern",
            "rate_coded_images",
            "__version__"]
+
+
+def __getattr__(name):
+    """``nl.network``, ``nl.pipeline``...: the 0.5 module paths, through their one-version
+    aliases (a DeprecationWarning names the new path)."""
+    if f"{__name__}.{name}" in _moved.MOVED:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as V
+from .base import validate as V
 
 __all__ = ["Bimodality", "weight_bimodality", "WindowFit", "fit_stdp_window",
            "PatternScores", "pattern_detection", "Selectivity", "selectivity_onset",

@@ -30,7 +30,14 @@ import sys
 import time
 from pathlib import Path
 
-from . import paths, pipeline
+from .base import paths
+from .lab.errors import NotebookFailed, PipelineBusy, PipelineError
+from .lab.manifest import (RUN_FILES, describe_artifact, load_manifest, manifest_path,
+                           write_manifest)
+from .lab.notebooks import list_notebooks, notebook_parameters
+from .lab.runner import reproduce
+from .lab.verify import format_report, stray_files, verify
+from .lab.sweep_records import is_sweep_manifest, known_paths, sweep_manifests
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_BUSY = 75          # sysexits.h EX_TEMPFAIL: temporary failure, the user may retry
@@ -69,18 +76,18 @@ def _cmd_reproduce(args) -> int:
     names = [args.notebook] if args.notebook else None
     root = _root_in_use(args)
     try:
-        problems = pipeline.reproduce(names, params or None, root=root,
+        problems = reproduce(names, params or None, root=root,
                                       run_verify=not args.no_verify, log=print, wait=wait)
-    except pipeline.NotebookFailed as exc:
+    except NotebookFailed as exc:
         _err(str(exc))
         print("previous artifacts were left in place", file=sys.stderr)
         return EXIT_FAILED
-    except pipeline.PipelineBusy as exc:
+    except PipelineBusy as exc:
         _err(str(exc))
         print("run it again when that run has ended, or add --wait to wait for it",
               file=sys.stderr)
         return EXIT_BUSY
-    except pipeline.PipelineError as exc:
+    except PipelineError as exc:
         _err(str(exc))
         return EXIT_USAGE
     return EXIT_FAILED if problems else EXIT_OK
@@ -88,7 +95,7 @@ def _cmd_reproduce(args) -> int:
 
 # ----------------------------------------------------------------------------- sweep
 def _cmd_sweep(args) -> int:
-    from . import sweep
+    from .lab import sweep
 
     if args.workers is not None and args.workers < 1:
         _err(f"--workers {args.workers}: expected a number of worker processes >= 1")
@@ -103,12 +110,12 @@ def _cmd_sweep(args) -> int:
         outcome = sweep.run_sweep(plan, scheduler=args.scheduler, n_workers=args.workers,
                                   timeout=args.timeout, wait=None if args.wait else 0,
                                   progress=not args.no_progress)
-    except pipeline.PipelineBusy as exc:
+    except PipelineBusy as exc:
         _err(str(exc))
         print("that command is running this sweep; run it again when it has ended, or "
               "add --wait", file=sys.stderr)
         return EXIT_BUSY
-    except pipeline.PipelineError as exc:
+    except PipelineError as exc:
         _err(str(exc))
         return EXIT_USAGE
     rel = outcome.manifest.relative_to(root)
@@ -125,15 +132,15 @@ def _cmd_sweep(args) -> int:
 
 # ----------------------------------------------------------------------------- verify
 def _cmd_verify(args) -> int:
-    from . import sweep
+    from .lab import sweep
 
     try:
         if args.manifest is not None:
             print(f"manifest: {Path(args.manifest).resolve()}")
-            if sweep.is_sweep_manifest(args.manifest):
+            if is_sweep_manifest(args.manifest):
                 problems = sweep.verify_sweep(args.manifest)
                 if problems:
-                    print(pipeline.format_report(problems))
+                    print(format_report(problems))
                 else:
                     print(f"verify: all {sweep.count_artifacts(args.manifest)} artifacts OK "
                           f"(sweep manifest)")
@@ -141,33 +148,33 @@ def _cmd_verify(args) -> int:
             root = None
         else:
             root = _root_in_use(args)
-        sweeps = sweep.sweep_manifests(root) if args.manifest is None else []
-        if sweeps and not pipeline.manifest_path(root).is_file():
+        sweeps = sweep_manifests(root) if args.manifest is None else []
+        if sweeps and not manifest_path(root).is_file():
             problems = []                          # only sweeps ran here so far
         else:
-            problems = pipeline.verify(root=root, manifest=args.manifest)
-        strays = pipeline.stray_files(root, manifest=args.manifest)
+            problems = verify(root=root, manifest=args.manifest)
+        strays = stray_files(root, manifest=args.manifest)
         if sweeps:
             for mpath in sweeps:
                 problems += sweep.verify_sweep(mpath)
-            known = sweep.known_paths(root)
+            known = known_paths(root)
             strays = [s for s in strays if s not in known]
         if sweeps and not problems:
-            n_main = (len(pipeline.load_manifest(root)["artifacts"])
-                      if pipeline.manifest_path(root).is_file() else 0)
+            n_main = (len(load_manifest(root)["artifacts"])
+                      if manifest_path(root).is_file() else 0)
             n_sweep = sum(sweep.count_artifacts(m) for m in sweeps)
             print(f"verify: all {n_main + n_sweep} artifacts OK ({n_sweep} of them in "
                   f"{len(sweeps)} sweep manifest(s))")
             if strays:
-                print(pipeline.format_report([], root=root, strays=strays)
+                print(format_report([], root=root, strays=strays)
                       .split("\n", 1)[1])
         else:
-            print(pipeline.format_report(problems, root=root, manifest=args.manifest,
+            print(format_report(problems, root=root, manifest=args.manifest,
                                          strays=strays))
-    except pipeline.PipelineBusy as exc:
+    except PipelineBusy as exc:
         _err(str(exc))
         return EXIT_BUSY
-    except pipeline.PipelineError as exc:
+    except PipelineError as exc:
         _err(str(exc))
         return EXIT_USAGE
     return EXIT_FAILED if problems else EXIT_OK
@@ -176,12 +183,12 @@ def _cmd_verify(args) -> int:
 # ----------------------------------------------------------------------------- list
 def _cmd_list(args) -> int:
     try:
-        notebooks = pipeline.list_notebooks(args.root)
+        notebooks = list_notebooks(args.root)
         for k, nb in enumerate(notebooks, start=1):
             print(f"{k}. {nb.stem}")
-            for name, default in pipeline.notebook_parameters(nb).items():
+            for name, default in notebook_parameters(nb).items():
                 print(f"     {name} = {default!r}")
-    except pipeline.PipelineError as exc:
+    except PipelineError as exc:
         _err(str(exc))
         return EXIT_USAGE
     return EXIT_OK
@@ -316,7 +323,7 @@ def build_network(config: dict):
     expected, ...) raises ``TypeError``.
     """
     import neurolab as nl
-    from .simulate import simulate
+    from .engine.run import simulate
 
     config = _object("", config, _CONFIG_KEYS)
     net = nl.Network(**{k: config[k] for k in ("dt", "seed") if k in config})
@@ -441,7 +448,7 @@ def config_from_run(record: dict, where="run.json") -> dict:
 
 def _same_network(net, recorded: dict) -> None:
     """``ValueError`` naming what differs when the rebuilt ``net`` is not the recorded one."""
-    from .io import to_jsonable
+    from .base.io import to_jsonable
 
     rebuilt = json.loads(json.dumps(to_jsonable(net.to_dict())))
     if rebuilt == recorded:
@@ -464,7 +471,7 @@ def simulate_to_folder(config: dict, out, *, progress=None, expect_network=None)
     --manifest``). With ``expect_network`` (a recorded ``Network.to_dict()``), the built
     network must equal it before anything runs (``ValueError`` otherwise). Returns
     (SimResult, folder)."""
-    from .io import atomic_write_json, git_commit, versions
+    from .base.io import atomic_write_json, git_commit, versions
 
     net, run = build_network(config)
     if expect_network is not None:
@@ -476,10 +483,10 @@ def simulate_to_folder(config: dict, out, *, progress=None, expect_network=None)
     provenance = {"producer": "neurolab simulate", "parameters": config,
                   "seed": net.seed, "versions": versions(), "git_commit": git_commit()}
     entries = []
-    for name in sorted(("config.json", "run.json", *pipeline.RUN_FILES)):
-        entry = pipeline.describe_artifact(out / name, root_rel=name)
+    for name in sorted(("config.json", "run.json", *RUN_FILES)):
+        entry = describe_artifact(out / name, root_rel=name)
         entries.append({**entry, **provenance})
-    pipeline.write_manifest(manifest={"artifacts": entries}, path=out / "manifest.json")
+    write_manifest(manifest={"artifacts": entries}, path=out / "manifest.json")
     return res, out
 
 
@@ -533,8 +540,8 @@ def _cmd_simulate(args) -> int:
         print(f"  {pop}: {len(rec)} spikes, mean rate {res.rates(pop).mean():.2f} Hz")
     for proj, w in res.final_weights.items():
         print(f"  {proj}: final weight mean {w.mean():.4g}, range [{w.min():.4g}, {w.max():.4g}]")
-    problems = pipeline.verify(manifest=folder / "manifest.json")
-    print(pipeline.format_report(problems, manifest=folder / "manifest.json"))
+    problems = verify(manifest=folder / "manifest.json")
+    print(format_report(problems, manifest=folder / "manifest.json"))
     return EXIT_FAILED if problems else EXIT_OK
 
 

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .io import atomic_write_bytes
+from .base.io import atomic_write_bytes
 
 __all__ = [
     "PALETTE", "POTENTIATION", "DEPRESSION", "use_style", "band_shares", "plot_raster",

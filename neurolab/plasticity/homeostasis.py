@@ -61,8 +61,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .. import _validate as V
-from .._layout import COL_OFF, LEARN, POST_HI, POST_LO
+from ..base import validate as V
+from ..base.layout import COL_OFF, LEARN, POST_HI, POST_LO
 
 # the kernel's state: theta (global ids), th_i/th_f per LIF population (lif_i row),
 # nm_i/nm_f per normalised projection, nm_pw its pathways (nm_pw[lo:hi])

@@ -88,10 +88,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .. import _validate as V
-from .._layout import (C_MINUS, C_PLUS, COL_OFF, LEARN, N_PW_F, POST_LO, POST_POP, PRE_LO,
-                       RULE_VOGELS, SAME_POTENTIATE, SAME_STEP, W_MAX, W_MIN, XPOST_OFF,
-                       XPRE_OFF)
+from ..base import validate as V
+from ..base.layout import (C_MINUS, C_PLUS, COL_OFF, LEARN, N_PW_F, POST_LO, POST_POP, PRE_LO,
+                           RULE_VOGELS, SAME_POTENTIATE, SAME_STEP, W_MAX, W_MIN, XPOST_OFF,
+                           XPRE_OFF)
 from . import pair as _pair
 from .pair import SAME_STEP_CODES, SAME_STEPS, PlasticityRule
 

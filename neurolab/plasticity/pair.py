@@ -65,11 +65,11 @@ from collections import namedtuple
 
 from numba import njit
 
-from .. import _validate as V
-from .._layout import (A_MINUS, A_PLUS, C_MINUS, C_PLUS, MU_MINUS, MU_PLUS, N_PW_F,
-                       PAIR_ALL, PAIR_NEAREST, PAIR_PRE_CENTRED, PAIR_RESTRICTED, RULE_PAIR,
-                       SAME_BOTH, SAME_DEPRESS, SAME_NEITHER, SAME_POTENTIATE, TARGET_E,
-                       TARGET_V, TARGET_V_INH, W_MAX, W_MIN, WD_ADDITIVE, WD_POWER, WD_SOFT)
+from ..base import validate as V
+from ..base.layout import (A_MINUS, A_PLUS, C_MINUS, C_PLUS, MU_MINUS, MU_PLUS, N_PW_F, PAIR_ALL,
+                           PAIR_NEAREST, PAIR_PRE_CENTRED, PAIR_RESTRICTED, RULE_PAIR, SAME_BOTH,
+                           SAME_DEPRESS, SAME_NEITHER, SAME_POTENTIATE, TARGET_E, TARGET_V,
+                           TARGET_V_INH, W_MAX, W_MIN, WD_ADDITIVE, WD_POWER, WD_SOFT)
 
 PAIRINGS = ("all_to_all", "nearest_symmetric", "presynaptic_centred", "restricted")
 PAIRING_ALIASES = {"nearest": "nearest_symmetric"}

@@ -78,11 +78,11 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .. import _validate as V
-from .._layout import (A_MINUS, A_PLUS, C_MINUS, C_PLUS, EVERY, LEARN, N_PW_F, PAIR_ALL,
-                       PLASTIC, POST_LO, POST_POP, PRE_HI, PRE_LO, ROW_OFF, COL_OFF, RULE,
-                       RULE_DOPAMINE, SAME_STEP, SCHED_HI, SCHED_LO, ROW0, W_MAX, W_MIN,
-                       WD_ADDITIVE, XPOST_OFF, XPRE_OFF)
+from ..base import validate as V
+from ..base.layout import (A_MINUS, A_PLUS, C_MINUS, C_PLUS, EVERY, LEARN, N_PW_F, PAIR_ALL,
+                           PLASTIC, POST_LO, POST_POP, PRE_HI, PRE_LO, ROW_OFF, COL_OFF, RULE,
+                           RULE_DOPAMINE, SAME_STEP, SCHED_HI, SCHED_LO, ROW0, W_MAX, W_MIN,
+                           WD_ADDITIVE, XPOST_OFF, XPRE_OFF)
 from .pair import (SAME_STEP_CODES, SAME_STEPS, PlasticityRule, _clip, deliver, post_parts,
                    trace_now, trace_spike)
 

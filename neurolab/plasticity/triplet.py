@@ -91,10 +91,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .. import _validate as V
-from .._layout import (A_MINUS, A_PLUS, C_MINUS, C_PLUS, COL_OFF, LEARN, N_PW_F, PAIR_ALL,
-                       PAIR_NEAREST, PAIRING, PLASTIC, POST_LO, POST_POP, PRE_LO, RULE,
-                       RULE_TRIPLET, W_MAX, W_MIN, XPOST_OFF, XPRE_OFF)
+from ..base import validate as V
+from ..base.layout import (A_MINUS, A_PLUS, C_MINUS, C_PLUS, COL_OFF, LEARN, N_PW_F, PAIR_ALL,
+                           PAIR_NEAREST, PAIRING, PLASTIC, POST_LO, POST_POP, PRE_LO, RULE,
+                           RULE_TRIPLET, W_MAX, W_MIN, XPOST_OFF, XPRE_OFF)
 from .pair import PlasticityRule, deliver, trace_now, trace_spike
 
 # the triplet family's columns of pw_f beyond the pair rule's (A_PLUS = A2_plus,

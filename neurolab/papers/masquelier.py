@@ -36,11 +36,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as V
-from .analysis import PatternScores, Selectivity, pattern_detection, selectivity_onset
-from .inputs import PatternInput
-from .network import Network
-from .params import LIFParams, STDPParams
+from ..base import validate as V
+from ..analysis import PatternScores, Selectivity, pattern_detection, selectivity_onset
+from ..stimuli import PatternInput
+from ..model.network import Network
+from ..model.params import LIFParams, STDPParams
 
 __all__ = ["psp_peak", "srm_lif_params", "PAPER_STDP", "PatternTrial", "pattern_trial"]
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import io
+from ..base import io
 
 __all__ = ["SpikeRecord", "WeightRecord", "StateRecord", "SimResult", "load_run",
            "weight_matrix", "assert_same", "RUN_FORMAT"]

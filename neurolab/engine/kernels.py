@@ -85,20 +85,20 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from . import _layout as L
-from ._layout import *  # noqa: F401,F403  (the column constants, for the table builder)
-from ._layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET, HI, IB, LEARN, LO,
-                      MODE, MODE_DELTA, MODE_CURRENT, PAIRING, PIN_COL, PIN_N, PIN_TARGET,
-                      PLASTIC, PM, POST_LO, POST_POP, PRE_LO, PRE_POP, ROW0, ROW_OFF, RULE,
-                      RULE_DOPAMINE, RULE_PAIR, SAME_STEP, SCHED_HI, SCHED_LO, TARGET,
-                      TARGET_E, TARGET_V, TARGET_V_INH, VREST, VRESET, VTH, WDEP, XPOST_OFF,
-                      XPRE_OFF, XSYN_BASE, CE, CI, DTM, EE, EI, PE, PI)
-from ._layout import RULE_VOGELS
-from .plasticity import inhibitory as _inh
-from .plasticity import homeostasis as _homeo
-from .plasticity import pair as _pair
-from .plasticity import reward as _reward
-from .plasticity import triplet as _triplet
+from ..base import layout as L
+from ..base.layout import *  # noqa: F401,F403  (the column constants, for the table builder)
+from ..base.layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET, HI, IB, LEARN, LO,
+                           MODE, MODE_DELTA, MODE_CURRENT, PAIRING, PIN_COL, PIN_N, PIN_TARGET,
+                           PLASTIC, PM, POST_LO, POST_POP, PRE_LO, PRE_POP, ROW0, ROW_OFF, RULE,
+                           RULE_DOPAMINE, RULE_PAIR, SAME_STEP, SCHED_HI, SCHED_LO, TARGET,
+                           TARGET_E, TARGET_V, TARGET_V_INH, VREST, VRESET, VTH, WDEP, XPOST_OFF,
+                           XPRE_OFF, XSYN_BASE, CE, CI, DTM, EE, EI, PE, PI)
+from ..base.layout import RULE_VOGELS
+from ..plasticity import inhibitory as _inh
+from ..plasticity import homeostasis as _homeo
+from ..plasticity import pair as _pair
+from ..plasticity import reward as _reward
+from ..plasticity import triplet as _triplet
 
 Neurons = namedtuple("Neurons", ["lif_i", "pop_lo", "pop_lif", "par", "kref", "v", "ge", "gi",
                                  "iext", "last_spike", "accept"])
@@ -675,10 +675,11 @@ def _drop_stale_caches():
     import hashlib
     import os
 
-    here = os.path.dirname(os.path.abspath(__file__))
-    sources = sorted([os.path.join(here, "_kernels.py"), os.path.join(here, "_layout.py"),
-                      os.path.join(here, "_parallel.py")]
-                     + glob.glob(os.path.join(here, "plasticity", "*.py")))
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sources = sorted([os.path.join(package, "engine", "kernels.py"),
+                      os.path.join(package, "base", "layout.py"),
+                      os.path.join(package, "engine", "parallel.py")]
+                     + glob.glob(os.path.join(package, "plasticity", "*.py")))
     digest = hashlib.sha256()
     for path in sources:
         with open(path, "rb") as fh:

@@ -135,7 +135,7 @@ def _versions() -> tuple:
 
 # the folder of the package this code was imported from (resolved once: the code that
 # runs is the code imported from here, whatever happens to symbolic links later)
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
 def git_commit(path=None) -> str | None:
@@ -176,3 +176,16 @@ def git_commit(path=None) -> str | None:
         return commit
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+def summary(arr: np.ndarray):
+    """A JSON-friendly description of a parameter array: the value when uniform, else its
+    range, mean and sha256."""
+    arr = np.asarray(arr)
+    if arr.size and np.all(arr == arr.reshape(-1)[0]):
+        return float(arr.reshape(-1)[0])
+    if arr.size == 0:
+        return []
+    return {"min": float(arr.min()), "max": float(arr.max()), "mean": float(arr.mean()),
+            "n": int(arr.size),
+            "sha256": hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()}

@@ -37,7 +37,7 @@ import numbers
 
 import numpy as np
 
-from . import _validate as V
+from ..base import validate as V
 
 #: Smallest fraction of a distribution's probability that must lie inside the bounds.
 MIN_ACCEPTANCE = 0.01

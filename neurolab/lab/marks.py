@@ -28,7 +28,7 @@ import numbers
 import re
 from pathlib import Path
 
-from .io import atomic_write_json
+from ..base.io import atomic_write_json
 
 RESULTS_FILE = "results.json"
 RESULTS_FORMAT = "neurolab-results/1"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import plotting
+from .. import plotting
 
 #: slider ranges: (min, max, step) -- amplitudes dimensionless, time constants in ms
 RANGES = {
@@ -82,7 +82,7 @@ def stdp_window_explorer(A_plus=0.01, A_minus=0.0105, tau_plus=16.8, tau_minus=3
     tau_plus=, tau_minus=) -> (delta_t, dw)`` (e.g. a function that simulates spike pairs),
     its points are drawn on top so rule and simulation can be compared at any setting.
     """
-    from .params import STDPParams
+    from ..model.params import STDPParams
 
     def draw(fig, **kw):
         ax = fig.add_subplot()

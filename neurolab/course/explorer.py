@@ -44,7 +44,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from . import plotting
+from .. import plotting
 
 __all__ = ["Control", "LiveExplorer", "neuron_explorer", "stdp_explorer", "stdp_run",
            "STDPRun", "lif_rate", "correlated_inputs", "BACKENDS", "SONG_ABBOTT_NEURON"]
@@ -556,8 +556,8 @@ def correlated_inputs(n_correlated: int, n_independent: int, rate: float, correl
     ids, sorted by id then time. Raises ``ValueError`` naming the parameter for negative
     counts, a rate outside ``[0, 1000/dt]`` Hz or a correlation outside ``[0, 1]``.
     """
-    from . import _validate as V
-    from .inputs import correlated_poisson
+    from ..base import validate as V
+    from ..stimuli import correlated_poisson
 
     n_correlated = V.integer("n_correlated", n_correlated, minimum=0)
     return correlated_poisson([n_correlated], rate, duration, correlation=correlation,
@@ -668,7 +668,7 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
     :class:`LiveExplorer`; ``ex.result`` is the last ``SimResult`` (projection
     ``"inputs->out"``), ``ex.inputs`` the last input trains ``(t, i)``.
     """
-    from . import _validate as V
+    from ..base import validate as V
 
     n_correlated = V.integer("n_correlated", n_correlated, minimum=0)
     n_independent = V.integer("n_independent", n_independent, minimum=0)

@@ -41,13 +41,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import (_deliver_counts, _deliver_static, _lif_step, _post_phase,
-                       _sample_row)
-from ._layout import (A_PLUS, C_MINUS, C_NSPK, C_PLUS, C_STEP, DELAY, HAS_IEXT, HET, LEARN,
-                      MODE, MU_MINUS, PAIR_ALL, PAIRING, PIN_COL, PIN_N, PIN_TARGET, PLASTIC,
-                      POST_LO, POST_POP, PRE_HI, PRE_LO, PRE_POP, ROW_OFF, RULE, RULE_PAIR,
-                      TARGET, W_MAX, W_MIN, WDEP, XPOST_OFF, XPRE_OFF)
-from .plasticity import pair as _pair
+from .kernels import _deliver_counts, _deliver_static, _lif_step, _post_phase, _sample_row
+from ..base.layout import (A_PLUS, C_MINUS, C_NSPK, C_PLUS, C_STEP, DELAY, HAS_IEXT, HET, LEARN,
+                           MODE, MU_MINUS, PAIR_ALL, PAIRING, PIN_COL, PIN_N, PIN_TARGET, PLASTIC,
+                           POST_LO, POST_POP, PRE_HI, PRE_LO, PRE_POP, ROW_OFF, RULE, RULE_PAIR,
+                           TARGET, W_MAX, W_MIN, WDEP, XPOST_OFF, XPRE_OFF)
+from ..plasticity import pair as _pair
 
 
 def partition(nrn, parts):

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as V
-from .network import Network
-from .params import LIFParams
+from ..base import validate as V
+from ..model.network import Network
+from ..model.params import LIFParams
 
 __all__ = ["DEVICE", "ImposedResult", "impose", "Presentations", "present_images"]
 

@@ -1,7 +1,7 @@
 """Parameter sweeps of a notebook on Dask: ``neurolab sweep NOTEBOOK -p KEY VALUES ...``.
 
 A sweep runs one notebook at every point of a grid of parameter values, each point
-through the same papermill runner as ``neurolab reproduce`` (``pipeline.execute``), as a
+through the same papermill runner as ``neurolab reproduce`` (``execute``), as a
 task of a Dask cluster (``dask.distributed``): a ``LocalCluster`` on this machine by
 default (one worker process per core, one thread each), or any running Dask cluster given
 by its scheduler's address or scheduler file (SLURM through dask-jobqueue, Kubernetes,
@@ -24,7 +24,7 @@ Layout (relative to the repository root)::
     data/raw/.staging/sweeps/SWEEP/POINT/run-*/  where a point runs before it is installed
 
 SWEEP is ``NAME-HASH`` (a hash of the notebook's code cells and of the grid's points; or
-``--id``), POINT the ``pipeline.params_id`` of the point's parameters (a short hash). Two
+``--id``), POINT the ``params_id`` of the point's parameters (a short hash). Two
 different sweeps therefore never share a folder, and the same command run again is the
 same sweep: it resumes. A point runs into a staging folder of its own and is installed by
 one atomic rename of that folder, ``point.json`` included, so a point folder is whole or
@@ -49,6 +49,9 @@ package versions and git commit it records are the same. Not byte-stable, and no
 that claim: the executed notebook (papermill records start/end times and durations), and
 the records ``point.json`` and the manifests (run time, worker, time of writing). They are
 checksummed all the same, so ``verify`` sees any change made after a point was recorded.
+
+Room: ``neurolab.lab``. May import: ``neurolab.base``, the other lab modules and ``neurolab.plotting``;
+Dask, bokeh and tqdm are imported where used.
 """
 
 from __future__ import annotations
@@ -67,26 +70,36 @@ import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from . import _locks, pipeline
-from .io import atomic_write_bytes, atomic_write_json, dumps_json
+from . import locks as _locks
+from ..base.io import atomic_write_bytes, atomic_write_json, dumps_json
 from .marks import RESULTS_FILE, read_results
-from .pipeline import PipelineError, Problem
+from .errors import NotebookFailed, PipelineError
+from .manifest import LOCKS, STAGING, _busy, describe_artifact
+from .notebooks import (_coerce, _plain, _root, check_parameters, find_notebook,
+                        notebook_parameters, params_id)
+from .runner import _clear_stale_stages, execute
+from .verify import Problem, _check_entry
+from .sweep_records import POINT_RECORD, SWEEPS, SWEEP_FORMAT, load_sweep_manifest
 
-SWEEP_FORMAT = "neurolab-sweep/1"
-SWEEPS = Path("data") / "raw" / "sweeps"
+
 SUMMARIES = Path("results") / "sweeps"
-POINT_RECORD = "point.json"
+
+
 # float values of a range start:stop:count are rounded to this many significant digits, so
 # that 0.008:0.013:6 gives 0.009, not 0.009000000000000001 (the value the notebook sees)
 RANGE_DIGITS = 12
+
+
 # a point whose kernel did not start (a port taken by another process between
 # jupyter_client choosing it and the kernel binding it) is run again, at most this many times
 KERNEL_START_TRIES = 3
+
+
 _SWEEP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\Z")
 
 
@@ -118,7 +131,7 @@ def _split(text: str) -> list[str]:
 
 def parse_values(key: str, text: str, default) -> list:
     """The values VALUES stands for, converted to the type of the parameter's ``default``
-    (with the pipeline's typing: ``pipeline.check_parameters``).
+    (with the pipeline's typing: ``check_parameters``).
 
     - a list ``a,b,c`` (commas inside brackets or quotes do not split);
     - for a float or int parameter, a range ``start:stop:count``: ``count`` evenly spaced
@@ -169,7 +182,7 @@ def parse_values(key: str, text: str, default) -> list:
     for item in _split(text):
         if item == "":
             raise SweepError(f"-p {key} {text!r}: an empty value in the list")
-        out.append(pipeline._coerce(key, item, default))
+        out.append(_coerce(key, item, default))
     return out
 
 
@@ -219,15 +232,15 @@ def plan(name: str, specs: Sequence, *, root=None, zipped: bool = False,
     keys' values (the first key varies slowest), or with ``zipped`` the values paired in
     order (every key then needs as many values, except that a key given one value keeps
     it at every point). Every point is checked with
-    ``pipeline.check_parameters`` against the notebook's declared parameters. Raises
+    ``check_parameters`` against the notebook's declared parameters. Raises
     ``PipelineError`` (unknown notebook or key, ill-typed value) or ``SweepError`` (bad
     VALUES, a key given twice, a value repeated, lists of different lengths with
     ``zipped``, a bad ``sweep_id``)."""
     import itertools
 
-    root = pipeline._root(root)
-    notebook = pipeline.find_notebook(name, root)
-    declared = pipeline.notebook_parameters(notebook)
+    root = _root(root)
+    notebook = find_notebook(name, root)
+    declared = notebook_parameters(notebook)
     listing = ", ".join(f"{k}={v!r}" for k, v in declared.items()) or "(none)"
     if not specs:
         raise SweepError(f"nothing to sweep: give -p KEY VALUES; parameters of "
@@ -243,7 +256,7 @@ def plan(name: str, specs: Sequence, *, root=None, zipped: bool = False,
         vals = parse_values(key, text, declared[key])
         seen = set()
         for v in vals:
-            tag = json.dumps(pipeline._plain(v), sort_keys=True)
+            tag = json.dumps(_plain(v), sort_keys=True)
             if tag in seen:
                 raise SweepError(f"-p {key} {text!r}: the value {v!r} is given twice")
             seen.add(tag)
@@ -262,8 +275,8 @@ def plan(name: str, specs: Sequence, *, root=None, zipped: bool = False,
     points = []
     for combo in combos:
         point = dict(zip(keys, combo))
-        points.append(pipeline.check_parameters(notebook, point))   # the pipeline's typing
-    ids = [pipeline.params_id(p) for p in points]
+        points.append(check_parameters(notebook, point))   # the pipeline's typing
+    ids = [params_id(p) for p in points]
     if len(set(ids)) != len(ids):
         raise SweepError("two points of the grid have the same parameters")
     code = code_hash(notebook)
@@ -280,11 +293,11 @@ def plan(name: str, specs: Sequence, *, root=None, zipped: bool = False,
 
 # ----------------------------------------------------------------------------- one point
 def _point_lock(root: Path, sweep_id: str, point_id: str) -> Path:
-    return root / pipeline.LOCKS / "sweeps" / sweep_id / f"{point_id}.lock"
+    return root / LOCKS / "sweeps" / sweep_id / f"{point_id}.lock"
 
 
 def _stage_folder(root: Path, sweep_id: str, point_id: str) -> Path:
-    return root / pipeline.STAGING / "sweeps" / sweep_id / point_id
+    return root / STAGING / "sweeps" / sweep_id / point_id
 
 
 def point_record(root, folder: str, point_id: str, *, check: bool = True) -> dict | None:
@@ -304,7 +317,7 @@ def point_record(root, folder: str, point_id: str, *, check: bool = True) -> dic
     if check:
         for entry in record["artifacts"]:
             try:
-                if pipeline._check_entry(root, entry):
+                if _check_entry(root, entry):
                     return None
             except Exception:
                 return None
@@ -339,7 +352,7 @@ def run_point(root: str, notebook: str, sweep_id: str, point_id: str, params: di
         if done is not None:
             return {**done, "skipped": True}
         stages = _stage_folder(root, sweep_id, point_id)
-        pipeline._clear_stale_stages(stages)
+        _clear_stale_stages(stages)
         stages.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix="run-", dir=stages))
         failed_rel = f"{folder}/failed/{point_id}.ipynb"
@@ -350,17 +363,17 @@ def run_point(root: str, notebook: str, sweep_id: str, point_id: str, params: di
             try:
                 for attempt in range(1, KERNEL_START_TRIES + 1):
                     try:
-                        pipeline.execute(notebook, params, stage, root=root,
+                        execute(notebook, params, stage, root=root,
                                          timeout=timeout, failed_copy=root / failed_rel,
                                          progress_bar=False)
                         break
-                    except pipeline.NotebookFailed as err:
+                    except NotebookFailed as err:
                         if attempt == KERNEL_START_TRIES or not _kernel_did_not_start(err):
                             raise
                         shutil.rmtree(stage, ignore_errors=True)
                         stage.mkdir()
                 record["attempts"] = attempt
-            except pipeline.NotebookFailed as err:
+            except NotebookFailed as err:
                 record.update(status="failed", error=str(err), cell=err.cell,
                               injected=err.injected, attempts=attempt,
                               run_time_s=round(time.perf_counter() - t0, 3),
@@ -372,7 +385,7 @@ def run_point(root: str, notebook: str, sweep_id: str, point_id: str, params: di
             artifacts = []
             for src in sorted(p for p in stage.rglob("*") if p.is_file()):
                 rel = f"{folder}/{point_id}/{src.relative_to(stage).as_posix()}"
-                artifacts.append(pipeline.describe_artifact(src, root_rel=rel))
+                artifacts.append(describe_artifact(src, root_rel=rel))
             record.update(status="ok", artifacts=artifacts, finished=_now(),
                           notebook=notebook.stem, sweep=sweep_id, code=code_hash(notebook))
             atomic_write_json(stage / POINT_RECORD, record)
@@ -385,7 +398,7 @@ def run_point(root: str, notebook: str, sweep_id: str, point_id: str, params: di
                 stages.rmdir()
 
 
-def _kernel_did_not_start(err: pipeline.NotebookFailed) -> bool:
+def _kernel_did_not_start(err: NotebookFailed) -> bool:
     """Whether a run failed before its kernel answered (no cell ran): jupyter_client's
     "Kernel died before replying to kernel_info" or "Kernel didn't respond", as when
     another process took the port the kernel was given. Such a point is tried again."""
@@ -422,34 +435,10 @@ def _write_manifest(sweep: Sweep, records: dict, summary: list | None = None) ->
     counts = {s: sum(p["status"] == s for p in points) for s in ("ok", "failed", "pending")}
     manifest = {"format": SWEEP_FORMAT, "sweep": sweep.sweep_id, "folder": sweep.folder,
                 "notebook": sweep.name, "code": sweep.code, "keys": list(sweep.keys),
-                "zip": sweep.zipped, "defaults": pipeline.notebook_parameters(sweep.notebook),
+                "zip": sweep.zipped, "defaults": notebook_parameters(sweep.notebook),
                 "counts": counts, "points": points, "summary": summary or [],
                 "written": _now()}
     atomic_write_json(sweep.manifest_path, manifest)
-
-
-def load_sweep_manifest(path) -> dict:
-    """A sweep manifest as a dict; ``PipelineError`` when it is not one."""
-    with open(path, encoding="utf-8") as fh:
-        data = json.load(fh)
-    if not isinstance(data, dict) or data.get("format") != SWEEP_FORMAT:
-        raise PipelineError(f"{path}: not a {SWEEP_FORMAT} manifest")
-    if not isinstance(data.get("points"), list):
-        raise PipelineError(f"{path}: 'points' is not a list")
-    return data
-
-
-def is_sweep_manifest(path) -> bool:
-    try:
-        load_sweep_manifest(path)
-    except (OSError, ValueError, PipelineError):
-        return False
-    return True
-
-
-def sweep_manifests(root=None) -> list[Path]:
-    """Every ``data/raw/sweeps/*/manifest.json`` of the repository, sorted."""
-    return sorted((pipeline._root(root) / SWEEPS).glob("*/manifest.json"))
 
 
 def _root_of(mpath: Path, data: dict) -> Path:
@@ -465,7 +454,7 @@ def _root_of(mpath: Path, data: dict) -> Path:
 
 def verify_sweep(mpath) -> list[Problem]:
     """Check one sweep manifest: every artifact of every point recorded "ok" (present,
-    size, sha256, content as ``pipeline.verify`` checks them) and the summary files.
+    size, sha256, content as ``verify`` checks them) and the summary files.
     Problems are named by root-relative path. A point still pending or failed is not a
     problem of the files (the sweep command reports those)."""
     mpath = Path(mpath)
@@ -482,7 +471,7 @@ def verify_sweep(mpath) -> list[Problem]:
         rel = entry.get("path") if isinstance(entry, dict) else None
         label = rel if isinstance(rel, str) and rel.strip() else f"{mpath}: entry #{k}"
         try:
-            reasons = pipeline._check_entry(root, entry)
+            reasons = _check_entry(root, entry)
         except Exception as err:                 # one bad entry never hides the others
             reasons = [f"cannot check: {type(err).__name__}: {err}"]
         problems += [Problem(label, r) for r in reasons]
@@ -494,32 +483,6 @@ def count_artifacts(mpath) -> int:
     return sum(len(p.get("artifacts") or []) for p in data["points"]
                if isinstance(p, dict) and p.get("status") == "ok") + \
         len(data.get("summary") or [])
-
-
-def known_paths(root=None) -> set[str]:
-    """Root-relative paths that the sweep manifests account for (artifacts, summary
-    files, ``point.json`` records, failed points' executed copies, the manifests): not
-    strays."""
-    root = pipeline._root(root)
-    out = set()
-    for mpath in sweep_manifests(root):
-        out.add(mpath.relative_to(root).as_posix())
-        try:
-            data = load_sweep_manifest(mpath)
-        except (OSError, ValueError, PipelineError):
-            continue
-        folder = data.get("folder")
-        for point in data["points"]:
-            if not isinstance(point, dict):
-                continue
-            out.update(e.get("path") for e in point.get("artifacts") or []
-                       if isinstance(e, dict))
-            if point.get("status") == "ok":
-                out.add(f"{folder}/{point.get('id')}/{POINT_RECORD}")
-            if point.get("failed_notebook"):
-                out.add(point["failed_notebook"])
-        out.update(e.get("path") for e in data.get("summary") or [] if isinstance(e, dict))
-    return out
 
 
 # ----------------------------------------------------------------------------- summary
@@ -562,7 +525,7 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, (list, dict, tuple)):
-        return json.dumps(pipeline._plain(value))
+        return json.dumps(_plain(value))
     return str(value)
 
 
@@ -570,7 +533,7 @@ def write_summary(sweep: Sweep, records: dict) -> list[dict]:
     """Write ``results/sweeps/SWEEP/summary.csv`` and, when any point marked a result,
     ``summary.png`` (each result against each swept key, one line per combination of the
     other keys); returns their manifest entries."""
-    from . import plotting
+    from .. import plotting
 
     columns, rows = summary_table(sweep, records)
     out = sweep.root / SUMMARIES / sweep.sweep_id
@@ -587,7 +550,7 @@ def write_summary(sweep: Sweep, records: dict) -> list[dict]:
         written.append(plotting.save_figure(fig, fig_path))
     else:
         fig_path.unlink(missing_ok=True)
-    return [pipeline.describe_artifact(p, root_rel=p.relative_to(sweep.root).as_posix())
+    return [describe_artifact(p, root_rel=p.relative_to(sweep.root).as_posix())
             for p in written]
 
 
@@ -600,7 +563,7 @@ def summary_figure(keys: Sequence[str], results: Sequence[str], rows: list[dict]
     the title (unless no key varies)."""
     from matplotlib.figure import Figure
 
-    from . import plotting
+    from .. import plotting
 
     done = [r for r in rows if r["status"] == "ok"]
     varying = [k for k in keys if len({_cell(r[k]) for r in rows}) > 1]
@@ -714,12 +677,12 @@ def run_sweep(sweep: Sweep, *, scheduler: str = "local", n_workers: int | None =
     root = sweep.root
     if client is None:
         _scheduler_kind(scheduler, n_workers)          # refuse before anything is written
-    lock = root / pipeline.LOCKS / "sweeps" / f"{sweep.sweep_id}.lock"
+    lock = root / LOCKS / "sweeps" / f"{sweep.sweep_id}.lock"
     try:
         held = _locks.hold(lock, timeout=wait, what=f"sweep {sweep.sweep_id}")
         held.__enter__()
     except _locks.LockBusy as err:
-        raise pipeline._busy(err) from None
+        raise _busy(err) from None
     try:
         return _run_locked(sweep, scheduler, n_workers, timeout, log, progress, client)
     finally:

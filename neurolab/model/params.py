@@ -8,12 +8,12 @@ synapses).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as V
+from ..base import validate as V
+from ..base.io import summary  # noqa: F401  (importable from here as before)
 
 SYNAPSE_TYPES = ("delta", "current", "conductance")
 
@@ -143,18 +143,5 @@ class LIFParams:
         return out
 
 
-def summary(arr: np.ndarray):
-    """A JSON-friendly description of a parameter array: the value when uniform, else its
-    range, mean and sha256."""
-    arr = np.asarray(arr)
-    if arr.size and np.all(arr == arr.reshape(-1)[0]):
-        return float(arr.reshape(-1)[0])
-    if arr.size == 0:
-        return []
-    return {"min": float(arr.min()), "max": float(arr.max()), "mean": float(arr.mean()),
-            "n": int(arr.size),
-            "sha256": hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()}
-
-
 # the pair rule lives with the other rules; importable from here as before
-from .plasticity.pair import PAIRINGS, STDPParams  # noqa: E402,F401
+from ..plasticity.pair import PAIRINGS, STDPParams  # noqa: E402,F401

@@ -1,0 +1,381 @@
+"""Running notebooks: papermill in a staging folder, under per-notebook locks.
+
+A notebook runs into a staging folder of its own; only when every cell has run are its
+files moved into place (one atomic rename each) and the manifest rewritten. See
+:mod:`neurolab.lab` for the layout and the locking rules.
+
+Room: ``neurolab.lab`` (the pipeline). May import: ``neurolab.base`` and the lab modules
+listed in its own imports; papermill, nbclient and jupyter_client are imported where used.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from ..base import paths
+from ..base.io import git_commit, versions
+from .errors import NotebookFailed, PipelineError
+from .manifest import (STAGING, WRITABLE, _inside, _manifest_lock, describe_artifact,
+                       load_manifest, notebook_locks, run_record, write_manifest)
+from .notebooks import (RunTarget, _injectable, _root, check_parameters, find_notebook,
+                        list_notebooks, notebook_parameters, run_target)
+from .verify import format_report, stray_files, verify
+
+
+
+
+# ----------------------------------------------------------------------------- running
+def _kernel_manager_class():
+    """A kernel manager that starts ipykernel with this very interpreter, so the notebook
+    imports the same neurolab as the pipeline whatever kernelspecs are installed."""
+    import ipykernel.kernelspec
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+    from traitlets import default
+
+    class _SpecManager(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            spec = ipykernel.kernelspec.get_kernel_dict(
+                extra_arguments=["--IPKernelApp.log_level=ERROR"])   # no start-up chatter
+            return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES, **spec)
+
+    class _Manager(KernelManager):
+        @default("kernel_spec_manager")
+        def _kernel_spec_manager_default(self):
+            return _SpecManager(data_dir=self.data_dir)
+
+    return _Manager
+
+
+def _kernel_env(root: Path, stage: Path) -> dict:
+    """Environment variables for the kernel: where to write, and where this neurolab is
+    (a source checkout used without installing: put it on the kernel's PYTHONPATH)."""
+    import site
+
+    pkg_parent = str(Path(__file__).resolve().parents[2])
+    installed = {str(Path(p).resolve()) for p in site.getsitepackages()}
+    pythonpath = os.environ.get("PYTHONPATH", "")
+    if pkg_parent not in installed and pkg_parent not in pythonpath.split(os.pathsep):
+        pythonpath = os.pathsep.join(p for p in (pkg_parent, pythonpath) if p)
+    return {paths.ROOT_ENV: str(root), paths.DATA_ENV: str(stage / "data"),
+            paths.RESULTS_ENV: str(stage / "results"), "PYTHONPATH": pythonpath,
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+
+
+class _env:
+    """Set environment variables for the duration of a ``with`` block."""
+
+    def __init__(self, values):
+        self.values, self.saved = values, {}
+
+    def __enter__(self):
+        for k, v in self.values.items():
+            self.saved[k] = os.environ.get(k)
+            os.environ[k] = v
+
+    def __exit__(self, *exc):
+        for k, v in self.saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+INJECTED = "injected parameters"
+
+
+# the kernel's environment is passed through os.environ: one kernel start at a time
+_ENV_LOCK = threading.Lock()
+
+
+def _first_tagged(cells, tag: str) -> int | None:
+    return next((k for k, c in enumerate(cells)
+                 if tag in c.get("metadata", {}).get("tags", [])), None)
+
+
+def _failing_cell(notebook: Path, err, injected: bool) -> int | str | None:
+    """Which cell of the committed ``notebook`` raised ``err`` (a papermill
+    ``PapermillExecutionError``): its 1-based index (markdown cells counted), ``INJECTED``
+    for the cell papermill injected to set the parameters, or None when unknown.
+
+    ``err.cell_index`` counts the cells of the executed notebook. With parameters
+    (``injected``), papermill replaces a committed ``injected-parameters`` cell, or else
+    inserts one after the ``parameters`` cell (at the top without one), shifting the
+    later cells by one. Without a usable index, the cell is found by its source (the first
+    of identical cells)."""
+    import nbformat
+
+    cells = nbformat.read(str(notebook), as_version=4).cells
+    index = getattr(err, "cell_index", None)
+    if isinstance(index, int) and not isinstance(index, bool) and index >= 0:
+        if injected:
+            slot = _first_tagged(cells, "injected-parameters")
+            if slot is None:                          # inserted, not replaced
+                param = _first_tagged(cells, "parameters")
+                slot = 0 if param is None else param + 1
+                if index > slot:
+                    index -= 1
+                elif index == slot:
+                    return INJECTED
+            elif index == slot:
+                return INJECTED
+        if index < len(cells):
+            return index + 1
+    for k, cell in enumerate(cells, start=1):
+        if cell.source == getattr(err, "source", None):
+            return k
+    return None
+
+
+def run_notebook(name: str, parameters: Mapping | None = None, *, root=None,
+                 timeout: float | None = 1800, wait: float | None = 0):
+    """Execute one notebook with papermill and move its artifacts into place.
+
+    ``parameters`` override the notebook's defaults (checked with ``check_parameters``;
+    strings are parsed to the defaults' types). ``timeout``: seconds one cell may run.
+    ``wait``: seconds to wait when another process runs this notebook (0: refuse at once,
+    None: wait as long as it takes). Returns the manifest entries of the new artifacts.
+    Raises ``PipelineError`` for a refused request, ``PipelineBusy`` when the notebook is
+    being run elsewhere, and ``NotebookFailed`` when a cell raises; then nothing under
+    ``data/`` or ``results/`` has changed, except the executed copy with the traceback, kept
+    as ``results/notebooks/NAME.failed.ipynb`` (under the run's own folder for a run with
+    other parameters than the defaults, see ``run_target``).
+    """
+    root = _root(root)
+    notebook = find_notebook(name, root)
+    target = run_target(notebook, parameters)         # refuse before waiting for a lock
+    with notebook_locks([target.key], root=root, wait=wait):
+        return _run_locked(notebook, parameters, root=root, timeout=timeout)
+
+
+def _clear_stale_stages(folder: Path) -> None:
+    """Remove what runs of this notebook that were killed left in its staging folder
+    (called with the notebook's lock held: no other run of it is alive)."""
+    if folder.is_dir():
+        for old in folder.iterdir():
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)
+
+
+def _run_locked(notebook: Path, parameters, *, root: Path, timeout) -> list:
+    """``run_notebook`` once the lock of the run's key (``run_target``) is held."""
+    name = notebook.stem
+    overrides = check_parameters(notebook, parameters)
+    target = run_target(notebook, overrides)
+    effective = {**notebook_parameters(notebook), **overrides}
+    base = root / target.folder if target.folder else root
+    stages = root / STAGING / target.key
+    _clear_stale_stages(stages)
+    stages.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix="run-", dir=stages))    # this run's alone
+    failed_copy = base / "results" / "notebooks" / f"{name}.failed.ipynb"
+    try:
+        execute(notebook, overrides, stage, root=root, timeout=timeout,
+                failed_copy=failed_copy)
+        entries = _install(root, stage, name, effective, overrides, target=target)
+        failed_copy.unlink(missing_ok=True)
+        return entries
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        for folder in (stages, root / STAGING):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+
+
+def execute(notebook: Path, overrides: Mapping, stage: Path, *, root: Path, timeout,
+            failed_copy: Path | None = None, progress_bar: bool | None = None) -> Path:
+    """Run ``notebook`` with papermill, its parameters set to ``overrides`` (checked), into
+    the empty folder ``stage``: the kernel's ``data/`` and ``results/`` are
+    ``stage/data`` and ``stage/results``, the executed copy is
+    ``stage/results/notebooks/NAME.ipynb`` (returned). The runner of ``reproduce`` and of
+    every point of ``neurolab sweep``.
+
+    ``timeout``: seconds one cell may run. A failing cell raises ``NotebookFailed``
+    (naming the cell of the committed notebook, its error and the cell's first line); the
+    executed copy with the traceback is then copied to ``failed_copy`` when given.
+    The kernel's environment is set through this process's ``os.environ`` for the start
+    of the kernel, under a process-wide lock, so threads of one process run notebooks one
+    at a time (a Dask worker with several threads stays correct, without gaining)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    name = notebook.stem
+    executed = stage / "results" / "notebooks" / f"{name}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    (stage / "data").mkdir(parents=True, exist_ok=True)
+    shown = failed_copy.relative_to(root) if failed_copy is not None and \
+        failed_copy.is_relative_to(root) else failed_copy
+    with _ENV_LOCK, _env(_kernel_env(root, stage)):
+        try:
+            papermill.execute_notebook(
+                str(notebook), str(executed), parameters=_injectable(overrides) or None,
+                kernel_name="python3",
+                progress_bar=sys.stderr.isatty() if progress_bar is None else progress_bar,
+                cwd=str(notebook.parent), execution_timeout=timeout,
+                kernel_manager_class=_kernel_manager_class())
+        except PapermillExecutionError as err:
+            cell = _failing_cell(notebook, err, injected=bool(overrides))
+            _keep_failed_copy(executed, failed_copy)
+            first = next((ln for ln in (err.source or "").splitlines() if ln.strip()), "")
+            where = (f"the {INJECTED} cell" if cell == INJECTED else
+                     f"cell {cell}" if cell is not None else "an unidentified cell")
+            raise NotebookFailed(
+                name, f"notebook {name} failed in {where} (In [{err.exec_count}]): "
+                f"{err.ename}: {err.evalue}\n  cell starts: {first}\n  traceback in "
+                f"{shown}",
+                cell=cell if isinstance(cell, int) else None, executed=failed_copy,
+                injected=cell == INJECTED,
+            ) from None
+        except Exception as err:   # kernel died, timeout, ...
+            _keep_failed_copy(executed, failed_copy)
+            raise NotebookFailed(name, f"notebook {name} did not complete: "
+                                 f"{type(err).__name__}: {err}") from None
+    if not executed.is_file():     # papermill returned, yet the run is not whole
+        raise NotebookFailed(name, f"notebook {name} did not complete: its executed "
+                             f"copy was not written; nothing was installed")
+    return executed
+
+
+def _keep_failed_copy(executed: Path, failed_copy: Path | None) -> None:
+    if failed_copy is not None and executed.is_file():
+        failed_copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(executed, failed_copy)
+
+
+def _install(root: Path, stage: Path, name: str, effective: dict, overrides: dict, *,
+             target: RunTarget | None = None) -> list:
+    """Move the staged files into place, update the manifest, drop stale artifacts.
+
+    ``target`` (``run_target``): the default run installs ``stage/data/...`` and
+    ``stage/results/...`` at the canonical ``data/...`` and ``results/...``; a run with
+    other parameters installs them under its own folder (``data/raw/runs/NAME/ID/data/...``,
+    ``.../results/...``), and its manifest entries carry ``run`` (the key ``NAME@ID``) and
+    ``run_folder``. "Previous artifacts" are those of the same key: a run with other
+    parameters never removes the default run's files, nor another such run's.
+
+    The moves and the manifest's read-modify-write happen under the manifest's lock. The
+    previous artifacts of the notebook that the new run did not make again are deleted
+    only after every new file is in place. Nothing outside ``root/data`` and
+    ``root/results`` is ever replaced or deleted: a staged file that would land elsewhere
+    refuses the whole install (``PipelineError``, nothing moved), and a stale manifest
+    entry pointing elsewhere is dropped without deleting."""
+    target = target or RunTarget(name, name, None, {})
+    key = target.key
+    staged = sorted(p for p in stage.rglob("*") if p.is_file())
+    moves = []
+    for src in staged:
+        rel = src.relative_to(stage).as_posix()          # data/... or results/...
+        if target.folder:
+            rel = f"{target.folder}/{rel}"
+        try:
+            moves.append((src, _inside(root, rel, tops=WRITABLE)))
+        except ValueError as err:
+            raise PipelineError(f"notebook {name} wrote {rel} in its staging folder: {err}; "
+                                f"nothing was installed") from None
+    seed = effective.get("seed")
+    provenance = {"notebook": name, "parameters": effective, "overrides": overrides,
+                  "seed": seed, "versions": versions(), "git_commit": git_commit(root)}
+    if target.folder:
+        provenance.update(run=key, run_folder=target.folder)
+    entries = []
+    for src, dst in moves:
+        entry = describe_artifact(src, root_rel=dst.relative_to(root).as_posix())
+        entry.update(provenance)
+        run = run_record(src)
+        if seed is None and run is not None:
+            entry["seed"] = run.get("seed")           # the network seed of a saved run
+        entries.append(entry)
+    with _manifest_lock(root, refused=f"the files of this run of {key} were not "
+                                      f"installed; the previous ones are in place"):
+        manifest = load_manifest(root)                # read under the lock, fresh
+        for src, dst in moves:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dst)
+        new_paths = {e["path"] for e in entries}
+        old_entries = [a for a in manifest.get("artifacts") or [] if isinstance(a, dict)]
+        for old in old_entries:
+            if _run_key(old) == key and old.get("path") not in new_paths:
+                try:
+                    stale = _inside(root, old.get("path"), tops=WRITABLE)
+                except ValueError:
+                    continue                     # never delete outside data/ and results/
+                if stale.is_file() or stale.is_symlink():
+                    stale.unlink(missing_ok=True)
+        kept = [a for a in old_entries
+                if _run_key(a) != key and a.get("path") not in new_paths]
+        manifest["artifacts"] = sorted(kept + entries, key=lambda a: str(a.get("path")))
+        runs = manifest.get("notebooks")
+        runs = dict(runs) if isinstance(runs, dict) else {}
+        for other, record in list(runs.items()):       # an artifact changed hands
+            if other != key and isinstance(record, dict) and \
+                    isinstance(record.get("paths"), list):
+                record = dict(record)
+                record["paths"] = [q for q in record["paths"] if q not in new_paths]
+                runs[other] = record
+        runs[key] = {"paths": sorted(new_paths), "overrides": overrides,
+                     "installed": _dt.datetime.now(_dt.timezone.utc).isoformat(
+                         timespec="seconds")}
+        if target.folder:
+            runs[key].update(notebook=name, parameters=effective, folder=target.folder)
+        manifest["notebooks"] = dict(sorted(runs.items()))
+        write_manifest(root, manifest)
+    return entries
+
+
+def _run_key(entry: dict) -> str | None:
+    """The run a manifest entry belongs to: ``run`` (``NAME@ID``) for a run with other
+    parameters than the defaults, else the notebook's name (the default run)."""
+    return entry.get("run") or entry.get("notebook")
+
+
+def reproduce(names=None, parameters: Mapping | None = None, *, root=None,
+              log: Callable[[str], None] = print, run_verify=True,
+              wait: float | None = 0) -> list:
+    """Run notebooks in order (default: all of them, with their default parameters), then
+    ``verify``. Stops at the first failing notebook (``NotebookFailed``). Returns the list
+    of problems found by ``verify`` (empty when everything holds).
+
+    The locks of every notebook to run are taken before the first one starts: when
+    another process runs one of them, the request is refused at once (``PipelineBusy``,
+    nothing ran), or, with ``wait`` seconds (None: no limit), waits for it."""
+    root = _root(root)
+    if names is None:
+        notebooks = [p.stem for p in list_notebooks(root)]
+        if not notebooks:
+            raise PipelineError(f"no notebooks in {root / 'notebooks'}")
+    else:
+        notebooks = [find_notebook(n, root).stem for n in names]
+    if parameters and len(notebooks) != 1:
+        raise PipelineError("parameters can only be given when running one notebook")
+    targets = [run_target(find_notebook(nb, root), parameters)   # refuse bad requests
+               for nb in notebooks]                                # before running anything
+    with notebook_locks([t.key for t in targets], root=root, wait=wait):
+        start = time.perf_counter()
+        for k, (nb, target) in enumerate(zip(notebooks, targets), start=1):
+            t0 = time.perf_counter()
+            if target.folder:
+                log(f"parameters {target.changed} differ from the defaults of {nb}: this "
+                    f"run goes to {target.folder}/ (the default run's files are left alone)")
+            log(f"[{k}/{len(notebooks)}] {nb}: running ...")
+            entries = _run_locked(find_notebook(nb, root), parameters, root=root,
+                                  timeout=1800)
+            now = time.perf_counter()
+            log(f"[{k}/{len(notebooks)}] {nb}: done in {now - t0:.1f} s, {len(entries)} "
+                f"artifacts (elapsed {now - start:.1f} s)")
+        if not run_verify:
+            return []
+        problems = verify(root=root)
+        log(format_report(problems, root=root, strays=stray_files(root)))
+    return problems
