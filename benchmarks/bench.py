@@ -51,7 +51,7 @@ Times reported (seconds, wall clock, ``time.perf_counter``):
   tables, the kernel and assembling the result; ``tables``: that preparation alone
   (``simulate.RunState`` and the input draw), timed separately after the run; ``kernel`` =
   loop - tables (the kernel plus assembling the result); ``run_steps``: the time spent
-  inside the kernel's calls alone (measured by wrapping ``neurolab._kernels.run_steps*``;
+  inside the kernel's calls alone (measured by wrapping ``neurolab.engine.kernels.run_steps*``;
   absent when the run calls no such function); ``build``: constructing the ``Network``
   (populations, connectivity, initial weights); ``total`` = build + loop + the cold JIT
   time measured in a fresh process (or the in-process warm-up when ``--no-jit``). With
@@ -103,15 +103,16 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 # the repository (neurolab) and tests/ (brian2_model: the Brian2 translation the oracle
-# tests use; tests/ is no package, imported as pytest does)
-for _p in (REPO / "tests", REPO):
+# tests use, in tests/oracles/, and the reference rules it reads, in tests/reference/;
+# tests/ is no package: its helpers are imported by name, as tests/conftest.py sets up)
+for _p in (REPO / "tests" / "oracles", REPO / "tests" / "reference", REPO):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
 import neurolab as nl  # noqa: E402
 from brian2_model import build_brian2, monitor_steps  # noqa: E402
 
-_sim = importlib.import_module("neurolab.simulate")  # the module (nl.simulate is the function)
+_sim = importlib.import_module("neurolab.engine.tables")
 
 DT = 0.1  # ms
 
@@ -370,7 +371,7 @@ def _kernel_compile_stats():
     """numba's compile timers of ``run_steps`` in this process (None when it was loaded from
     the cache): the whole compilation (``compiler_lock``), LLVM's part (``llvm_lock``) and
     the slowest passes of the nopython pipeline (native lowering includes LLVM)."""
-    from neurolab import _kernels as K
+    from neurolab.engine import kernels as K
 
     stats = []
     for sig in K.run_steps.signatures:
@@ -422,7 +423,7 @@ def measure_jit(n_warm=3):
 
 
 def _n_kernel_signatures():
-    from neurolab import _kernels as K
+    from neurolab.engine import kernels as K
 
     return len(K.run_steps.signatures)
 
@@ -449,14 +450,14 @@ def thread_kw(threads):
 
 class _KernelTimer:
     """Context manager: the wall time spent inside the kernel's calls during a run, by
-    wrapping every ``run_steps*`` function of ``neurolab._kernels`` and
-    ``neurolab._parallel`` (threads) for its duration. ``seconds``
+    wrapping every ``run_steps*`` function of ``neurolab.engine.kernels`` and
+    ``neurolab.engine.parallel`` (threads) for its duration. ``seconds``
     is None when the run called none of them (a kernel entry under another name)."""
 
     def __enter__(self):
         self._saved, self.seconds, self.calls = {}, 0.0, 0
         self._mods = []
-        for mod in ("neurolab._kernels", "neurolab._parallel"):   # one thread, threads
+        for mod in ("neurolab.engine.kernels", "neurolab.engine.parallel"):   # one thread, threads
             try:
                 self._mods.append(importlib.import_module(mod))
             except ImportError:     # the kernel lives elsewhere: nothing is timed
@@ -679,7 +680,7 @@ def has_poisson(net):
 
 
 def _b2_objects(b2, net, duration, prefix, variant="same"):
-    """Brian2 network for neurolab network ``net`` (tests/brian2_model.py: same model,
+    """Brian2 network for neurolab network ``net`` (tests/oracles/brian2_model.py: same model,
     connectivity and initial state; a parameter a whole population shares is a scalar, as
     a Brian2 user writes it, ``scalar_params=True``). ``variant="same"``: every source is a
     ``SpikeGeneratorGroup`` replaying the spikes neurolab draws; ``"poisson"``: Poisson
@@ -906,7 +907,7 @@ def run_benchmarks(cases, brian2=True, jit=True, log=print, threads=(1,), repeat
     "ratio_loop_cpp", "ratio_total_cpp", "ratio_loop_numpy", "check"}}`` (empty without
     Brian2). ``threads``: thread counts timed besides one thread; ``repeat``: runs of each
     neurolab loop and of each Brian2 binary (median reported)."""
-    from neurolab import io as nlio
+    from neurolab.base import io as nlio
 
     threads = sorted({1, *(int(t) for t in threads)})
     supported = threads_supported()

@@ -5,7 +5,7 @@ Run from the repository root (on an idle machine; it prints the load average)::
     python benchmarks/explorer.py [--repeat N] [--browser [--drags N]]
 
 In the kernel (always): the default ``stdp_explorer`` and ``neuron_explorer`` of
-``neurolab.explorer`` are opened (the numba kernel is compiled or loaded from numba's
+``neurolab.course.explorer`` are opened (the numba kernel is compiled or loaded from numba's
 cache then, timed apart as ``open``), then a slider is moved by program ``--repeat`` times
 (``A_plus`` of the STDP explorer, ``I`` of the neuron explorer, back and forth over a small
 range, so that the axis ranges stay and each update blits, as most updates of a drag do)
@@ -18,7 +18,7 @@ process (what an update costs whatever else the machine runs: on a loaded machin
 time is larger), and the simulation alone (``stdp_run``).
 
 With ``--browser``: JupyterLab on 127.0.0.1 (a free port) and headless Chromium through
-``tests/browser_harness.py``: ``notebooks/course/lesson4_explorer.ipynb`` is opened, all
+``tests/course/browser_harness.py``: ``notebooks/course/lesson4_explorer.ipynb`` is opened, all
 its cells run, then its STDP explorer's ``A_plus`` slider is dragged with the mouse
 ``--drags`` times; printed: the time from mouse-up to the last change of the figure's
 pixels (median and each drag), and how often the figure changed during each drag. Needs
@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-for p in (REPO, REPO / "tests"):
+for p in (REPO, REPO / "tests" / "course"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
@@ -59,7 +59,7 @@ def pct(xs, q):
 
 
 def kernel(repeat: int) -> dict:
-    from neurolab import explorer as E
+    from neurolab.course import explorer as E
 
     out = {}
     cases = (("stdp_explorer", E.stdp_explorer, "A_plus", (0.050, 0.056), 0.15),

@@ -1,5 +1,5 @@
 """The headroom of neurolab's kernel on the recurrent B3: a plain numba loop written for this
-one network only, against ``neurolab._kernels.run_steps``, on the same connectivity.
+one network only, against ``neurolab.engine.kernels.run_steps``, on the same connectivity.
 
 Run from the repository root::
 
@@ -34,15 +34,15 @@ import numpy as np
 from numba import njit
 
 REPO = Path(__file__).resolve().parents[1]
-for _p in (REPO / "benchmarks", REPO / "tests", REPO):
+for _p in (REPO / "benchmarks", REPO / "tests" / "oracles", REPO / "tests" / "reference", REPO):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
 import bench  # noqa: E402
 
-_sim = importlib.import_module("neurolab.simulate")
-K = importlib.import_module("neurolab._kernels")
-L = importlib.import_module("neurolab._layout")
+_sim = importlib.import_module("neurolab.engine.tables")
+K = importlib.import_module("neurolab.engine.kernels")
+L = importlib.import_module("neurolab.base.layout")
 
 NEVER = -(10 ** 12)
 

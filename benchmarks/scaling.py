@@ -207,7 +207,7 @@ def run_scaling(sizes=SIZES, duration=1000.0, threads=(1,), repeat=1, brian2=Fal
                 brian2_max=BRIAN2_MAX, json_path=None, log=print):
     """Measure every size in ascending order; return the report (and write it to
     ``json_path`` after each size when given)."""
-    from neurolab import io as nlio
+    from neurolab.base import io as nlio
 
     threads = sorted({1, *(int(t) for t in threads)})
     supported = bench.threads_supported()

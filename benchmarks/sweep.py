@@ -16,7 +16,7 @@ one run outside the timings, so that no measurement pays the kernel's compile.
 
 Measured (wall-clock, ``time.perf_counter``):
 
-- ``alone``: one point run ``--alone`` times through ``pipeline.execute``, the papermill
+- ``alone``: one point run ``--alone`` times through ``execute``, the papermill
   runner every point uses, without Dask, locks, staging-install or manifests: the cost of
   "running the notebook alone" (kernel start, imports, the simulation, saving, figures);
 - for each worker count: the cluster start (``LocalCluster``, one thread per worker), and
@@ -62,14 +62,15 @@ def make_repo(folder: Path, notebook: str) -> Path:
 
 def time_alone(root: Path, notebook: str, params: dict, repeat: int) -> list[float]:
     """Wall times of ``repeat`` runs of one point through the papermill runner alone."""
-    from neurolab import pipeline
+    from neurolab.lab.notebooks import check_parameters, find_notebook
+    from neurolab.lab.runner import execute
 
-    nb = pipeline.find_notebook(notebook, root)
+    nb = find_notebook(notebook, root)
     times = []
     for _ in range(repeat):
         stage = Path(tempfile.mkdtemp(prefix="alone-", dir=root))
         t0 = time.perf_counter()
-        pipeline.execute(nb, pipeline.check_parameters(nb, params), stage, root=root,
+        execute(nb, check_parameters(nb, params), stage, root=root,
                          timeout=1800, progress_bar=False)
         times.append(time.perf_counter() - t0)
         shutil.rmtree(stage)
@@ -82,7 +83,7 @@ def time_sweep(root: Path, notebook: str, specs, workers: int) -> dict:
 
     from distributed import Client, LocalCluster
 
-    from neurolab import sweep
+    from neurolab.lab import sweep
 
     plan = sweep.plan(notebook, specs, root=root, sweep_id=f"bench-{workers}w")
     t0 = time.perf_counter()
@@ -128,8 +129,8 @@ def main(argv=None) -> int:
     point = {"seed": 0, "duration_s": args.duration_s}
     # 03_song_abbott's extra runs (rate regulation at 4 input rates, 3 A_minus/A_plus
     # ratios) are left out: every point runs the one network the notebook is about
-    from neurolab import pipeline as _pl
-    declared = _pl.notebook_parameters(_pl.find_notebook(args.notebook, REPO))
+    from neurolab.lab.notebooks import find_notebook, notebook_parameters
+    declared = notebook_parameters(find_notebook(args.notebook, REPO))
     for key in ("input_rates", "depression_ratios"):
         if key in declared:
             specs.append((key, "[]"))

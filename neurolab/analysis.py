@@ -13,6 +13,9 @@
 Times in ms, rates in Hz, weights in the units of the projection. Every function validates
 its input and raises ``ValueError``/``TypeError`` naming the parameter, its value and what
 is allowed; none returns NaN.
+
+Room: ``neurolab.analysis`` (measures of spike trains and weights). May import: numpy, scipy and
+``neurolab.base``.
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ Exit status: 0 when everything held; 1 when a notebook (or a point of a sweep) f
 problem; 2 for a refused request (unknown notebook or parameter, bad option); 75
 (``EX_TEMPFAIL``: try again later) when another process runs the same notebook and
 ``--wait`` was not given or its time ran out.
+
+Room: ``neurolab.cli``, the top floor. May import every room and the package itself.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ synapses, mV for delta and current synapses).
 
 The helpers accept neurolab results (``SimResult``, ``SpikeRecord``, ``WeightRecord``) and
 also plain arrays, so they work on data loaded from disk or made up in a test.
+
+Room: ``neurolab.plotting`` (figures; helpers take ``ax`` and return it). May import: numpy,
+matplotlib and ``neurolab.base``.
 """
 
 from __future__ import annotations

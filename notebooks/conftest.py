@@ -1,7 +1,7 @@
 """pytest set-up for the notebooks that nbval runs (`python -m pytest`).
 
 A notebook writes its data and figures under the repository's ``data/`` and ``results/``
-(see ``neurolab.paths``). Under the test suite they go to a temporary folder instead, so
+(see ``neurolab.base.paths``). Under the test suite they go to a temporary folder instead, so
 that testing never changes the artifacts ``neurolab reproduce`` made. The kernels nbval
 starts inherit this process's environment.
 """
@@ -12,7 +12,7 @@ import tempfile
 
 import pytest
 
-from neurolab import paths
+from neurolab.base import paths
 
 _saved = {}
 _tmp = None

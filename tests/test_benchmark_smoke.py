@@ -319,7 +319,7 @@ def test_bytes_per_synapse_agree_with_allocations(bench, plastic):
     building the kernel's state keeps, per extra synapse, is what bytes_per_synapse
     reports for a synapse of that kind (kernel tables, plus RunState's own per-synapse
     index), measured without knowing how the tables are laid out."""
-    sim = importlib.import_module("neurolab.simulate")
+    sim = importlib.import_module("neurolab.engine.tables")
 
     def build(k):
         net = nl.Network(dt=0.1, seed=1)

@@ -290,7 +290,7 @@ def test_save_figure_is_byte_identical_png_without_software_stamp(tmp_path):
 # ----------------------------------------------------------------------------- widgets
 def test_explorer_redraws_with_slider_values(monkeypatch):
     pytest.importorskip("ipywidgets")
-    from neurolab import widgets
+    from neurolab.course import widgets
 
     monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
     calls = []
@@ -309,7 +309,7 @@ def test_explorer_redraws_with_slider_values(monkeypatch):
 
 def test_window_and_network_explorers_build(monkeypatch):
     pytest.importorskip("ipywidgets")
-    from neurolab import widgets
+    from neurolab.course import widgets
 
     monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
     seen = []

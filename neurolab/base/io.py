@@ -4,6 +4,9 @@ Every writer puts its bytes in a temporary file in the destination folder, flush
 fsyncs it, then renames it over the destination (``os.replace`` is atomic on POSIX and
 Windows): an interrupted run never leaves a half-written file that looks whole, and an
 existing good file stays in place until its replacement is complete.
+
+Room: ``neurolab.base`` (the floor below everything). May import: numpy and the standard
+library only.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
 """The kernel's table layout: column indices and codes shared by the kernel
-(:mod:`neurolab._kernels`), the rule modules (:mod:`neurolab.plasticity`) and the table
-builder (:mod:`neurolab.simulate`). Imports nothing of ours."""
+(:mod:`neurolab.engine.kernels`), the rule modules (:mod:`neurolab.plasticity`) and the table
+builder (:mod:`neurolab.engine.tables`). Imports nothing of ours.
+
+Room: ``neurolab.base`` (shared by ``plasticity`` and ``engine``). May import: the standard
+library only.
+"""
 
 # LIF populations: lif_i[q]
 LO, HI, MODE, HET, HAS_IEXT = 0, 1, 2, 3, 4

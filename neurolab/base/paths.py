@@ -17,6 +17,8 @@ Resolution order for the root (like git, the checkout you stand in comes first):
 ``NEUROLAB_DATA_DIR`` and ``NEUROLAB_RESULTS_DIR`` redirect the data and results folders on
 their own; the pipeline uses them to run a notebook into a staging folder, so that a
 failing notebook never touches the previous good artifacts.
+
+Room: ``neurolab.base``. May import: the standard library only.
 """
 
 from __future__ import annotations

@@ -22,8 +22,6 @@ import numpy as np
 
 
 POISSON_BLOCK = 10_000        # steps per independently seeded block of Poisson input
-
-
 _MAX_DRAWS = 4_000_000        # geometric draws held in memory at once
 
 

@@ -1,6 +1,9 @@
 """Memory checks made before big allocations, so that a request too big for the machine
 raises ``MemoryError`` with numbers instead of being killed by the operating system (in
-Jupyter: a dead kernel with no message). Imports nothing of neurolab's."""
+Jupyter: a dead kernel with no message). Imports nothing of neurolab's.
+
+Room: ``neurolab.base``. May import: psutil, numpy and the standard library.
+"""
 
 from __future__ import annotations
 

@@ -23,23 +23,11 @@ from .io import summary as _summary
 
 # stream identifiers for numpy SeedSequence-style seeding: [seed, stream, index]
 _STREAM_CONNECT = 1
-
-
 _STREAM_POISSON = 2
-
-
 _STREAM_NEURON = 3          # per-neuron parameters and v_init drawn from distributions
-
-
 _STREAM_POISSON_EPOCH = 4   # Poisson input after a change of rates between runs
-
-
 _STREAM_DRIVE = 5           # PoissonInput counts
-
-
 _STREAM_CHANGE = 6          # values drawn from distributions by changes between runs
-
-
 _STREAM_POISSON_VARYING = 7  # Poisson input with time-varying rates
 
 

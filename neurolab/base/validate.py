@@ -3,6 +3,8 @@
 Every check raises a ``ValueError`` or ``TypeError`` whose message names the parameter,
 shows the offending value and says what is allowed, so that bad input never reaches the
 numba kernels (where it would surface as a typing traceback or a silent NaN).
+
+Room: ``neurolab.base``. May import: numpy and the standard library only.
 """
 
 from __future__ import annotations

@@ -39,6 +39,8 @@ Closed forms (each check's docstring gives its own):
   uncorrelated synapse (Poisson pre at ``r_pre``, post at ``r_post``, Kempter, Gerstner &
   van Hemmen 1999): ``<dw/dt> = r_pre r_post (A_plus tau_plus - A_minus tau_minus)`` with
   the time constants in seconds.
+
+Room: ``neurolab.course``. May import: the package and every room below it.
 """
 
 from __future__ import annotations
@@ -764,8 +766,8 @@ def check_choice(question: str, answer, *, quiet=False) -> CheckResult:
 
 # ============================================================================= lesson 4
 # Exploring the rule with the live explorer (notebooks/course/lesson4_explorer.ipynb).
-# Written by the explorer's authors (neurolab.explorer); the checks that need a simulation
-# run neurolab.explorer.stdp_run, the model the explorer shows.
+# Written by the explorer's authors (neurolab.course.explorer); the checks that need a simulation
+# run neurolab.course.explorer.stdp_run, the model the explorer shows.
 
 __all__ += ["check_balanced_depression", "check_explorer_rate", "check_winning_correlation"]
 
@@ -816,9 +818,9 @@ def check_explorer_rate(answer, *, changes: dict, params: dict,
                         quiet=False) -> CheckResult:
     """Lesson 4: the output rate (Hz) the STDP explorer prints after the sliders named in
     ``changes`` (name -> value) are moved from ``params`` (the explorer's starting values,
-    the keyword arguments of :func:`neurolab.explorer.stdp_run`). Right within 0.05 Hz (the
+    the keyword arguments of :func:`neurolab.course.explorer.stdp_run`). Right within 0.05 Hz (the
     explorer prints one decimal). The expected rate is simulated here by
-    ``neurolab.explorer.stdp_run``.
+    ``neurolab.course.explorer.stdp_run``.
 
     Diagnosed: the rate before the change (a slider not moved, or the rate read too early);
     any other wrong rate is answered with the setting expected (another slider moved?).
@@ -852,7 +854,7 @@ def check_winning_correlation(answer, *, correlations, margin: float, params: di
     """Lesson 4: the smallest ``correlation`` among ``correlations`` at which the
     correlated group's mean final weight exceeds the independent group's by at least
     ``margin`` (in units of ``w_max``), every other parameter as in ``params`` (keyword
-    arguments of :func:`neurolab.explorer.stdp_run`). Each value is simulated here.
+    arguments of :func:`neurolab.course.explorer.stdp_run`). Each value is simulated here.
 
     Diagnosed: an answer not on the grid, one where the correlated group does not yet win
     by the margin (what the gap is there), one above the smallest (which smaller value

@@ -30,6 +30,9 @@ files come from :mod:`neurolab.plotting` in the notebook, never from an explorer
 does not keep widget state). ipywidgets and ipympl are imported only when an explorer is
 made; without ipympl an explorer falls back to sending whole PNG images (``backend="image"``,
 slower) with a warning, or raises ``ImportError`` when ``backend="ipympl"`` was asked for.
+
+Room: ``neurolab.course``. May import: the package (``import neurolab``) and every room below
+it; ipywidgets and ipympl are imported when an explorer is made.
 """
 
 from __future__ import annotations
@@ -540,7 +543,7 @@ def neuron_explorer(I: float = 20.0, tau_m: float = 10.0, refractory: float = 2.
 def correlated_inputs(n_correlated: int, n_independent: int, rate: float, correlation: float,
                       duration: float, dt: float = 0.1, seed: int = 0):
     """Spike trains of a correlated and an independent group of Poisson inputs:
-    :func:`neurolab.inputs.correlated_poisson` with one group of ``n_correlated`` inputs
+    :func:`neurolab.stimuli.correlated_poisson` with one group of ``n_correlated`` inputs
     (ids ``0 .. n_correlated - 1``) and ``n_independent`` independent inputs (the ids that
     follow), all at ``rate`` Hz.
 

@@ -5,6 +5,9 @@ redrawn (on release of the slider, so a simulation is not restarted at every pix
 ipywidgets is imported only when an explorer is made, so ``import neurolab`` never needs
 it. Figures for files come from ``plotting`` in the notebook, never from these callbacks:
 papermill does not keep widget state.
+
+Room: ``neurolab.course``. May import: the package and every room below it; ipywidgets is
+imported when a widget is made.
 """
 
 from __future__ import annotations

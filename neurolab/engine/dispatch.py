@@ -68,8 +68,8 @@ def _forked_after_openmp():
 
 def _kernel_for(state, pv, threads):
     """The kernel call for this run: ``kernel(start, stop, inp, mon, counters)``, on one
-    thread (:func:`neurolab._kernels.run_steps`) or on ``threads``
-    (:func:`neurolab._parallel.run_steps_threads`, for the networks it is written for)."""
+    thread (:func:`neurolab.engine.kernels.run_steps`) or on ``threads``
+    (:func:`neurolab.engine.parallel.run_steps_threads`, for the networks it is written for)."""
     if threads > 1:
         unsupported = [name for name, f in zip(("the triplet rule", "Vogels' inhibitory rule",
                                                 "reward-modulated STDP", "homeostasis"),

@@ -37,7 +37,7 @@ c_e, c_i, E_e, E_i, dt/tau_m, I_bias)``; ``kref[j]``: its refractory steps. Stat
 
 ``Pathways``: ``pw_i[p] = (delay, target, pre_lo, pre_hi, post_lo, post_hi, row_off,
 col_off, xpre_off, xpost_off, plastic, pairing, pre_pop, post_pop, learn, rule, same_step,
-wdep, xsyn_base)`` (columns in :mod:`neurolab._layout`): pathway p (one projection, one
+wdep, xsyn_base)`` (columns in :mod:`neurolab.base.layout`): pathway p (one projection, one
 delay); target 0 adds ``w`` to v (delta, excitatory), 3 subtracts it (delta, inhibitory),
 1 adds to g_e/I_e, 2 to g_i/I_i. ``learn`` 0 freezes the weights of a plastic pathway (its
 traces still follow the spikes). ``rule`` is the plasticity family
@@ -75,6 +75,9 @@ weights of synapses ``w_syn`` and state of neurons ``s_ids`` are sampled at the 
 every step n with ``n % every == 0`` and ``lo <= n < hi`` into row ``n // every - row0``,
 ``w_sched``/``s_sched = (every, lo, hi, row0)``; ``s_theta`` samples ``theta`` (only
 with ``homeo``).
+
+Room: ``neurolab.engine``. May import: numpy, numba, ``neurolab.base`` and
+``neurolab.plasticity`` (the rule families' ``@njit`` updates).
 """
 
 from __future__ import annotations
@@ -333,7 +336,7 @@ def _deliver_counts(b, col, n_t, target, w, pin_cnt, pin_ids, v, ge, gi, accept,
     spikes of weight ``w``; the target branch taken once, outside the loop. Delta input to
     a neuron that is refractory or spiking in this step is discarded. ``t`` >= 0: only the
     targets k with ``owner[k] == t`` (a partition of the threaded kernel,
-    :mod:`neurolab._parallel`); the one-thread kernel passes the constant -1 (all targets),
+    :mod:`neurolab.engine.parallel`); the one-thread kernel passes the constant -1 (all targets),
     and the test drops out of its inlined code."""
     for j in range(n_t):
         c = pin_cnt[b, col + j]
@@ -402,7 +405,7 @@ def _post_phase(n, early, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre
     before, potentiation after; neither -> potentiation before, trace after). run_steps
     calls it for the early part, only with the variants; the late part is written out in
     run_steps. ``t`` >= 0: only the postsynaptic neurons j with ``owner[j] == t`` (the
-    threaded kernel's partition t, :mod:`neurolab._parallel`, which calls it for the late
+    threaded kernel's partition t, :mod:`neurolab.engine.parallel`, which calls it for the late
     part); -1: all."""
     for p in range(pw_i.shape[0]):
         if pw_i[p, PLASTIC] != 1 or pw_i[p, RULE] != RULE_PAIR:

@@ -10,7 +10,7 @@ their postsynaptic traces, and the weights of the synapses *onto* them. Each ste
 parallel phases, one partition per task, and serial work between them:
 
 1. (parallel) state update, threshold and reset of the partition's neurons, exactly as
-   :func:`neurolab._kernels._lif_step` does them; each task lists its spikes apart;
+   :func:`neurolab.engine.kernels._lif_step` does them; each task lists its spikes apart;
 2. (serial) the lists are joined into the step's spike ring, population by population in id
    order (partitions are ascending id ranges, so the ring is the one the one-thread kernel
    writes); spike monitors; the presynaptic traces of the spikes that arrive now (the pair
@@ -34,6 +34,9 @@ network on one thread and says so in a warning.
 
 The kernel is compiled (numba ``parallel=True``) only when a network first runs with
 ``threads > 1``; importing neurolab does not load it.
+
+Room: ``neurolab.engine``. May import: numpy, numba, ``neurolab.base``,
+``neurolab.plasticity`` and ``neurolab.engine.kernels``.
 """
 
 from __future__ import annotations
@@ -107,7 +110,7 @@ def _lower_bound(post, a, b, x):
 @njit(cache=True, parallel=True)
 def run_steps_threads(n_start, n_stop, nrn, syn, tr, inp, mon, counters, qb, owner,
                       sorted_rows, buf, bseg, pv):
-    """:func:`neurolab._kernels.run_steps` for a network of LIF populations, static
+    """:func:`neurolab.engine.kernels.run_steps` for a network of LIF populations, static
     projections and pair-rule projections without variants, on ``qb.shape[1] - 1``
     partitions run in parallel (see the module docstring; ``qb``, ``owner`` from
     :func:`partition`). ``buf`` (int64, (P, n_total)) and ``bseg`` (int64,
@@ -162,7 +165,7 @@ def _start_part(n, t, nrn, syn, inp, mon, qb, owner, buf, bseg):
     """The start of step n for partition t (neurons ``[qb[q, t], qb[q, t + 1])`` of each
     population q): the monitors' samples of its neurons and of the synapses onto them, its
     injected-current changes, then state update, threshold and reset of its neurons
-    (:func:`neurolab._kernels._lif_step`), its spikes listed in ``buf[t]``, population q's
+    (:func:`neurolab.engine.kernels._lif_step`), its spikes listed in ``buf[t]``, population q's
     at ``bseg[t, q] .. bseg[t, q + 1]``."""
     lif_i, pop_lif, par, kref = nrn.lif_i, nrn.pop_lif, nrn.par, nrn.kref
     v, ge, gi, iext = nrn.v, nrn.ge, nrn.gi, nrn.iext

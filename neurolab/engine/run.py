@@ -95,7 +95,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     threads : worker threads for the step loop, 1 (default) up to numba's thread count
         (``numba.config.NUMBA_NUM_THREADS``, the machine's cores unless the environment
         variable ``NUMBA_NUM_THREADS`` says otherwise). Each thread owns a range of neurons
-        and the synapses onto them (see :mod:`neurolab._parallel`), so spikes and weights
+        and the synapses onto them (see :mod:`neurolab.engine.parallel`), so spikes and weights
         are bitwise the same for every thread count. Networks with the pair rule's variants,
         the other rule families or homeostasis run on one thread (with a warning). Worth it
         for large networks only: each step pays ~4-5 us for the parallel region on numba's

@@ -28,19 +28,11 @@ from ..plasticity import reward as _reward
 from ..plasticity import triplet
 
 
+STATE_VARS = ("v", "ge", "gi", "theta")
+EXP_TABLE = 4096   # trace lags (steps) whose decay factor is looked up, not computed
+NEVER = -(1 << 40)  # the step of a spike that has not happened
 #: the largest id an int32 index table holds
 INDEX32_MAX = 2 ** 31 - 1
-
-
-STATE_VARS = ("v", "ge", "gi", "theta")
-
-
-EXP_TABLE = 4096   # trace lags (steps) whose decay factor is looked up, not computed
-
-
-NEVER = -(1 << 40)  # the step of a spike that has not happened
-
-
 _MODES = {"delta": K.MODE_DELTA, "current": K.MODE_CURRENT,
           "conductance": K.MODE_CONDUCTANCE}
 
@@ -238,7 +230,7 @@ class RunState:
         self.nrn.lif_i[self.lif_row[pop.name], K.HET] = 0 if uniform else 1
 
     def _build_pathways(self, net):
-        """The kernel's synapse tables (:class:`neurolab._kernels.Pathways`), the STDP traces
+        """The kernel's synapse tables (:class:`neurolab.engine.kernels.Pathways`), the STDP traces
         and, per projection, the kernel index of each of its synapses (``perm``).
 
         Built in two passes: the sizes first, then every table written in place into one
@@ -388,7 +380,7 @@ class RunState:
 
     def thread_tables(self, parts):
         """``(qb, owner, sorted_rows, buf, bseg)`` for the threaded kernel on ``parts``
-        partitions (:mod:`neurolab._parallel`); kept, as the structure cannot change."""
+        partitions (:mod:`neurolab.engine.parallel`); kept, as the structure cannot change."""
         from . import parallel as _parallel
 
         cache = self.__dict__.setdefault("_thread_tables", {})

@@ -9,6 +9,8 @@ one left by a killed process is simply overwritten by the next holder.
 
 The descriptor ``filelock`` opens is not inheritable (Python's default), so subprocesses
 such as a notebook's kernel never keep a lock alive after their parent died.
+
+Room: ``neurolab.lab``. May import: filelock and the standard library.
 """
 
 from __future__ import annotations

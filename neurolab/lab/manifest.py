@@ -31,7 +31,6 @@ STAGING = Path("data") / "raw" / ".staging"
 WRITABLE = ("data", "results")
 
 
-
 MANIFEST_FORMAT = "neurolab-manifest/1"
 
 
@@ -39,8 +38,6 @@ RUN_FILES = ("spikes.npz", "weights.npz", "state.npz")   # written by SimResult.
 
 
 LOCKS = Path("data") / "raw" / ".locks"          # NAME.lock per notebook, manifest.lock
-
-
 # how long an install or ``verify`` waits for another process's manifest update or check
 MANIFEST_WAIT_S = 600.0
 

@@ -4,7 +4,7 @@ A notebook calls ``mark_result(name, value, folder=raw_dir)`` for each number it
 reported (a fraction of strong weights, an output rate, an accuracy). The value is added
 to ``FOLDER/results.json``, beside the run's data, so it travels with that run: under
 ``neurolab reproduce`` into the notebook's data folder, under ``neurolab sweep`` into the
-point's folder, from which the sweep collects one table per sweep (``neurolab.sweep``).
+point's folder, from which the sweep collects one table per sweep (``neurolab.lab.sweep``).
 
 The file is canonical JSON (sorted keys, no time stamps), written to a temporary name and
 renamed into place: the same values give the same bytes, and an interrupted write never
@@ -18,6 +18,9 @@ File format (``neurolab-results/1``)::
 
 Non-finite values are kept as the strings ``"nan"``, ``"inf"``, ``"-inf"`` (JSON has no
 such numbers); ``read_results`` turns them back into floats.
+
+Room: ``neurolab.lab`` (imported by ``neurolab`` itself for ``nl.mark_result``). May import:
+numpy and ``neurolab.base``.
 """
 
 from __future__ import annotations

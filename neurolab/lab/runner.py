@@ -30,8 +30,6 @@ from .notebooks import (RunTarget, _injectable, _root, check_parameters, find_no
 from .verify import format_report, stray_files, verify
 
 
-
-
 # ----------------------------------------------------------------------------- running
 def _kernel_manager_class():
     """A kernel manager that starts ipykernel with this very interpreter, so the notebook

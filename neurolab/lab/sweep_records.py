@@ -21,8 +21,6 @@ SWEEP_FORMAT = "neurolab-sweep/1"
 
 
 SWEEPS = Path("data") / "raw" / "sweeps"
-
-
 POINT_RECORD = "point.json"
 
 

@@ -27,8 +27,6 @@ RECEPTORS = ("exc", "inh")
 
 
 _INT64_MAX = int(np.iinfo(np.int64).max)
-
-
 _SIGN_RULE = "weights are magnitudes >= 0; use receptor='inh' for inhibition"
 
 

@@ -28,6 +28,8 @@ distribution elsewhere does not change what a seed gives here, and networks buil
 distributions existed are unchanged. The first ``n`` draws are exactly
 ``rng.uniform(lo, hi, n)``, ``rng.normal(mean, sd, n)`` or ``rng.lognormal(mu, sigma, n)``;
 redraws (only when some fall outside the bounds) follow in order.
+
+Room: ``neurolab.model``. May import: numpy and ``neurolab.base``.
 """
 
 from __future__ import annotations

@@ -277,7 +277,7 @@ class Network:
             synapse order), or a distribution ``("uniform", lo, hi)``, ``("normal", mean,
             sd)``, ``("lognormal", mean, sd)`` (mean and sd of the weight itself), drawn from
             the projection's generator after the connectivity (see
-            :func:`neurolab.distributions.resolve`). Unit: mV for delta and current
+            :func:`neurolab.model.distributions.resolve`). Unit: mV for delta and current
             synapses, dimensionless (relative to the leak conductance) for conductance
             synapses. **Weights are magnitudes >= 0 on every synapse type; ``receptor``
             gives the sign of the effect.** A negative weight, a ``w_min < 0``, a uniform

@@ -3,6 +3,9 @@
 Units follow NEST and most papers: times in ms, potentials in mV, weights dimensionless
 (conductance synapses, relative to the leak conductance) or in mV (delta and current
 synapses).
+
+Room: ``neurolab.model``. May import: numpy, ``neurolab.base``, ``neurolab.plasticity`` and
+``neurolab.model.distributions``.
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ class LIFParams:
     Every parameter but ``synapse`` is per neuron: a scalar (the same for all), an array of
     the population's length, or a distribution ``("uniform", lo, hi)``,
     ``("normal", mean, sd)``, ``("lognormal", mean, sd)`` drawn when the population is
-    added, from the network's seeded generator (see :mod:`neurolab.distributions`; draws
+    added, from the network's seeded generator (see :mod:`neurolab.model.distributions`; draws
     outside a parameter's allowed range are redrawn). Arrays and draws are checked element
     by element when the population is added (:meth:`Network.add_lif`), scalars and arrays
     here already.

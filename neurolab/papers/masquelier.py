@@ -27,6 +27,9 @@ psp_peak(tau_m, tau_s)``. :func:`srm_lif_params` maps the rest:
   is lowered by the slow part of that difference at the *initial* mean input,
   ``D0 = n_afferents * rate * w_init * tau_s`` (``rate`` in spikes/ms): exact at the start
   for the mean input, approximate once the weights change.
+
+Room: ``neurolab.papers``. May import: numpy, ``neurolab.base``, ``neurolab.model``,
+``neurolab.stimuli`` and ``neurolab.analysis``.
 """
 
 from __future__ import annotations

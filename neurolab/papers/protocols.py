@@ -11,7 +11,7 @@ rest and that a driver kicks by 100 mV one step before each wanted postsynaptic 
 so it spikes in exactly the wanted steps. The plastic synapses deliver their weights (mV)
 too; :func:`impose` checks afterwards that every device fired exactly where imposed and
 nowhere else (weights summed over the rules too large to ignore fail that check with a
-clear error). The same construction as ``tests/test_stdp_window.py`` and notebook
+clear error). The same construction as ``tests/plasticity/test_stdp_window.py`` and notebook
 ``04_stdp_rules``. Delays are 0 (arrival = emission); neurolab's order within a step
 applies (presynaptic pathways first).
 
@@ -20,6 +20,8 @@ again at a higher rate while it evokes too few output spikes (Diehl & Cook 2015,
 Comput. Neurosci. 9:99, Sec. 2.3). Unlike :func:`neurolab.rate_coded_images`, whose spike
 trains are drawn before the run, it runs the network itself, between presentations, through
 the public API (``source.rates = ...``, ``net.run``).
+
+Room: ``neurolab.papers``. May import: numpy, ``neurolab.base`` and ``neurolab.model``.
 """
 
 from __future__ import annotations

@@ -31,6 +31,9 @@ mechanism                  reference
                            to sum to ``target`` every ``every`` ms (Diehl & Cook 2015);
                            ``Network.connect(..., normalize=)``
 =========================  ==============================================================
+
+Room: ``neurolab.plasticity``, one module per rule family. May import: numpy, numba and
+``neurolab.base``.
 """
 
 from .homeostasis import AdaptiveThreshold, Normalization

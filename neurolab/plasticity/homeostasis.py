@@ -49,6 +49,8 @@ alone. A projection whose ``learning`` is off is not normalised (its weights are
 A run of N steps ending at a normalisation step leaves that normalisation to the next
 run (it belongs to the start of step N). Diehl & Cook: ``target = 78`` for 784 inputs,
 normalised before each example.
+
+Room: ``neurolab.plasticity``. May import: numpy, numba and ``neurolab.base``.
 """
 
 from __future__ import annotations

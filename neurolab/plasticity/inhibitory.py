@@ -78,6 +78,9 @@ neuron of each pathway (the slots the pair rule uses), event-driven (decayed whe
 with the per-pathway tables of ``exp(-d dt / tau)``). Its parameters in ``pw_f[p]`` are
 ``ETA, ALPHA, C_TAU, C_TAU, W_MIN, W_MAX`` (``C_TAU = dt/tau`` in both of the pair rule's
 trace columns, so that the table builder makes the decay tables of ``tau``).
+
+Room: ``neurolab.plasticity``. May import: numpy, numba, ``neurolab.base`` and
+``neurolab.plasticity.pair``.
 """
 
 from __future__ import annotations

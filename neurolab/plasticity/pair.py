@@ -53,6 +53,8 @@ synapse, reset to 0 by a postsynaptic spike (its only per-synapse state). The re
 scheme compares each trace's time with the partner's previous spike. The same-step orders
 are orders of the kernel's phases: postsynaptic work that counts as earlier than the
 presynaptic pathway runs before it.
+
+Room: ``neurolab.plasticity``. May import: numpy, numba and ``neurolab.base``.
 """
 
 from __future__ import annotations
@@ -467,7 +469,7 @@ def deliver_depress(n, p, s0, s1, target, off, learn, c_minus, w_min, w_max, mu,
     """The synapse loop of :func:`pre_pathway` (all-to-all and nearest pairing): for each
     synapse s0 .. s1-1, deliver ``w`` to its target, then (``learn``) depress ``w`` by the
     postsynaptic trace ``xpost[off + target]``. ``every`` False: only the targets in
-    ``[lo_t, hi_t)`` (a partition of the threaded kernel, :mod:`neurolab._parallel`); the
+    ``[lo_t, hi_t)`` (a partition of the threaded kernel, :mod:`neurolab.engine.parallel`); the
     one-thread kernel passes the constant True, and the test drops out of its inlined code.
 
     The delivery is written out here, not a call of :func:`deliver`: that call per synapse

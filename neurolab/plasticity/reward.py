@@ -67,6 +67,9 @@ the weights at that time, computed from the stored state without changing it (so
 recordings and reads do not change a run, and runs continue bitwise). Changing weights,
 learning or the rule between runs first brings every synapse of the projection up to date.
 State: ``c`` and its last update step per synapse (16 bytes), ``d`` per pathway.
+
+Room: ``neurolab.plasticity``. May import: numpy, numba, ``neurolab.base`` and
+``neurolab.plasticity.pair``.
 """
 
 from __future__ import annotations

@@ -80,6 +80,9 @@ decay tables, r2 and o2, read once per spike, with ``math.exp`` (no tables to ke
 date when :meth:`Projection.set_stdp` changes ``tau_x`` or ``tau_y``). Kernel parameters per pathway (``pw_f[p]``): ``A2_plus``,
 ``A2_minus``, ``dt/tau_plus``, ``dt/tau_minus``, ``w_min``, ``w_max`` in the pair rule's
 columns, then ``A3_plus``, ``A3_minus``, ``dt/tau_x``, ``dt/tau_y``.
+
+Room: ``neurolab.plasticity``. May import: numpy, numba, ``neurolab.base`` and
+``neurolab.plasticity.pair``.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ units of their projection (dimensionless for conductance synapses, mV for delta 
 synapses).
 
 Synapse order: synapse ``k`` of a projection is the ``k``-th synapse of the
-:class:`~neurolab.network.Projection` (``proj.pre_ids[k] -> proj.post_ids[k]``), the order
+:class:`~neurolab.model.projections.Projection` (``proj.pre_ids[k] -> proj.post_ids[k]``), the order
 in which the connection rule made them. ``SimResult.final_weights[name][k]``,
 ``SimResult.connectivity[name]`` (``pre_ids[k]``, ``post_ids[k]``) and the synapse indices
 ``WeightRecord.syn`` all use that order, also in a saved and reloaded run.
@@ -15,6 +15,8 @@ Comparing results: ``a == b`` is True when every field is equal, arrays bit for 
 dtype, shape and bytes, so NaN equals NaN at the same place and -0.0 differs from 0.0) and
 ``params`` included; ``a.equal(b)`` ignores ``params`` (provenance) by default and
 ``a.diff(b)`` lists what differs.
+
+Room: ``neurolab.results``. May import: numpy and ``neurolab.base``.
 """
 
 from __future__ import annotations
@@ -633,7 +635,7 @@ def weight_matrix(source, projection: str, **kwargs):
 
     ``source`` is a :class:`SimResult` (also a loaded run; see
     :meth:`SimResult.weight_matrix` for ``t``, ``sparse``, ``fill``, ``duplicates``) or a
-    :class:`~neurolab.network.Network`, whose projection's current weights
+    :class:`~neurolab.model.network.Network`, whose projection's current weights
     (``proj.weight``) are used (``t`` is not accepted then). Raises ``KeyError`` for an
     unknown projection, ``TypeError`` for another kind of ``source``.
     """

@@ -1,0 +1,20 @@
+"""pytest set-up for the test suite: the folders mirror the package's rooms (``base/``,
+``model/``, ``plasticity/``, ``engine/``, ``results/``, ``lab/``, ``course/``,
+``papers/``), plus ``oracles/`` (the Brian2 and NEST harnesses) and ``reference/`` (the
+slow, obviously-correct simulators the kernel is compared with).
+
+Test modules import those helpers, and a few shared network builders of other test
+modules, by their plain names (``from reference import reference_simulate``,
+``from nest_oracle import run_synapse``, ``from test_kernel_vs_reference import
+random_network``): every test folder is put on ``sys.path`` here, once, before any test
+module is imported. Test module names are unique across the folders.
+"""
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+for folder in sorted(HERE.iterdir()):
+    if folder.is_dir() and not folder.name.startswith(("_", ".")) \
+            and str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
