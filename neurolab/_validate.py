@@ -13,9 +13,33 @@ import numbers
 import numpy as np
 
 
+def plain(value):
+    """``value`` with every numpy scalar replaced by the Python number, string or boolean it
+    holds (``np.float64(nan)`` -> ``nan``, ``np.int64(0)`` -> ``0``), also inside tuples,
+    lists and dicts; anything else unchanged. Messages print ``plain(value)``, so that they
+    read ``nan`` and ``(0, 0)``, not numpy 2's ``np.float64(nan)``, ``(np.int64(0),
+    np.int64(0))``."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if type(value) in (tuple, list):
+        return type(value)(plain(v) for v in value)
+    if type(value) is dict:
+        return {plain(k): plain(v) for k, v in value.items()}
+    return value
+
+
 def _show(value, limit: int = 80) -> str:
-    text = repr(value)
+    """``repr`` of ``value`` with numpy scalars as plain numbers (:func:`plain`), cut to
+    ``limit`` characters."""
+    text = repr(plain(value))
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def index_text(index) -> str:
+    """An array index for a message: ``3`` or ``(0, 2)`` (plain ints, never ``np.int64``)."""
+    if isinstance(index, tuple):
+        return str(tuple(int(k) for k in index)) if len(index) != 1 else str(int(index[0]))
+    return str(int(index))
 
 
 def real(name: str, value) -> float:
@@ -73,7 +97,7 @@ def float_array(name: str, value, length: int | None = None, allow_scalar: bool 
         raise TypeError(f"{name} must be a number or an array of numbers, got {_show(value)}")
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a number or an array of numbers, got the boolean "
-                        f"{value!r}")
+                        f"{_show(value)}")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -139,6 +163,7 @@ def _bounds_text(low, high, low_inclusive: bool = True, high_inclusive: bool = T
                  unit: str = "") -> str:
     """``">= 0 ms"``, ``"in [0.0, 1.0]"``, ``"in (0.0, 1.0]"``... for error messages."""
     u = f" {unit}" if unit else ""
+    low, high = plain(low), plain(high)
     if low is not None and high is not None:
         return (f"in {'[' if low_inclusive else '('}{low!r}, {high!r}"
                 f"{']' if high_inclusive else ')'}{u}")

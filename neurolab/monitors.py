@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _validate as V
 from . import io
 
 __all__ = ["SpikeRecord", "WeightRecord", "StateRecord", "SimResult", "load_run",
@@ -219,11 +220,11 @@ def _sample_index(times, t: float):
 def _matrix(name, pre, post, w, n_pre, n_post, *, sparse, fill, duplicates):
     """The (n_pre, n_post) matrix of weights ``w`` of synapses ``pre[k] -> post[k]``."""
     if duplicates not in ("raise", "sum"):
-        raise ValueError(f"duplicates must be 'raise' or 'sum', got {duplicates!r}")
+        raise ValueError(f"duplicates must be 'raise' or 'sum', got {V._show(duplicates)}")
     if not isinstance(sparse, (bool, np.bool_)):
-        raise TypeError(f"sparse must be True or False, got {sparse!r}")
+        raise TypeError(f"sparse must be True or False, got {V._show(sparse)}")
     if isinstance(fill, (bool, np.bool_)) or not isinstance(fill, numbers.Real):
-        raise TypeError(f"fill must be a real number (NaN allowed), got {fill!r}")
+        raise TypeError(f"fill must be a real number (NaN allowed), got {V._show(fill)}")
     pre = np.asarray(pre, dtype=np.int64)
     post = np.asarray(post, dtype=np.int64)
     w = np.asarray(w, dtype=np.float64)
@@ -368,11 +369,11 @@ class SimResult:
         """
         rec = self._spikes(pop)
         if isinstance(bin_ms, (bool, np.bool_)) or not isinstance(bin_ms, numbers.Real):
-            raise TypeError(f"bin_ms must be a number of ms, got {bin_ms!r}")
+            raise TypeError(f"bin_ms must be a number of ms, got {V._show(bin_ms)}")
         ratio = float(bin_ms) / self.dt
         if not math.isfinite(ratio) or round(ratio) < 1 or abs(ratio - round(ratio)) > 1e-6:
             raise ValueError(f"bin_ms must be a positive multiple of dt={self.dt!r} ms, "
-                             f"got {bin_ms!r}")
+                             f"got {V._show(bin_ms)}")
         bin_steps = int(round(ratio))
         s0 = int(round(self.t_start / self.dt))
         n_steps = int(round(self.t_end / self.dt)) - s0
@@ -427,7 +428,7 @@ class SimResult:
         opts = dict(sparse=sparse, fill=fill, duplicates=duplicates)
         if t is not None:
             if isinstance(t, (bool, np.bool_)) or not isinstance(t, numbers.Real):
-                raise TypeError(f"t must be None or a time in ms, got {t!r}")
+                raise TypeError(f"t must be None or a time in ms, got {V._show(t)}")
             t = float(t)
             rec = self.weights.get(projection)
             k = None if rec is None else _sample_index(rec.t, t)

@@ -1096,13 +1096,13 @@ def _check_rate_array(what, rates, dt):
     if (rates < 0).any():
         k = np.unravel_index(int(np.flatnonzero(rates < 0)[0]), rates.shape)
         raise ValueError(f"{what} must be >= 0 Hz, got {float(rates[k])!r} at index "
-                         f"{k[0] if len(k) == 1 else k}")
+                         f"{V.index_text(k)}")
     over = rates * (dt / 1000.0) > 1.0 + 1e-12
     if over.any():
         k = np.unravel_index(int(np.flatnonzero(over)[0]), rates.shape)
         raise ValueError(f"{what} must be <= 1000/dt = {1000.0 / dt!r} Hz (at most one spike "
                          f"per step), got {float(rates[k])!r} at index "
-                         f"{k[0] if len(k) == 1 else k}")
+                         f"{V.index_text(k)}")
 
 
 class _RateTable:

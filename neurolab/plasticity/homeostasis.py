@@ -111,12 +111,14 @@ class AdaptiveThreshold:
         object.__setattr__(self, "theta_plus", V.non_negative("theta_plus", self.theta_plus,
                                                               "mV"))
         tau = self.tau_theta
-        if not (isinstance(tau, float) and tau == math.inf):
+        if (isinstance(tau, (float, np.floating)) and tau == math.inf):
+            tau = math.inf                    # np.float32(inf) too
+        else:
             tau = V.positive("tau_theta", tau, "ms")
         object.__setattr__(self, "tau_theta", tau)
         object.__setattr__(self, "theta_init", V.real("theta_init", self.theta_init))
         if not isinstance(self.frozen, (bool, np.bool_)):
-            raise TypeError(f"frozen must be True or False, got {self.frozen!r}")
+            raise TypeError(f"frozen must be True or False, got {V._show(self.frozen)}")
         object.__setattr__(self, "frozen", bool(self.frozen))
 
     def decay(self, dt) -> float:

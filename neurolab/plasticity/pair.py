@@ -59,10 +59,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 
 from collections import namedtuple
 
+import numpy as np
 from numba import njit
 
 from .. import _validate as V
@@ -290,7 +292,8 @@ class PowerLawSTDP(PlasticityRule):
     mu : exponent of the weight dependence of potentiation, in [0, 1] (paper: 0.4).
     w0 : reference weight (units of ``w``), > 0; NEST has ``w0 = 1`` (in pA).
     tau_plus, tau_minus : window time constants (ms), > 0 (paper: 20 ms both).
-    w_min : lower bound, >= 0 (default 0). w_max : upper bound, default ``inf``.
+    w_min : lower bound, >= 0 (default 0). w_max : upper bound, > w_min, a real number
+        (numpy scalars included) or ``inf`` (default).
     pairing, same_step : as for :class:`STDPParams` (NEST's model is all-to-all).
     """
 
@@ -318,11 +321,12 @@ class PowerLawSTDP(PlasticityRule):
         _pair_common(self)
         w_min = V.non_negative("w_min", self.w_min)
         object.__setattr__(self, "w_min", w_min)
-        if isinstance(self.w_max, (bool,)) or not isinstance(self.w_max, (int, float)):
-            raise TypeError(f"w_max must be a real number or inf, got {self.w_max!r}")
-        if math.isnan(self.w_max) or self.w_max <= w_min:
-            raise ValueError(f"w_max must be > w_min ({w_min!r}), got w_max={self.w_max!r}")
-        object.__setattr__(self, "w_max", float(self.w_max))
+        w_max = self.w_max                    # numpy scalars too (np.float32(2.0), ...)
+        if isinstance(w_max, (bool, np.bool_)) or not isinstance(w_max, numbers.Real):
+            raise TypeError(f"w_max must be a real number or inf, got {V._show(w_max)}")
+        if math.isnan(float(w_max)) or float(w_max) <= w_min:
+            raise ValueError(f"w_max must be > w_min ({w_min!r}), got w_max={V._show(w_max)}")
+        object.__setattr__(self, "w_max", float(w_max))
 
     def kernel_row(self, dt):
         row = [0.0] * N_PW_F
