@@ -127,6 +127,25 @@ def float_array(name: str, value, length: int | None = None, allow_scalar: bool 
     return np.ascontiguousarray(arr)
 
 
+#: the latest step a time may round to: 2**53 steps of dt, up to which float64 counts
+#: every step exactly (about 28 500 years at dt = 0.1 ms); a later time would overflow
+#: (or lose) its int64 step number
+MAX_STEP = 2 ** 53
+
+
+def within_steps(name: str, times: np.ndarray, dt: float, unit: str = "ms") -> np.ndarray:
+    """Check that every time of the finite array ``times`` (ms) rounds to a step number
+    ``round(t / dt)`` of at most :data:`MAX_STEP` in magnitude; ``ValueError`` naming
+    ``name``, the first offending value, its index and the limit otherwise."""
+    bad = np.abs(times) / dt > MAX_STEP
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{name} must be <= {MAX_STEP * dt:.17g} {unit} (2**53 steps of "
+                         f"dt={plain(dt)!r} {unit}), got {float(times[k])!r} {unit} at "
+                         f"index {k}")
+    return times
+
+
 def index_array(name: str, value, upper: int, length: int | None = None) -> np.ndarray:
     """int64 1-d array with every entry in [0, upper)."""
     if isinstance(value, (str, bytes)):
