@@ -472,7 +472,7 @@ def simulate_to_folder(config: dict, out, *, progress=None, expect_network=None)
         _same_network(net, expect_network)
     res = net.run(progress=progress, **run)
     out = Path(out)
-    res.save(out)
+    res.save(out, overwrite=True)           # the command replaces the run in its folder
     atomic_write_json(out / "config.json", config)
     provenance = {"producer": "neurolab simulate", "parameters": config,
                   "seed": net.seed, "versions": versions(), "git_commit": git_commit()}

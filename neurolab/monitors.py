@@ -549,15 +549,29 @@ class SimResult:
                     state[f"{name}/{key}"] = getattr(rec, key)
         return {"spikes": spikes, "weights": weights, "state": state}
 
-    def save(self, folder) -> Path:
+    def save(self, folder, *, overwrite: bool = False) -> Path:
         """Write the run to ``folder``: ``spikes.npz``, ``weights.npz`` (final weights,
         connectivity, weight records), ``state.npz``, then ``run.json`` (every parameter,
         seed, dt, the size of every population, each projection's populations, package
         versions, git commit, and the sha256 of each array file). Each file is written
         atomically; ``run.json`` comes last and :func:`load_run` checks the checksums, so a
         save interrupted half-way (new arrays beside an old ``run.json``) is detected, not
-        read as a whole run. The bytes depend only on the results and ``params``."""
+        read as a whole run. The bytes depend only on the results and ``params``.
+
+        A folder that already holds a run (any of ``run.json``, ``spikes.npz``,
+        ``weights.npz``, ``state.npz``) is refused with ``FileExistsError`` naming it and
+        those files, and left untouched, unless ``overwrite=True``, which replaces them
+        (a notebook that may run again saves with ``overwrite=True``). Other files in the
+        folder (``results.json``, a notebook's own arrays) never count. ``overwrite`` not
+        a boolean: ``TypeError``. Returns the folder."""
+        if not isinstance(overwrite, (bool, np.bool_)):
+            raise TypeError(f"overwrite must be True or False, got {V._show(overwrite)}")
         folder = Path(folder)
+        existing = [name for name in RUN_FILES if (folder / name).exists()]
+        if existing and not overwrite:
+            raise FileExistsError(f"{folder} already holds a run ({', '.join(existing)}); "
+                                  f"save(..., overwrite=True) replaces it, or save into "
+                                  f"another folder")
         folder.mkdir(parents=True, exist_ok=True)
         checksums = {}
         for stem, arrays in self.arrays().items():
@@ -573,6 +587,10 @@ class SimResult:
                 "sha256": checksums, "format": RUN_FORMAT}
         io.atomic_write_json(folder / "run.json", meta)
         return folder
+
+
+#: the files :meth:`SimResult.save` writes (their presence makes a folder a run folder)
+RUN_FILES = ("run.json", "spikes.npz", "weights.npz", "state.npz")
 
 
 def load_run(folder) -> SimResult:
