@@ -359,7 +359,7 @@ class Projection:
     @learning.setter
     def learning(self, value):
         if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"learning must be True or False, got {value!r}")
+            raise TypeError(f"learning must be True or False, got {V._show(value)}")
         if self.stdp is None and value:
             raise ValueError(f"projection {self.name!r} is static (stdp=None); it cannot "
                              f"learn")
@@ -1143,8 +1143,8 @@ class _RateFunction:
         if not np.all(np.isfinite(r)):
             k = int(np.flatnonzero(~np.isfinite(r))[0]) // self.n
             raise ValueError(f"rates of population {self.name!r} must be finite, got "
-                             f"{r.reshape(-1)[np.flatnonzero(~np.isfinite(r))[0]]!r} at "
-                             f"t = {t[k]:g} ms")
+                             f"{float(r.reshape(-1)[np.flatnonzero(~np.isfinite(r))[0]])!r} "
+                             f"at t = {t[k]:g} ms")
         _check_rate_array(f"rates of population {self.name!r} (function)", r, self.dt)
         return r
 
@@ -1163,7 +1163,7 @@ def _rates_spec(name, rates, n, dt, rate_dt):
     n_bins = np.shape(rates)[0] if np.ndim(rates) else 0
     if n_bins < 1:
         raise ValueError(f"rates with rate_dt must be a table of at least one bin, shape "
-                         f"(n_bins,) or (n_bins, {n}), got {rates!r}")
+                         f"(n_bins,) or (n_bins, {n}), got {V._show(rates)}")
     table = V.float_table("rates", rates, n_bins, n)
     _check_rate_array("rates", table, dt)
     return _RateTable(table, rate_dt, dt)
@@ -1256,7 +1256,7 @@ def _current_segment(name, amplitude, times, n_target, dt, start):
                          f"{float(times[k])!r} ms after {float(times[k - 1])!r} ms at index {k}")
     if steps[0] < start:
         raise ValueError(f"times of {name!r} must be >= the network's time "
-                         f"{start * dt:g} ms, got {times[0]!r} ms")
+                         f"{start * dt:g} ms, got {float(times[0])!r} ms")
     values = V.float_table(f"amplitude of {name!r} (one row per time)", amplitude,
                            times.size, n_target)
     if steps[0] > start:       # zero before the first time
@@ -1350,7 +1350,8 @@ def _subgroup_ids(label, n, key) -> np.ndarray:
             v = getattr(key, part)
             if v is not None and (isinstance(v, (bool, np.bool_))
                                   or not isinstance(v, numbers.Integral)):
-                raise TypeError(f"{label}[...]: slice {part} must be an integer, got {v!r}")
+                raise TypeError(f"{label}[...]: slice {part} must be an integer, got "
+                                f"{V._show(v)}")
             parts[part] = None if v is None else int(v)
         start = 0 if parts["start"] is None else parts["start"]
         stop = n if parts["stop"] is None else parts["stop"]
@@ -1371,7 +1372,7 @@ def _subgroup_ids(label, n, key) -> np.ndarray:
         return np.arange(start, stop, step, dtype=np.int64)
     if isinstance(key, (bool, np.bool_)):
         raise TypeError(f"{label}[...]: index must be an integer, a slice or an array of "
-                        f"indices, got {key!r}")
+                        f"indices, got {V._show(key)}")
     if isinstance(key, numbers.Integral):
         if not 0 <= int(key) < n:
             raise ValueError(f"{label}[{int(key)}]: index must lie in [0, {n}) (negative "

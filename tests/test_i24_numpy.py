@@ -102,3 +102,38 @@ def test_plain_and_show():
     assert V._show((np.int64(0), np.int64(0))) == "(0, 0)"
     assert V.index_text((np.int64(3),)) == "3"
     assert V.index_text((np.int64(0), np.intp(2))) == "(0, 2)"
+
+
+def test_a_rate_function_that_turns_nan_is_reported_plainly():
+    net = nl.Network(dt=0.1)
+    net.add_poisson("p", 2, rates=lambda t: np.where(t < 1.0, 10.0, np.nan))
+    with pytest.raises(ValueError) as info:
+        net.run(2.0, record_spikes="all", progress=False)
+    msg = str(info.value)
+    assert "must be finite, got nan at t = 1 ms" in msg and "np." not in msg
+
+
+def test_subgroup_and_learning_refusals_are_plain():
+    net = nl.Network(dt=0.1)
+    a = net.add_lif("a", 3)
+    with pytest.raises(TypeError) as info:
+        a[np.float64(1.5):]
+    assert str(info.value).endswith("slice start must be an integer, got 1.5")
+    with pytest.raises(TypeError) as info:
+        a[np.float32(1.0)]
+    assert str(info.value).endswith("got 1.0 of type float32")
+    s = net.add_spikes("s", 1, times=[1.0], indices=[0])
+    proj = net.connect(s, a, stdp=nl.STDPParams())
+    with pytest.raises(TypeError) as info:
+        proj.learning = np.int64(1)
+    assert str(info.value) == "learning must be True or False, got 1"
+
+
+def test_current_times_before_now_are_plain():
+    net = nl.Network(dt=0.1)
+    a = net.add_lif("a", 1)
+    current = net.add_current("c", a, amplitude=1.0)
+    net.run(1.0, progress=False)
+    with pytest.raises(ValueError) as info:
+        current.set([1.0], times=np.array([0.5]))
+    assert str(info.value).endswith("got 0.5 ms")
