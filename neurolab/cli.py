@@ -28,6 +28,7 @@ import argparse
 import dataclasses
 import inspect
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -480,7 +481,7 @@ def simulate_to_folder(config: dict, out, *, progress=None, expect_network=None)
         _same_network(net, expect_network)
     res = net.run(progress=progress, **run)
     out = Path(out)
-    res.save(out)
+    res.save(out, overwrite=True)           # the command replaces the run in its folder
     atomic_write_json(out / "config.json", config)
     provenance = {"producer": "neurolab simulate", "parameters": config,
                   "seed": net.seed, "versions": versions(), "git_commit": git_commit()}
@@ -548,13 +549,31 @@ def _cmd_simulate(args) -> int:
 
 
 # ----------------------------------------------------------------------------- parser
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` for which every word that begins like a negative number is a
+    value, not an option: ``-1e-3``, ``-2E+1``, ``-inf``, ``-nan``, and sweep values such
+    as ``-1:1:3`` or ``-1e-3,2e-3``. argparse by itself only recognises ``-1`` and
+    ``-.5``, and takes ``-1e-3`` for an unknown option ("expected 2 arguments"), so such
+    a value never reached the parameter typing, which accepts or refuses it by name.
+
+    argparse decides with its ``_negative_number_matcher``; this parser widens it (none
+    of neurolab's options looks like a number, so no option is shadowed). Subparsers
+    are made with the same class."""
+
+    _NEGATIVE = re.compile(r"^-(?:\.?\d|inf|nan)", re.IGNORECASE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = self._NEGATIVE
+
+
 def build_parser() -> argparse.ArgumentParser:
     root_help = ("repository folder (default: $NEUROLAB_ROOT, else the checkout the current "
                  "folder is in, else the one the package was installed from)")
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="neurolab", description="Run, regenerate and verify neurolab experiments.")
     parser.add_argument("--root", default=None, help=root_help)
-    common = argparse.ArgumentParser(add_help=False)     # --root also after the command
+    common = _Parser(add_help=False)     # --root also after the command
     common.add_argument("--root", default=argparse.SUPPRESS, help=root_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

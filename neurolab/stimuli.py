@@ -143,7 +143,8 @@ def correlated_poisson(group_sizes, rate: float, duration: float, *, correlation
     if (correlation is None) == (copy_prob is None):
         raise ValueError(f"give exactly one of correlation (the pairwise correlation "
                          f"coefficient c) and copy_prob (the copy probability q = sqrt(c)), "
-                         f"got correlation={correlation!r}, copy_prob={copy_prob!r}")
+                         f"got correlation={V._show(correlation)}, "
+                         f"copy_prob={V._show(copy_prob)}")
     which = "correlation" if copy_prob is None else "copy_prob"
     value = V.float_array(which, correlation if copy_prob is None else copy_prob,
                           length=len(sizes))

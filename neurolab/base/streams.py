@@ -44,13 +44,13 @@ def _check_rate_array(what, rates, dt):
     if (rates < 0).any():
         k = np.unravel_index(int(np.flatnonzero(rates < 0)[0]), rates.shape)
         raise ValueError(f"{what} must be >= 0 Hz, got {float(rates[k])!r} at index "
-                         f"{k[0] if len(k) == 1 else k}")
+                         f"{V.index_text(k)}")
     over = rates * (dt / 1000.0) > 1.0 + 1e-12
     if over.any():
         k = np.unravel_index(int(np.flatnonzero(over)[0]), rates.shape)
         raise ValueError(f"{what} must be <= 1000/dt = {1000.0 / dt!r} Hz (at most one spike "
                          f"per step), got {float(rates[k])!r} at index "
-                         f"{k[0] if len(k) == 1 else k}")
+                         f"{V.index_text(k)}")
 
 
 class _RateTable:
@@ -88,8 +88,8 @@ class _RateFunction:
         if not np.all(np.isfinite(r)):
             k = int(np.flatnonzero(~np.isfinite(r))[0]) // self.n
             raise ValueError(f"rates of population {self.name!r} must be finite, got "
-                             f"{r.reshape(-1)[np.flatnonzero(~np.isfinite(r))[0]]!r} at "
-                             f"t = {t[k]:g} ms")
+                             f"{float(r.reshape(-1)[np.flatnonzero(~np.isfinite(r))[0]])!r} "
+                             f"at t = {t[k]:g} ms")
         _check_rate_array(f"rates of population {self.name!r} (function)", r, self.dt)
         return r
 
@@ -108,7 +108,7 @@ def _rates_spec(name, rates, n, dt, rate_dt):
     n_bins = np.shape(rates)[0] if np.ndim(rates) else 0
     if n_bins < 1:
         raise ValueError(f"rates with rate_dt must be a table of at least one bin, shape "
-                         f"(n_bins,) or (n_bins, {n}), got {rates!r}")
+                         f"(n_bins,) or (n_bins, {n}), got {V._show(rates)}")
     table = V.float_table("rates", rates, n_bins, n)
     _check_rate_array("rates", table, dt)
     return _RateTable(table, rate_dt, dt)

@@ -15,9 +15,33 @@ import numbers
 import numpy as np
 
 
+def plain(value):
+    """``value`` with every numpy scalar replaced by the Python number, string or boolean it
+    holds (``np.float64(nan)`` -> ``nan``, ``np.int64(0)`` -> ``0``), also inside tuples,
+    lists and dicts; anything else unchanged. Messages print ``plain(value)``, so that they
+    read ``nan`` and ``(0, 0)``, not numpy 2's ``np.float64(nan)``, ``(np.int64(0),
+    np.int64(0))``."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if type(value) in (tuple, list):
+        return type(value)(plain(v) for v in value)
+    if type(value) is dict:
+        return {plain(k): plain(v) for k, v in value.items()}
+    return value
+
+
 def _show(value, limit: int = 80) -> str:
-    text = repr(value)
+    """``repr`` of ``value`` with numpy scalars as plain numbers (:func:`plain`), cut to
+    ``limit`` characters."""
+    text = repr(plain(value))
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def index_text(index) -> str:
+    """An array index for a message: ``3`` or ``(0, 2)`` (plain ints, never ``np.int64``)."""
+    if isinstance(index, tuple):
+        return str(tuple(int(k) for k in index)) if len(index) != 1 else str(int(index[0]))
+    return str(int(index))
 
 
 def real(name: str, value) -> float:
@@ -75,7 +99,7 @@ def float_array(name: str, value, length: int | None = None, allow_scalar: bool 
         raise TypeError(f"{name} must be a number or an array of numbers, got {_show(value)}")
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a number or an array of numbers, got the boolean "
-                        f"{value!r}")
+                        f"{_show(value)}")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -103,6 +127,25 @@ def float_array(name: str, value, length: int | None = None, allow_scalar: bool 
         k = int(np.flatnonzero(bad)[0])
         raise ValueError(f"{name} must be finite everywhere, got {float(arr[k])!r} at index {k}")
     return np.ascontiguousarray(arr)
+
+
+#: the latest step a time may round to: 2**53 steps of dt, up to which float64 counts
+#: every step exactly (about 28 500 years at dt = 0.1 ms); a later time would overflow
+#: (or lose) its int64 step number
+MAX_STEP = 2 ** 53
+
+
+def within_steps(name: str, times: np.ndarray, dt: float, unit: str = "ms") -> np.ndarray:
+    """Check that every time of the finite array ``times`` (ms) rounds to a step number
+    ``round(t / dt)`` of at most :data:`MAX_STEP` in magnitude; ``ValueError`` naming
+    ``name``, the first offending value, its index and the limit otherwise."""
+    bad = np.abs(times) / dt > MAX_STEP
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{name} must be <= {MAX_STEP * dt:.17g} {unit} (2**53 steps of "
+                         f"dt={plain(dt)!r} {unit}), got {float(times[k])!r} {unit} at "
+                         f"index {k}")
+    return times
 
 
 def index_array(name: str, value, upper: int, length: int | None = None) -> np.ndarray:
@@ -141,6 +184,7 @@ def _bounds_text(low, high, low_inclusive: bool = True, high_inclusive: bool = T
                  unit: str = "") -> str:
     """``">= 0 ms"``, ``"in [0.0, 1.0]"``, ``"in (0.0, 1.0]"``... for error messages."""
     u = f" {unit}" if unit else ""
+    low, high = plain(low), plain(high)
     if low is not None and high is not None:
         return (f"in {'[' if low_inclusive else '('}{low!r}, {high!r}"
                 f"{']' if high_inclusive else ')'}{u}")

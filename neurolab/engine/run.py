@@ -78,7 +78,9 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     duration : ms, > 0, a multiple of dt.
     record_spikes : whose spikes to keep: ``None`` (default) every LIF population (not the
         inputs), ``"all"`` every population, a list of population names / populations /
-        slices (``E[:100]``), or ``{name: "all" | slice | ids}``.
+        slices (``E[:100]``), or ``{name: "all" | slice | ids}``. Selections of ids (here,
+        in ``record_weights`` and in ``record_state``) are sets: an id given twice raises
+        ``ValueError``.
     record_weights : ``{projection name: "all" | slice | synapse indices}``; ``None`` = none.
     weight_dt : weight sampling period (ms), a multiple of dt; default 1 ms rounded to
         whole steps (at least one). Samples are taken at the multiples of ``weight_dt`` of

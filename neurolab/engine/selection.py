@@ -16,14 +16,25 @@ from ..base import validate as V
 
 
 def _select(what, sel, n):
+    """The ids ``sel`` selects of ``n`` (``"all"``, a slice, or ids in ``[0, n)``). A
+    selection is a set: an id given twice raises ``ValueError`` naming ``what`` and it."""
     if isinstance(sel, str):
         if sel != "all":
             raise ValueError(f"{what} must be 'all', a slice or an array of indices, got "
-                             f"{sel!r}")
+                             f"{V._show(sel)}")
         return np.arange(n, dtype=np.int64)
     if isinstance(sel, slice):
         return np.arange(n, dtype=np.int64)[sel]
-    return V.index_array(what, sel, upper=n)
+    ids = V.index_array(what, sel, upper=n)
+    order = np.argsort(ids, kind="stable")
+    same = ids[order][1:] == ids[order][:-1]
+    if same.any():
+        k = int(np.flatnonzero(same)[0])
+        first, second = sorted((int(order[k]), int(order[k + 1])))
+        raise ValueError(f"{what} must not repeat an id (a selection is a set), got "
+                         f"{int(ids[first])} twice (at indices {first} and {second}); give "
+                         f"each id once, e.g. np.unique(ids)")
+    return ids
 
 
 def _named_selection(what, value, names, sizes, default):
@@ -38,7 +49,8 @@ def _named_selection(what, value, names, sizes, default):
             return name, V.index_array(what, item.ids, upper=sizes[name])
         name = getattr(item, "name", item)
         if not isinstance(name, str) or name not in sizes:
-            raise ValueError(f"{what} names an unknown population {item!r}; known: {names}")
+            raise ValueError(f"{what} names an unknown population {V._show(item)}; known: "
+                             f"{names}")
         return name, np.arange(sizes[name], dtype=np.int64)
 
     if value is None:
@@ -57,7 +69,8 @@ def _named_selection(what, value, names, sizes, default):
         value = [value]
     if not isinstance(value, (list, tuple)):
         raise TypeError(f"{what} must be None, 'all', a list of populations (names or "
-                        f"slices) or a dict {{name: 'all' | slice | ids}}, got {value!r}")
+                        f"slices) or a dict {{name: 'all' | slice | ids}}, got "
+                        f"{V._show(value)}")
     out = {}
     for item in value:
         name, ids = one(item)
@@ -70,11 +83,12 @@ def _window(what, window, dt):
     if window is None:
         return 0, np.iinfo(np.int64).max
     if not isinstance(window, (tuple, list)) or len(window) != 2:
-        raise TypeError(f"{what} must be None or (start, stop) in ms, got {window!r}")
+        raise TypeError(f"{what} must be None or (start, stop) in ms, got "
+                        f"{V._show(window)}")
     a = V.non_negative(f"{what} start", window[0], "ms")
     b = V.positive(f"{what} stop", window[1], "ms")
     if b <= a:
-        raise ValueError(f"{what} must have start < stop, got {window!r}")
+        raise ValueError(f"{what} must have start < stop, got {V._show(window)}")
     return int(math.ceil(a / dt - 1e-9)), int(math.ceil(b / dt - 1e-9))
 
 

@@ -31,7 +31,10 @@ import numbers
 import re
 from pathlib import Path
 
+import numpy as np
+
 from ..base.io import atomic_write_json
+from ..base.validate import _show
 
 RESULTS_FILE = "results.json"
 RESULTS_FORMAT = "neurolab-results/1"
@@ -40,7 +43,12 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 def _number(name: str, value):
     """``value`` as a plain int or float (bool and numpy scalars accepted; ``TypeError``
-    naming ``name`` otherwise)."""
+    naming ``name`` otherwise; ``ValueError`` for a masked value, which is missing, not
+    a number: ``np.ma.masked`` would otherwise read as 0.0)."""
+    if np.ma.is_masked(value):
+        raise ValueError(f"mark_result({_show(name)}, value=masked): the value is masked "
+                         f"(missing), not a number; mark a number, or float('nan') to "
+                         f"record that it is missing")
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return int(bool(value))
     if isinstance(value, numbers.Integral):
@@ -50,8 +58,8 @@ def _number(name: str, value):
     size = getattr(value, "size", None)
     if size == 1 and hasattr(value, "item"):            # a 0-d or 1-element array
         return _number(name, value.item())
-    raise TypeError(f"mark_result({name!r}, value={value!r}): expected a real number "
-                    f"(int, float, bool or a numpy scalar), got {type(value).__name__}")
+    raise TypeError(f"mark_result({_show(name)}, value={_show(value)}): expected a real "
+                    f"number (int, float, bool or a numpy scalar), got {type(value).__name__}")
 
 
 def _stored(value):
@@ -68,13 +76,15 @@ def mark_result(name: str, value, *, folder, unit: str | None = None):
     array); NaN and infinities are kept (see the module docstring). ``folder``: the run's
     data folder, e.g. ``paths.raw_dir("03_song_abbott")``. ``unit``: optional, e.g. "Hz".
     Marking the same name again replaces its value. Returns the value as stored (a plain
-    int or float). Raises ``ValueError`` for a bad name, ``TypeError`` for a value that
-    is not a real number."""
+    int or float). Raises ``ValueError`` for a bad name or a masked value (``np.ma.masked``,
+    a masked one-element array: missing, not a number; mark ``float('nan')`` for a
+    missing result), ``TypeError`` for a value that is not a real number."""
     if not isinstance(name, str) or not _NAME.match(name):
-        raise ValueError(f"mark_result(name={name!r}): expected an identifier (letters, "
+        raise ValueError(f"mark_result(name={_show(name)}): expected an identifier (letters, "
                          f"digits and '_', not starting with a digit)")
     if unit is not None and not isinstance(unit, str):
-        raise TypeError(f"mark_result({name!r}, unit={unit!r}): expected a string or None")
+        raise TypeError(f"mark_result({_show(name)}, unit={_show(unit)}): expected a string "
+                        f"or None")
     number = _number(name, value)
     path = Path(folder) / RESULTS_FILE
     marked = read_results(path, raw=True) if path.is_file() else {}

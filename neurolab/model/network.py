@@ -128,9 +128,11 @@ class Network:
     def add_spikes(self, name: str, n: int, times, indices) -> Population:
         """Sources that spike at explicit times (Brian2's ``SpikeGeneratorGroup``).
 
-        ``times``: ms of network time, each rounded to the nearest step, >= 0; ``indices``:
-        the source of each spike, in ``[0, n)``. Spikes after the end of a run are emitted
-        by the run that reaches them (continued runs).
+        ``times``: ms of network time, each rounded to the nearest step, >= 0 and below
+        ``2**53 * dt`` (the steps float64 counts exactly); ``indices``: the source of each
+        spike, in ``[0, n)``. Spikes after the end of a run are emitted by the run that
+        reaches them (continued runs). Raises ``ValueError`` / ``TypeError`` naming the
+        parameter, the value and its index.
         """
         self._new_name(name)
         n = V.integer("n", n, minimum=1)
@@ -142,6 +144,7 @@ class Network:
         if (times < 0).any():
             k = int(np.flatnonzero(times < 0)[0])
             raise ValueError(f"times must be >= 0 ms, got {float(times[k])!r} at index {k}")
+        V.within_steps("times", times, self.dt)        # step numbers that fit in int64
         explicit_steps(times, indices, self.dt, name)  # same-step duplicates
         return self._add(name, n, "spikes", times=times, indices=indices)
 

@@ -271,7 +271,8 @@ def _subgroup_ids(label, n, key) -> np.ndarray:
             v = getattr(key, part)
             if v is not None and (isinstance(v, (bool, np.bool_))
                                   or not isinstance(v, numbers.Integral)):
-                raise TypeError(f"{label}[...]: slice {part} must be an integer, got {v!r}")
+                raise TypeError(f"{label}[...]: slice {part} must be an integer, got "
+                                f"{V._show(v)}")
             parts[part] = None if v is None else int(v)
         start = 0 if parts["start"] is None else parts["start"]
         stop = n if parts["stop"] is None else parts["stop"]
@@ -292,7 +293,7 @@ def _subgroup_ids(label, n, key) -> np.ndarray:
         return np.arange(start, stop, step, dtype=np.int64)
     if isinstance(key, (bool, np.bool_)):
         raise TypeError(f"{label}[...]: index must be an integer, a slice or an array of "
-                        f"indices, got {key!r}")
+                        f"indices, got {V._show(key)}")
     if isinstance(key, numbers.Integral):
         if not 0 <= int(key) < n:
             raise ValueError(f"{label}[{int(key)}]: index must lie in [0, {n}) (negative "

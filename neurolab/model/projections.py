@@ -15,6 +15,7 @@ import numpy as np
 
 from .params import STDPParams
 from ..plasticity import RULES as PLASTICITY_RULES, PlasticityRule
+from ..base import validate as V
 from ..base.io import summary as _summary
 from .connectivity import _SIGN_RULE
 
@@ -130,7 +131,7 @@ class Projection:
     @learning.setter
     def learning(self, value):
         if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"learning must be True or False, got {value!r}")
+            raise TypeError(f"learning must be True or False, got {V._show(value)}")
         if self.stdp is None and value:
             raise ValueError(f"projection {self.name!r} is static (stdp=None); it cannot "
                              f"learn")

@@ -96,6 +96,7 @@ def _current_segment(name, amplitude, times, n_target, dt, start):
     times = V.float_array(f"times of {name!r}", times, allow_scalar=True)
     if times.size == 0:
         raise ValueError(f"times of {name!r} must hold at least one time")
+    V.within_steps(f"times of {name!r}", times, dt)
     steps = np.rint(times / dt).astype(np.int64)
     if (np.diff(steps) <= 0).any():
         k = int(np.flatnonzero(np.diff(steps) <= 0)[0]) + 1
@@ -103,7 +104,7 @@ def _current_segment(name, amplitude, times, n_target, dt, start):
                          f"{float(times[k])!r} ms after {float(times[k - 1])!r} ms at index {k}")
     if steps[0] < start:
         raise ValueError(f"times of {name!r} must be >= the network's time "
-                         f"{start * dt:g} ms, got {times[0]!r} ms")
+                         f"{start * dt:g} ms, got {float(times[0])!r} ms")
     values = V.float_table(f"amplitude of {name!r} (one row per time)", amplitude,
                            times.size, n_target)
     if steps[0] > start:       # zero before the first time

@@ -45,7 +45,10 @@ over all its pathways (one per axonal delay), are scaled
 with the bounds of the projection's plasticity rule. Without clipping the weights onto
 j then sum to ``target`` (to rounding); clipped weights make the sum smaller (no
 redistribution). A neuron whose incoming weights sum to 0 (or that has none) is left
-alone. A projection whose ``learning`` is off is not normalised (its weights are frozen).
+alone; so is one whose sum is below the smallest normal float64 in magnitude
+(``2.2e-308``, denormal sums such as ``1e-320`` included), or not finite, or so small
+that ``target / sum`` overflows: its weights stay as they are (scaling them would give
+``inf`` and ``0 * inf = NaN``). A projection whose ``learning`` is off is not normalised (its weights are frozen).
 A run of N steps ending at a normalisation step leaves that normalisation to the next
 run (it belongs to the start of step N). Diehl & Cook: ``target = 78`` for 784 inputs,
 normalised before each example.
@@ -73,6 +76,10 @@ TH_ON, TH_FROZEN = 0, 1          # th_i columns
 TH_DECAY, TH_PLUS = 0, 1         # th_f columns
 NM_EVERY, NM_LO, NM_HI = 0, 1, 2  # nm_i columns
 NM_TARGET, NM_WMIN, NM_WMAX = 0, 1, 2  # nm_f columns
+# sums outside [NM_TINY, NM_HUGE] in magnitude, and factors target / sum above NM_HUGE,
+# leave a neuron's weights alone (see the module docstring)
+NM_TINY = float(np.finfo(np.float64).tiny)
+NM_HUGE = float(np.finfo(np.float64).max)
 
 
 @dataclass(frozen=True)
@@ -106,12 +113,14 @@ class AdaptiveThreshold:
         object.__setattr__(self, "theta_plus", V.non_negative("theta_plus", self.theta_plus,
                                                               "mV"))
         tau = self.tau_theta
-        if not (isinstance(tau, float) and tau == math.inf):
+        if (isinstance(tau, (float, np.floating)) and tau == math.inf):
+            tau = math.inf                    # np.float32(inf) too
+        else:
             tau = V.positive("tau_theta", tau, "ms")
         object.__setattr__(self, "tau_theta", tau)
         object.__setattr__(self, "theta_init", V.real("theta_init", self.theta_init))
         if not isinstance(self.frozen, (bool, np.bool_)):
-            raise TypeError(f"frozen must be True or False, got {self.frozen!r}")
+            raise TypeError(f"frozen must be True or False, got {V._show(self.frozen)}")
         object.__setattr__(self, "frozen", bool(self.frozen))
 
     def decay(self, dt) -> float:
@@ -144,6 +153,10 @@ class Normalization:
         Cook: 78 for 784 inputs, weights in [0, 1]).
     every : period (ms), a positive multiple of ``dt``; normalisation at network times
         0, every, 2 every, ...
+
+    A neuron whose incoming weights sum to 0, to a denormal (below ``2.2e-308``, e.g.
+    ``1e-320``) or to so little that ``target / sum`` overflows keeps its weights
+    unchanged (never NaN or inf).
     """
 
     target: float = 1.0
@@ -279,7 +292,8 @@ def decay_theta(a, b, theta, decay):
 def normalize(n, nm_i, nm_f, nm_pw, pw_i, col_ptr, col_syn, syn_w):
     """Weight normalisation at the start of step n: each normalised projection whose period
     divides n and which learns scales the weights onto each postsynaptic neuron (all its
-    pathways) to sum to the target, then clips them to the rule's bounds."""
+    pathways) to sum to the target, then clips them to the rule's bounds. A neuron whose
+    sum is 0, denormal or not finite, or whose factor overflows, keeps its weights."""
     for k in range(nm_i.shape[0]):
         if n % nm_i[k, NM_EVERY] != 0:
             continue
@@ -297,9 +311,11 @@ def normalize(n, nm_i, nm_f, nm_pw, pw_i, col_ptr, col_syn, syn_w):
                 base = pw_i[nm_pw[m], COL_OFF] + c
                 for t in range(col_ptr[base], col_ptr[base + 1]):
                     total += syn_w[col_syn[t]]
-            if total == 0.0:
+            if not NM_TINY <= abs(total) <= NM_HUGE:     # 0, denormal, inf or NaN
                 continue
             f = target / total
+            if not abs(f) <= NM_HUGE:                   # the factor overflows
+                continue
             for m in range(lo, hi):
                 base = pw_i[nm_pw[m], COL_OFF] + c
                 for t in range(col_ptr[base], col_ptr[base + 1]):

@@ -61,10 +61,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 
 from collections import namedtuple
 
+import numpy as np
 from numba import njit
 
 from ..base import validate as V
@@ -95,6 +97,10 @@ class PlasticityRule:
     family = RULE_PAIR
     synapse_state = 0
     reference = ""
+    #: fields whose default ``None`` is derived from other fields in ``__post_init__``
+    #: (``RewardSTDP.d_jump = 1/tau_d``, ``STDPParams.mu_minus = mu``): :meth:`replace`
+    #: derives them again unless they were given
+    _derived = ()
 
     def kernel_row(self, dt) -> list:
         raise NotImplementedError
@@ -128,8 +134,26 @@ class PlasticityRule:
         if self.w_max <= self.w_min:
             raise ValueError(f"w_max must be > w_min ({self.w_min!r}), got w_max={self.w_max!r}")
 
+    def _note_given(self):
+        """Remember which derived fields (``_derived``) were given a value (not ``None``);
+        called by ``__post_init__`` before it fills in the derived ones."""
+        object.__setattr__(self, "_given", frozenset(
+            name for name in self._derived if getattr(self, name) is not None))
+
     def replace(self, **changes):
-        """A copy with some fields changed (validated like the constructor)."""
+        """A copy with some fields changed (validated like the constructor: ``TypeError``
+        / ``ValueError`` naming the parameter).
+
+        A field whose default is derived from others (``RewardSTDP.d_jump = 1/tau_d``,
+        ``STDPParams.mu_minus = mu``) is derived again from the new values unless a value
+        was given for it, to the constructor, to an earlier ``replace`` or in
+        ``changes``; such a value stays. ``d_jump=None`` (``mu_minus=None``) in
+        ``changes`` makes it derived again. (``dataclasses.replace`` does not know this
+        and copies the derived value: use this method.)"""
+        given = getattr(self, "_given", frozenset())
+        for name in self._derived:
+            if name not in changes and name not in given:
+                changes[name] = None
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
@@ -181,7 +205,8 @@ class STDPParams(PlasticityRule):
         w_min))**mu``, ``f_minus(w) = ((w - w_min)/(w_max - w_min))**mu_minus``; ``mu = 0``
         is additive (Song et al. 2000), ``mu = 1`` multiplicative on both sides (Rubin,
         Lee & Sompolinsky 2001). 0 <= mu <= 1.
-    mu_minus : exponent of the depression factor; ``None`` (default) means ``mu``.
+    mu_minus : exponent of the depression factor; ``None`` (default) means ``mu``
+        (also after :meth:`replace` changes ``mu``, unless ``mu_minus`` was given).
         ``mu=0, mu_minus=1`` is the rule of van Rossum, Bi & Turrigiano (2000).
 
     Raises ``TypeError`` / ``ValueError`` naming the parameter, its value and what is
@@ -201,8 +226,10 @@ class STDPParams(PlasticityRule):
 
     reference = ("Bi & Poo 1998; Song, Miller & Abbott 2000; Gütig et al. 2003; "
                  "pairing schemes: Morrison, Diesmann & Gerstner 2008")
+    _derived = ("mu_minus",)
 
     def __post_init__(self):
+        self._note_given()
         for name in ("A_plus", "A_minus"):
             object.__setattr__(self, name, V.non_negative(name, getattr(self, name)))
         _pair_common(self)
@@ -267,7 +294,8 @@ class PowerLawSTDP(PlasticityRule):
     mu : exponent of the weight dependence of potentiation, in [0, 1] (paper: 0.4).
     w0 : reference weight (units of ``w``), > 0; NEST has ``w0 = 1`` (in pA).
     tau_plus, tau_minus : window time constants (ms), > 0 (paper: 20 ms both).
-    w_min : lower bound, >= 0 (default 0). w_max : upper bound, default ``inf``.
+    w_min : lower bound, >= 0 (default 0). w_max : upper bound, > w_min, a real number
+        (numpy scalars included) or ``inf`` (default).
     pairing, same_step : as for :class:`STDPParams` (NEST's model is all-to-all).
     """
 
@@ -295,11 +323,12 @@ class PowerLawSTDP(PlasticityRule):
         _pair_common(self)
         w_min = V.non_negative("w_min", self.w_min)
         object.__setattr__(self, "w_min", w_min)
-        if isinstance(self.w_max, (bool,)) or not isinstance(self.w_max, (int, float)):
-            raise TypeError(f"w_max must be a real number or inf, got {self.w_max!r}")
-        if math.isnan(self.w_max) or self.w_max <= w_min:
-            raise ValueError(f"w_max must be > w_min ({w_min!r}), got w_max={self.w_max!r}")
-        object.__setattr__(self, "w_max", float(self.w_max))
+        w_max = self.w_max                    # numpy scalars too (np.float32(2.0), ...)
+        if isinstance(w_max, (bool, np.bool_)) or not isinstance(w_max, numbers.Real):
+            raise TypeError(f"w_max must be a real number or inf, got {V._show(w_max)}")
+        if math.isnan(float(w_max)) or float(w_max) <= w_min:
+            raise ValueError(f"w_max must be > w_min ({w_min!r}), got w_max={V._show(w_max)}")
+        object.__setattr__(self, "w_max", float(w_max))
 
     def kernel_row(self, dt):
         row = [0.0] * N_PW_F

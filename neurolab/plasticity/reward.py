@@ -124,7 +124,8 @@ class RewardSTDP(PlasticityRule):
     tau_d : dopamine time constant (ms), > 0 (Izhikevich: 200 ms; NEST ``tau_n``).
     b : dopamine baseline (1/ms), >= 0 (NEST ``b``); ``dw/dt = c (d - b)``.
     d_jump : rise of ``d`` per reward spike (1/ms), >= 0; ``None`` (default) means
-        ``1/tau_d`` (NEST's: one reward integrates to 1).
+        ``1/tau_d`` (NEST's: one reward integrates to 1), derived again when
+        :meth:`replace` changes ``tau_d`` (a ``d_jump`` that was given stays).
     w_min, w_max : hard bounds, ``0 <= w_min < w_max`` (units of ``w``; NEST ``Wmin``,
         ``Wmax``).
     reward : the reward source: the name of a population of the network (or the
@@ -155,8 +156,10 @@ class RewardSTDP(PlasticityRule):
 
     family = RULE_DOPAMINE
     reference = "Izhikevich 2007; NEST stdp_dopamine_synapse (Potjans et al. 2010)"
+    _derived = ("d_jump",)
 
     def __post_init__(self):
+        self._note_given()
         for name in ("A_plus", "A_minus"):
             object.__setattr__(self, name, V.non_negative(name, getattr(self, name)))
         for name in ("tau_plus", "tau_minus", "tau_c", "tau_d"):

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..base import io
+from ..base import validate as V
 
 __all__ = ["SpikeRecord", "WeightRecord", "StateRecord", "SimResult", "load_run",
            "weight_matrix", "assert_same", "RUN_FORMAT"]
@@ -221,11 +222,11 @@ def _sample_index(times, t: float):
 def _matrix(name, pre, post, w, n_pre, n_post, *, sparse, fill, duplicates):
     """The (n_pre, n_post) matrix of weights ``w`` of synapses ``pre[k] -> post[k]``."""
     if duplicates not in ("raise", "sum"):
-        raise ValueError(f"duplicates must be 'raise' or 'sum', got {duplicates!r}")
+        raise ValueError(f"duplicates must be 'raise' or 'sum', got {V._show(duplicates)}")
     if not isinstance(sparse, (bool, np.bool_)):
-        raise TypeError(f"sparse must be True or False, got {sparse!r}")
+        raise TypeError(f"sparse must be True or False, got {V._show(sparse)}")
     if isinstance(fill, (bool, np.bool_)) or not isinstance(fill, numbers.Real):
-        raise TypeError(f"fill must be a real number (NaN allowed), got {fill!r}")
+        raise TypeError(f"fill must be a real number (NaN allowed), got {V._show(fill)}")
     pre = np.asarray(pre, dtype=np.int64)
     post = np.asarray(post, dtype=np.int64)
     w = np.asarray(w, dtype=np.float64)
@@ -370,11 +371,11 @@ class SimResult:
         """
         rec = self._spikes(pop)
         if isinstance(bin_ms, (bool, np.bool_)) or not isinstance(bin_ms, numbers.Real):
-            raise TypeError(f"bin_ms must be a number of ms, got {bin_ms!r}")
+            raise TypeError(f"bin_ms must be a number of ms, got {V._show(bin_ms)}")
         ratio = float(bin_ms) / self.dt
         if not math.isfinite(ratio) or round(ratio) < 1 or abs(ratio - round(ratio)) > 1e-6:
             raise ValueError(f"bin_ms must be a positive multiple of dt={self.dt!r} ms, "
-                             f"got {bin_ms!r}")
+                             f"got {V._show(bin_ms)}")
         bin_steps = int(round(ratio))
         s0 = int(round(self.t_start / self.dt))
         n_steps = int(round(self.t_end / self.dt)) - s0
@@ -429,7 +430,7 @@ class SimResult:
         opts = dict(sparse=sparse, fill=fill, duplicates=duplicates)
         if t is not None:
             if isinstance(t, (bool, np.bool_)) or not isinstance(t, numbers.Real):
-                raise TypeError(f"t must be None or a time in ms, got {t!r}")
+                raise TypeError(f"t must be None or a time in ms, got {V._show(t)}")
             t = float(t)
             rec = self.weights.get(projection)
             k = None if rec is None else _sample_index(rec.t, t)
@@ -550,15 +551,29 @@ class SimResult:
                     state[f"{name}/{key}"] = getattr(rec, key)
         return {"spikes": spikes, "weights": weights, "state": state}
 
-    def save(self, folder) -> Path:
+    def save(self, folder, *, overwrite: bool = False) -> Path:
         """Write the run to ``folder``: ``spikes.npz``, ``weights.npz`` (final weights,
         connectivity, weight records), ``state.npz``, then ``run.json`` (every parameter,
         seed, dt, the size of every population, each projection's populations, package
         versions, git commit, and the sha256 of each array file). Each file is written
         atomically; ``run.json`` comes last and :func:`load_run` checks the checksums, so a
         save interrupted half-way (new arrays beside an old ``run.json``) is detected, not
-        read as a whole run. The bytes depend only on the results and ``params``."""
+        read as a whole run. The bytes depend only on the results and ``params``.
+
+        A folder that already holds a run (any of ``run.json``, ``spikes.npz``,
+        ``weights.npz``, ``state.npz``) is refused with ``FileExistsError`` naming it and
+        those files, and left untouched, unless ``overwrite=True``, which replaces them
+        (a notebook that may run again saves with ``overwrite=True``). Other files in the
+        folder (``results.json``, a notebook's own arrays) never count. ``overwrite`` not
+        a boolean: ``TypeError``. Returns the folder."""
+        if not isinstance(overwrite, (bool, np.bool_)):
+            raise TypeError(f"overwrite must be True or False, got {V._show(overwrite)}")
         folder = Path(folder)
+        existing = [name for name in RUN_FILES if (folder / name).exists()]
+        if existing and not overwrite:
+            raise FileExistsError(f"{folder} already holds a run ({', '.join(existing)}); "
+                                  f"save(..., overwrite=True) replaces it, or save into "
+                                  f"another folder")
         folder.mkdir(parents=True, exist_ok=True)
         checksums = {}
         for stem, arrays in self.arrays().items():
@@ -574,6 +589,10 @@ class SimResult:
                 "sha256": checksums, "format": RUN_FORMAT}
         io.atomic_write_json(folder / "run.json", meta)
         return folder
+
+
+#: the files :meth:`SimResult.save` writes (their presence makes a folder a run folder)
+RUN_FILES = ("run.json", "spikes.npz", "weights.npz", "state.npz")
 
 
 def load_run(folder) -> SimResult:

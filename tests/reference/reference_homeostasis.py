@@ -21,6 +21,7 @@ Semantics (written from the module docstring of neurolab/plasticity/homeostasis.
 from __future__ import annotations
 
 import math
+import sys
 
 
 class Homeostasis:
@@ -56,10 +57,14 @@ class Homeostasis:
             w = pj["w"]
             for syns in pj["syn_of_post"].values():
                 total = sum(w[k] for k in syns)
-                if total == 0.0:
+                # 0, denormal or non-finite sums, and factors that overflow: left alone
+                if not sys.float_info.min <= abs(total) <= sys.float_info.max:
+                    continue
+                f = target / total
+                if not abs(f) <= sys.float_info.max:
                     continue
                 for k in syns:
-                    x = w[k] * (target / total)
+                    x = w[k] * f
                     w[k] = w_min if x < w_min else (w_max if x > w_max else x)
         for name, theta in self.theta.items():
             self.rec[name].append(list(theta))
