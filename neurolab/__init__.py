@@ -32,7 +32,7 @@ keep working in 0.6 with a ``DeprecationWarning`` naming the new path (``neurola
 
 from . import _moved
 from . import analysis, stimuli
-from .base.errors import NonFiniteStateError
+from .base.errors import NonFiniteStateError, SimulationInterrupted
 from .engine.run import simulate
 from .lab.marks import mark_result
 from .results.records import (SimResult, SpikeRecord, StateRecord, WeightRecord, assert_same,
@@ -52,7 +52,7 @@ __version__ = "0.5.0"
 __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource",
            "LIFParams", "STDPParams", "PowerLawSTDP", "TripletSTDP", "VogelsSTDP",
            "RewardSTDP", "AdaptiveThreshold", "Normalization", "simulate",
-           "NonFiniteStateError", "SimResult", "SpikeRecord", "StateRecord", "WeightRecord",
+           "NonFiniteStateError", "SimulationInterrupted", "SimResult", "SpikeRecord", "StateRecord", "WeightRecord",
            "load_run", "weight_matrix", "assert_same", "analysis", "mark_result",
            "inputs", "stimuli", "masquelier", "protocols", "correlated_poisson", "repeating_pattern",
            "rate_coded_images",

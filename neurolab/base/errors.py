@@ -25,3 +25,30 @@ def _caller_level():
 
 class NonFiniteStateError(FloatingPointError):
     """The simulation state became infinite or NaN (e.g. a huge weight or current)."""
+
+
+class SimulationInterrupted(KeyboardInterrupt):
+    """A run stopped before its end (Ctrl-C, or the stop button of a notebook).
+
+    Raised by ``Network.run`` / :func:`neurolab.simulate` instead of returning, so that a
+    notebook's Run All halts at the cell that was stopped and nothing downstream computes
+    on a run that covers less than was asked. It is a ``KeyboardInterrupt``: a script
+    stops as it does on Ctrl-C, and ``except Exception`` does not swallow it.
+
+    Attributes
+    ----------
+    result : the partial :class:`~neurolab.SimResult`, ``[t_start, t)`` with
+        ``interrupted=True``.
+    t : ms, where the network stands: ``net.t``; ``net.run`` continues from there
+        (bitwise as an uninterrupted run would have gone on).
+    t_stop : ms, where the run was asked to end.
+    """
+
+    def __init__(self, message: str, result=None, t: float | None = None,
+                 t_stop: float | None = None):
+        super().__init__(message)
+        self.result, self.t, self.t_stop = result, t, t_stop
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else "simulation interrupted"
+

@@ -13,8 +13,10 @@ modules. It reads the network only through its documented attributes (``populati
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
-import warnings
 
 import numpy as np
 
@@ -23,7 +25,7 @@ from ..base import validate as V
 from ..base.resources import check_memory
 from ..base.io import git_commit, versions
 from ..results.records import SimResult, SpikeRecord, StateRecord, WeightRecord
-from ..base.errors import NonFiniteStateError, _caller_level
+from ..base.errors import NonFiniteStateError, SimulationInterrupted
 from .dispatch import _check_threads, _kernel_for
 from .selection import _named_selection, _schedule, _select, _window
 from .tables import STATE_VARS, _read_only, _steps_of
@@ -51,6 +53,28 @@ def _check_finite(state, net, n0, n1):
                     f"{name!r} is {float(arr[j])!r} at t = {n1 * state.dt:g} ms (it was finite at "
                     f"t = {n0 * state.dt:g} ms); check the weights, currents and parameters "
                     f"that reach it")
+
+
+@contextlib.contextmanager
+def _interrupts_deferred(active: bool = True):
+    """Hold back Ctrl-C (SIGINT) inside the block and raise the ``KeyboardInterrupt`` when
+    it ends. Only in the main thread (where Python handles signals), and only when
+    ``active``; elsewhere the block runs as it is."""
+    if not active or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: pending.append(signum))
+    except (ValueError, TypeError):          # not the main interpreter, or no SIGINT
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pending:
+        raise KeyboardInterrupt
 
 
 def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
@@ -116,8 +140,11 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     Input is drawn chunk by chunk, so memory does not grow with the duration unless a
     recording does. The run advances in chunks (which changes no result). Ctrl-C, or a
     notebook's stop button, ends it cleanly after the current chunk (also while input is
-    being drawn): the partial result is returned with ``interrupted=True``, a warning says
-    so, and ``net.t`` is where it stopped.
+    being drawn or the kernel is being compiled) and raises
+    :class:`~neurolab.SimulationInterrupted` (a ``KeyboardInterrupt``), so that nothing
+    after the stopped line runs on a partial run: ``net.t`` is where it stopped, the
+    network can continue from there with ``net.run`` (bitwise as if never stopped), and the
+    partial result (``interrupted=True``) is the exception's ``result``.
 
     Raises
     ------
@@ -127,6 +154,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         anything is allocated or simulated.
     NonFiniteStateError : the state became infinite or NaN; names the population, the
         variable, the neuron and the time.
+    SimulationInterrupted : the run was stopped (Ctrl-C, a notebook's stop button) before
+        its end; carries the partial result.
     """
     dt = net.dt
     n_steps = net.n_steps(duration)
@@ -228,14 +257,21 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     try:
         pv = state.variants(net)       # the rules cannot change during a run
         kernel = _kernel_for(state, pv, threads)
+        first = True
         while counters[K.C_STEP] < n_stop:
             n0 = int(counters[K.C_STEP])
             n1 = min(n_stop, n0 + chunk)
             t0 = time.perf_counter()
-            inp = state.chunk_inputs(n0, n1)
+            # the first chunk compiles the kernel (or loads it from numba's cache): a
+            # KeyboardInterrupt inside numba's compiler leaves its typing of our tables broken
+            # for the rest of the process, so there Ctrl-C waits until the chunk is done
+            with _interrupts_deferred(first):
+                inp = state.chunk_inputs(n0, n1)
             while True:
                 start = int(counters[K.C_STEP])
-                kernel(start, n1, inp, mon, counters)
+                with _interrupts_deferred(first):
+                    kernel(start, n1, inp, mon, counters)
+                first = False
                 reached = int(counters[K.C_STEP])
                 state.step = reached
                 _check_finite(state, net, start, reached)
@@ -273,11 +309,6 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     reached = int(counters[K.C_STEP])
     state.step = reached
     interrupted = interrupted or reached < n_stop
-    if interrupted:
-        warnings.warn(f"simulation interrupted at t = {reached * dt:g} ms of "
-                      f"{n_stop * dt:g} ms; the partial result is kept (SimResult.interrupted "
-                      f"is True) and the network stays at t = {reached * dt:g} ms",
-                      RuntimeWarning, stacklevel=_caller_level())
 
     # ---- results
     changes = state.changes[state.reported:]
@@ -326,4 +357,10 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     for name, proj in net.projections.items():
         res.projections[name] = (proj.pre.name, proj.post.name)
         res.connectivity[name] = (_read_only(proj.pre_ids), _read_only(proj.post_ids))
+    if interrupted:
+        raise SimulationInterrupted(
+            f"simulation stopped at t = {reached * dt:g} ms of {n_stop * dt:g} ms; the network "
+            f"stays at t = {reached * dt:g} ms (net.run continues from there) and the "
+            f"partial result is the exception's .result (interrupted=True)",
+            result=res, t=reached * dt, t_stop=n_stop * dt)
     return res

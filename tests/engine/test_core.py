@@ -299,8 +299,11 @@ def test_interrupt_keeps_partial_result(monkeypatch):
         return out
 
     monkeypatch.setattr(K, "run_steps", flaky)
-    with pytest.warns(RuntimeWarning, match="interrupted at t = 20 ms"):
-        part = run_song(net, 400.0, chunk_steps=100)
+    with pytest.raises(nl.SimulationInterrupted, match="stopped at t = 20 ms of 400 ms") as err:
+        run_song(net, 400.0, chunk_steps=100)
+    assert isinstance(err.value, KeyboardInterrupt)          # Run All stops, as on Ctrl-C
+    part = err.value.result
+    assert err.value.t == pytest.approx(20.0) and err.value.t_stop == pytest.approx(400.0)
     assert part.interrupted and part.t_end == pytest.approx(20.0)
     assert not full.interrupted
     sel = full.spikes["inp"].t < 20.0

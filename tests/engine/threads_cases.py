@@ -378,9 +378,9 @@ def test_interrupt_inside_the_threaded_kernel_is_clean_and_resumable(monkeypatch
             calls["n"] = 0
             monkeypatch.setattr(P, "run_steps_threads", interrupted)
             net = recurrent_net()
-            with pytest.warns(RuntimeWarning, match="interrupted at t = 25 ms") as rec:
-                part = net.run(100.0, chunk_steps=50, threads=2, **REC)
-            assert rec[0].filename == __file__
+            with pytest.raises(nl.SimulationInterrupted, match="stopped at t = 25 ms") as err:
+                net.run(100.0, chunk_steps=50, threads=2, **REC)
+            part = err.value.result
             assert part.interrupted and net.t == pytest.approx(25.0)
             assert numba.get_num_threads() == 1
             monkeypatch.setattr(P, "run_steps_threads", real)

@@ -138,8 +138,9 @@ def test_interrupt_while_drawing_input_is_clean_and_resumable(monkeypatch):
         return real(self, n0, n1)
 
     monkeypatch.setattr(S.RunState, "chunk_inputs", flaky)
-    with pytest.warns(RuntimeWarning, match="interrupted at t = 60 ms"):
-        part = net.run(300.0, chunk_steps=200, **RUN)
+    with pytest.raises(nl.SimulationInterrupted, match="stopped at t = 60 ms") as err:
+        net.run(300.0, chunk_steps=200, **RUN)
+    part = err.value.result
     assert part.interrupted and part.t_end == pytest.approx(60.0) and net.t == 60.0
     monkeypatch.setattr(S.RunState, "chunk_inputs", real)
     rest = net.run(240.0, chunk_steps=200, **RUN)
