@@ -165,6 +165,17 @@ def _first_difference(x, answer, expected, xname, xunit, unit, rtol=RTOL, atol=A
             f"{x[k]:g} {xunit}: expected {expected[k]:.6g}{unit}, got {answer[k]:.6g}{unit}")
 
 
+def _require_separating(name: str, expected: float, mistakes, where: str) -> None:
+    """Raise ``ValueError`` when a diagnosed wrong formula gives the right number at these
+    parameters: such a check would say "Right!" to a wrong formula (a teacher's error, so
+    it is raised, not returned to the student)."""
+    same = [why.split(":")[0] for wrong, why in mistakes if _close(wrong, expected)]
+    if same:
+        raise ValueError(f"{name}: at {where} a wrong formula gives the right answer "
+                         f"({expected:.4g}; {'; '.join(same)}): choose parameters that "
+                         f"separate them")
+
+
 def _scalar_miss(value: float, expected: float, unit: str, otherwise: str) -> str:
     """The message for a wrong number that no diagnosed mistake explains: within 1 % of
     the expected value, that it is close but not exact (both printed with enough digits to
@@ -781,19 +792,16 @@ def check_balanced_depression(answer, *, A_plus, tau_plus, tau_minus,
 
     Diagnosed: the time constants swapped, the time constants left out (``A_plus``),
     Song et al.'s ratio 1.05 copied (``1.05 A_plus``).
+
+    Raises ``ValueError`` when the parameters cannot tell the right formula from a
+    diagnosed wrong one (``tau_plus == tau_minus`` gives the swapped and the amplitude-only
+    formulas the right number): the exercise must use separating values.
     """
     A_plus = _param("A_plus", A_plus, positive=True)
     tau_plus = _param("tau_plus", tau_plus, positive=True)
     tau_minus = _param("tau_minus", tau_minus, positive=True)
     name = "check_balanced_depression"
-    value, why = _number(answer, "units of A_plus")
-    if why:
-        return _result(name, False, why, quiet)
     expected = A_plus * tau_plus / tau_minus
-    if _close(value, expected):
-        return _result(name, True, f"A_minus = A_plus tau_plus / tau_minus = {expected:.4g}: "
-                       "then potentiation and depression have equal areas; a larger A_minus "
-                       "makes uncorrelated inputs depress on average.", quiet)
     mistakes = [
         (A_plus * tau_minus / tau_plus, "the time constants are swapped: the areas are "
          "A_plus tau_plus and A_minus tau_minus, so A_minus = A_plus tau_plus / tau_minus."),
@@ -802,6 +810,15 @@ def check_balanced_depression(answer, *, A_plus, tau_plus, tau_minus,
         (1.05 * A_plus, "A_minus / A_plus = 1.05 is Song et al.'s choice, slightly "
                         "depression-dominated, not the balance point."),
     ]
+    _require_separating(name, expected, mistakes,
+                        f"A_plus={A_plus:g}, tau_plus={tau_plus:g} ms, tau_minus={tau_minus:g} ms")
+    value, why = _number(answer, "units of A_plus")
+    if why:
+        return _result(name, False, why, quiet)
+    if _close(value, expected):
+        return _result(name, True, f"A_minus = A_plus tau_plus / tau_minus = {expected:.4g}: "
+                       "then potentiation and depression have equal areas; a larger A_minus "
+                       "makes uncorrelated inputs depress on average.", quiet)
     msg = _diagnose(value, expected, mistakes)
     return _result(name, False, msg or _scalar_miss(
         value, expected, "", f"expected {expected:.4g}, got {value:.4g}: set the two lobes' "
@@ -823,11 +840,22 @@ def check_explorer_rate(answer, *, changes: dict, params: dict,
     ``neurolab.course.explorer.stdp_run``.
 
     Diagnosed: the rate before the change (a slider not moved, or the rate read too early);
-    any other wrong rate is answered with the setting expected (another slider moved?).
+    a rate read from the explorer after a slider was moved by hand (a
+    :class:`~neurolab.course.explorer.HandReading`: refused in class as the graded rerun,
+    which does not repeat the drag, would refuse it); any other wrong rate is answered with
+    the setting expected (another slider moved?).
     """
     if not isinstance(changes, dict) or not changes:
         raise ValueError(f"changes must be a non-empty dict name -> value, got {changes!r}")
     name = "check_explorer_rate"
+    moved = getattr(answer, "moved", None)
+    if moved:
+        setting = ", ".join(f"{k}={v:g}" for k, v in moved.items())
+        return _result(name, False, f"{float(answer):g} Hz was read from the explorer after "
+                       f"sliders were moved by hand ({setting}). When the notebook is graded "
+                       "it runs again from the top and nobody moves them, so this cell would "
+                       "then read another rate: write the rate as a number, or move the "
+                       f"slider in the cell with ex.set({setting}).", quiet)
     value, why = _number(answer, "Hz")
     if why:
         return _result(name, False, why, quiet)

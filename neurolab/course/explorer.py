@@ -50,7 +50,8 @@ import numpy as np
 from .. import plotting
 
 __all__ = ["Control", "LiveExplorer", "neuron_explorer", "stdp_explorer", "stdp_run",
-           "STDPRun", "lif_rate", "correlated_inputs", "BACKENDS", "SONG_ABBOTT_NEURON"]
+           "STDPRun", "HandReading", "lif_rate", "correlated_inputs", "BACKENDS",
+           "SONG_ABBOTT_NEURON"]
 
 #: how an explorer puts its figure on the page: "auto" (ipympl when importable, else
 #: "image"), "ipympl" (a live canvas, updated in place) or "image" (a whole PNG per update)
@@ -249,6 +250,11 @@ class LiveExplorer:
         self._handle = None
         self._last_end = -math.inf
         self._sync = False
+        #: sliders whose value was last set by hand (a drag, or assigning ``.value``), not by
+        #: :meth:`set`; a graded rerun of the notebook does not repeat those moves
+        self._by_hand: set[str] = set()
+        #: name -> value of the sliders moved by hand when the last update ran
+        self.moved_by_hand: dict = {}
 
         with mpl.rc_context(plotting._STYLE):
             self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
@@ -305,6 +311,8 @@ class LiveExplorer:
         self.n_changes += 1
         if self._sync:
             return
+        owner = change.get("owner") if isinstance(change, Mapping) else None
+        self._by_hand.update(name for name, s in self.sliders.items() if s is owner)
         if self._handle is not None:
             return          # an update is scheduled and will read the newest values
         loop = _running_loop()
@@ -325,6 +333,8 @@ class LiveExplorer:
     def _update(self):
         t0, c0 = time.perf_counter(), time.process_time()
         values = {name: s.value for name, s in self.sliders.items()}
+        self.moved_by_hand = {name: values[name] for name in sorted(self._by_hand)
+                              if values[name] != self.controls[name].value}
         status = self._update_fn(self._state, **values)
         self.status = status or ""
         self._label.value = self.status
@@ -384,6 +394,7 @@ class LiveExplorer:
                 self.sliders[name].value = v
         finally:
             self._sync = False
+        self._by_hand.difference_update(values)
         self._update()
 
     def update(self):
@@ -810,11 +821,31 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
                          throttle_s=throttle_s)
 
 
+class HandReading(float):
+    """A number read from an explorer whose sliders were moved by hand (``moved``: name ->
+    value). It is the number itself; the exercise checks refuse it, because a graded rerun
+    of the notebook does not repeat the drag and reads another number there."""
+
+    moved: dict
+
+    def __new__(cls, value, moved):
+        out = super().__new__(cls, value)
+        out.moved = dict(moved)
+        return out
+
+
 class _STDPExplorer(LiveExplorer):
     @property
     def run(self) -> STDPRun:
-        """The last update's :class:`STDPRun`."""
-        return self._state["run"]
+        """The last update's :class:`STDPRun`. After sliders were moved by hand its
+        ``rate_out`` is a :class:`HandReading` (a float that says which sliders moved)."""
+        run = self._state["run"]
+        if self.moved_by_hand:
+            import dataclasses
+
+            run = dataclasses.replace(run, rate_out=HandReading(run.rate_out,
+                                                                self.moved_by_hand))
+        return run
 
     @property
     def inputs(self):

@@ -57,6 +57,45 @@ def test_balanced_depression():
         X.check_balanced_depression(0.1, A_plus=0.05, tau_plus=20.0, tau_minus=0.0)
 
 
+def test_balanced_depression_refuses_parameters_that_cannot_separate_the_formulas():
+    """With tau_plus = tau_minus (lesson 4's starting values) the swapped formula and the
+    amplitude alone give the right number: a check there would pass two wrong formulas."""
+    with pytest.raises(ValueError, match="wrong formula gives the right answer.*swapped"):
+        X.check_balanced_depression(0.05, A_plus=0.05, tau_plus=20.0, tau_minus=20.0)
+
+
+def _lesson4_exercise1_values():
+    """The values lesson 4's exercise 1 check is called with, read from the notebook
+    (its parameters cell and the cell that sets ``tau_minus_ex1``)."""
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).resolve().parents[2] / "notebooks" / "course"
+                     / "lesson4_explorer.ipynb").read_text())
+    values = {}
+    for cell in nb["cells"]:
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code" and (src.startswith("# Parameters")
+                                            or src.startswith("tau_minus_ex1")):
+            exec(src, {}, values)
+        if "check_balanced_depression" in src:
+            assert "tau_minus=tau_minus_ex1" in src
+    return values
+
+
+def test_lesson4_exercise1_fails_every_known_wrong_formula():
+    v = _lesson4_exercise1_values()
+    a, tp, tm = v["A_plus"], v["tau_plus"], v["tau_minus_ex1"]
+    assert tm != tp
+    right = X.check_balanced_depression(a * tp / tm, A_plus=a, tau_plus=tp, tau_minus=tm,
+                                        quiet=True)
+    assert right
+    for wrong in (a * tm / tp, a, 1.05 * a, a * tp / v["tau_minus"]):
+        r = X.check_balanced_depression(wrong, A_plus=a, tau_plus=tp, tau_minus=tm,
+                                        quiet=True)
+        assert not r, (wrong, r.message)
+
+
 def test_explorer_rate_right_before_the_change_and_other():
     changed = {**SMALL, "tau_minus": 40.0}
     rate, _, _ = direct_run(changed)
