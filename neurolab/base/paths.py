@@ -18,6 +18,12 @@ Resolution order for the root (like git, the checkout you stand in comes first):
 their own; the pipeline uses them to run a notebook into a staging folder, so that a
 failing notebook never touches the previous good artifacts.
 
+Outside any checkout (neurolab installed from a wheel, a lesson copied into a folder of its
+own, as in a classroom), :func:`data_dir` and :func:`results_dir` fall back to ``data/`` and
+``results/`` in the current directory: beside the notebook, where Jupyter starts its
+kernel. The variables above still take precedence; :func:`repo_root` and
+:func:`notebooks_dir` still raise there (the pipeline needs a checkout).
+
 Room: ``neurolab.base``. May import: the standard library only.
 """
 
@@ -69,15 +75,21 @@ def repo_root() -> Path:
 
 
 def _override(env: str, default: str) -> Path:
-    """``$env`` when set, else ``repo_root() / default``. The root is only looked up when
-    the variable is unset, so an installed package used outside a checkout works as soon
-    as both folders are given by their variables."""
+    """``$env`` when set, else ``repo_root() / default``, else (outside any checkout)
+    ``default`` in the current directory. The root is only looked up when the variable is
+    unset."""
     value = os.environ.get(env)
-    return Path(value).expanduser().resolve() if value else repo_root() / default
+    if value:
+        return Path(value).expanduser().resolve()
+    try:
+        return repo_root() / default
+    except FileNotFoundError:
+        return Path.cwd().resolve() / default
 
 
 def data_dir() -> Path:
-    """``<root>/data`` (or ``$NEUROLAB_DATA_DIR``); runs go to ``data_dir() / "raw" / name``."""
+    """``<root>/data`` (or ``$NEUROLAB_DATA_DIR``; outside a checkout ``./data``); runs go
+    to ``data_dir() / "raw" / name``."""
     return _override(DATA_ENV, "data")
 
 
@@ -88,7 +100,8 @@ def raw_dir(name: str | None = None) -> Path:
 
 
 def results_dir() -> Path:
-    """``<root>/results`` (or ``$NEUROLAB_RESULTS_DIR``): figures and executed notebooks."""
+    """``<root>/results`` (or ``$NEUROLAB_RESULTS_DIR``; outside a checkout ``./results``):
+    figures and executed notebooks."""
     return _override(RESULTS_ENV, "results")
 
 

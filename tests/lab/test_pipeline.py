@@ -192,8 +192,13 @@ def test_data_and_results_from_env_need_no_repository(monkeypatch, tmp_path):
     assert paths.raw_dir("x") == tmp_path / "d" / "raw" / "x"
     assert paths.results_dir() == tmp_path / "r"
     monkeypatch.delenv(paths.DATA_ENV)
+    monkeypatch.delenv(paths.RESULTS_ENV)
+    monkeypatch.chdir(tmp_path)
+    # no checkout, no variable: beside the notebook (the kernel's current directory)
+    assert paths.data_dir() == tmp_path / "data"
+    assert paths.results_dir() == tmp_path / "results"
     with pytest.raises(FileNotFoundError, match="no repository here"):
-        paths.data_dir()                       # the default still needs the root
+        paths.repo_root()                      # what needs a checkout still says so
 
 
 # ----------------------------------------------------------------------------- git commit
