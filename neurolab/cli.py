@@ -683,6 +683,11 @@ def main(argv=None) -> int:
     except FileNotFoundError as exc:        # e.g. no repository root found
         _err(str(exc))
         return EXIT_USAGE
+    except ImportError as exc:              # an extra not installed: the message names it
+        if "pip install" not in str(exc):
+            raise
+        _err(str(exc))
+        return EXIT_USAGE
     except KeyboardInterrupt:
         _err("interrupted; artifacts of completed notebooks are in place")
         return 130

@@ -6,6 +6,7 @@ only.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -51,4 +52,16 @@ class SimulationInterrupted(KeyboardInterrupt):
 
     def __str__(self):
         return str(self.args[0]) if self.args else "simulation interrupted"
+
+
+def require(module: str, extra: str, what: str):
+    """``import module``, or an ``ImportError`` that names the extra of neurolab to install
+    (``pip install "neurolab[extra]"``): the student install leaves out what only the
+    pipeline, sweeps or a paper notebook need."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        raise ImportError(f"{what} needs the package {module.split('.')[0]!r}, which is not "
+                          f"installed: pip install \"neurolab[{extra}]\" (or "
+                          f"\"neurolab[dev]\" for everything)") from err
 

@@ -48,6 +48,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from .. import plotting
+from ..base.errors import require
 
 __all__ = ["Control", "LiveExplorer", "neuron_explorer", "stdp_explorer", "stdp_run",
            "STDPRun", "HandReading", "lif_rate", "correlated_inputs", "BACKENDS",
@@ -92,7 +93,7 @@ class Control:
                              f"{' ' + self.unit if self.unit else ''}, got {self.value!r}")
 
     def slider(self):
-        import ipywidgets as W
+        W = require("ipywidgets", "course", "a slider explorer")
 
         label = (self.label or self.name) + (f" ({self.unit})" if self.unit else "")
         common = dict(description=label, continuous_update=True,
@@ -211,7 +212,7 @@ class LiveExplorer:
     def __init__(self, controls: Mapping[str, Control], setup: Callable, update: Callable, *,
                  figsize=(10.0, 6.0), backend: str = "auto", throttle_s: float = 0.02,
                  dpi: float = 100.0):
-        import ipywidgets as W
+        W = require("ipywidgets", "course", "a live explorer")
         import matplotlib as mpl
         from matplotlib.figure import Figure
 

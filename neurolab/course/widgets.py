@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import plotting
+from ..base.errors import require
 
 #: slider ranges: (min, max, step) -- amplitudes dimensionless, time constants in ms
 RANGES = {
@@ -27,7 +28,7 @@ _UNITS = {"A_plus": "", "A_minus": "", "tau_plus": " (ms)", "tau_minus": " (ms)"
 
 
 def _sliders(values: dict, ranges: dict | None = None) -> dict:
-    import ipywidgets as W
+    W = require("ipywidgets", "course", "a slider widget")
 
     ranges = {**RANGES, **(ranges or {})}
     out = {}
@@ -49,7 +50,7 @@ def explorer(draw: Callable, values: dict, *, ranges: dict | None = None,
     among ``RANGES``) and a figure redrawn by ``draw(fig, **slider_values)`` whenever a
     slider is released. Returns the ipywidgets container (display it, or make it the last
     expression of a cell); ``container.update()`` redraws by hand."""
-    import ipywidgets as W
+    W = require("ipywidgets", "course", "a slider widget")
     import matplotlib.pyplot as plt
     from IPython.display import display
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..base import paths
+from ..base.errors import require
 from .errors import PipelineError
 
 
@@ -65,7 +66,7 @@ def find_notebook(name: str, root=None) -> Path:
 
 # ----------------------------------------------------------------------------- parameters
 def _parameters_cell(notebook) -> str | None:
-    import nbformat
+    nbformat = require("nbformat", "lab", "reading a notebook's parameters")
 
     nb = nbformat.read(str(notebook), as_version=4)
     for cell in nb.cells:
@@ -82,7 +83,7 @@ def notebook_parameters(notebook) -> dict:
     papermill understood (it skips lines it cannot parse, which would make that parameter
     impossible to set); otherwise ``PipelineError``.
     """
-    import papermill
+    papermill = require("papermill", "lab", "the notebook pipeline")
 
     name = Path(notebook).name
     source = _parameters_cell(notebook)

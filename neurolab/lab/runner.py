@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..base import paths
 from ..base.io import git_commit, versions
+from ..base.errors import require
 from .errors import NotebookFailed, PipelineError
 from .manifest import (STAGING, WRITABLE, _inside, _manifest_lock, describe_artifact,
                        load_manifest, notebook_locks, run_record, write_manifest)
@@ -206,7 +207,7 @@ def execute(notebook: Path, overrides: Mapping, stage: Path, *, root: Path, time
     The kernel's environment is set through this process's ``os.environ`` for the start
     of the kernel, under a process-wide lock, so threads of one process run notebooks one
     at a time (a Dask worker with several threads stays correct, without gaining)."""
-    import papermill
+    papermill = require("papermill", "lab", "the notebook pipeline (neurolab reproduce)")
     from papermill.exceptions import PapermillExecutionError
 
     name = notebook.stem

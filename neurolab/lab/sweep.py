@@ -78,6 +78,7 @@ import numpy as np
 from . import locks as _locks
 from ..base.io import atomic_write_bytes, atomic_write_json, dumps_json
 from .marks import RESULTS_FILE, read_results
+from ..base.errors import require
 from .errors import NotebookFailed, PipelineError
 from .manifest import LOCKS, STAGING, _busy, describe_artifact
 from .notebooks import (_coerce, _plain, _root, check_parameters, find_notebook,
@@ -631,6 +632,7 @@ def _client(scheduler: str, n_workers: int | None, log):
     import importlib.util
     import logging
 
+    require("distributed", "sweep", "neurolab sweep (points run on Dask)")
     from distributed import Client, LocalCluster
 
     if scheduler == "local":
