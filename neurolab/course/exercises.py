@@ -78,7 +78,117 @@ class CheckResult:
         return f"CheckResult({self.exercise}: {'right' if self.correct else 'wrong'})"
 
 
+# ----------------------------------------------------------------------------- the lesson's parameters
+#: what each lesson's parameters cell may hold: name -> (low, high, unit); ``low`` is
+#: exclusive for the names in _OPEN_LOW (a time constant, a rate...), inclusive otherwise
+LESSON_RANGES = {
+    "lesson1_lif_neuron": {
+        "tau_m": (0.0, 1000.0, "ms"), "refractory": (0.0, 100.0, "ms"),
+        "I_sub": (0.0, 1e4, "mV"), "I_max": (0.0, 1e4, "mV"), "I_step": (0.0, 1e4, "mV"),
+        "duration": (0.0, 1e6, "ms"), "dt": (0.0, 1.0, "ms"),
+        "v_rest": (-200.0, 100.0, "mV"), "v_th": (-200.0, 100.0, "mV"),
+        "v_reset": (-200.0, 100.0, "mV")},
+    "lesson2_stdp_window": {
+        "tau_plus": (0.0, 1000.0, "ms"), "tau_minus": (0.0, 1000.0, "ms"),
+        "A_plus": (0.0, 1.0, ""), "A_minus": (0.0, 1.0, ""),
+        "delta_t_max": (0.0, 1000.0, "ms"), "delta_t_step": (0.0, 1000.0, "ms"),
+        "n_pairs": (1, 10_000, ""), "probe_delta_t": (-1000.0, 1000.0, "ms"),
+        "probe_frequency": (0.0, 1000.0, "Hz"), "dt": (0.0, 1.0, "ms")},
+    "lesson3_many_inputs": {
+        "duration_s": (0.0, 1e5, "s"), "n_inputs": (1, 10**6, ""), "rate": (0.0, 1000.0, "Hz"),
+        "rate_high": (0.0, 1000.0, "Hz"), "w_max": (0.0, 1e3, ""),
+        "A_plus": (0.0, 1.0, "w_max"), "A_minus": (0.0, 1.0, "w_max"),
+        "A_minus_weak": (0.0, 1.0, "w_max"), "tau_plus": (0.0, 1000.0, "ms"),
+        "tau_minus": (0.0, 1000.0, "ms"), "weight_dt": (0.0, 1e6, "ms"),
+        "window_s": (0.0, 1e5, "s")},
+    "lesson4_explorer": {
+        "A_plus": (0.0, 1.0, "w_max"), "A_minus": (0.0, 1.0, "w_max"),
+        "tau_plus": (0.0, 1000.0, "ms"), "tau_minus": (0.0, 1000.0, "ms"),
+        "w_max": (0.0, 1e3, ""), "rate": (0.0, 1000.0, "Hz"),
+        "correlation": (0.0, 1.0, ""), "n_correlated": (1, 10**5, ""),
+        "n_independent": (1, 10**5, ""), "duration": (0.0, 1e6, "ms")},
+}
+_CLOSED_LOW = {"I_sub", "v_rest", "v_th", "v_reset", "probe_delta_t", "correlation",
+               "n_pairs", "n_inputs", "n_correlated", "n_independent"}
+#: lesson -> {name: value} of the parameters its derived values were made from
+_DERIVED_FROM: dict = {}
+
+
+class LessonParameterError(ValueError):
+    """A value in a lesson's parameters cell outside what the lesson allows."""
+
+
+def lesson_parameters(lesson: str, **values) -> dict:
+    """Check a lesson's parameters against the ranges the lesson states and remember them
+    as what its derived values are made from; call it in the lesson's "Derived values"
+    cell with the parameters cell's names.
+
+    Every check then compares the notebook's current parameters with these: after the
+    parameters cell was edited and run again without the derived-values cell (which
+    silently mixes old and new values), a check refuses, saying which parameter changed
+    and to run the notebook from the top. Returns ``values``.
+
+    Raises ``LessonParameterError`` (a ``ValueError``) naming the parameter, its value and
+    the allowed range, and ``KeyError`` for an unknown lesson.
+    """
+    ranges = LESSON_RANGES[lesson]
+    for name, value in values.items():
+        if name not in ranges:
+            continue
+        lo, hi, unit = ranges[name]
+        unit = f" {unit}" if unit else ""
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+                or not math.isfinite(value):
+            raise LessonParameterError(f"{name} = {value!r} in the parameters cell: it must be "
+                                       f"a finite number")
+        low_ok = value >= lo if name in _CLOSED_LOW else value > lo
+        if not (low_ok and value <= hi):
+            bracket = "[" if name in _CLOSED_LOW else "("
+            raise LessonParameterError(
+                f"{name} = {value:g}{unit} in the parameters cell: {lesson} needs {name} in "
+                f"{bracket}{lo:g}, {hi:g}]{unit}; change it there and run the notebook again")
+    _DERIVED_FROM[lesson] = dict(values)
+    return values
+
+
+def _user_namespace():
+    """The notebook's variables (IPython's user namespace), or None outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return None if shell is None else shell.user_ns
+
+
+def _stale_parameters() -> list:
+    """``(name, derived_with, now)`` for every lesson parameter whose value in the notebook
+    differs from the one its derived values were made from."""
+    ns = _user_namespace()
+    if not ns:
+        return []
+    out = []
+    for values in _DERIVED_FROM.values():
+        for name, then in values.items():
+            now = ns.get(name, then)
+            try:
+                same = bool(now == then)
+            except Exception:
+                same = now is then
+            if not same:
+                out.append((name, then, now))
+    return out
+
+
 def _result(exercise: str, correct: bool, message: str, quiet: bool) -> CheckResult:
+    stale = _stale_parameters()
+    if stale:
+        changed = ", ".join(f"{n} = {now!r} (derived values made with {then!r})"
+                            for n, then, now in stale)
+        correct, message = False, (
+            f"the parameters changed after the derived values were made: {changed}. Run "
+            f"the notebook again from the top (Run > Run All Cells) so that every cell "
+            f"uses the same values; the check can only then say whether the answer is right.")
     text = ("Right! " if correct else "Not yet: ") + message
     if not quiet:
         print(text)
