@@ -53,6 +53,11 @@ class SimulationInterrupted(KeyboardInterrupt):
     def __str__(self):
         return str(self.args[0]) if self.args else "simulation interrupted"
 
+    def _render_traceback_(self):
+        """What IPython shows for it: one line, no traceback through neurolab's frames
+        (a stop is not a bug)."""
+        return [f"SimulationInterrupted: {self}"]
+
 
 def require(module: str, extra: str, what: str):
     """``import module``, or an ``ImportError`` that names the extra of neurolab to install

@@ -359,8 +359,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         res.connectivity[name] = (_read_only(proj.pre_ids), _read_only(proj.post_ids))
     if interrupted:
         raise SimulationInterrupted(
-            f"simulation stopped at t = {reached * dt:g} ms of {n_stop * dt:g} ms; the network "
-            f"stays at t = {reached * dt:g} ms (net.run continues from there) and the "
+            f"simulation stopped at t = {reached * dt:.10g} ms of {n_stop * dt:.10g} ms; the "
+            f"network stays at t = {reached * dt:.10g} ms (net.run continues from there) and the "
             f"partial result is the exception's .result (interrupted=True)",
             result=res, t=reached * dt, t_stop=n_stop * dt)
     return res
