@@ -8,8 +8,9 @@ synapses).
 Synapse order: synapse ``k`` of a projection is the ``k``-th synapse of the
 :class:`~neurolab.model.projections.Projection` (``proj.pre_ids[k] -> proj.post_ids[k]``), the order
 in which the connection rule made them. ``SimResult.final_weights[name][k]``,
-``SimResult.connectivity[name]`` (``pre_ids[k]``, ``post_ids[k]``) and the synapse indices
-``WeightRecord.syn`` all use that order, also in a saved and reloaded run.
+``SimResult.connectivity[name]`` (``pre_ids[k]``, ``post_ids[k]``), ``SimResult.delays[name]``
+and the synapse indices ``WeightRecord.syn`` all use that order, also in a saved and reloaded
+run.
 
 Comparing results: ``a == b`` is True when every field is equal, arrays bit for bit (same
 dtype, shape and bytes, so NaN equals NaN at the same place and -0.0 differs from 0.0) and
@@ -261,7 +262,8 @@ def _matrix(name, pre, post, w, n_pre, n_post, *, sparse, fill, duplicates):
 
 # --------------------------------------------------------------------------- the result
 _COMPARED = ("dt", "duration", "t_end", "interrupted", "seed", "params", "populations",
-             "projections", "connectivity", "spikes", "weights", "final_weights", "state")
+             "projections", "connectivity", "delays", "spikes", "weights", "final_weights",
+             "state")
 _RECORD_DICTS = ("spikes", "weights", "final_weights", "state")
 
 
@@ -287,6 +289,8 @@ class SimResult:
     projections : {projection: (pre population, post population)}.
     connectivity : {projection: (pre_ids, post_ids)}, each (n_syn,) int64 local indices in
         synapse order (the order of ``final_weights``, the Projection's own order).
+    delays : {projection: (n_syn,) float64 axonal delays (ms) in synapse order}; empty for
+        runs saved before neurolab kept them (0.5 and earlier).
 
     Looking up a population or projection that was not recorded in ``spikes``, ``weights``,
     ``state`` or ``final_weights`` raises a ``KeyError`` that names what was recorded and
@@ -313,6 +317,7 @@ class SimResult:
     populations: dict = field(default_factory=dict)
     projections: dict = field(default_factory=dict)
     connectivity: dict = field(default_factory=dict)
+    delays: dict = field(default_factory=dict)
 
     def __post_init__(self):
         for kind in _RECORD_DICTS:
@@ -463,7 +468,7 @@ class SimResult:
 
         ``ignore`` : field names left out (default ``("params",)``: provenance such as the
         git commit, versions and run options), from ``dt, duration, t_end, interrupted,
-        seed, params, populations, projections, connectivity, spikes, weights,
+        seed, params, populations, projections, connectivity, delays, spikes, weights,
         final_weights, state``. Raises ``TypeError`` when ``other`` is not a SimResult,
         ``ValueError`` for an unknown field name.
         """
@@ -480,7 +485,7 @@ class SimResult:
             if name in ignore:
                 continue
             a, b = getattr(self, name), getattr(other, name)
-            if name in _RECORD_DICTS:
+            if name in _RECORD_DICTS or name == "delays":
                 for key in a:
                     if key not in b:
                         out.append(f"{name}[{key!r}]: only in self")
@@ -524,7 +529,8 @@ class SimResult:
         """The run's arrays as ``{file stem: {key: array}}`` (what :meth:`save` writes).
 
         ``spikes``: ``<pop>/t``, ``<pop>/i``. ``weights``: ``<proj>/final``, the
-        connectivity ``<proj>/pre_ids`` and ``<proj>/post_ids`` (synapse order), and for a
+        connectivity ``<proj>/pre_ids`` and ``<proj>/post_ids`` and the delays
+        ``<proj>/delay`` (ms) (synapse order), and for a
         weight record ``<proj>/t``, ``/syn``, ``/pre``, ``/post``, ``/w``. ``state``:
         ``<pop>/t``, ``<pop>/ids`` and the recorded variables."""
         spikes = {}
@@ -539,6 +545,8 @@ class SimResult:
         for name, (pre, post) in self.connectivity.items():
             weights[f"{name}/pre_ids"] = np.asarray(pre, dtype=np.int64)
             weights[f"{name}/post_ids"] = np.asarray(post, dtype=np.int64)
+        for name, delay in self.delays.items():
+            weights[f"{name}/delay"] = np.asarray(delay, dtype=np.float64)
         for name, rec in self.weights.items():
             for key in ("t", "syn", "pre", "post", "w"):
                 weights[f"{name}/{key}"] = getattr(rec, key)
@@ -553,9 +561,9 @@ class SimResult:
 
     def save(self, folder, *, overwrite: bool = False) -> Path:
         """Write the run to ``folder``: ``spikes.npz``, ``weights.npz`` (final weights,
-        connectivity, weight records), ``state.npz``, then ``run.json`` (every parameter,
-        seed, dt, the size of every population, each projection's populations, package
-        versions, git commit, and the sha256 of each array file). Each file is written
+        connectivity, delays, weight records), ``state.npz``, then ``run.json`` (every
+        parameter, seed, dt, the size of every population, each projection's populations,
+        package versions, git commit, and the sha256 of each array file). Each file is written
         atomically; ``run.json`` comes last and :func:`load_run` checks the checksums, so a
         save interrupted half-way (new arrays beside an old ``run.json``) is detected, not
         read as a whole run. The bytes depend only on the results and ``params``.
@@ -600,6 +608,7 @@ def load_run(folder) -> SimResult:
 
     Runs saved before connectivity was kept (format ``neurolab-run-1``) load with an empty
     ``connectivity``; their population sizes and projection ends come from ``params``.
+    Runs saved before delays were kept (neurolab 0.5) load with an empty ``delays``.
     Raises ``ValueError`` when an array file does not match the sha256 in ``run.json`` or
     the format is not one this version reads."""
     folder = Path(folder)
@@ -636,6 +645,8 @@ def load_run(folder) -> SimResult:
             res.final_weights[name] = weights[key]
         elif part == "pre_ids":
             res.connectivity[name] = (weights[key], weights[f"{name}/post_ids"])
+        elif part == "delay":
+            res.delays[name] = weights[key]
         elif part == "w":
             res.weights[name] = WeightRecord(*(weights[f"{name}/{k}"]
                                                for k in ("t", "syn", "pre", "post", "w")))
