@@ -599,6 +599,45 @@ class SimResult:
         return folder
 
 
+    # ---------------------------------------------------------------- export
+    def to_nwb(self, path, *, session_start_time=None, identifier=None,
+               session_description=None, overwrite: bool = False) -> Path:
+        """Write this run to the NWB file ``path`` and return the path: spikes in the Units
+        table (s, ``population`` and ``local_id`` columns, ``obs_intervals``, ``resolution``
+        = dt), sampled state and weights as TimeSeries (SI through ``conversion``), a table
+        of each projection's synapses (pre, post, delay, final weight), the run's record in
+        ``notes``. Layout and choices (subject, ``session_start_time`` = the Unix epoch
+        unless given, tz-aware): :mod:`neurolab.results.nwb`.
+
+        Raises ``ImportError`` without pynwb (``pip install 'neurolab[export]'``),
+        ``FileExistsError`` when ``path`` exists and ``overwrite`` is False, ``TypeError`` /
+        ``ValueError`` for a ``session_start_time`` that is not a tz-aware datetime."""
+        from .nwb import write_nwb
+
+        return write_nwb(self, path, session_start_time=session_start_time,
+                         identifier=identifier, session_description=session_description,
+                         overwrite=overwrite)
+
+    def to_neo(self):
+        """This run as a ``neo.Block``: one SpikeTrain per recorded neuron (ms, annotated
+        with ``population`` and ``id``), AnalogSignals of sampled state (mV or
+        dimensionless) and weights; see :mod:`neurolab.results.neoblock`. Raises
+        ``ImportError`` without neo (``pip install 'neurolab[export]'``)."""
+        from .neoblock import to_neo
+
+        return to_neo(self)
+
+    def to_sonata(self, path, *, overwrite: bool = False) -> Path:
+        """Write the recorded spikes to the SONATA spike file ``path``
+        (``/spikes/<population>/timestamps`` in ms and ``node_ids``, ``sorting =
+        "by_time"``) and return the path; see :mod:`neurolab.results.sonata`. Raises
+        ``ImportError`` without h5py, ``FileExistsError`` when ``path`` exists and
+        ``overwrite`` is False."""
+        from .sonata import write_sonata_spikes
+
+        return write_sonata_spikes(self, path, overwrite=overwrite)
+
+
 #: the files :meth:`SimResult.save` writes (their presence makes a folder a run folder)
 RUN_FILES = ("run.json", "spikes.npz", "weights.npz", "state.npz")
 
