@@ -151,6 +151,21 @@ def test_nwb_round_trip_of_the_hand_network(hand_run, tmp_path):
         assert "simulated" in nwb.subject.description
 
 
+def test_a_continued_run_keeps_network_time(tmp_path):
+    """The second half of a run: times and obs_intervals in network time (5 to 10 ms)."""
+    net = hand_net()
+    net.run(5.0, progress=False)
+    res = net.run(5.0, progress=False, record_spikes="all")
+    path = res.to_nwb(tmp_path / "second.nwb")
+    assert findings(path) == []
+    with pynwb.NWBHDF5IO(str(path), "r") as io:
+        units = io.read().units
+        rows = list(zip(units["population"].data[:], units["local_id"].data[:]))
+        out0 = np.asarray(units["spike_times"][rows.index(("out", 0))])
+        np.testing.assert_allclose(out0, [0.0081], rtol=1e-12)        # 8.1 ms
+        np.testing.assert_allclose(units["obs_intervals"][0], [[0.005, 0.010]], rtol=1e-12)
+
+
 def test_nwb_refuses_to_overwrite_and_wants_a_timezone(hand_run, tmp_path):
     path = hand_run.to_nwb(tmp_path / "a.nwb")
     with pytest.raises(FileExistsError, match="overwrite=True"):
@@ -357,6 +372,7 @@ def test_cli_default_file_names(hand_run, tmp_path, monkeypatch):
 
 
 # --------------------------------------------------------------------------- Neo
+@pytest.mark.filterwarnings("ignore:The 'copy' argument in Quantity is deprecated")
 def test_to_neo_round_trip_and_an_elephant_measure(hand_run):
     pytest.importorskip("neo")
     pytest.importorskip("elephant")
