@@ -9,15 +9,16 @@
     neurolab verify [--manifest FILE]       re-check every artifact in the manifest(s)
     neurolab list                           the notebooks, in run order, with their parameters
     neurolab simulate [--config FILE] ...   one simulation without notebooks -> a run folder
+    neurolab export RUN_FOLDER --nwb [--out FILE]   a saved run as NWB (--sonata: SONATA spikes)
 
 ``reproduce``, ``verify`` and ``simulate`` print the repository root they use first
 (``NEUROLAB_ROOT``, else the checkout the current folder is in, else the package's).
 
-Exit status: 0 when everything held; 1 when a notebook (or a point of a sweep) failed or
-``verify`` found a
-problem; 2 for a refused request (unknown notebook or parameter, bad option); 75
-(``EX_TEMPFAIL``: try again later) when another process runs the same notebook and
-``--wait`` was not given or its time ran out.
+Exit status: 0 when everything held; 1 when a notebook (or a point of a sweep) failed,
+``verify`` found a problem or ``export`` could not read the run folder; 2 for a refused
+request (unknown notebook or parameter, bad option); 75 (``EX_TEMPFAIL``: try again later)
+when another process runs the same notebook and ``--wait`` was not given or its time ran
+out.
 
 Room: ``neurolab.cli``, the top floor. May import every room and the package itself.
 """
@@ -548,6 +549,56 @@ def _cmd_simulate(args) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
+# ----------------------------------------------------------------------------- export
+def _cmd_export(args) -> int:
+    from datetime import datetime
+
+    from .results.records import load_run
+
+    formats = [f for f in ("nwb", "sonata") if getattr(args, f)]
+    if not formats:
+        _err("say which format: --nwb (NWB 2) and/or --sonata (SONATA spikes)")
+        return EXIT_USAGE
+    if args.out and len(formats) > 1:
+        _err("--out names one file: export one format at a time with --out")
+        return EXIT_USAGE
+    start = None
+    if args.session_start is not None:
+        try:
+            start = datetime.fromisoformat(args.session_start)
+        except ValueError as exc:
+            _err(f"--session-start {args.session_start!r}: {exc}")
+            return EXIT_USAGE
+        if start.tzinfo is None:
+            _err(f"--session-start {args.session_start!r}: give a time zone, e.g. "
+                 f"2026-01-31T09:00:00+01:00")
+            return EXIT_USAGE
+    folder = Path(args.run)
+    if not (folder / "run.json").is_file():
+        _err(f"{folder}: not a run folder (no run.json); give a folder written by "
+             f"SimResult.save, a notebook or `neurolab simulate`")
+        return EXIT_USAGE
+    try:
+        res = load_run(folder)
+    except (ValueError, KeyError, OSError) as exc:
+        _err(f"{folder}: {exc}")
+        return EXIT_FAILED
+    name = folder.resolve().name
+    for fmt in formats:
+        out = Path(args.out) if args.out else Path(f"{name}.nwb" if fmt == "nwb"
+                                                   else f"{name}.spikes.h5")
+        try:
+            if fmt == "nwb":
+                res.to_nwb(out, session_start_time=start, overwrite=args.overwrite)
+            else:
+                res.to_sonata(out, overwrite=args.overwrite)
+        except (FileExistsError, ImportError) as exc:
+            _err(str(exc))
+            return EXIT_USAGE
+        print(f"{folder} -> {out} ({'NWB' if fmt == 'nwb' else 'SONATA spikes'})")
+    return EXIT_OK
+
+
 # ----------------------------------------------------------------------------- parser
 class _Parser(argparse.ArgumentParser):
     """An ``ArgumentParser`` for which every word that begins like a negative number is a
@@ -658,6 +709,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tau-minus", type=float, help="ms (default 20)")
     p.add_argument("--weight-dt", type=float, help="weight sampling period, ms (default 10)")
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("export", parents=[common], help="write a saved run as NWB or SONATA",
+                       description="Write a saved run folder (run.json + npz files) as an NWB "
+                                   "2 file (--nwb) or a SONATA spike file (--sonata). These "
+                                   "are derived exports: the run folder stays the verified "
+                                   "artifact. Needs the export extra: pip install "
+                                   "'neurolab[export]'.")
+    p.add_argument("run", metavar="RUN_FOLDER", help="a folder holding run.json")
+    p.add_argument("--nwb", action="store_true", help="write NWB (default file: ./RUN.nwb)")
+    p.add_argument("--sonata", action="store_true",
+                   help="write SONATA spikes (default file: ./RUN.spikes.h5)")
+    p.add_argument("--out", default=None, help="the file to write (one format at a time)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    p.add_argument("--session-start", default=None, metavar="ISO_TIME",
+                   help="NWB session_start_time, tz-aware ISO 8601 (default: the Unix epoch "
+                        "in UTC, standing for network time 0; a run records no wall clock)")
+    p.set_defaults(func=_cmd_export)
     return parser
 
 

@@ -166,7 +166,9 @@ def test_import_neurolab_stays_light():
     """``import neurolab`` loads none of the heavy optional packages (fresh process)."""
     code = ("import sys, neurolab\n"
             "heavy = ('dask', 'distributed', 'bokeh', 'sklearn', 'papermill', 'nbclient',\n"
-            "         'ipywidgets', 'matplotlib.pyplot', 'nest', 'brian2')\n"
+            "         'ipywidgets', 'matplotlib.pyplot', 'nest', 'brian2',\n"
+            "         'pynwb', 'hdmf', 'h5py', 'nwbinspector', 'neo', 'quantities',\n"
+            "         'elephant')\n"
             "print(' '.join(m for m in heavy if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)

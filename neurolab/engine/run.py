@@ -357,6 +357,9 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     for name, proj in net.projections.items():
         res.projections[name] = (proj.pre.name, proj.post.name)
         res.connectivity[name] = (_read_only(proj.pre_ids), _read_only(proj.post_ids))
+        delay = np.asarray(proj.delay, dtype=np.float64).view()   # fixed after a first run
+        delay.flags.writeable = False
+        res.delays[name] = delay
     if interrupted:
         raise SimulationInterrupted(
             f"simulation stopped at t = {reached * dt:.10g} ms of {n_stop * dt:.10g} ms; the "

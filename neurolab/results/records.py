@@ -8,8 +8,9 @@ synapses).
 Synapse order: synapse ``k`` of a projection is the ``k``-th synapse of the
 :class:`~neurolab.model.projections.Projection` (``proj.pre_ids[k] -> proj.post_ids[k]``), the order
 in which the connection rule made them. ``SimResult.final_weights[name][k]``,
-``SimResult.connectivity[name]`` (``pre_ids[k]``, ``post_ids[k]``) and the synapse indices
-``WeightRecord.syn`` all use that order, also in a saved and reloaded run.
+``SimResult.connectivity[name]`` (``pre_ids[k]``, ``post_ids[k]``), ``SimResult.delays[name]``
+and the synapse indices ``WeightRecord.syn`` all use that order, also in a saved and reloaded
+run.
 
 Comparing results: ``a == b`` is True when every field is equal, arrays bit for bit (same
 dtype, shape and bytes, so NaN equals NaN at the same place and -0.0 differs from 0.0) and
@@ -261,7 +262,8 @@ def _matrix(name, pre, post, w, n_pre, n_post, *, sparse, fill, duplicates):
 
 # --------------------------------------------------------------------------- the result
 _COMPARED = ("dt", "duration", "t_end", "interrupted", "seed", "params", "populations",
-             "projections", "connectivity", "spikes", "weights", "final_weights", "state")
+             "projections", "connectivity", "delays", "spikes", "weights", "final_weights",
+             "state")
 _RECORD_DICTS = ("spikes", "weights", "final_weights", "state")
 
 
@@ -287,6 +289,8 @@ class SimResult:
     projections : {projection: (pre population, post population)}.
     connectivity : {projection: (pre_ids, post_ids)}, each (n_syn,) int64 local indices in
         synapse order (the order of ``final_weights``, the Projection's own order).
+    delays : {projection: (n_syn,) float64 axonal delays (ms) in synapse order}; empty for
+        runs saved before neurolab kept them (0.5 and earlier).
 
     Looking up a population or projection that was not recorded in ``spikes``, ``weights``,
     ``state`` or ``final_weights`` raises a ``KeyError`` that names what was recorded and
@@ -313,6 +317,7 @@ class SimResult:
     populations: dict = field(default_factory=dict)
     projections: dict = field(default_factory=dict)
     connectivity: dict = field(default_factory=dict)
+    delays: dict = field(default_factory=dict)
 
     def __post_init__(self):
         for kind in _RECORD_DICTS:
@@ -463,7 +468,7 @@ class SimResult:
 
         ``ignore`` : field names left out (default ``("params",)``: provenance such as the
         git commit, versions and run options), from ``dt, duration, t_end, interrupted,
-        seed, params, populations, projections, connectivity, spikes, weights,
+        seed, params, populations, projections, connectivity, delays, spikes, weights,
         final_weights, state``. Raises ``TypeError`` when ``other`` is not a SimResult,
         ``ValueError`` for an unknown field name.
         """
@@ -480,7 +485,7 @@ class SimResult:
             if name in ignore:
                 continue
             a, b = getattr(self, name), getattr(other, name)
-            if name in _RECORD_DICTS:
+            if name in _RECORD_DICTS or name == "delays":
                 for key in a:
                     if key not in b:
                         out.append(f"{name}[{key!r}]: only in self")
@@ -524,7 +529,8 @@ class SimResult:
         """The run's arrays as ``{file stem: {key: array}}`` (what :meth:`save` writes).
 
         ``spikes``: ``<pop>/t``, ``<pop>/i``. ``weights``: ``<proj>/final``, the
-        connectivity ``<proj>/pre_ids`` and ``<proj>/post_ids`` (synapse order), and for a
+        connectivity ``<proj>/pre_ids`` and ``<proj>/post_ids`` and the delays
+        ``<proj>/delay`` (ms) (synapse order), and for a
         weight record ``<proj>/t``, ``/syn``, ``/pre``, ``/post``, ``/w``. ``state``:
         ``<pop>/t``, ``<pop>/ids`` and the recorded variables."""
         spikes = {}
@@ -539,6 +545,8 @@ class SimResult:
         for name, (pre, post) in self.connectivity.items():
             weights[f"{name}/pre_ids"] = np.asarray(pre, dtype=np.int64)
             weights[f"{name}/post_ids"] = np.asarray(post, dtype=np.int64)
+        for name, delay in self.delays.items():
+            weights[f"{name}/delay"] = np.asarray(delay, dtype=np.float64)
         for name, rec in self.weights.items():
             for key in ("t", "syn", "pre", "post", "w"):
                 weights[f"{name}/{key}"] = getattr(rec, key)
@@ -553,9 +561,9 @@ class SimResult:
 
     def save(self, folder, *, overwrite: bool = False) -> Path:
         """Write the run to ``folder``: ``spikes.npz``, ``weights.npz`` (final weights,
-        connectivity, weight records), ``state.npz``, then ``run.json`` (every parameter,
-        seed, dt, the size of every population, each projection's populations, package
-        versions, git commit, and the sha256 of each array file). Each file is written
+        connectivity, delays, weight records), ``state.npz``, then ``run.json`` (every
+        parameter, seed, dt, the size of every population, each projection's populations,
+        package versions, git commit, and the sha256 of each array file). Each file is written
         atomically; ``run.json`` comes last and :func:`load_run` checks the checksums, so a
         save interrupted half-way (new arrays beside an old ``run.json``) is detected, not
         read as a whole run. The bytes depend only on the results and ``params``.
@@ -591,6 +599,45 @@ class SimResult:
         return folder
 
 
+    # ---------------------------------------------------------------- export
+    def to_nwb(self, path, *, session_start_time=None, identifier=None,
+               session_description=None, overwrite: bool = False) -> Path:
+        """Write this run to the NWB file ``path`` and return the path: spikes in the Units
+        table (s, ``population`` and ``local_id`` columns, ``obs_intervals``, ``resolution``
+        = dt), sampled state and weights as TimeSeries (SI through ``conversion``), a table
+        of each projection's synapses (pre, post, delay, final weight), the run's record in
+        ``notes``. Layout and choices (subject, ``session_start_time`` = the Unix epoch
+        unless given, tz-aware): :mod:`neurolab.results.nwb`.
+
+        Raises ``ImportError`` without pynwb (``pip install 'neurolab[export]'``),
+        ``FileExistsError`` when ``path`` exists and ``overwrite`` is False, ``TypeError`` /
+        ``ValueError`` for a ``session_start_time`` that is not a tz-aware datetime."""
+        from .nwb import write_nwb
+
+        return write_nwb(self, path, session_start_time=session_start_time,
+                         identifier=identifier, session_description=session_description,
+                         overwrite=overwrite)
+
+    def to_neo(self):
+        """This run as a ``neo.Block``: one SpikeTrain per recorded neuron (ms, annotated
+        with ``population`` and ``id``), AnalogSignals of sampled state (mV or
+        dimensionless) and weights; see :mod:`neurolab.results.neoblock`. Raises
+        ``ImportError`` without neo (``pip install 'neurolab[export]'``)."""
+        from .neoblock import to_neo
+
+        return to_neo(self)
+
+    def to_sonata(self, path, *, overwrite: bool = False) -> Path:
+        """Write the recorded spikes to the SONATA spike file ``path``
+        (``/spikes/<population>/timestamps`` in ms and ``node_ids``, ``sorting =
+        "by_time"``) and return the path; see :mod:`neurolab.results.sonata`. Raises
+        ``ImportError`` without h5py, ``FileExistsError`` when ``path`` exists and
+        ``overwrite`` is False."""
+        from .sonata import write_sonata_spikes
+
+        return write_sonata_spikes(self, path, overwrite=overwrite)
+
+
 #: the files :meth:`SimResult.save` writes (their presence makes a folder a run folder)
 RUN_FILES = ("run.json", "spikes.npz", "weights.npz", "state.npz")
 
@@ -600,6 +647,7 @@ def load_run(folder) -> SimResult:
 
     Runs saved before connectivity was kept (format ``neurolab-run-1``) load with an empty
     ``connectivity``; their population sizes and projection ends come from ``params``.
+    Runs saved before delays were kept (neurolab 0.5) load with an empty ``delays``.
     Raises ``ValueError`` when an array file does not match the sha256 in ``run.json`` or
     the format is not one this version reads."""
     folder = Path(folder)
@@ -636,6 +684,8 @@ def load_run(folder) -> SimResult:
             res.final_weights[name] = weights[key]
         elif part == "pre_ids":
             res.connectivity[name] = (weights[key], weights[f"{name}/post_ids"])
+        elif part == "delay":
+            res.delays[name] = weights[key]
         elif part == "w":
             res.weights[name] = WeightRecord(*(weights[f"{name}/{k}"]
                                                for k in ("t", "syn", "pre", "post", "w")))

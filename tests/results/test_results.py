@@ -179,11 +179,26 @@ def test_saved_run_keeps_connectivity_and_every_population_size(tmp_path):
     assert back.diff(res, ignore=()) == []
 
 
+def test_delays_are_kept_in_synapse_order_and_saved(tmp_path):
+    res = explicit_net().run(10.0, record_spikes=["out"], progress=False)
+    np.testing.assert_array_equal(res.delays["p"], [0.2, 0.0, 0.1, 0.0])   # as connected
+    assert res.delays["p"].dtype == np.float64
+    res.save(tmp_path / "r")
+    np.testing.assert_array_equal(io.load_npz(tmp_path / "r" / "weights.npz")["p/delay"],
+                                  [0.2, 0.0, 0.1, 0.0])
+    back = nl.load_run(tmp_path / "r")
+    np.testing.assert_array_equal(back.delays["p"], [0.2, 0.0, 0.1, 0.0])
+    other = dataclasses.replace(back, delays={"p": np.array([0.2, 0.0, 0.3, 0.0])})
+    assert other.diff(back) == ["delays['p']: 1 of 4 elements differ, first at index 2: "
+                                "0.3 vs 0.1"]
+
+
 def _make_old_format(folder):
     """Rewrite a saved run as neurolab-run-1 wrote it: no connectivity arrays in
     weights.npz, no sizes/projections in run.json."""
     weights = io.load_npz(folder / "weights.npz")
-    kept = {k: v for k, v in weights.items() if not k.endswith(("/pre_ids", "/post_ids"))}
+    kept = {k: v for k, v in weights.items()
+            if not k.endswith(("/pre_ids", "/post_ids", "/delay"))}
     io.save_npz(folder / "weights.npz", kept)
     meta = json.loads((folder / "run.json").read_text())
     del meta["sizes"], meta["projections"]
@@ -208,7 +223,9 @@ def test_runs_saved_before_connectivity_still_load(tmp_path):
     # a recorded sample still maps to neurons through the record's own pre/post ids
     np.testing.assert_array_equal(back.weight_matrix("inp->out", t=20.0),
                                   res.weight_matrix("inp->out", t=20.0))
-    assert back.diff(res) == ["connectivity['inp->out']: only in other"]
+    assert back.delays == {}
+    assert back.diff(res) == ["connectivity['inp->out']: only in other",
+                              "delays['inp->out']: only in other"]
 
 
 def test_unknown_run_format_is_refused(tmp_path):
