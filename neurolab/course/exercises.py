@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -191,7 +192,7 @@ def _result(exercise: str, correct: bool, message: str, quiet: bool) -> CheckRes
             f"uses the same values; the check can only then say whether the answer is right.")
     text = ("Right! " if correct else "Not yet: ") + message
     if not quiet:
-        print(text)
+        print(textwrap.fill(text, width=88, break_long_words=False, break_on_hyphens=False))
     return CheckResult(bool(correct), text, exercise)
 
 
