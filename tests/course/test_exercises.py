@@ -21,14 +21,15 @@ STDP = dict(A_plus=0.01, A_minus=0.0105, tau_plus=16.8, tau_minus=33.7)
 def right(result, capsys):
     out = capsys.readouterr().out
     assert result and result.correct is True, result.message
-    assert result.message.startswith("Right!") and out.strip() == result.message
+    assert result.message.startswith("Right!") and out.split() == result.message.split()
+    assert max(len(line) for line in out.splitlines()) <= 88          # wrapped
     return result
 
 
 def wrong(result, capsys, *phrases):
     out = capsys.readouterr().out
     assert not result and result.correct is False, result.message
-    assert result.message.startswith("Not yet:") and out.strip() == result.message
+    assert result.message.startswith("Not yet:") and out.split() == result.message.split()
     for phrase in phrases:
         assert phrase in result.message, (phrase, result.message)
     return result
