@@ -157,8 +157,17 @@ def _ipympl_canvas(fig):
                 out, format="png", compress_level=1)
             return out.getvalue()
 
+    class WholePixelManager(FigureManager):
+        """Tells the browser the canvas's size in whole pixels, the Agg buffer's size: a
+        figure 9.2 inches wide at 100 dpi is 919.9999999999999 pixels wide, which
+        matplotlib rounds to 920 and the browser cut to 919, dropping the figure's last
+        column of pixels."""
+
+        def resize(self, w, h, forward=True):
+            super().resize(*self.canvas.get_width_height(physical=True), forward=forward)
+
     canvas = FastCanvas(fig)
-    FigureManager(canvas, 0)        # gives the canvas a manager that sends its images
+    WholePixelManager(canvas, 0)    # gives the canvas a manager that sends its images
     canvas.header_visible = False
     canvas.footer_visible = False
     canvas.toolbar_visible = False
@@ -166,8 +175,7 @@ def _ipympl_canvas(fig):
     # the figure's size in CSS pixels: ipympl sets it when the canvas itself is displayed
     # (its _repr_mimebundle_); inside a box the browser would otherwise draw a 0 x 0
     # canvas until a resize round trip that the page may miss
-    canvas._size = (fig.bbox.width / canvas.device_pixel_ratio,
-                    fig.bbox.height / canvas.device_pixel_ratio)
+    canvas._size = canvas.get_width_height()
     return canvas
 
 
