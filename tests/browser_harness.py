@@ -564,28 +564,39 @@ class Explorer:
         if not 0 <= slider < len(names):
             raise ValueError(f"slider={slider!r}: this explorer has {len(names)} sliders")
         s = self.sliders.nth(slider)
-        s.evaluate("(e) => e.scrollIntoView({block: 'center', inline: 'nearest'})")
-        hb = s.locator(".noUi-handle").bounding_box()
-        tb = s.locator(".noUi-base").bounding_box()
         view = self.page.viewport_size
-        if (hb is None or tb is None or not 0 <= hb["y"] <= view["height"] - hb["height"]
-                or not 0 <= tb["x"] <= tb["x"] + tb["width"] <= view["width"]):
+        for _ in range(5):
+            # a windowed notebook lays out the cells it scrolls past anew, which can move
+            # the slider again: scroll until it stays in the window
+            s.evaluate("(e) => e.scrollIntoView({block: 'center', inline: 'nearest'})")
+            self.page.evaluate("() => new Promise(r => requestAnimationFrame("
+                               "() => requestAnimationFrame(r)))")
+            hb = s.locator(".noUi-handle").bounding_box()
+            tb = s.locator(".noUi-base").bounding_box()
+            inside = (hb is not None and tb is not None
+                      and 0 <= hb["y"] <= view["height"] - hb["height"]
+                      and 0 <= tb["x"] <= tb["x"] + tb["width"] <= view["width"])
+            if inside:
+                break
+        if not inside:
             raise HarnessError(f"slider {names[slider]!r} of cell {self.cell} is not within "
                                f"the window (handle {hb}, track {tb}, window {view})")
         return names[slider], hb, tb
 
     def fling(self, slider: int | str = 0, *, sweeps: int = 2, moves: int = 30,
-              pause_s: float = 0.0, end: float = 0.37) -> str:
+              pause_s: float = 0.0, busy_s: float = 0.0, end: float = 0.37) -> str:
         """Drag slider ``slider`` (index or label) back and forth fast, as an impatient
         person does and faster: mouse down on its handle, ``sweeps`` passes between the
         ends of its track (``moves`` mouse moves each, ``pause_s`` seconds between two
         moves: 1/60 is a mouse's pace, 0 as fast as the browser takes them), then to
-        ``end`` (a fraction of the track) and up. Waits for nothing the kernel does;
-        returns the slider's readout after the release."""
-        if sweeps < 1 or moves < 1 or pause_s < 0 or not 0 <= end <= 1:
+        ``end`` (a fraction of the track) and up. ``busy_s`` > 0: at the end of each pass
+        the page's main thread is kept busy that long, as on a slow or loaded computer
+        (the kernel's messages wait meanwhile, then arrive together). Waits for nothing
+        the kernel does; returns the slider's readout after the release."""
+        if sweeps < 1 or moves < 1 or pause_s < 0 or busy_s < 0 or not 0 <= end <= 1:
             raise ValueError(f"sweeps={sweeps!r}, moves={moves!r}, pause_s={pause_s!r}, "
-                             f"end={end!r}: allowed sweeps >= 1, moves >= 1, pause_s >= 0, "
-                             f"0 <= end <= 1")
+                             f"busy_s={busy_s!r}, end={end!r}: allowed sweeps >= 1, "
+                             f"moves >= 1, pause_s >= 0, busy_s >= 0, 0 <= end <= 1")
         name, hb, tb = self._slider_geometry(slider)
         x0, y = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
         left, right = tb["x"] + 1, tb["x"] + tb["width"] - 1
@@ -601,6 +612,9 @@ class Explorer:
                 if pause_s:
                     self.page.wait_for_timeout(pause_s * 1000)
             x = target
+            if busy_s:
+                self.page.evaluate("(ms) => { const t = performance.now();"
+                                   " while (performance.now() - t < ms) {} }", busy_s * 1000)
         mouse.up()
         readout = self.sliders.nth(self.slider_names().index(name)).locator(".widget-readout")
         return readout.text_content().strip()

@@ -209,10 +209,11 @@ def test_harness_sees_failures(tmp_path):
 EXPLORER_LESSONS = [COURSE / "lesson1_lif_neuron.ipynb", COURSE / "lesson4_explorer.ipynb"]
 
 #: how the sliders are dragged, one round each: (name, sweeps, mouse moves per sweep,
-#: seconds between two moves); every slider of the explorer in turn, no wait between
-DRAG_ROUNDS = [("a person's pace", 2, 20, 1 / 60),
-               ("faster", 3, 40, 0.0),
-               ("faster again", 4, 60, 0.0)]
+#: seconds between two moves, seconds the page is kept busy after each sweep, as on a
+#: slow computer); every slider of the explorer in turn, no wait between
+DRAG_ROUNDS = [("a person's pace", 2, 20, 1 / 60, 0.0),
+               ("faster", 3, 40, 0.0, 0.0),
+               ("on a busy computer", 3, 20, 1 / 60, 0.4)]
 
 # the kernel's side, run outside the notebook's cells: the explorer whose widget the cell
 # shows (found by its widget's model id: the module holding LiveExplorer may move)
@@ -295,9 +296,10 @@ def test_explorer_canvas_equals_the_kernels_figure(browser, notebook, tmp_path):
             where = nb.execute(_KERNEL_FIND.format(mid=explorer.model_id())).strip()
             # the kernel imports the package under test, not another installed copy
             assert Path(where).resolve().is_relative_to(ROOT), where
-            for name, sweeps, moves, pause in DRAG_ROUNDS:
+            for name, sweeps, moves, pause, busy in DRAG_ROUNDS:
                 for slider in explorer.slider_names():
-                    explorer.fling(slider, sweeps=sweeps, moves=moves, pause_s=pause)
+                    explorer.fling(slider, sweeps=sweeps, moves=moves, pause_s=pause,
+                                   busy_s=busy)
                 nb.wait_kernel_idle()
                 nb.execute(_KERNEL_SETTLE)
                 explorer.wait_still(settle_s=1.0)
