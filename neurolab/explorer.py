@@ -3,7 +3,9 @@
 A :class:`LiveExplorer` draws its figure once, on an ipympl canvas (``ipympl``, the
 JupyterLab matplotlib widget), and on every update only replaces the data of the artists it
 made (lines, the raster's one collection, the histogram's step patch, texts); the canvas then
-sends the browser a PNG of the pixels that changed. No figure is built per update.
+sends the browser a PNG of the pixels that changed, and a moment after the last update the
+whole figure, so that the page ends on the figure even when it dropped a frame
+(:attr:`LiveExplorer.settled`). No figure is built per update.
 
 Sliders update continuously (``continuous_update=True``) and updates are *throttled*: a
 slider change only marks the explorer stale and, if no update is already scheduled, asks
@@ -126,6 +128,12 @@ def _controls(defaults: Mapping[str, tuple], values: Mapping[str, float],
 
 
 # --------------------------------------------------------------------------- canvas
+#: seconds after the last changed-pixel frame that an ipympl explorer sends the browser its
+#: whole figure (see ``_ipympl_canvas``); longer than the pause between the updates of a
+#: moving slider, so that a drag is not slowed by whole frames
+_WHOLE_FRAME_AFTER_S = 0.25
+
+
 def _ipympl_canvas(fig):
     """An ipympl canvas widget for ``fig`` (not registered with pyplot: other figures of the
     notebook keep the inline backend). Raises ImportError when ipympl is missing."""
@@ -135,15 +143,35 @@ def _ipympl_canvas(fig):
     class FastCanvas(Canvas):
         """ipympl's canvas, whose PNG frames (only the changed pixels, as matplotlib's web
         backends send them) are compressed at zlib level 1 instead of 6: about a third
-        less time per frame for slightly larger messages, which stay on this machine."""
+        less time per frame for slightly larger messages, which stay on this machine.
+
+        A frame of changed pixels is only right on top of the previous frame, and the
+        browser does not draw every frame: ipympl's page loads each frame into one image
+        element, so a frame that arrives while the previous one is still loading (a busy
+        page, frames in quick succession) replaces it and the previous frame's changes
+        are never drawn; the page also reads the image mode (whole or changed pixels)
+        when a frame has loaded, not when it arrived. Nothing is acknowledged, so the
+        kernel cannot see a loss. Instead every run of changed-pixel frames is closed by
+        a whole frame, :data:`_WHOLE_FRAME_AFTER_S` after the last one (later frames
+        postpone it): the last frame the browser gets is then whole, and once updates
+        stop it shows the figure as it is, whatever it dropped before."""
+
+        _whole_frame = None             # the scheduled closing whole frame (a handle)
+
+        @property
+        def whole_frame_pending(self) -> bool:
+            """True while a whole frame is due (changed-pixel frames were sent since
+            the last whole one)."""
+            return self._whole_frame is not None
 
         def get_diff_image(self):
             if not self._png_is_old:
                 return None
             pixels = np.asarray(self.get_renderer().buffer_rgba())
             buff = pixels.view(np.uint32).squeeze(2)
-            if (self._force_full or buff.shape != self._last_buff.shape
-                    or (pixels[:, :, 3] != 255).any()):
+            whole = (self._force_full or buff.shape != self._last_buff.shape
+                     or (pixels[:, :, 3] != 255).any())
+            if whole:
                 self.set_image_mode("full")
                 frame = buff
             else:                           # changed pixels only; the rest transparent
@@ -155,7 +183,34 @@ def _ipympl_canvas(fig):
             out = io.BytesIO()
             Image.fromarray(frame.view(np.uint8).reshape(*frame.shape, 4)).save(
                 out, format="png", compress_level=1)
+            self._close_run(whole)
             return out.getvalue()
+
+        def _close_run(self, whole: bool):
+            """After a frame: a whole frame needs nothing more; after changed pixels,
+            (re)schedule the closing whole frame."""
+            if self._whole_frame is not None:
+                self._whole_frame.cancel()
+                self._whole_frame = None
+            if whole:
+                return
+            loop = _running_loop()
+            if loop is None:                # no event loop, no page to serve: the next
+                self._force_full = True     # frame is whole instead
+                return
+            self._whole_frame = loop.call_later(_WHOLE_FRAME_AFTER_S, self._send_whole)
+
+        def _send_whole(self):
+            self._whole_frame = None
+            self._force_full = True
+            self._png_is_old = True         # the buffer is the figure as it is now
+            self.manager.refresh_all()
+
+        def close(self):
+            if self._whole_frame is not None:
+                self._whole_frame.cancel()
+                self._whole_frame = None
+            super().close()
 
     class WholePixelManager(FigureManager):
         """Tells the browser the canvas's size in whole pixels, the Agg buffer's size: a
@@ -294,6 +349,14 @@ class LiveExplorer:
     def pending(self) -> bool:
         """True while an update is scheduled (a slider moved, the update has not run)."""
         return self._handle is not None
+
+    @property
+    def settled(self) -> bool:
+        """True when no update is scheduled and the browser has been sent the whole
+        figure as it is (an ipympl canvas closes each run of changed-pixel frames with a
+        whole frame, a moment after the last one): once the page has drawn what it was
+        sent, it shows exactly :attr:`figure`."""
+        return not self.pending and not getattr(self.canvas, "whole_frame_pending", False)
 
     @property
     def result(self):

@@ -309,3 +309,46 @@ def test_throttling_in_a_real_kernel_drops_queued_comm_messages(tmp_path):
     assert n_changes == 50
     assert n_updates - 1 <= 10, n_updates    # first update at open, then few
     assert last["I"] == values[-1]
+
+
+# ----------------------------------------------------------------------------- frames
+def _png_rgba(png):
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+@pytest.mark.parametrize("lost", [[1], [0, 2], [1, 2]])
+def test_a_page_that_loses_frames_still_ends_on_the_figure(lost):
+    """ipympl's page draws a frame of changed pixels over the picture it has, and loses a
+    frame that arrives while the previous one still loads. A page modelled here draws the
+    frames it gets (a whole frame replaces the picture, a frame of changed pixels is drawn
+    over it, its transparent pixels leaving the picture as it was) but loses the frames
+    numbered ``lost`` of a drag; once the explorer has settled, its picture is the
+    kernel's figure, pixel for pixel."""
+    ex = E.neuron_explorer(backend="ipympl", throttle_s=0.02)
+    picture = np.asarray(ex.canvas.buffer_rgba()).copy()    # what the page shows now
+    frames = []
+    ex.canvas.send_binary = lambda png: frames.append((ex.canvas._current_image_mode, png))
+
+    async def drag():
+        for v in (22.0, 27.0, 33.0, 41.0):
+            ex.sliders["I"].value = v
+            while ex.pending:
+                await asyncio.sleep(0.005)
+        while not ex.settled:
+            await asyncio.sleep(0.01)
+
+    asyncio.run(drag())
+    assert ex.settled and ex.history[-1]["I"] == 41.0
+    assert [m for m, _ in frames[:4]] == ["diff"] * 4       # one frame per update
+    for k, (mode, png) in enumerate(frames):
+        if k in lost:
+            continue
+        img = _png_rgba(png)
+        picture = img if mode == "full" else np.where(img[..., 3:] > 0, img, picture)
+    figure = np.asarray(ex.canvas.buffer_rgba())
+    assert np.count_nonzero((picture != figure).any(axis=2)) == 0
+    ex.close()
