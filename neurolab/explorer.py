@@ -39,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import io
 import math
+import numbers
 import time
 import warnings
 from dataclasses import dataclass
@@ -88,6 +89,25 @@ class Control:
         if not self.lo <= self.value <= self.hi:
             raise ValueError(f"{self.name} must be within [{self.lo!r}, {self.hi!r}]"
                              f"{' ' + self.unit if self.unit else ''}, got {self.value!r}")
+
+    def take(self, value):
+        """``value`` as this slider holds it (an int for an integer slider), else an
+        error naming the slider, the value and what it allows: ``TypeError`` for what is
+        not a number, ``ValueError`` for a number outside ``[lo, hi]`` (or NaN) and for a
+        fraction on an integer slider (ipywidgets would truncate it silently)."""
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            kind = "a whole number" if self.integer else "a number"
+            raise TypeError(f"{self.name} must be {kind} within [{self.lo!r}, {self.hi!r}], "
+                            f"got {value!r} of type {type(value).__name__}")
+        if not self.lo <= value <= self.hi:
+            raise ValueError(f"{self.name} must be within [{self.lo!r}, {self.hi!r}], "
+                             f"got {value!r}")
+        if self.integer:
+            if value != math.floor(value):
+                raise ValueError(f"{self.name} must be a whole number within "
+                                 f"[{self.lo!r}, {self.hi!r}], got {value!r}")
+            return int(value)
+        return float(value)
 
     def slider(self):
         import ipywidgets as W
@@ -438,14 +458,14 @@ class LiveExplorer:
     def set(self, **values):
         """Move sliders by program and update once, now (not throttled). Unknown names
         raise ``ValueError``; a value outside a slider's range raises ``ValueError`` naming
-        the slider, its range and the value (ipywidgets would clip it silently)."""
+        the slider, its range and the value (ipywidgets would clip it silently), as does
+        a fraction for an integer slider such as ``seed`` (ipywidgets would truncate it);
+        what is not a number (a string, a bool) raises ``TypeError`` naming the slider.
+        Nothing moves unless every value is right."""
         unknown = sorted(set(values) - set(self.sliders))
         if unknown:
             raise ValueError(f"unknown slider(s) {unknown}; sliders: {list(self.sliders)}")
-        for name, v in values.items():
-            c = self.controls[name]
-            if not c.lo <= v <= c.hi:
-                raise ValueError(f"{name} must be within [{c.lo!r}, {c.hi!r}], got {v!r}")
+        values = {name: self.controls[name].take(v) for name, v in values.items()}
         self._sync = True
         try:
             for name, v in values.items():
@@ -635,6 +655,17 @@ def correlated_inputs(n_correlated: int, n_independent: int, rate: float, correl
                               n_independent=n_independent, dt=dt, seed=seed)
 
 
+def _whole_number(name: str, value, minimum: int) -> int:
+    """``value`` as an int when it is a whole number (an integer, or a float such as 2.0)
+    >= ``minimum``; else ``TypeError`` (not a number) or ``ValueError`` naming ``name``."""
+    allowed = f"{name} must be a whole number >= {minimum}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{allowed}, got {value!r} of type {type(value).__name__}")
+    if not math.isfinite(value) or value != math.floor(value) or value < minimum:
+        raise ValueError(f"{allowed}, got {value!r}")
+    return int(value)
+
+
 #: the conductance-based LIF of Song, Miller & Abbott (2000) (mV, ms)
 SONG_ABBOTT_NEURON = dict(tau_m=10.0, v_rest=-74.0, v_th=-54.0, v_reset=-60.0,
                           synapse="conductance", tau_e=5.0, E_e=0.0)
@@ -677,15 +708,25 @@ def stdp_run(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float = 20.0
     """The simulation behind :func:`stdp_explorer`, without widgets (same parameters and
     meaning; ``A_plus``, ``A_minus`` in units of ``w_max``). ``inputs``: ``(t, i)`` input
     trains to reuse (else drawn by :func:`correlated_inputs` from ``seed``). Returns a
-    :class:`STDPRun`. Raises ``ValueError`` naming the parameter for bad values."""
+    :class:`STDPRun`. Raises ``ValueError`` naming the parameter for bad values (``seed``
+    takes whole numbers >= 0: 1.5 is refused, 2.0 is 2), ``TypeError`` for what is not a
+    number (a string, a bool)."""
     import neurolab as nl
 
+    from . import _validate as V
+
+    A_plus, A_minus, tau_plus, tau_minus, w_max, rate, correlation = (
+        V.real(name, value) for name, value in (
+            ("A_plus", A_plus), ("A_minus", A_minus), ("tau_plus", tau_plus),
+            ("tau_minus", tau_minus), ("w_max", w_max), ("rate", rate),
+            ("correlation", correlation)))
+    seed = _whole_number("seed", seed, minimum=0)
     n_in = n_correlated + n_independent
     if inputs is None:
         inputs = correlated_inputs(n_correlated, n_independent, rate, correlation,
                                    duration, dt, seed)
     t_in, i_in = inputs
-    net = nl.Network(dt=dt, seed=int(seed))
+    net = nl.Network(dt=dt, seed=seed)
     src = net.add_spikes("inputs", n_in, t_in, i_in)
     out = net.add_lif("out", 1, nl.LIFParams(**SONG_ABBOTT_NEURON))
     stdp = nl.STDPParams(A_plus=A_plus * w_max, A_minus=A_minus * w_max, tau_plus=tau_plus,
