@@ -671,6 +671,27 @@ class Explorer:
             raise HarnessError(f"{self.notebook.path}: cell {self.cell} displays no widget")
         return mid
 
+    def scroll_to_top(self, *, timeout: float = 30.0) -> dict:
+        """Scroll the notebook so that the top of the explorer's output is at the top of
+        the notebook's view (or the notebook is scrolled to its end), then return
+        :meth:`boxes`. A windowed notebook lays out the cells it scrolls past anew, which
+        moves the output again: scroll until it stays put for a few frames."""
+        self.notebook._wait(
+            """(root) => {
+                 const view = root.closest('.jp-WindowedPanel-outer, .jp-Notebook');
+                 const d = root.getBoundingClientRect().y - view.getBoundingClientRect().y;
+                 const end = view.scrollTop + view.clientHeight >= view.scrollHeight - 1;
+                 if (Math.abs(d) > 1 && !(d > 0 && end)) {
+                   root.scrollIntoView({block: 'start', inline: 'nearest'});
+                   root.__nlabStill = 0;
+                   return null;
+                 }
+                 root.__nlabStill = (root.__nlabStill || 0) + 1;
+                 return root.__nlabStill >= 10 ? {ok: true} : null;
+               }""", self.area.element_handle(), timeout,
+            f"the output of cell {self.cell} to stay at the top of the notebook's view")
+        return self.boxes()
+
     def boxes(self) -> dict:
         """Bounding boxes (CSS pixels, in the window) of the figure (its canvas or image)
         and of each slider, keyed ``"figure"`` and the sliders' labels, and of the part

@@ -76,9 +76,27 @@ def _require_tools():
 
 
 @pytest.fixture(scope="module")
-def browser():
+def lab():
     _require_tools()
-    with JupyterLab() as lab, Browser(lab) as b:
+    with JupyterLab() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser(lab):
+    with Browser(lab) as b:
+        yield b
+
+
+#: a laptop's screen: the browser's viewport, in CSS pixels
+LAPTOP = (1366, 768)
+
+
+@pytest.fixture(scope="module")
+def laptop(lab):
+    """A browser window of a laptop's size, JupyterLab's default chrome around the
+    notebook (menu, file browser and side bars, tool and status bars)."""
+    with Browser(lab, viewport=LAPTOP) as b:
         yield b
 
 
@@ -312,5 +330,43 @@ def test_explorer_canvas_equals_the_kernels_figure(browser, notebook, tmp_path):
                                       f"pixels differ, {detail}")
         assert not mismatches, ("the browser's canvas is not the kernel's figure:\n"
                                 + "\n".join(mismatches))
+    finally:
+        nb.page.close()
+
+
+# --------------------------------------------------------------------------------------
+# the explorers fit a laptop's screen: sliders and the whole figure in view together
+# --------------------------------------------------------------------------------------
+
+def _inside(box: dict, frame: dict) -> bool:
+    return (box["x"] >= frame["x"] - 0.5 and box["y"] >= frame["y"] - 0.5
+            and box["x"] + box["width"] <= frame["x"] + frame["width"] + 0.5
+            and box["y"] + box["height"] <= frame["y"] + frame["height"] + 0.5)
+
+
+@pytest.mark.parametrize("notebook", EXPLORER_LESSONS, ids=lambda p: p.stem)
+def test_explorer_fits_a_laptop_screen(laptop, notebook):
+    """At 1366x768 with JupyterLab's default chrome, once the explorer's output is
+    scrolled to the top of the notebook, its figure and every slider are inside the part
+    of the window where the notebook shows cells (and so inside the window)."""
+    nb = laptop.open(notebook)
+    try:
+        nb.run_all()
+        errors = nb.errors()
+        assert not errors, "cells show errors:\n" + "\n".join(map(str, errors))
+        explorers = nb.explorers(expected=len(explorer_cells(notebook)))
+        assert explorers, f"{notebook.name} shows no explorer"
+        window = {"x": 0, "y": 0, "width": LAPTOP[0], "height": LAPTOP[1]}
+        for explorer in explorers:
+            boxes = explorer.scroll_to_top()
+            notebook_view = boxes.pop("notebook")
+            assert _inside(notebook_view, window), notebook_view
+            assert "figure" in boxes and len(boxes) == 1 + len(explorer.slider_names()), \
+                boxes
+            outside = {name: box for name, box in boxes.items()
+                       if not _inside(box, notebook_view)}
+            assert not outside, (
+                f"cell {explorer.cell}: at {LAPTOP[0]}x{LAPTOP[1]}, with the explorer at the "
+                f"top of the notebook ({notebook_view}), these are not in view: {outside}")
     finally:
         nb.page.close()
