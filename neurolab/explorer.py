@@ -750,7 +750,7 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
                   n_independent: int = 100, duration: float = 2000.0, dt: float = 0.1,
                   weight_dt: float = 10.0, bins: int = 20, n_traces: int = 30, ranges: Mapping | None = None,
                   backend: str = "auto", throttle_s: float = 0.02,
-                  figsize=(9.2, 5.6)) -> LiveExplorer:
+                  figsize=(9.2, 4.5)) -> LiveExplorer:
     """One neuron learning from correlated and independent inputs, live.
 
     ``n_correlated + n_independent`` Poisson inputs at ``rate`` Hz (the first group sharing
@@ -775,6 +775,8 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
     final weight histogram (``bins`` bins over ``[0, 1]`` of ``w / w_max``, per group). The
     status line prints the output rate and the groups' mean final weights.
 
+    ``figsize`` (inches, at 100 dpi): the default keeps the figure and the sliders above
+    it in view together in a 1366x768 browser window with JupyterLab's default chrome.
     ``ranges``: name -> (lo, hi) or (lo, hi, step) to change slider ranges. Raises
     ``ValueError`` naming the parameter for bad values or ranges. Returns a
     :class:`LiveExplorer`; ``ex.result`` is the last ``SimResult`` (projection
