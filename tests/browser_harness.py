@@ -289,7 +289,12 @@ window.__nlab = {
     const p = this.panel(path);
     return p ? Array.from(p.content.widgets)
                 .filter(c => c.model.type === 'code')
-                .map(c => c.node.querySelector('.jp-InputPrompt').textContent.trim())
+                .map(c => {
+                  // a cell a windowed notebook has not rendered (yet) has no prompt node;
+                  // the cell keeps its prompt ('*' while queued or running) in `prompt`
+                  const n = c.node.querySelector('.jp-InputPrompt');
+                  return n ? n.textContent.trim() : `[${c.prompt ?? ''}]:`;
+                })
              : [];
   },
   cellIndex(node) {
