@@ -3,7 +3,9 @@
 A :class:`LiveExplorer` draws its figure once, on an ipympl canvas (``ipympl``, the
 JupyterLab matplotlib widget), and on every update only replaces the data of the artists it
 made (lines, the raster's one collection, the histogram's step patch, texts); the canvas then
-sends the browser a PNG of the pixels that changed. No figure is built per update.
+sends the browser a PNG of the pixels that changed, and a moment after the last update the
+whole figure, so that the page ends on the figure even when it dropped a frame
+(:attr:`LiveExplorer.settled`). No figure is built per update.
 
 Sliders update continuously (``continuous_update=True``) and updates are *throttled*: a
 slider change only marks the explorer stale and, if no update is already scheduled, asks
@@ -40,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import io
 import math
+import numbers
 import time
 import warnings
 from dataclasses import dataclass
@@ -92,6 +95,25 @@ class Control:
             raise ValueError(f"{self.name} must be within [{self.lo!r}, {self.hi!r}]"
                              f"{' ' + self.unit if self.unit else ''}, got {self.value!r}")
 
+    def take(self, value):
+        """``value`` as this slider holds it (an int for an integer slider), else an
+        error naming the slider, the value and what it allows: ``TypeError`` for what is
+        not a number, ``ValueError`` for a number outside ``[lo, hi]`` (or NaN) and for a
+        fraction on an integer slider (ipywidgets would truncate it silently)."""
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            kind = "a whole number" if self.integer else "a number"
+            raise TypeError(f"{self.name} must be {kind} within [{self.lo!r}, {self.hi!r}], "
+                            f"got {value!r} of type {type(value).__name__}")
+        if not self.lo <= value <= self.hi:
+            raise ValueError(f"{self.name} must be within [{self.lo!r}, {self.hi!r}], "
+                             f"got {value!r}")
+        if self.integer:
+            if value != math.floor(value):
+                raise ValueError(f"{self.name} must be a whole number within "
+                                 f"[{self.lo!r}, {self.hi!r}], got {value!r}")
+            return int(value)
+        return float(value)
+
     def slider(self):
         W = require("ipywidgets", "course", "a slider explorer")
 
@@ -131,6 +153,12 @@ def _controls(defaults: Mapping[str, tuple], values: Mapping[str, float],
 
 
 # --------------------------------------------------------------------------- canvas
+#: seconds after the last changed-pixel frame that an ipympl explorer sends the browser its
+#: whole figure (see ``_ipympl_canvas``); longer than the pause between the updates of a
+#: moving slider, so that a drag is not slowed by whole frames
+_WHOLE_FRAME_AFTER_S = 0.25
+
+
 def _ipympl_canvas(fig):
     """An ipympl canvas widget for ``fig`` (not registered with pyplot: other figures of the
     notebook keep the inline backend). Raises ImportError when ipympl is missing."""
@@ -140,15 +168,35 @@ def _ipympl_canvas(fig):
     class FastCanvas(Canvas):
         """ipympl's canvas, whose PNG frames (only the changed pixels, as matplotlib's web
         backends send them) are compressed at zlib level 1 instead of 6: about a third
-        less time per frame for slightly larger messages, which stay on this machine."""
+        less time per frame for slightly larger messages, which stay on this machine.
+
+        A frame of changed pixels is only right on top of the previous frame, and the
+        browser does not draw every frame: ipympl's page loads each frame into one image
+        element, so a frame that arrives while the previous one is still loading (a busy
+        page, frames in quick succession) replaces it and the previous frame's changes
+        are never drawn; the page also reads the image mode (whole or changed pixels)
+        when a frame has loaded, not when it arrived. Nothing is acknowledged, so the
+        kernel cannot see a loss. Instead every run of changed-pixel frames is closed by
+        a whole frame, :data:`_WHOLE_FRAME_AFTER_S` after the last one (later frames
+        postpone it): the last frame the browser gets is then whole, and once updates
+        stop it shows the figure as it is, whatever it dropped before."""
+
+        _whole_frame = None             # the scheduled closing whole frame (a handle)
+
+        @property
+        def whole_frame_pending(self) -> bool:
+            """True while a whole frame is due (changed-pixel frames were sent since
+            the last whole one)."""
+            return self._whole_frame is not None
 
         def get_diff_image(self):
             if not self._png_is_old:
                 return None
             pixels = np.asarray(self.get_renderer().buffer_rgba())
             buff = pixels.view(np.uint32).squeeze(2)
-            if (self._force_full or buff.shape != self._last_buff.shape
-                    or (pixels[:, :, 3] != 255).any()):
+            whole = (self._force_full or buff.shape != self._last_buff.shape
+                     or (pixels[:, :, 3] != 255).any())
+            if whole:
                 self.set_image_mode("full")
                 frame = buff
             else:                           # changed pixels only; the rest transparent
@@ -160,10 +208,46 @@ def _ipympl_canvas(fig):
             out = io.BytesIO()
             Image.fromarray(frame.view(np.uint8).reshape(*frame.shape, 4)).save(
                 out, format="png", compress_level=1)
+            self._close_run(whole)
             return out.getvalue()
 
+        def _close_run(self, whole: bool):
+            """After a frame: a whole frame needs nothing more; after changed pixels,
+            (re)schedule the closing whole frame."""
+            if self._whole_frame is not None:
+                self._whole_frame.cancel()
+                self._whole_frame = None
+            if whole:
+                return
+            loop = _running_loop()
+            if loop is None:                # no event loop, no page to serve: the next
+                self._force_full = True     # frame is whole instead
+                return
+            self._whole_frame = loop.call_later(_WHOLE_FRAME_AFTER_S, self._send_whole)
+
+        def _send_whole(self):
+            self._whole_frame = None
+            self._force_full = True
+            self._png_is_old = True         # the buffer is the figure as it is now
+            self.manager.refresh_all()
+
+        def close(self):
+            if self._whole_frame is not None:
+                self._whole_frame.cancel()
+                self._whole_frame = None
+            super().close()
+
+    class WholePixelManager(FigureManager):
+        """Tells the browser the canvas's size in whole pixels, the Agg buffer's size: a
+        figure 9.2 inches wide at 100 dpi is 919.9999999999999 pixels wide, which
+        matplotlib rounds to 920 and the browser cut to 919, dropping the figure's last
+        column of pixels."""
+
+        def resize(self, w, h, forward=True):
+            super().resize(*self.canvas.get_width_height(physical=True), forward=forward)
+
     canvas = FastCanvas(fig)
-    FigureManager(canvas, 0)        # gives the canvas a manager that sends its images
+    WholePixelManager(canvas, 0)    # gives the canvas a manager that sends its images
     canvas.header_visible = False
     canvas.footer_visible = False
     canvas.toolbar_visible = False
@@ -171,8 +255,7 @@ def _ipympl_canvas(fig):
     # the figure's size in CSS pixels: ipympl sets it when the canvas itself is displayed
     # (its _repr_mimebundle_); inside a box the browser would otherwise draw a 0 x 0
     # canvas until a resize round trip that the page may miss
-    canvas._size = (fig.bbox.width / canvas.device_pixel_ratio,
-                    fig.bbox.height / canvas.device_pixel_ratio)
+    canvas._size = canvas.get_width_height()
     return canvas
 
 
@@ -298,6 +381,14 @@ class LiveExplorer:
         return self._handle is not None
 
     @property
+    def settled(self) -> bool:
+        """True when no update is scheduled and the browser has been sent the whole
+        figure as it is (an ipympl canvas closes each run of changed-pixel frames with a
+        whole frame, a moment after the last one): once the page has drawn what it was
+        sent, it shows exactly :attr:`figure`."""
+        return not self.pending and not getattr(self.canvas, "whole_frame_pending", False)
+
+    @property
     def result(self):
         """The last simulation's ``SimResult`` (when ``setup``'s state is a dict holding it
         under ``"res"``, as the explorers here do), else None."""
@@ -381,14 +472,14 @@ class LiveExplorer:
     def set(self, **values):
         """Move sliders by program and update once, now (not throttled). Unknown names
         raise ``ValueError``; a value outside a slider's range raises ``ValueError`` naming
-        the slider, its range and the value (ipywidgets would clip it silently)."""
+        the slider, its range and the value (ipywidgets would clip it silently), as does
+        a fraction for an integer slider such as ``seed`` (ipywidgets would truncate it);
+        what is not a number (a string, a bool) raises ``TypeError`` naming the slider.
+        Nothing moves unless every value is right."""
         unknown = sorted(set(values) - set(self.sliders))
         if unknown:
             raise ValueError(f"unknown slider(s) {unknown}; sliders: {list(self.sliders)}")
-        for name, v in values.items():
-            c = self.controls[name]
-            if not c.lo <= v <= c.hi:
-                raise ValueError(f"{name} must be within [{c.lo!r}, {c.hi!r}], got {v!r}")
+        values = {name: self.controls[name].take(v) for name, v in values.items()}
         self._sync = True
         try:
             for name, v in values.items():
@@ -579,6 +670,17 @@ def correlated_inputs(n_correlated: int, n_independent: int, rate: float, correl
                               n_independent=n_independent, dt=dt, seed=seed)
 
 
+def _whole_number(name: str, value, minimum: int) -> int:
+    """``value`` as an int when it is a whole number (an integer, or a float such as 2.0)
+    >= ``minimum``; else ``TypeError`` (not a number) or ``ValueError`` naming ``name``."""
+    allowed = f"{name} must be a whole number >= {minimum}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{allowed}, got {value!r} of type {type(value).__name__}")
+    if not math.isfinite(value) or value != math.floor(value) or value < minimum:
+        raise ValueError(f"{allowed}, got {value!r}")
+    return int(value)
+
+
 #: the conductance-based LIF of Song, Miller & Abbott (2000) (mV, ms)
 SONG_ABBOTT_NEURON = dict(tau_m=10.0, v_rest=-74.0, v_th=-54.0, v_reset=-60.0,
                           synapse="conductance", tau_e=5.0, E_e=0.0)
@@ -621,15 +723,25 @@ def stdp_run(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float = 20.0
     """The simulation behind :func:`stdp_explorer`, without widgets (same parameters and
     meaning; ``A_plus``, ``A_minus`` in units of ``w_max``). ``inputs``: ``(t, i)`` input
     trains to reuse (else drawn by :func:`correlated_inputs` from ``seed``). Returns a
-    :class:`STDPRun`. Raises ``ValueError`` naming the parameter for bad values."""
+    :class:`STDPRun`. Raises ``ValueError`` naming the parameter for bad values (``seed``
+    takes whole numbers >= 0: 1.5 is refused, 2.0 is 2), ``TypeError`` for what is not a
+    number (a string, a bool)."""
     import neurolab as nl
 
+    from . import _validate as V
+
+    A_plus, A_minus, tau_plus, tau_minus, w_max, rate, correlation = (
+        V.real(name, value) for name, value in (
+            ("A_plus", A_plus), ("A_minus", A_minus), ("tau_plus", tau_plus),
+            ("tau_minus", tau_minus), ("w_max", w_max), ("rate", rate),
+            ("correlation", correlation)))
+    seed = _whole_number("seed", seed, minimum=0)
     n_in = n_correlated + n_independent
     if inputs is None:
         inputs = correlated_inputs(n_correlated, n_independent, rate, correlation,
                                    duration, dt, seed)
     t_in, i_in = inputs
-    net = nl.Network(dt=dt, seed=int(seed))
+    net = nl.Network(dt=dt, seed=seed)
     src = net.add_spikes("inputs", n_in, t_in, i_in)
     out = net.add_lif("out", 1, nl.LIFParams(**SONG_ABBOTT_NEURON))
     stdp = nl.STDPParams(A_plus=A_plus * w_max, A_minus=A_minus * w_max, tau_plus=tau_plus,
@@ -653,7 +765,7 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
                   n_independent: int = 100, duration: float = 2000.0, dt: float = 0.1,
                   weight_dt: float = 10.0, bins: int = 20, n_traces: int = 30, ranges: Mapping | None = None,
                   backend: str = "auto", throttle_s: float = 0.02,
-                  figsize=(9.2, 5.6)) -> LiveExplorer:
+                  figsize=(9.2, 4.5)) -> LiveExplorer:
     """One neuron learning from correlated and independent inputs, live.
 
     ``n_correlated + n_independent`` Poisson inputs at ``rate`` Hz (the first group sharing
@@ -678,6 +790,8 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
     final weight histogram (``bins`` bins over ``[0, 1]`` of ``w / w_max``, per group). The
     status line prints the output rate and the groups' mean final weights.
 
+    ``figsize`` (inches, at 100 dpi): the default keeps the figure and the sliders above
+    it in view together in a 1366x768 browser window with JupyterLab's default chrome.
     ``ranges``: name -> (lo, hi) or (lo, hi, step) to change slider ranges. Raises
     ``ValueError`` naming the parameter for bad values or ranges. Returns a
     :class:`LiveExplorer`; ``ex.result`` is the last ``SimResult`` (projection

@@ -41,6 +41,7 @@ timeout whose error says what was awaited and what the page showed.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -288,7 +289,12 @@ window.__nlab = {
     const p = this.panel(path);
     return p ? Array.from(p.content.widgets)
                 .filter(c => c.model.type === 'code')
-                .map(c => c.node.querySelector('.jp-InputPrompt').textContent.trim())
+                .map(c => {
+                  // a cell a windowed notebook has not rendered (yet) has no prompt node;
+                  // the cell keeps its prompt ('*' while queued or running) in `prompt`
+                  const n = c.node.querySelector('.jp-InputPrompt');
+                  return n ? n.textContent.trim() : `[${c.prompt ?? ''}]:`;
+                })
              : [];
   },
   cellIndex(node) {
@@ -553,6 +559,165 @@ class Explorer:
             pixels_changed=pixels_changed)
 
 
+    # ------------------------------------------------------------ fast drags, pixels
+    def _slider_geometry(self, slider: int | str):
+        names = self.slider_names()
+        if isinstance(slider, str):
+            if slider not in names:
+                raise ValueError(f"slider={slider!r}: this explorer's sliders are {names}")
+            slider = names.index(slider)
+        if not 0 <= slider < len(names):
+            raise ValueError(f"slider={slider!r}: this explorer has {len(names)} sliders")
+        s = self.sliders.nth(slider)
+        view = self.page.viewport_size
+        for _ in range(5):
+            # a windowed notebook lays out the cells it scrolls past anew, which can move
+            # the slider again: scroll until it stays in the window
+            s.evaluate("(e) => e.scrollIntoView({block: 'center', inline: 'nearest'})")
+            self.page.evaluate("() => new Promise(r => requestAnimationFrame("
+                               "() => requestAnimationFrame(r)))")
+            hb = s.locator(".noUi-handle").bounding_box()
+            tb = s.locator(".noUi-base").bounding_box()
+            inside = (hb is not None and tb is not None
+                      and 0 <= hb["y"] <= view["height"] - hb["height"]
+                      and 0 <= tb["x"] <= tb["x"] + tb["width"] <= view["width"])
+            if inside:
+                break
+        if not inside:
+            raise HarnessError(f"slider {names[slider]!r} of cell {self.cell} is not within "
+                               f"the window (handle {hb}, track {tb}, window {view})")
+        return names[slider], hb, tb
+
+    def fling(self, slider: int | str = 0, *, sweeps: int = 2, moves: int = 30,
+              pause_s: float = 0.0, busy_s: float = 0.0, end: float = 0.37) -> str:
+        """Drag slider ``slider`` (index or label) back and forth fast, as an impatient
+        person does and faster: mouse down on its handle, ``sweeps`` passes between the
+        ends of its track (``moves`` mouse moves each, ``pause_s`` seconds between two
+        moves: 1/60 is a mouse's pace, 0 as fast as the browser takes them), then to
+        ``end`` (a fraction of the track) and up. ``busy_s`` > 0: at the end of each pass
+        the page's main thread is kept busy that long, as on a slow or loaded computer
+        (the kernel's messages wait meanwhile, then arrive together). Waits for nothing
+        the kernel does; returns the slider's readout after the release."""
+        if sweeps < 1 or moves < 1 or pause_s < 0 or busy_s < 0 or not 0 <= end <= 1:
+            raise ValueError(f"sweeps={sweeps!r}, moves={moves!r}, pause_s={pause_s!r}, "
+                             f"busy_s={busy_s!r}, end={end!r}: allowed sweeps >= 1, "
+                             f"moves >= 1, pause_s >= 0, busy_s >= 0, 0 <= end <= 1")
+        name, hb, tb = self._slider_geometry(slider)
+        x0, y = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
+        left, right = tb["x"] + 1, tb["x"] + tb["width"] - 1
+        targets = [right if k % 2 == 0 else left for k in range(sweeps)]
+        targets.append(left + end * (right - left))
+        mouse = self.page.mouse
+        mouse.move(x0, y)
+        mouse.down()
+        x = x0
+        for target in targets:
+            for k in range(1, moves + 1):
+                mouse.move(x + (target - x) * k / moves, y)
+                if pause_s:
+                    self.page.wait_for_timeout(pause_s * 1000)
+            x = target
+            if busy_s:
+                self.page.evaluate("(ms) => { const t = performance.now();"
+                                   " while (performance.now() - t < ms) {} }", busy_s * 1000)
+        mouse.up()
+        readout = self.sliders.nth(self.slider_names().index(name)).locator(".widget-readout")
+        return readout.text_content().strip()
+
+    def wait_still(self, *, settle_s: float = 1.0, timeout: float = 120.0) -> None:
+        """Wait until the notebook's kernel is idle and the explorer's figure has not
+        changed for ``settle_s`` seconds (HarnessError after ``timeout`` seconds)."""
+        area = self.area.element_handle()
+        watch = self.page.evaluate_handle("(root) => window.__nlab.watch(root)", area)
+        try:
+            self.notebook._wait(
+                """([w, path, settle]) => {
+                     if (w.base === null) return null;
+                     if (w.start === undefined) w.start = performance.now();
+                     const k = window.__nlab.kernel(path);
+                     if (!k || k.status !== 'idle') { w.start = performance.now(); return null; }
+                     const last = w.changes.length ? Math.max(w.changes[w.changes.length - 1],
+                                                              w.start) : w.start;
+                     return performance.now() - last >= settle ? {ok: true} : null;
+                   }""",
+                [watch, self.notebook.path, settle_s * 1000], timeout,
+                f"the figure of cell {self.cell} to stay unchanged for {settle_s:g} s")
+        finally:
+            with contextlib.suppress(Exception):
+                self.page.evaluate("(w) => { w.done = true; }", watch)
+            watch.dispose()
+
+    def canvas_png(self) -> bytes:
+        """The pixels of the explorer's ipympl canvas (the one the figure is drawn on, not
+        the overlay above it), as the PNG that ``canvas.toDataURL()`` gives.
+        HarnessError when the explorer shows no ipympl canvas."""
+        url = self.area.evaluate(
+            """(root) => {
+                 const c = root.querySelector('.jupyter-matplotlib-canvas-div canvas');
+                 return c && c.width && c.height ? c.toDataURL('image/png') : null;
+               }""")
+        if url is None:
+            raise HarnessError(f"{self.notebook.path}: cell {self.cell} shows no ipympl canvas")
+        return base64.b64decode(url.split(",", 1)[1])
+
+    def model_id(self) -> str:
+        """The id of the widget model the cell displays (its ``widget-view+json``
+        output), the kernel's ``widget.model_id``."""
+        mid = self.page.evaluate(
+            """([path, i]) => {
+                 const p = window.__nlab.panel(path);
+                 for (const o of p.content.model.cells.get(i).outputs.toJSON()) {
+                   const v = o.data && o.data['application/vnd.jupyter.widget-view+json'];
+                   if (v) return v.model_id;
+                 }
+                 return null;
+               }""", [self.notebook.path, self.cell])
+        if mid is None:
+            raise HarnessError(f"{self.notebook.path}: cell {self.cell} displays no widget")
+        return mid
+
+    def scroll_to_top(self, *, timeout: float = 30.0) -> dict:
+        """Scroll the notebook so that the top of the explorer's output is at the top of
+        the notebook's view (or the notebook is scrolled to its end), then return
+        :meth:`boxes`. A windowed notebook lays out the cells it scrolls past anew, which
+        moves the output again: scroll until it stays put for a few frames."""
+        self.notebook._wait(
+            """(root) => {
+                 const view = root.closest('.jp-WindowedPanel-outer, .jp-Notebook');
+                 const d = root.getBoundingClientRect().y - view.getBoundingClientRect().y;
+                 const end = view.scrollTop + view.clientHeight >= view.scrollHeight - 1;
+                 if (Math.abs(d) > 1 && !(d > 0 && end)) {
+                   root.scrollIntoView({block: 'start', inline: 'nearest'});
+                   root.__nlabStill = 0;
+                   return null;
+                 }
+                 root.__nlabStill = (root.__nlabStill || 0) + 1;
+                 return root.__nlabStill >= 10 ? {ok: true} : null;
+               }""", self.area.element_handle(), timeout,
+            f"the output of cell {self.cell} to stay at the top of the notebook's view")
+        return self.boxes()
+
+    def boxes(self) -> dict:
+        """Bounding boxes (CSS pixels, in the window) of the figure (its canvas or image)
+        and of each slider, keyed ``"figure"`` and the sliders' labels, and of the part
+        of the window where the notebook shows cells (``"notebook"``)."""
+        return self.area.evaluate(
+            """(root) => {
+                 const box = (e) => { const r = e.getBoundingClientRect();
+                   return {x: r.x, y: r.y, width: r.width, height: r.height}; };
+                 const out = {};
+                 const figs = window.__nlab.figures(root).filter(e => window.__nlab.shown(e));
+                 if (figs.length) out.figure = box(figs[0]);
+                 for (const s of root.querySelectorAll('.widget-slider')) {
+                   const label = s.querySelector('.widget-label');
+                   out[label ? label.textContent.trim() : '?'] = box(s);
+                 }
+                 const nb = root.closest('.jp-WindowedPanel-outer, .jp-Notebook');
+                 if (nb) out.notebook = box(nb);
+                 return out;
+               }""")
+
+
 class Notebook:
     """A notebook open in a JupyterLab tab (see :meth:`Browser.open`)."""
 
@@ -627,6 +792,35 @@ class Notebook:
                         && !window.__nlab.prompts(path).some(p => p.includes('*'))""",
                    self.path, timeout, "Run All Cells to finish")
         return time.monotonic() - t0
+
+    def execute(self, code: str, *, timeout: float = 120.0) -> str:
+        """Run ``code`` in the notebook's kernel (not in a cell: nothing shows on the
+        page, the history is not kept) and return what it printed. HarnessError with the
+        traceback when it raises, or after ``timeout`` seconds."""
+        got = self.page.evaluate(
+            """async ([path, code, ms]) => {
+                 const k = window.__nlab.kernel(path);
+                 if (!k) return {error: 'no kernel'};
+                 const future = k.requestExecute({code, silent: false, store_history: false,
+                                                  allow_stdin: false, stop_on_error: false});
+                 const out = []; let error = null;
+                 future.onIOPub = (msg) => {
+                   const t = msg.header.msg_type;
+                   if (t === 'stream') out.push(msg.content.text);
+                   else if (t === 'error') error = msg.content.traceback.join('\\n');
+                 };
+                 const late = new Promise(r => setTimeout(() => r('timeout'), ms));
+                 if (await Promise.race([future.done.then(() => 'done'), late]) === 'timeout')
+                   return {error: 'timeout'};
+                 return {out: out.join(''), error};
+               }""", [self.path, code, timeout * 1000])
+        if got.get("error") == "timeout":
+            raise HarnessError(f"{self.path}: the kernel did not finish within {timeout:.0f} s "
+                               f"running:\n{code}")
+        if got.get("error"):
+            text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", got["error"])
+            raise HarnessError(f"{self.path}: the kernel raised running:\n{code}\n{text}")
+        return got["out"]
 
     def errors(self) -> list[CellError]:
         """Every error the notebook shows: error outputs of cells, tracebacks inside

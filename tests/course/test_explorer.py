@@ -309,3 +309,84 @@ def test_throttling_in_a_real_kernel_drops_queued_comm_messages(tmp_path):
     assert n_changes == 50
     assert n_updates - 1 <= 10, n_updates    # first update at open, then few
     assert last["I"] == values[-1]
+
+
+# ----------------------------------------------------------------------------- frames
+def _png_rgba(png):
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+@pytest.mark.parametrize("lost", [[1], [0, 2], [1, 2]])
+def test_a_page_that_loses_frames_still_ends_on_the_figure(lost):
+    """ipympl's page draws a frame of changed pixels over the picture it has, and loses a
+    frame that arrives while the previous one still loads. A page modelled here draws the
+    frames it gets (a whole frame replaces the picture, a frame of changed pixels is drawn
+    over it, its transparent pixels leaving the picture as it was) but loses the frames
+    numbered ``lost`` of a drag; once the explorer has settled, its picture is the
+    kernel's figure, pixel for pixel."""
+    ex = E.neuron_explorer(backend="ipympl", throttle_s=0.02)
+    picture = np.asarray(ex.canvas.buffer_rgba()).copy()    # what the page shows now
+    frames = []
+    ex.canvas.send_binary = lambda png: frames.append((ex.canvas._current_image_mode, png))
+
+    async def drag():
+        for v in (22.0, 27.0, 33.0, 41.0):
+            ex.sliders["I"].value = v
+            while ex.pending:
+                await asyncio.sleep(0.005)
+        while not ex.settled:
+            await asyncio.sleep(0.01)
+
+    asyncio.run(drag())
+    assert ex.settled and ex.history[-1]["I"] == 41.0
+    assert [m for m, _ in frames[:4]] == ["diff"] * 4       # one frame per update
+    for k, (mode, png) in enumerate(frames):
+        if k in lost:
+            continue
+        img = _png_rgba(png)
+        picture = img if mode == "full" else np.where(img[..., 3:] > 0, img, picture)
+    figure = np.asarray(ex.canvas.buffer_rgba())
+    assert np.count_nonzero((picture != figure).any(axis=2)) == 0
+    ex.close()
+
+
+# ----------------------------------------------------------------------------- bad values
+def test_set_refuses_values_a_slider_cannot_take_naming_them():
+    ex = E.stdp_explorer(n_correlated=5, n_independent=5, duration=100.0)
+    n = ex.n_updates
+    with pytest.raises(TypeError, match=r"A_plus must be a number within \[0.0, 0.2\], "
+                                        r"got '0.02' of type str"):
+        ex.set(A_plus="0.02")
+    with pytest.raises(ValueError, match=r"seed must be a whole number within \[0, 100\], "
+                                         r"got 1.5"):
+        ex.set(seed=1.5)
+    with pytest.raises(ValueError, match=r"rate must be within \[1.0, 50.0\], got nan"):
+        ex.set(rate=float("nan"))
+    with pytest.raises(TypeError, match=r"correlation must be a number .*, "
+                                        r"got True of type bool"):
+        ex.set(correlation=True)
+    assert ex.n_updates == n and ex.sliders["seed"].value == 0      # nothing moved
+    ex.set(seed=2.0, A_plus=np.float64(0.03))                       # whole and numpy: fine
+    assert ex.values["seed"] == 2 and ex.values["A_plus"] == 0.03
+
+
+@pytest.mark.parametrize("name, value, error, match", [
+    ("A_plus", "0.01", TypeError, r"A_plus must be a real number, got '0.01' of type str"),
+    ("tau_minus", None, TypeError, r"tau_minus must be a real number, got None"),
+    ("correlation", [0.1], TypeError, r"correlation must be a real number, got \[0.1\]"),
+    ("seed", 1.5, ValueError, r"seed must be a whole number >= 0, got 1.5"),
+    ("seed", "3", TypeError, r"seed must be a whole number >= 0, got '3' of type str"),
+])
+def test_stdp_run_names_a_bad_parameter(name, value, error, match):
+    args = dict(n_correlated=5, n_independent=5, duration=50.0)
+    with pytest.raises(error, match=match):
+        E.stdp_run(**{name: value}, **args)
+    # the lesson's check passes its changes to stdp_run: the same message
+    from neurolab import exercises
+
+    with pytest.raises(error, match=match):
+        exercises.check_explorer_rate(10.0, changes={name: value}, params=args, quiet=True)
