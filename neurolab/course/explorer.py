@@ -763,8 +763,8 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
                   tau_minus: float = 20.0, w_max: float = 0.03, rate: float = 15.0,
                   correlation: float = 0.15, seed: int = 0, *, n_correlated: int = 100,
                   n_independent: int = 100, duration: float = 2000.0, dt: float = 0.1,
-                  weight_dt: float = 10.0, bins: int = 20, n_traces: int = 30, ranges: Mapping | None = None,
-                  backend: str = "auto", throttle_s: float = 0.02,
+                  weight_dt: float = 10.0, bins: int = 20, n_traces: int = 30,
+                  ranges: Mapping | None = None, backend: str = "auto", throttle_s: float = 0.02,
                   figsize=(9.2, 4.5)) -> LiveExplorer:
     """One neuron learning from correlated and independent inputs, live.
 
