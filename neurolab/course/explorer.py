@@ -728,7 +728,7 @@ def stdp_run(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float = 20.0
     number (a string, a bool)."""
     import neurolab as nl
 
-    from . import _validate as V
+    from ..base import validate as V
 
     A_plus, A_minus, tau_plus, tau_minus, w_max, rate, correlation = (
         V.real(name, value) for name, value in (
