@@ -219,7 +219,7 @@ def execute(notebook: Path, overrides: Mapping, stage: Path, *, root: Path, time
         try:
             papermill.execute_notebook(
                 str(notebook), str(executed), parameters=_injectable(overrides) or None,
-                kernel_name="python3",
+                kernel_name="python3", language="python",   # kernelspec metadata optional
                 progress_bar=sys.stderr.isatty() if progress_bar is None else progress_bar,
                 cwd=str(notebook.parent), execution_timeout=timeout,
                 kernel_manager_class=_kernel_manager_class())
