@@ -136,8 +136,16 @@ class Network:
         """
         self._new_name(name)
         n = V.integer("n", n, minimum=1)
-        times = V.float_array("times", times, allow_scalar=True)
-        indices = V.index_array("indices", indices, upper=n)
+        times, indices = self._spike_arrays(name, n, times, indices)
+        return self._add(name, n, "spikes", times=times, indices=indices)
+
+    def _spike_arrays(self, name, n, times, indices):
+        """``times`` and ``indices`` of explicit source ``name`` checked (as ``add_spikes``
+        says) and copied into read-only arrays that the network owns: a later edit of the
+        caller's buffers changes nothing, and an edit of the population's arrays in place
+        is refused by numpy (assign ``pop.times`` / ``pop.indices`` instead)."""
+        times = np.array(V.float_array("times", times, allow_scalar=True), copy=True)
+        indices = np.array(V.index_array("indices", indices, upper=n), copy=True)
         if times.shape[0] != indices.shape[0]:
             raise ValueError(f"times and indices must have the same length, got "
                              f"len(times)={times.shape[0]} and len(indices)={indices.shape[0]}")
@@ -146,7 +154,21 @@ class Network:
             raise ValueError(f"times must be >= 0 ms, got {float(times[k])!r} at index {k}")
         V.within_steps("times", times, self.dt)        # step numbers that fit in int64
         explicit_steps(times, indices, self.dt, name)  # same-step duplicates
-        return self._add(name, n, "spikes", times=times, indices=indices)
+        times.setflags(write=False)
+        indices.setflags(write=False)
+        return times, indices
+
+    def _set_spikes(self, pop, which, value):
+        """``pop.times = value`` / ``pop.indices = value``: checked with the other array as
+        ``add_spikes`` checks them, before the first run only."""
+        if self._state is not None:
+            raise RuntimeError(
+                f"cannot change {which} of population {pop.name!r}: explicit spikes are fixed "
+                f"once the network has run or been stored (t = {self.t:g} ms), and its runs "
+                f"emit the spikes it had then; give every spike to add_spikes before the "
+                f"first run (or build a new Network)")
+        times, indices = ((value, pop.indices) if which == "times" else (pop.times, value))
+        pop._times, pop._indices = self._spike_arrays(pop.name, pop.n, times, indices)
 
     def add_lif(self, name: str, n: int, params: LIFParams | None = None,
                 v_init=None, threshold=None) -> Population:
@@ -577,8 +599,10 @@ class Network:
             raise RuntimeError(f"delays of {proj.name!r} cannot change once the network has "
                                f"run or been stored (spikes are in flight); build a new "
                                f"Network with the new delays")
-        proj._delay = _delays(value, proj.n_syn, self.dt,
-                              self._rng(_STREAM_CHANGE, 2000 + proj.index, 0))
+        delay = _delays(value, proj.n_syn, self.dt,
+                        self._rng(_STREAM_CHANGE, 2000 + proj.index, 0))
+        delay.setflags(write=False)         # changed by assignment only, validated here
+        proj._delay = delay
 
     def _set_learning(self, proj, on):
         proj._learning = on
