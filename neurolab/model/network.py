@@ -493,19 +493,58 @@ class Network:
         """Snapshot the whole state under ``name`` (Brian2's ``store``): time, membrane and
         synaptic state, refractory counters, STDP traces, adaptive thresholds (``theta``),
         weights, spikes in flight, input streams, rates, neuron parameters, learning
-        switches, normalisations and currents. Storing fixes the
-        network's structure, as a run does."""
+        switches, normalisations and currents, in the kernel's state and as the Python side
+        reports them (getters, the next run's provenance). Storing fixes the network's
+        structure, as a run does."""
         V.name_string("name", name)
-        self._stored[name] = copy.deepcopy(self._ensure_state())
+        state = self._ensure_state()
+        self._stored[name] = copy.deepcopy((state, self._settings()))
 
     def restore(self, name: str = "default") -> None:
         """Return to the state stored under ``name`` (Brian2's ``restore``); ``net.t``
         becomes the stored time, and the input streams replay the same random numbers from
-        there. Raises ``KeyError`` listing the stored names."""
+        there. Every setting ``store`` covers comes back in the kernel, in what the getters
+        report (``rates``, ``param``, ``params``, ``learning``, ``stdp``, ``rate``,
+        ``amplitude``...) and in the next run's provenance; a later change starts from the
+        restored values. Raises ``KeyError`` listing the stored names."""
         if name not in self._stored:
             raise KeyError(f"no state stored under {name!r}; stored: {sorted(self._stored)} "
                            f"(call net.store({name!r}) first)")
-        self._state = copy.deepcopy(self._stored[name])
+        state, settings = copy.deepcopy(self._stored[name])
+        self._state = state
+        self._apply_settings(settings)
+
+    # the settings that live on the Python objects (beside the kernel's copies in RunState):
+    # what the getters and the provenance (to_dict) read and later changes start from
+    _POP_SETTINGS = ("_rates", "params", "neuron_params", "v_init", "_threshold",
+                     "_theta_init")
+    _PROJ_SETTINGS = ("_learning", "stdp", "_normalize", "_weight")
+
+    def _settings(self) -> dict:
+        """The Python side's copy of every setting ``store`` covers (not copied here)."""
+        return {
+            "populations": {name: {a: getattr(pop, a) for a in self._POP_SETTINGS}
+                            for name, pop in self.populations.items()},
+            "projections": {name: {a: getattr(proj, a, True if a == "_learning" else None)
+                                   for a in self._PROJ_SETTINGS}
+                            for name, proj in self.projections.items()},
+            "drives": {name: d._rate for name, d in self.drives.items()},
+            "currents": {name: list(c._segments) for name, c in self.currents.items()},
+        }
+
+    def _apply_settings(self, settings: dict) -> None:
+        """Put back what ``_settings`` returned (the structure is the same: it is fixed
+        once a state exists)."""
+        for name, values in settings["populations"].items():
+            for attr, value in values.items():
+                setattr(self.populations[name], attr, value)
+        for name, values in settings["projections"].items():
+            for attr, value in values.items():
+                setattr(self.projections[name], attr, value)
+        for name, rate in settings["drives"].items():
+            self.drives[name]._rate = rate
+        for name, segments in settings["currents"].items():
+            self.currents[name]._segments = segments
 
     def _ensure_state(self):
         if self._state is None:
