@@ -15,7 +15,8 @@
 (``NEUROLAB_ROOT``, else the checkout the current folder is in, else the package's).
 
 Exit status: 0 when everything held; 1 when a notebook (or a point of a sweep) failed,
-``verify`` found a problem or ``export`` could not read the run folder; 2 for a refused
+``verify`` found a problem, ``export`` could not read the run folder, or ``simulate`` ran
+out of memory or its state became non-finite (``NonFiniteStateError``); 2 for a refused
 request (unknown notebook or parameter, bad option); 75 (``EX_TEMPFAIL``: try again later)
 when another process runs the same notebook and ``--wait`` was not given or its time ran
 out.
@@ -35,6 +36,7 @@ import time
 from pathlib import Path
 
 from .base import paths
+from .base.errors import NonFiniteStateError
 from .lab.errors import NotebookFailed, PipelineBusy, PipelineError
 from .lab.manifest import (RUN_FILES, describe_artifact, load_manifest, manifest_path,
                            write_manifest)
@@ -536,9 +538,16 @@ def _cmd_simulate(args) -> int:
     t0 = time.perf_counter()
     try:
         res, folder = simulate_to_folder(config, out, progress=None, expect_network=expect)
+    except NonFiniteStateError as exc:     # the run failed; the request was fine
+        _err(f"the simulation stopped: {exc}")
+        return EXIT_FAILED
     except (ValueError, TypeError, KeyError) as exc:
         _err(f"bad configuration: {exc}")
         return EXIT_USAGE
+    except MemoryError as exc:
+        _err(f"the network does not fit in this machine's memory ({exc or 'MemoryError'}); "
+             f"make the populations or projections smaller, or record less")
+        return EXIT_FAILED
     print(f"simulated {res.t_end:g} ms in {time.perf_counter() - t0:.1f} s -> {folder}")
     for pop, rec in res.spikes.items():
         print(f"  {pop}: {len(rec)} spikes, mean rate {res.rates(pop).mean():.2f} Hz")

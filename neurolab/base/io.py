@@ -181,6 +181,20 @@ def git_commit(path=None) -> str | None:
         return None
 
 
+def tracked_files(folder) -> set[str] | None:
+    """The files under ``folder`` that git tracks (committed or added), as POSIX paths
+    relative to ``folder``; ``None`` when ``folder`` is not inside a git checkout or git
+    cannot be run. One ``git ls-files`` call, not cached."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z", "--", "."], cwd=folder,
+                                capture_output=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if listed.returncode != 0:
+        return None
+    return {p for p in listed.stdout.decode("utf-8", "surrogateescape").split("\0") if p}
+
+
 def summary(arr: np.ndarray):
     """A JSON-friendly description of a parameter array: the value when uniform, else its
     range, mean and sha256."""

@@ -65,38 +65,43 @@ def find_notebook(name: str, root=None) -> Path:
 
 
 # ----------------------------------------------------------------------------- parameters
-def _parameters_cell(notebook) -> str | None:
+def _parameters_cell(notebook):
+    """The first cell of ``notebook`` tagged ``parameters`` (None when there is none)."""
     nbformat = require("nbformat", "lab", "reading a notebook's parameters")
 
     nb = nbformat.read(str(notebook), as_version=4)
     for cell in nb.cells:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
-            return cell.source
+            return cell
     return None
 
 
 def notebook_parameters(notebook) -> dict:
     """Parameter name -> default value of a notebook's cell tagged ``parameters``.
 
-    Read with papermill's ``inspect_notebook``. Every default must be a Python literal
-    (derived values belong in the next cell), and every name the cell assigns must be one
-    papermill understood (it skips lines it cannot parse, which would make that parameter
-    impossible to set); otherwise ``PipelineError``.
+    Read with papermill's Python translator (the pipeline runs every notebook on the
+    ``python3`` kernel, so a notebook without kernelspec metadata reads the same). Every
+    default must be a Python literal (derived values belong in the next cell), and every
+    name the cell assigns must be one papermill understood (it skips lines it cannot
+    parse, which would make that parameter impossible to set); otherwise
+    ``PipelineError``.
     """
-    papermill = require("papermill", "lab", "the notebook pipeline")
+    require("papermill", "lab", "the notebook pipeline")
+    from papermill.translators import PythonTranslator
 
     name = Path(notebook).name
-    source = _parameters_cell(notebook)
-    if source is None:
+    cell = _parameters_cell(notebook)
+    if cell is None:
         raise PipelineError(f"{name}: no cell tagged 'parameters'")
-    found = papermill.inspect_notebook(str(notebook))
+    source = cell.source
     out = {}
-    for key, info in found.items():
+    for param in PythonTranslator.inspect(cell):
+        key, default = param.name, param.default
         try:
-            out[key] = ast.literal_eval(info["default"])
+            out[key] = ast.literal_eval(default)
         except (ValueError, SyntaxError):
             raise PipelineError(
-                f"{name}: parameter {key} = {info['default']} is not a literal; keep the "
+                f"{name}: parameter {key} = {default} is not a literal; keep the "
                 f"parameters cell to literals and derive values in the next cell") from None
     for node in ast.parse(source).body:
         targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
@@ -135,10 +140,17 @@ def _coerce(name, value, default):
     """``value`` converted to the type of ``default``; strings (from the command line) are
     parsed, other values must already have a compatible type. numpy scalars count as the
     Python number of their kind (``np.int64(3)`` as 3, ``np.float64(5.0)`` as 5.0) and are
-    returned as plain Python values; booleans (``np.bool_`` too) are never numbers."""
+    returned as plain Python values; booleans (``np.bool_`` too) are never numbers.
+
+    Floats must be finite, also inside lists, tuples and dicts. The elements of a list or
+    tuple whose default holds elements of one type (``[10.0, 15.0]``) must have that type
+    (ints become floats where the default's are floats; a string element is never parsed).
+    Raises ``PipelineError`` naming the parameter, the value given (and the element) and
+    what is allowed."""
     want = type(default)
     fail = PipelineError(f"parameter {name}={value!r}: expected {want.__name__} "
                          f"like the default {default!r}")
+    original = value
     value = _plain(value)
     if isinstance(value, str) and want is not str:
         text = value.strip()
@@ -166,7 +178,7 @@ def _coerce(name, value, default):
                 return value
             raise fail from None
     if default is None:
-        return value
+        return _finite_inside(name, original, value)
     if want is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if want is float and type(value) is float:
@@ -177,6 +189,70 @@ def _coerce(name, value, default):
         value = list(value)
     if type(value) is not want:
         raise fail
+    if want in (list, tuple):
+        like = _element_default(default)
+        items = [_element(name, original, f"[{k}]", item, like, default)
+                 for k, item in enumerate(value)]
+        return want(items)
+    if want is dict:
+        return _finite_inside(name, original, value)
+    return value
+
+
+_NUMBER_TYPES = (int, float)
+
+
+def _element_default(default):
+    """What every element of a list or tuple parameter must look like: an element of
+    ``default`` when all of its elements have one type (a mix of ints and floats counts as
+    floats), else None (then only finiteness is checked)."""
+    kinds = {type(v) for v in default}
+    if kinds == {int, float}:
+        return 0.0
+    if len(kinds) == 1:
+        return default[0]
+    return None
+
+
+def _element(name, given, where, item, like, default):
+    """One element ``item`` (at ``where``, e.g. ``[1]``) of the list or tuple parameter
+    ``name`` (``given``: the whole value as the caller wrote it) checked against ``like``
+    (``_element_default``); nested lists are checked the same way."""
+    kind = type(like)
+    if like is None:
+        return _finite_inside(name, given, item, where)
+    if kind is float and type(item) in _NUMBER_TYPES:
+        number = float(item)
+        if not math.isfinite(number):
+            raise PipelineError(f"parameter {name}={given!r}: element {where} is "
+                                f"{number!r}; expected finite floats like the default "
+                                f"{default!r}")
+        return number
+    if kind in (list, tuple) and type(item) in (list, tuple):
+        inner = _element_default(like)
+        return kind(_element(name, given, f"{where}[{k}]", v, inner, default)
+                    for k, v in enumerate(item))
+    if type(item) is not kind:
+        raise PipelineError(f"parameter {name}={given!r}: element {where} is {item!r}; "
+                            f"expected elements of type {kind.__name__} like those of the "
+                            f"default {default!r}")
+    if kind is dict:
+        return _finite_inside(name, given, item, where)
+    return item
+
+
+def _finite_inside(name, given, value, where=""):
+    """``value`` unless a float in it (at any depth of lists, tuples and dicts) is NaN or
+    infinite; ``PipelineError`` names the parameter, ``given`` and where the float is."""
+    if isinstance(value, float) and not math.isfinite(value):
+        at = f" element {where} is {value!r}:" if where else ""
+        raise PipelineError(f"parameter {name}={given!r}:{at} expected finite floats")
+    if isinstance(value, (list, tuple)):
+        for k, v in enumerate(value):
+            _finite_inside(name, given, v, f"{where}[{k}]")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _finite_inside(name, given, v, f"{where}[{k!r}]")
     return value
 
 

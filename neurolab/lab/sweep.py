@@ -81,7 +81,7 @@ from .marks import RESULTS_FILE, read_results
 from ..base.errors import require
 from .errors import NotebookFailed, PipelineError
 from .manifest import LOCKS, STAGING, _busy, describe_artifact
-from .notebooks import (_coerce, _plain, _root, check_parameters, find_notebook,
+from .notebooks import (_coerce, _plain, _root, find_notebook,
                         notebook_parameters, params_id)
 from .runner import _clear_stale_stages, execute
 from .verify import Problem, _check_entry
@@ -94,6 +94,11 @@ SUMMARIES = Path("results") / "sweeps"
 # float values of a range start:stop:count are rounded to this many significant digits, so
 # that 0.008:0.013:6 gives 0.009, not 0.009000000000000001 (the value the notebook sees)
 RANGE_DIGITS = 12
+
+
+# the most points one sweep may have: a larger grid is refused, saying its size, before
+# any value of it is built (a range 0:1:1e7 would otherwise plan for minutes at gigabytes)
+MAX_POINTS = 100_000
 
 
 # a point whose kernel did not start (a port taken by another process between
@@ -142,7 +147,8 @@ def parse_values(key: str, text: str, default) -> list:
       (Python's ``range``: seeds ``0:4`` are 0, 1, 2, 3);
     - a single value.
 
-    Raises ``SweepError`` naming the key, VALUES and what is allowed."""
+    Raises ``SweepError`` naming the key, VALUES and what is allowed; also for a range of
+    more than ``MAX_POINTS`` values, before any of them is made."""
     if not isinstance(text, str) or not text.strip():
         raise SweepError(f"-p {key} {text!r}: no values; give a list a,b,c, a range "
                          f"start:stop:count or one value")
@@ -161,6 +167,7 @@ def parse_values(key: str, text: str, default) -> list:
             if not all(n.is_integer() for n in nums):
                 raise SweepError(f"-p {key} {text!r}: start and stop of an integer range "
                                  f"must be whole numbers")
+            _not_too_many(key, text, int(nums[1]) - int(nums[0]))
             values = list(range(int(nums[0]), int(nums[1])))
             if not values:
                 raise SweepError(f"-p {key} {text!r}: empty range (stop must be greater "
@@ -172,6 +179,7 @@ def parse_values(key: str, text: str, default) -> list:
         if not (count.is_integer() and count >= 1) or not all(map(math.isfinite, nums)):
             raise SweepError(f"-p {key} {text!r}: count must be a whole number >= 1 and "
                              f"start, stop finite")
+        _not_too_many(key, text, count)
         grid = np.linspace(start, stop, int(count))
         if want is int:
             if not all(float(g).is_integer() for g in np.round(grid, 9)):
@@ -185,6 +193,13 @@ def parse_values(key: str, text: str, default) -> list:
             raise SweepError(f"-p {key} {text!r}: an empty value in the list")
         out.append(_coerce(key, item, default))
     return out
+
+
+def _not_too_many(key, text, count) -> None:
+    """``SweepError`` when a range gives more than ``MAX_POINTS`` values."""
+    if count > MAX_POINTS:
+        raise SweepError(f"-p {key} {text!r}: {count:.0f} values; a sweep has at most "
+                         f"{MAX_POINTS} points (use fewer values, or split the sweep)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -236,7 +251,8 @@ def plan(name: str, specs: Sequence, *, root=None, zipped: bool = False,
     ``check_parameters`` against the notebook's declared parameters. Raises
     ``PipelineError`` (unknown notebook or key, ill-typed value) or ``SweepError`` (bad
     VALUES, a key given twice, a value repeated, lists of different lengths with
-    ``zipped``, a bad ``sweep_id``)."""
+    ``zipped``, a bad ``sweep_id``, a grid of more than ``MAX_POINTS`` points: refused
+    with its size before it is built)."""
     import itertools
 
     root = _root(root)
@@ -263,6 +279,11 @@ def plan(name: str, specs: Sequence, *, root=None, zipped: bool = False,
             seen.add(tag)
         keys.append(key)
         values.append(vals)
+    size = math.prod(len(v) for v in values) if not zipped else max(map(len, values))
+    if size > MAX_POINTS:
+        sizes = " x ".join(str(len(v)) for v in values)
+        raise SweepError(f"the grid has {sizes} = {size} points; a sweep has at most "
+                         f"{MAX_POINTS} (use fewer values, --zip, or split the sweep)")
     if zipped:
         lengths = {k: len(v) for k, v in zip(keys, values)}
         n = max(lengths.values())
@@ -274,9 +295,9 @@ def plan(name: str, specs: Sequence, *, root=None, zipped: bool = False,
     else:
         combos = list(itertools.product(*values))
     points = []
-    for combo in combos:
-        point = dict(zip(keys, combo))
-        points.append(check_parameters(notebook, point))   # the pipeline's typing
+    for combo in combos:                 # the pipeline's typing (check_parameters), without
+        points.append({k: _coerce(k, v, declared[k])     # reading the notebook per point
+                       for k, v in zip(keys, combo)})
     ids = [params_id(p) for p in points]
     if len(set(ids)) != len(ids):
         raise SweepError("two points of the grid have the same parameters")

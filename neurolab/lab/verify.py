@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..base.io import load_npz, sha256_file
+from ..base.io import load_npz, sha256_file, tracked_files
 from .errors import PipelineError
 from .manifest import LOCKS, STAGING, _inside, _kind, _manifest_lock, load_manifest, manifest_path
 from .notebooks import _root
@@ -174,8 +174,11 @@ def stray_files(root=None, manifest=None) -> list[str]:
     (``data/raw/.locks``, ``data/raw/.staging``), ``.gitkeep`` files, the executed copies
     of failed notebooks (``results/notebooks/NAME.failed.ipynb``, named by the failure
     message), the files of a folder that holds its own ``manifest.json`` and lists
-    them (a ``neurolab simulate`` run folder; check it with ``verify --manifest``), and
-    (for the repository) the files the sweep manifests list (``neurolab.lab.sweep_records.known_paths``).
+    them (a ``neurolab simulate`` run folder; check it with ``verify --manifest``),
+    (for the repository) the files the sweep manifests list
+    (``neurolab.lab.sweep_records.known_paths``), and files git tracks (the README's
+    committed figures in a fresh clone; asked once with ``git ls-files``, and outside a
+    git checkout nothing is skipped for this reason).
     Returns sorted paths, relative to the repository root (or the manifest's folder);
     empty when there is no manifest (``verify`` reports that instead)."""
     if manifest is not None:
@@ -193,8 +196,8 @@ def stray_files(root=None, manifest=None) -> list[str]:
     except (OSError, ValueError, PipelineError):
         known = set()
     if manifest is None:
-
         known |= known_paths(base)
+    known |= tracked_files(base) or set()
     skip_dirs = {(base / LOCKS).resolve(), (base / STAGING).resolve()}
     out = []
     for top in tops:

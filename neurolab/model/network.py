@@ -136,8 +136,16 @@ class Network:
         """
         self._new_name(name)
         n = V.integer("n", n, minimum=1)
-        times = V.float_array("times", times, allow_scalar=True)
-        indices = V.index_array("indices", indices, upper=n)
+        times, indices = self._spike_arrays(name, n, times, indices)
+        return self._add(name, n, "spikes", times=times, indices=indices)
+
+    def _spike_arrays(self, name, n, times, indices):
+        """``times`` and ``indices`` of explicit source ``name`` checked (as ``add_spikes``
+        says) and copied into read-only arrays that the network owns: a later edit of the
+        caller's buffers changes nothing, and an edit of the population's arrays in place
+        is refused by numpy (assign ``pop.times`` / ``pop.indices`` instead)."""
+        times = np.array(V.float_array("times", times, allow_scalar=True), copy=True)
+        indices = np.array(V.index_array("indices", indices, upper=n), copy=True)
         if times.shape[0] != indices.shape[0]:
             raise ValueError(f"times and indices must have the same length, got "
                              f"len(times)={times.shape[0]} and len(indices)={indices.shape[0]}")
@@ -146,7 +154,21 @@ class Network:
             raise ValueError(f"times must be >= 0 ms, got {float(times[k])!r} at index {k}")
         V.within_steps("times", times, self.dt)        # step numbers that fit in int64
         explicit_steps(times, indices, self.dt, name)  # same-step duplicates
-        return self._add(name, n, "spikes", times=times, indices=indices)
+        times.setflags(write=False)
+        indices.setflags(write=False)
+        return times, indices
+
+    def _set_spikes(self, pop, which, value):
+        """``pop.times = value`` / ``pop.indices = value``: checked with the other array as
+        ``add_spikes`` checks them, before the first run only."""
+        if self._state is not None:
+            raise RuntimeError(
+                f"cannot change {which} of population {pop.name!r}: explicit spikes are fixed "
+                f"once the network has run or been stored (t = {self.t:g} ms), and its runs "
+                f"emit the spikes it had then; give every spike to add_spikes before the "
+                f"first run (or build a new Network)")
+        times, indices = ((value, pop.indices) if which == "times" else (pop.times, value))
+        pop._times, pop._indices = self._spike_arrays(pop.name, pop.n, times, indices)
 
     def add_lif(self, name: str, n: int, params: LIFParams | None = None,
                 v_init=None, threshold=None) -> Population:
@@ -471,19 +493,58 @@ class Network:
         """Snapshot the whole state under ``name`` (Brian2's ``store``): time, membrane and
         synaptic state, refractory counters, STDP traces, adaptive thresholds (``theta``),
         weights, spikes in flight, input streams, rates, neuron parameters, learning
-        switches, normalisations and currents. Storing fixes the
-        network's structure, as a run does."""
+        switches, normalisations and currents, in the kernel's state and as the Python side
+        reports them (getters, the next run's provenance). Storing fixes the network's
+        structure, as a run does."""
         V.name_string("name", name)
-        self._stored[name] = copy.deepcopy(self._ensure_state())
+        state = self._ensure_state()
+        self._stored[name] = copy.deepcopy((state, self._settings()))
 
     def restore(self, name: str = "default") -> None:
         """Return to the state stored under ``name`` (Brian2's ``restore``); ``net.t``
         becomes the stored time, and the input streams replay the same random numbers from
-        there. Raises ``KeyError`` listing the stored names."""
+        there. Every setting ``store`` covers comes back in the kernel, in what the getters
+        report (``rates``, ``param``, ``params``, ``learning``, ``stdp``, ``rate``,
+        ``amplitude``...) and in the next run's provenance; a later change starts from the
+        restored values. Raises ``KeyError`` listing the stored names."""
         if name not in self._stored:
             raise KeyError(f"no state stored under {name!r}; stored: {sorted(self._stored)} "
                            f"(call net.store({name!r}) first)")
-        self._state = copy.deepcopy(self._stored[name])
+        state, settings = copy.deepcopy(self._stored[name])
+        self._state = state
+        self._apply_settings(settings)
+
+    # the settings that live on the Python objects (beside the kernel's copies in RunState):
+    # what the getters and the provenance (to_dict) read and later changes start from
+    _POP_SETTINGS = ("_rates", "params", "neuron_params", "v_init", "_threshold",
+                     "_theta_init")
+    _PROJ_SETTINGS = ("_learning", "stdp", "_normalize", "_weight")
+
+    def _settings(self) -> dict:
+        """The Python side's copy of every setting ``store`` covers (not copied here)."""
+        return {
+            "populations": {name: {a: getattr(pop, a) for a in self._POP_SETTINGS}
+                            for name, pop in self.populations.items()},
+            "projections": {name: {a: getattr(proj, a, True if a == "_learning" else None)
+                                   for a in self._PROJ_SETTINGS}
+                            for name, proj in self.projections.items()},
+            "drives": {name: d._rate for name, d in self.drives.items()},
+            "currents": {name: list(c._segments) for name, c in self.currents.items()},
+        }
+
+    def _apply_settings(self, settings: dict) -> None:
+        """Put back what ``_settings`` returned (the structure is the same: it is fixed
+        once a state exists)."""
+        for name, values in settings["populations"].items():
+            for attr, value in values.items():
+                setattr(self.populations[name], attr, value)
+        for name, values in settings["projections"].items():
+            for attr, value in values.items():
+                setattr(self.projections[name], attr, value)
+        for name, rate in settings["drives"].items():
+            self.drives[name]._rate = rate
+        for name, segments in settings["currents"].items():
+            self.currents[name]._segments = segments
 
     def _ensure_state(self):
         if self._state is None:
@@ -577,8 +638,10 @@ class Network:
             raise RuntimeError(f"delays of {proj.name!r} cannot change once the network has "
                                f"run or been stored (spikes are in flight); build a new "
                                f"Network with the new delays")
-        proj._delay = _delays(value, proj.n_syn, self.dt,
-                              self._rng(_STREAM_CHANGE, 2000 + proj.index, 0))
+        delay = _delays(value, proj.n_syn, self.dt,
+                        self._rng(_STREAM_CHANGE, 2000 + proj.index, 0))
+        delay.setflags(write=False)         # changed by assignment only, validated here
+        proj._delay = delay
 
     def _set_learning(self, proj, on):
         proj._learning = on

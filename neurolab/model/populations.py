@@ -42,8 +42,8 @@ class Population:
         self.index = index
         self.params = attrs.get("params")
         self._rates = attrs.get("rates")
-        self.times = attrs.get("times")
-        self.indices = attrs.get("indices")
+        self._times = attrs.get("times")               # spikes: read-only arrays
+        self._indices = attrs.get("indices")
         self.v_init = attrs.get("v_init")
         self.neuron_params = attrs.get("neuron_params")   # lif: {name: (n,) float64}
         self._net = attrs.get("net")
@@ -66,6 +66,28 @@ class Population:
 
     def __repr__(self):
         return f"Population({self.name!r}, n={self.n}, kind={self.kind!r})"
+
+    # ------------------------------------------------------------ explicit spikes
+    def _spikes_property(which, what):
+        def get(self):
+            return getattr(self, "_" + which)
+
+        def set_(self, value):
+            if self.kind != "spikes":
+                raise AttributeError(f"{which} exists for populations of kind 'spikes' "
+                                     f"only; {self.name!r} is of kind {self.kind!r}")
+            self._net._set_spikes(self, which, value)
+
+        return property(get, set_, doc=(
+            f"{what} of each explicit spike (populations of kind ``'spikes'``; None for "
+            f"others): a read-only array. Assigning a new one (as long as the other) is "
+            f"checked as ``add_spikes`` checks it, before the first run only; afterwards "
+            f"``RuntimeError`` (the runs emit the spikes the network had when it first ran "
+            f"or was stored)."))
+
+    times = _spikes_property("times", "Time (ms of network time)")
+    indices = _spikes_property("indices", "Source index")
+    del _spikes_property
 
     # ------------------------------------------------------------ between runs
     @property

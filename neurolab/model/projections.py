@@ -107,14 +107,17 @@ class Projection:
 
     @property
     def delay(self) -> np.ndarray:
-        """Axonal delays (ms), (n_syn,). Can be set before the first run only (spikes in
-        flight would otherwise be lost or duplicated)."""
+        """Axonal delays (ms), (n_syn,), a read-only array. Can be assigned (validated as
+        in :meth:`Network.connect`) before the first run only (spikes in flight would
+        otherwise be lost or duplicated): ``RuntimeError`` afterwards; writing into it in
+        place raises numpy's ``ValueError`` (read-only)."""
         return self._delay
 
     @delay.setter
     def delay(self, value):
         net = self._net
-        if net is None:
+        if net is None:                  # set by the constructor, already validated
+            value.setflags(write=False)
             self._delay = value
             return
         net._set_delay(self, value)

@@ -1075,3 +1075,34 @@ def test_tuples_reach_the_notebook_as_lists():
 
     assert _injectable({"rates": (10, 50), "nested": [(1, 2), {"k": (3,)}], "x": 1.5}) == \
         {"rates": [10, 50], "nested": [[1, 2], {"k": [3]}], "x": 1.5}
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_committed_files_are_not_strays_in_a_fresh_clone(repo):
+    """A fresh clone holds the README's figures (tracked by git) and no manifest; the first
+    run with other parameters writes a manifest that does not list them: they are no
+    strays. A file git does not track still is one (issue 24 item 3)."""
+    for rel in ("results/spike_raster.png", "results/weight_evolution.png",
+                "data/raw/.gitkeep"):
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_bytes(b"committed figure")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "a fresh clone")
+    lines = []
+    problems = reproduce(["01_toy"], {"n": 3}, root=repo, log=lines.append)
+    assert problems == []
+    assert not any("not in the manifest" in ln for ln in lines), lines
+    assert stray_files(repo) == []
+    (repo / "results" / "copy of spike_raster.png").write_bytes(b"x")
+    (repo / "data" / "raw" / "loose.txt").write_bytes(b"x")
+    assert stray_files(repo) == ["data/raw/loose.txt", "results/copy of spike_raster.png"]
+    _git(repo, "add", "results/copy of spike_raster.png")      # tracked now: known to git
+    assert stray_files(repo) == ["data/raw/loose.txt"]
+
+
+def test_outside_a_git_checkout_strays_are_what_the_manifest_does_not_list(repo):
+    (repo / "results").mkdir()
+    (repo / "results" / "spike_raster.png").write_bytes(b"committed figure")
+    write_manifest(repo, {"artifacts": []})
+    assert stray_files(repo) == ["results/spike_raster.png"]
