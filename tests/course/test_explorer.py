@@ -386,7 +386,7 @@ def test_stdp_run_names_a_bad_parameter(name, value, error, match):
     with pytest.raises(error, match=match):
         E.stdp_run(**{name: value}, **args)
     # the lesson's check passes its changes to stdp_run: the same message
-    from neurolab import exercises
+    from neurolab.course import exercises
 
     with pytest.raises(error, match=match):
         exercises.check_explorer_rate(10.0, changes={name: value}, params=args, quiet=True)
