@@ -13,8 +13,6 @@ modules. It reads the network only through its documented attributes (``populati
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import threading
 import time
 
@@ -55,26 +53,39 @@ def _check_finite(state, net, n0, n1):
                     f"that reach it")
 
 
-@contextlib.contextmanager
-def _interrupts_deferred(active: bool = True):
-    """Hold back Ctrl-C (SIGINT) inside the block and raise the ``KeyboardInterrupt`` when
-    it ends. Only in the main thread (where Python handles signals), and only when
-    ``active``; elsewhere the block runs as it is."""
+def _shielded(fn, active: bool = True):
+    """``fn()``, run so that Ctrl-C cannot land inside it: in a helper thread while the
+    calling (main) thread waits; an interrupt that arrives meanwhile is raised as
+    ``KeyboardInterrupt`` once ``fn`` has returned. Python delivers signals to the main
+    thread only, so no signal handler is touched. Elsewhere (another thread, or not
+    ``active``) ``fn()`` runs as it is."""
     if not active or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pending = []
-    try:
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: pending.append(signum))
-    except (ValueError, TypeError):          # not the main interpreter, or no SIGINT
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if pending:
+        return fn()
+    box = {}
+
+    def target():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:           # handed to the caller below
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="neurolab-first-chunk", daemon=True)
+    interrupted = started = False
+    while True:              # Ctrl-C may land anywhere here: each time, wait on
+        try:
+            if not started:
+                started = True
+                worker.start()
+            while worker.is_alive():
+                worker.join(0.05)
+            break
+        except KeyboardInterrupt:
+            interrupted = True
+    if "error" in box:
+        raise box["error"]
+    if interrupted:
         raise KeyboardInterrupt
+    return box.get("value")
 
 
 def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
@@ -264,13 +275,11 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
             t0 = time.perf_counter()
             # the first chunk compiles the kernel (or loads it from numba's cache): a
             # KeyboardInterrupt inside numba's compiler leaves its typing of our tables broken
-            # for the rest of the process, so there Ctrl-C waits until the chunk is done
-            with _interrupts_deferred(first):
-                inp = state.chunk_inputs(n0, n1)
+            # for the rest of the process, so the first chunk runs shielded from Ctrl-C
+            inp = _shielded(lambda: state.chunk_inputs(n0, n1), first)
             while True:
                 start = int(counters[K.C_STEP])
-                with _interrupts_deferred(first):
-                    kernel(start, n1, inp, mon, counters)
+                _shielded(lambda: kernel(start, n1, inp, mon, counters), first)
                 first = False
                 reached = int(counters[K.C_STEP])
                 state.step = reached

@@ -27,27 +27,30 @@ def test_simulation_interrupted_is_a_keyboard_interrupt_carrying_the_result():
     assert "SimulationInterrupted" in nl.__all__
 
 
-def test_ctrl_c_inside_a_deferred_block_is_raised_when_it_ends():
+def test_ctrl_c_inside_a_shielded_call_is_raised_when_it_returns():
     done = []
+
+    def work():
+        _thread.interrupt_main()             # as SIGINT arriving now
+        time.sleep(0.2)                      # the main thread has received it by now
+        done.append("the call finished")
+        return 42
+
     with pytest.raises(KeyboardInterrupt):
-        with R._interrupts_deferred():
-            _thread.interrupt_main()          # as SIGINT arriving now
-            time.sleep(0.05)                  # the handler has run by now
-            done.append("the block finished")
-    assert done == ["the block finished"]
+        R._shielded(work)
+    assert done == ["the call finished"]
 
 
-def test_without_ctrl_c_a_deferred_block_raises_nothing_and_restores_the_handler():
+def test_a_shielded_call_returns_its_value_and_raises_its_errors():
     import signal
 
     before = signal.getsignal(signal.SIGINT)
-    with R._interrupts_deferred():
-        pass
-    assert signal.getsignal(signal.SIGINT) is before
-    with R._interrupts_deferred(False):       # inactive: Ctrl-C is not held back
-        with pytest.raises(KeyboardInterrupt):
-            _thread.interrupt_main()
-            time.sleep(0.05)
+    assert R._shielded(lambda: 7) == 7
+    with pytest.raises(ZeroDivisionError):
+        R._shielded(lambda: 1 / 0)
+    assert signal.getsignal(signal.SIGINT) is before       # no handler was touched
+    with pytest.raises(KeyboardInterrupt):                  # inactive: nothing held back
+        R._shielded(lambda: (_thread.interrupt_main(), time.sleep(0.2)), False)
 
 
 SCRIPT = textwrap.dedent("""
