@@ -1,6 +1,6 @@
 """Memory checks made before big allocations, so that a request too big for the machine
 raises ``MemoryError`` with numbers instead of being killed by the operating system (in
-Jupyter: a dead kernel with no message). Imports nothing of neurolab's.
+Jupyter: a dead kernel with no message).
 
 Room: ``neurolab.base``. May import: psutil, numpy and the standard library.
 """
@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import warnings
 
+from .layout import N_PAR
+
 # bytes per synapse over a projection's life: its ids, weights and delays (32), the
 # kernel's tables (post ids, weights, column tables, permutation: 16-24 with 32-bit ids,
 # twice that with 64-bit ones) and slack for the
 # temporaries of drawing connectivity
 SYNAPSE_BYTES = 96
+# bytes per neuron of the kernel's tables (its parameter rows and state variables)
+NEURON_BYTES = 8 * (N_PAR + 8)
 
 
 def fmt_bytes(n) -> str:

@@ -53,6 +53,26 @@ def _check_finite(state, net, n0, n1):
                     f"that reach it")
 
 
+def _check_recorded(rows, sched, every, sel, dt, what):
+    """Raise NonFiniteStateError when a sample recorded in ``rows`` (a block of a state
+    or weight recording, columns in the order of ``sel``: name -> ids) is not finite: a
+    value can turn infinite and be reset inside a chunk, before the state check sees it,
+    but not before it was recorded. ``what``: (kind, variable) for the message."""
+    if rows.size == 0 or np.isfinite(rows).all():
+        return
+    r, c = (int(k) for k in np.argwhere(~np.isfinite(rows))[0])
+    for name, ids in sel.items():
+        if c < ids.size:
+            break
+        c -= ids.size
+    step = (int(sched[K.ROW0]) + r) * every
+    kind, var = what
+    raise NonFiniteStateError(
+        f"a recorded {var} became non-finite: {kind} {int(ids[c])} of {name!r} has "
+        f"{var} = {float(rows[r, c])} at t = {step * dt:g} ms; check the weights, currents "
+        f"and parameters that reach it")
+
+
 def _shielded(fn, active: bool = True):
     """``fn()``, run so that Ctrl-C cannot land inside it: in a helper thread while the
     calling (main) thread waits; an interrupt that arrives meanwhile is raised as
@@ -163,8 +183,12 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     MemoryError : the recordings (or the network's tables) would not fit in the available
         memory; the message says how much is needed and what to change. Raised before
         anything is allocated or simulated.
-    NonFiniteStateError : the state became infinite or NaN; names the population, the
-        variable, the neuron and the time.
+    NonFiniteStateError : the state, or a recorded sample of it or of a weight, became
+        infinite or NaN; names the population, the variable, the neuron (or synapse) and
+        the time.
+    Any exception raised while the run is under way (a rate function that fails, a
+    non-finite state) leaves the network consistent where it stopped (``net.t``), gets a
+    note saying where that is, and carries what ran as ``.partial_result``.
     SimulationInterrupted : the run was stopped (Ctrl-C, a notebook's stop button) before
         its end; carries the partial result.
     """
@@ -261,6 +285,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
 
     # ---- the step loop, in chunks
     interrupted = False
+    failure = None
     bar = None
     chunk = min(256, max_chunk) if chunk_steps is None else chunk_steps
     t_base = None   # wall time and step after the first call (which may include the JIT)
@@ -269,6 +294,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         pv = state.variants(net)       # the rules cannot change during a run
         kernel = _kernel_for(state, pv, threads)
         first = True
+        s_checked = w_checked = 0       # recorded rows already checked for non-finite values
         while counters[K.C_STEP] < n_stop:
             n0 = int(counters[K.C_STEP])
             n1 = min(n_stop, n0 + chunk)
@@ -284,6 +310,17 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
                 reached = int(counters[K.C_STEP])
                 state.step = reached
                 _check_finite(state, net, start, reached)
+                n_s = _schedule(s_every, s_lo, s_hi, n_start, reached)[1]
+                for var in state_vars:
+                    if s_out[var].size:
+                        _check_recorded(s_out[var][s_checked:n_s], s_sched, s_every, s_sel,
+                                        dt, ("neuron", var))
+                s_checked = n_s
+                n_w = _schedule(w_every, w_lo, w_hi, n_start, reached)[1]
+                if w_out.size:
+                    _check_recorded(w_out[w_checked:n_w], w_sched, w_every, w_sel, dt,
+                                    ("synapse", "weight"))
+                w_checked = n_w
                 if reached == n1:
                     break
                 # spike buffer full: grow it and finish the chunk with the same inputs
@@ -312,12 +349,14 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
                 bar.update(reached - n_start - bar.n)
     except KeyboardInterrupt:
         interrupted = True
+    except Exception as exc:      # e.g. a rate function that raised, a non-finite state
+        failure = exc
     finally:
         if bar is not None:
             bar.close()
     reached = int(counters[K.C_STEP])
     state.step = reached
-    interrupted = interrupted or reached < n_stop
+    interrupted = interrupted or failure is not None or reached < n_stop
 
     # ---- results
     changes = state.changes[state.reported:]
@@ -369,6 +408,18 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         delay = np.asarray(proj.delay, dtype=np.float64).view()   # fixed after a first run
         delay.flags.writeable = False
         res.delays[name] = delay
+    if failure is not None:
+        # the network stays consistent where the run stopped (as after an interrupt); what
+        # ran is kept, not lost with the exception
+        failure.add_note(f"neurolab: the run stopped at t = {reached * dt:.10g} ms of "
+                         f"{n_stop * dt:.10g} ms; the network stays there (net.t) and net.run "
+                         f"continues from it; the part that ran is the exception's "
+                         f".partial_result")
+        try:
+            failure.partial_result = res
+        except AttributeError:          # an exception type without a __dict__
+            pass
+        raise failure
     if interrupted:
         raise SimulationInterrupted(
             f"simulation stopped at t = {reached * dt:.10g} ms of {n_stop * dt:.10g} ms; the "

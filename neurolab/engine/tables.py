@@ -19,7 +19,7 @@ from . import kernels as K
 from ..plasticity.pair import uses_variants
 from ..base import validate as V
 from ..base.poisson import _CountBlocks, explicit_steps, step_table
-from ..base.resources import SYNAPSE_BYTES, check_memory
+from ..base.resources import NEURON_BYTES, SYNAPSE_BYTES, check_memory
 from ..base.streams import _STREAM_DRIVE, _poisson_stream, _rates_summary
 from ..base.io import summary as _summary
 from ..plasticity import homeostasis as _homeo
@@ -653,4 +653,4 @@ def _table_bytes(net, n_total):
     n_syn = sum(p.n_syn for p in net.projections.values())
     extra = sum(p.n_syn * p.stdp.state_bytes_per_synapse
                 for p in net.projections.values() if p.stdp is not None)
-    return n_syn * (SYNAPSE_BYTES - 32) + n_total * 8 * (K.N_PAR + 8) + extra
+    return n_syn * (SYNAPSE_BYTES - 32) + n_total * NEURON_BYTES + extra
