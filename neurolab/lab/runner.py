@@ -34,14 +34,10 @@ from .verify import format_report, stray_files, verify
 # ----------------------------------------------------------------------------- running
 def _kernel_manager_class():
     """A kernel manager that starts ipykernel with this very interpreter, so the notebook
-    imports the same neurolab as the pipeline whatever kernelspecs are installed.
-
-    An ``AsyncKernelManager``, as nbclient expects: with the synchronous one, nbclient's
-    output poll blocked its event loop, so neither its dead-kernel check nor the cell
-    timeout could run, and a notebook whose kernel died hung for ever."""
+    imports the same neurolab as the pipeline whatever kernelspecs are installed."""
     import ipykernel.kernelspec
     from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.manager import KernelManager
     from traitlets import default
 
     class _SpecManager(KernelSpecManager):
@@ -50,7 +46,7 @@ def _kernel_manager_class():
                 extra_arguments=["--IPKernelApp.log_level=ERROR"])   # no start-up chatter
             return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES, **spec)
 
-    class _Manager(AsyncKernelManager):
+    class _Manager(KernelManager):
         @default("kernel_spec_manager")
         def _kernel_spec_manager_default(self):
             return _SpecManager(data_dir=self.data_dir)
@@ -138,31 +134,6 @@ def _failing_cell(notebook: Path, err, injected: bool) -> int | str | None:
     return None
 
 
-def _running_cell(notebook: Path, executed: Path, injected: bool):
-    """(cell, execution count, first line) of the cell that was running when a run stopped
-    without a cell error (the kernel died, a timeout): the last cell of the executed copy
-    that papermill started, as ``_failing_cell`` numbers it; (None, None, "") when no cell
-    had started or the copy cannot be read."""
-    import nbformat
-
-    try:
-        cells = nbformat.read(str(executed), as_version=4).cells
-    except Exception:              # not written, or half-written: the cell stays unknown
-        return None, None, ""
-    started = [k for k, c in enumerate(cells)
-               if c.get("metadata", {}).get("papermill", {}).get("start_time")]
-    if not started:
-        return None, None, ""
-    k = started[-1]
-
-    class _Where:                  # what _failing_cell reads of a papermill error
-        cell_index, source = k, cells[k].source
-
-    first = next((ln for ln in cells[k].source.splitlines() if ln.strip()), "")
-    return (_failing_cell(notebook, _Where, injected=injected),
-            cells[k].get("execution_count"), first)
-
-
 def run_notebook(name: str, parameters: Mapping | None = None, *, root=None,
                  timeout: float | None = 1800, wait: float | None = 0):
     """Execute one notebook with papermill and move its artifacts into place.
@@ -232,10 +203,8 @@ def execute(notebook: Path, overrides: Mapping, stage: Path, *, root: Path, time
 
     ``timeout``: seconds one cell may run. A failing cell raises ``NotebookFailed``
     (naming the cell of the committed notebook, its error and the cell's first line); the
-    executed copy with the traceback is then copied to ``failed_copy`` when given. A
-    kernel that dies (a crash, ``os._exit``, the out-of-memory killer) or a cell that runs
-    past ``timeout`` raises ``NotebookFailed`` too, within seconds, naming the cell that
-    was running. The kernel's environment is set through this process's ``os.environ`` for the start
+    executed copy with the traceback is then copied to ``failed_copy`` when given.
+    The kernel's environment is set through this process's ``os.environ`` for the start
     of the kernel, under a process-wide lock, so threads of one process run notebooks one
     at a time (a Dask worker with several threads stays correct, without gaining)."""
     papermill = require("papermill", "lab", "the notebook pipeline (neurolab reproduce)")
@@ -270,21 +239,8 @@ def execute(notebook: Path, overrides: Mapping, stage: Path, *, root: Path, time
             ) from None
         except Exception as err:   # kernel died, timeout, ...
             _keep_failed_copy(executed, failed_copy)
-            cell, count, first = _running_cell(notebook, executed, injected=bool(overrides))
-            where = ("" if cell is None else
-                     f" in the {INJECTED} cell" if cell == INJECTED else f" in cell {cell}")
-            shown_count = f" (In [{count}])" if count is not None else ""
-            died = ("; the kernel process ended (a crash, os._exit, or the out-of-memory "
-                    "killer)" if type(err).__name__ == "DeadKernelError" else "")
-            raise NotebookFailed(
-                name, f"notebook {name} did not complete{where}{shown_count}: "
-                f"{type(err).__name__}: {err}{died}"
-                + (f"\n  cell starts: {first}" if first else "")
-                + (f"\n  executed copy in {shown}" if failed_copy is not None
-                   and failed_copy.is_file() else ""),
-                cell=cell if isinstance(cell, int) else None, executed=failed_copy,
-                injected=cell == INJECTED,
-            ) from None
+            raise NotebookFailed(name, f"notebook {name} did not complete: "
+                                 f"{type(err).__name__}: {err}") from None
     if not executed.is_file():     # papermill returned, yet the run is not whole
         raise NotebookFailed(name, f"notebook {name} did not complete: its executed "
                              f"copy was not written; nothing was installed")
