@@ -228,5 +228,9 @@ def test_autograde_gives_the_teacher_full_points_and_explains_a_mistake(released
     graded = nbformat.read(str(root / "autograded" / "forgetful" / "course"
                                / "lesson1_lif_neuron.ipynb"), as_version=4)
     check = next(c for c in graded.cells if _nbgrader(c).get("grade_id") == "lesson1_ex3_check")
+    printed = " ".join("".join(o.get("text", "") for o in check.outputs
+                               if o.get("output_type") == "stream").split())
+    assert "did you forget the refractory period?" in printed      # wrapped: words joined
     shown = json.dumps(check.outputs)
-    assert "did you forget the refractory period?" in shown
+    assert shown.count("did you forget the") == 1                   # said once, not twice
+    assert "see the message printed above" in shown
