@@ -39,28 +39,35 @@ def _modules() -> dict[str, Path]:
     return {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 
+def _from_imports(name: str, path: Path):
+    """``(node, module)`` for every ``from X import ...`` of ``name``'s file that names a
+    neurolab module (relative imports resolved; function-level ones included)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = package.split(".")
+            base = base[:len(base) - (node.level - 1)]
+            mod = ".".join(base + ([node.module] if node.module else []))
+        else:
+            mod = node.module or ""
+        if mod.split(".")[0] == "neurolab":
+            yield node, mod
+
+
 def _imports(name: str, path: Path, known: set[str]) -> set[str]:
     """The neurolab modules ``name`` imports anywhere in its file (module names, resolved
     from relative imports; ``from pkg import mod`` counts as importing ``pkg.mod``)."""
-    is_pkg = path.name == "__init__.py"
-    package = name if is_pkg else name.rpartition(".")[0]
     out = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names if a.name.split(".")[0] == "neurolab")
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[:len(base) - (node.level - 1)]
-                mod = ".".join(base + ([node.module] if node.module else []))
-            else:
-                mod = node.module or ""
-            if mod.split(".")[0] != "neurolab":
-                continue
-            subs = [f"{mod}.{a.name}" for a in node.names if f"{mod}.{a.name}" in known]
-            out.update(subs if subs else [mod])
-            if subs and len(subs) < len(node.names):
-                out.add(mod)
+    for node, mod in _from_imports(name, path):
+        subs = [f"{mod}.{a.name}" for a in node.names if f"{mod}.{a.name}" in known]
+        out.update(subs if subs else [mod])
+        if subs and len(subs) < len(node.names):
+            out.add(mod)
     out.discard(name)
     return {m for m in out if m in known}
 
@@ -74,18 +81,7 @@ def unresolved_imports() -> list[str]:
     mods = _modules()
     bad = []
     for name, path in mods.items():
-        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if not isinstance(node, ast.ImportFrom):
-                continue
-            if node.level:
-                base = package.split(".")
-                base = base[:len(base) - (node.level - 1)]
-                mod = ".".join(base + ([node.module] if node.module else []))
-            else:
-                mod = node.module or ""
-            if mod.split(".")[0] != "neurolab":
-                continue
+        for node, mod in _from_imports(name, path):
             if mod not in mods:
                 bad.append(f"{name}:{node.lineno}: no module {mod}")
                 continue
