@@ -92,6 +92,14 @@ SUBSET_FILE = Path(__file__).resolve().parent / "mnist_subset.npz"
 SUBSET_PER_CLASS = {"train": 300, "test": 100}
 
 
+class DatasetNotFoundError(FileNotFoundError):
+    """No source has the data set: the message names every way to provide it."""
+
+
+class _DownloadFailed(Exception):
+    pass
+
+
 def data_home() -> Path:
     """The folder neurolab keeps downloaded data sets in, and looks in first.
 
@@ -189,19 +197,12 @@ def mnist(split: str = "train", subset: bool = False, *, root=None,
                 return found
             tried.append(f"3. downloaded, but the files are not in {folder}")  # pragma: no cover
     else:
-        tried.append("3. download: not allowed (download=False)")
+        tried.append("3. download from the standard mirrors: not tried (download=False; "
+                     "the default, download=True, fetches the files when online)")
     raise DatasetNotFoundError(
         f"MNIST {split!r} split not found; neurolab looked in three places:\n"
         + "\n".join(tried)
         + "\n(mnist(split, subset=True) gives the small subset shipped with neurolab)")
-
-
-class DatasetNotFoundError(FileNotFoundError):
-    """No source has the data set: the message names every way to provide it."""
-
-
-class _DownloadFailed(Exception):
-    pass
 
 
 # --------------------------------------------------------------------------- checks
