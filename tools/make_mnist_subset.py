@@ -11,8 +11,9 @@ installed, or the IDX files in the cache)::
     python tools/make_mnist_subset.py
 
 The archive's bytes depend only on the data (fixed member timestamps, sorted members,
-deflate level 9): running it again rewrites the same file. It prints the file's sha256 for
-``neurolab/datasets/README.md``.
+deflate level 9): running it again rewrites the same file. It prints the file's sha256:
+after a deliberate change, put it in ``SUBSET_SHA256`` (``neurolab/datasets/_mnist.py``,
+checked on every load) and in ``neurolab/datasets/README.md``.
 
 Members: ``train_images``, ``test_images`` (uint8, (n, 28, 28)), ``train_labels``,
 ``test_labels`` (uint8, (n,)), ``train_index``, ``test_index`` (int64, (n,): each image's

