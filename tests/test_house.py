@@ -23,8 +23,8 @@ PACKAGE = Path(neurolab.__file__).resolve().parent
 
 #: rooms from the top floor down: a module may import its own room and rooms below it
 #: ("neurolab": the package's own ``__init__``, which imports the rooms below it)
-ROOMS = ["cli", "course", "neurolab", "lab", "papers", "stimuli", "analysis", "plotting", "model",
-         "engine", "results", "plasticity", "base"]
+ROOMS = ["cli", "course", "neurolab", "lab", "papers", "stimuli", "analysis", "plotting",
+         "datasets", "model", "engine", "results", "plasticity", "base"]
 
 
 def _module_name(path: Path) -> str:
