@@ -10,6 +10,7 @@
     neurolab list                           the notebooks, in run order, with their parameters
     neurolab simulate [--config FILE] ...   one simulation without notebooks -> a run folder
     neurolab export RUN_FOLDER --nwb [--out FILE]   a saved run as NWB (--sonata: SONATA spikes)
+    neurolab warmup [--kernel NAME] [--force]      compile the simulator into numba's cache
 
 ``reproduce``, ``verify`` and ``simulate`` print the repository root they use first
 (``NEUROLAB_ROOT``, else the checkout the current folder is in, else the package's).
@@ -81,6 +82,7 @@ def _cmd_reproduce(args) -> int:
         wait = None if args.wait else 0
     names = [args.notebook] if args.notebook else None
     root = _root_in_use(args)
+    _warm()
     try:
         problems = reproduce(names, params or None, root=root,
                                       run_verify=not args.no_verify, log=print, wait=wait)
@@ -99,6 +101,53 @@ def _cmd_reproduce(args) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
+# ----------------------------------------------------------------------------- warmup
+def _warm(log=print) -> None:
+    """Fill numba's cache before notebooks or sweep points run (nothing when it is full);
+    a failure to warm up is reported and the run goes on (each run compiles what it
+    needs)."""
+    from .lab.warmup import warmup
+
+    try:
+        info = warmup(progress=True)
+    except (OSError, TimeoutError) as exc:
+        log(f"neurolab: warm-up skipped ({exc}); kernels compile on first use")
+        return
+    if not info["warm"]:
+        log(f"compiled {len(info['compiled'])} kernels in {info['seconds']:.1f} s "
+            f"(cache: {info['cache'] or 'none writable: kernels compile in every process'})")
+
+
+def _cmd_warmup(args) -> int:
+    from .lab.warmup import KERNELS, warmup
+
+    if args.list:
+        for name, (used, _) in KERNELS.items():
+            print(f"{name:14s} {used}")
+        return EXIT_OK
+    try:
+        info = warmup(args.kernel, progress=not args.quiet, force=args.force)
+    except ValueError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except TimeoutError as exc:
+        _err(str(exc))
+        return EXIT_BUSY
+    if info["cache"] is None:
+        print("neurolab warmup: no writable numba cache folder (NUMBA_CACHE_DIR, the "
+              "package's __pycache__ and the per-user cache are all read-only): the "
+              "kernels were compiled in this process only and will compile again in every "
+              "new one; set NUMBA_CACHE_DIR to a writable folder", file=sys.stderr)
+        return EXIT_FAILED
+    if info["warm"]:
+        print(f"neurolab warmup: every kernel is in the cache already ({info['cache']}; "
+              f"checked in {info['seconds']:.2f} s)")
+    else:
+        print(f"neurolab warmup: {len(info['compiled'])} kernels ready in "
+              f"{info['seconds']:.1f} s (cache: {info['cache']})")
+    return EXIT_OK
+
+
 # ----------------------------------------------------------------------------- sweep
 def _cmd_sweep(args) -> int:
     from .lab import sweep
@@ -110,6 +159,7 @@ def _cmd_sweep(args) -> int:
         _err(f"--timeout {args.timeout!r}: expected seconds > 0")
         return EXIT_USAGE
     root = _root_in_use(args)
+    _warm()                 # the workers of a local cluster share this machine's cache
     try:
         plan = sweep.plan(args.notebook, args.param or [], root=root, zipped=args.zip,
                           sweep_id=args.id)
@@ -735,6 +785,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="NWB session_start_time, tz-aware ISO 8601 (default: the Unix epoch "
                         "in UTC, standing for network time 0; a run records no wall clock)")
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("warmup", help="compile the simulator's kernels ahead of time",
+                       description="Compile every kernel the notebooks, lessons and threaded "
+                                   "runs use into numba's on-disk cache (NUMBA_CACHE_DIR, "
+                                   "else __pycache__ beside the package, else a per-user "
+                                   "folder), so that no run waits for the compiler. A "
+                                   "second call returns at once. Safe when several "
+                                   "processes warm up at the same time.")
+    p.add_argument("--kernel", action="append", default=None, metavar="NAME",
+                   help="only this kernel (repeatable; see --list)")
+    p.add_argument("--list", action="store_true", help="list the kernels and what uses them")
+    p.add_argument("--force", action="store_true",
+                   help="run every kernel even when the cache says it holds them")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_warmup)
     return parser
 
 
