@@ -82,7 +82,8 @@ def _cmd_reproduce(args) -> int:
         wait = None if args.wait else 0
     names = [args.notebook] if args.notebook else None
     root = _root_in_use(args)
-    _warm()
+    if not args.no_warmup:
+        _warm()
     try:
         problems = reproduce(names, params or None, root=root,
                                       run_verify=not args.no_verify, log=print, wait=wait)
@@ -103,19 +104,25 @@ def _cmd_reproduce(args) -> int:
 
 # ----------------------------------------------------------------------------- warmup
 def _warm(log=print) -> None:
-    """Fill numba's cache before notebooks or sweep points run (nothing when it is full);
-    a failure to warm up is reported and the run goes on (each run compiles what it
-    needs)."""
-    from .lab.warmup import warmup
+    """Fill numba's cache before notebooks or sweep points run: nothing when an earlier
+    warm-up filled it, else ``neurolab warmup`` in a child process (so that this process,
+    which may fork workers, never starts numba's threading layer). A failed warm-up is
+    reported and the run goes on: each notebook then compiles what it needs."""
+    import subprocess
 
-    try:
-        info = warmup(progress=True)
-    except (OSError, TimeoutError) as exc:
-        log(f"neurolab: warm-up skipped ({exc}); kernels compile on first use")
+    from .lab.warmup import is_warm
+
+    if is_warm():
         return
-    if not info["warm"]:
-        log(f"compiled {len(info['compiled'])} kernels in {info['seconds']:.1f} s "
-            f"(cache: {info['cache'] or 'none writable: kernels compile in every process'})")
+    cmd = [sys.executable, "-m", "neurolab.cli", "warmup"]
+    if not sys.stderr.isatty():
+        cmd.append("--quiet")
+    log("neurolab: compiling the simulator's kernels first (once per machine; "
+        "`neurolab warmup` does it ahead of time)")
+    done = subprocess.run(cmd, check=False)
+    if done.returncode != 0:
+        log(f"neurolab: warm-up failed (exit status {done.returncode}); each notebook "
+            f"compiles what it needs")
 
 
 def _cmd_warmup(args) -> int:
@@ -159,7 +166,8 @@ def _cmd_sweep(args) -> int:
         _err(f"--timeout {args.timeout!r}: expected seconds > 0")
         return EXIT_USAGE
     root = _root_in_use(args)
-    _warm()                 # the workers of a local cluster share this machine's cache
+    if not args.no_warmup:
+        _warm()             # the workers of a local cluster share this machine's cache
     try:
         plan = sweep.plan(args.notebook, args.param or [], root=root, zipped=args.zip,
                           sweep_id=args.id)
@@ -696,6 +704,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
                    help="set a parameter of the notebook (repeatable)")
     p.add_argument("--no-verify", action="store_true", help="skip the final verify")
+    p.add_argument("--no-warmup", action="store_true",
+                   help="do not fill numba's cache first (neurolab warmup); each notebook "
+                        "then compiles what it needs")
     p.add_argument("--wait", action="store_true",
                    help="when another process runs one of these notebooks, wait for it to "
                         "end (default: refuse at once, exit status 75)")
@@ -734,6 +745,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true",
                    help="when another command runs this sweep, wait for it")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-warmup", action="store_true",
+                   help="do not fill numba's cache first (neurolab warmup)")
     p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("verify", parents=[common],

@@ -102,6 +102,20 @@ def _cached_signatures() -> dict:
     return out
 
 
+def _names(kernels):
+    """The kernel names asked for, checked; the threaded kernel only where numba may use
+    two threads."""
+    import numba
+
+    names = list(KERNELS) if kernels is None else [str(k) for k in kernels]
+    unknown = [k for k in names if k not in KERNELS]
+    if unknown:
+        raise ValueError(f"kernels: unknown name(s) {unknown}; known: {', '.join(KERNELS)}")
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        names = [k for k in names if "threads" not in KERNELS[k][1]]
+    return names
+
+
 def _stamp_path():
     from ..engine.compile import cache_folder
 
@@ -109,9 +123,11 @@ def _stamp_path():
     return None if folder is None else os.path.join(folder, _STAMP)
 
 
-def _is_warm(names) -> bool:
-    """Whether an earlier warm-up recorded every kernel of ``names`` and numba's cache
-    index still holds each of them."""
+def is_warm(kernels=None) -> bool:
+    """Whether an earlier warm-up recorded every kernel of ``kernels`` (default: all of
+    :data:`KERNELS` this machine can use) and numba's cache still holds each of them.
+    Reads two small files; runs nothing."""
+    names = _names(kernels)
     path = _stamp_path()
     try:
         with open(path, encoding="utf-8") as fh:
@@ -172,21 +188,14 @@ def warmup(kernels=None, *, progress: bool = True, force: bool = False) -> dict:
     Threads: the ``threads`` kernel is compiled only when numba may use two threads here
     (``NUMBA_NUM_THREADS`` >= 2); with one core it is left out.
     """
-    import numba
-
     from ..engine import compile as _compile
     from ..engine.compile import _writable, cache_folder
 
-    names = list(KERNELS) if kernels is None else [str(k) for k in kernels]
-    unknown = [k for k in names if k not in KERNELS]
-    if unknown:
-        raise ValueError(f"kernels: unknown name(s) {unknown}; known: {', '.join(KERNELS)}")
-    if numba.config.NUMBA_NUM_THREADS < 2:
-        names = [k for k in names if "threads" not in KERNELS[k][1]]
+    names = _names(kernels)
     folder = cache_folder()
     writable = folder is not None and _writable(folder)
     t0 = time.perf_counter()
-    if writable and not force and _is_warm(names):
+    if writable and not force and is_warm(names):
         return {"cache": folder, "compiled": [], "seconds": time.perf_counter() - t0,
                 "warm": True}
     from tqdm.auto import tqdm
