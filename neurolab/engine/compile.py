@@ -114,8 +114,11 @@ def signature(args) -> tuple:
 
 
 def loaded(dispatcher, sig) -> bool:
-    """Whether the specialisation ``sig`` is compiled (or loaded) in this process."""
-    return tuple(sig) in dispatcher.overloads
+    """Whether the specialisation ``sig`` is compiled (or loaded) in this process. A
+    callable that is not a numba dispatcher (e.g. a profiler's wrapper around the kernel)
+    counts as ready: it is not ours to compile."""
+    overloads = getattr(dispatcher, "overloads", None)
+    return overloads is None or tuple(sig) in overloads
 
 
 def in_cache(dispatcher, sig) -> bool | None:
@@ -171,6 +174,8 @@ def ensure_compiled(dispatcher, args) -> float:
     """Compile (or load from numba's cache) ``dispatcher``'s specialisation for ``args``
     under :func:`compile_lock`, unless this process has it already. Returns the seconds
     spent (0.0 when it was loaded)."""
+    if not hasattr(dispatcher, "overloads"):       # not a numba dispatcher (a wrapper)
+        return 0.0
     sig = signature(args)
     used.append((dispatcher.py_func.__name__, str(sig)))
     if loaded(dispatcher, sig):

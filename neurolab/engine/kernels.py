@@ -117,7 +117,7 @@ Monitors = namedtuple("Monitors", ["spk_mask", "spk_step", "spk_id", "w_sched", 
                                    "s_theta"])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _sample_row(n, sched):
     """Row of step n in a sampled recording, or -1 when step n is not sampled."""
     every = sched[EVERY]
@@ -126,7 +126,7 @@ def _sample_row(n, sched):
     return n // every - sched[ROW0]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _record(n, syn_w, v, ge, gi, w_sched, w_syn, w_out, s_sched, s_ids, s_v, s_ge, s_gi):
     """Monitors at the start of step n (Brian2's StateMonitor runs in the 'start' slot)."""
     if w_syn.shape[0] > 0:
@@ -150,19 +150,19 @@ def _record(n, syn_w, v, ge, gi, w_sched, w_syn, w_out, s_sched, s_ids, s_v, s_g
 # The helpers below take plain arrays, unpacked from the named tuples once per kernel
 # call: arrays taken out of a tuple inside a hot loop cost numba a reference-count update
 # each time.
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _v_delta(v, u, pm):
     """``tau_m dv/dt = u - v`` over one step: exact propagator ``pm = exp(-dt/tau_m)``."""
     return u + (v - u) * pm
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _v_current(v, u, pm, ie, ce, ii, ci):
     """``tau_m dv/dt = u - v + I_e - I_i`` with exponentially decaying currents: exact."""
     return u + (v - u) * pm + ie * ce - ii * ci
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _v_conductance(v, u, ge, ee, gi, ei, dtm):
     """``tau_m dv/dt = u - v + g_e (E_e - v) + g_i (E_i - v)``: exponential Euler with the
     conductances of the start of the step (``dtm = dt/tau_m``)."""
@@ -171,7 +171,7 @@ def _v_conductance(v, u, ge, ee, gi, ei, dtm):
     return vinf + (v - vinf) * math.exp(-dtm * gtot)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _lif_update(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_spike,
                 accept):
     """The state update of :func:`_lif_step` (without threshold and reset)."""
@@ -205,7 +205,7 @@ def _lif_update(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last
                      last_spike, accept)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _lif_step(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_spike,
               accept, ring, slot, cnt):
     """State update, threshold and reset of the LIF population ``[lo, hi)`` for step n.
@@ -268,7 +268,7 @@ def _lif_step(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_s
     return cnt
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _lif_step_theta(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_spike,
                     accept, ring, slot, cnt, theta, decay, plus, frozen):
     """:func:`_lif_step` for a population with an adaptive threshold
@@ -290,7 +290,7 @@ def _lif_step_theta(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, 
     return cnt
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _lif_uniform(n, a, b, mode, lo, par, u0, pm0, K0, use_iext, v, ge, gi, iext, last_spike,
                  accept):
     """The state update of a population whose neurons share their parameters (read once);
@@ -320,7 +320,7 @@ def _lif_uniform(n, a, b, mode, lo, par, u0, pm0, K0, use_iext, v, ge, gi, iext,
             gi[j] *= pi_
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _fire(j, n, v_reset, v, last_spike, accept, ring, slot, cnt):
     """Neuron j spikes at step n: reset, refractory from now, appended to the ring."""
     last_spike[j] = n
@@ -330,7 +330,7 @@ def _fire(j, n, v_reset, v, last_spike, accept, ring, slot, cnt):
     return cnt + 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _deliver_counts(b, col, n_t, target, w, pin_cnt, pin_ids, v, ge, gi, accept, owner, t):
     """A Poisson drive's step b: target ``pin_ids[col + j]`` receives ``pin_cnt[b, col + j]``
     spikes of weight ``w``; the target branch taken once, outside the loop. Delta input to
@@ -357,7 +357,7 @@ def _deliver_counts(b, col, n_t, target, w, pin_cnt, pin_ids, v, ge, gi, accept,
             gi[k] += c * w
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, every, lo_t, hi_t):
     """Add the weights of synapses s0 .. s1-1 to their targets (a static pathway), the
     target branch taken once, outside the loop over synapses. Delta input to a neuron that

@@ -95,7 +95,7 @@ def rows_ascending(syn):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _lower_bound(post, a, b, x):
     """First s in [a, b) with post[s] >= x (post ascending on [a, b)), or b."""
     while a < b:

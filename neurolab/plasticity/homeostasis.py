@@ -281,7 +281,7 @@ def set_theta(state, pop, values):
 
 
 # ---------------------------------------------------------------- kernel helpers
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def decay_theta(a, b, theta, decay):
     """The state update of ``theta`` over one step, neurons ``a .. b-1``."""
     for j in range(a, b):
@@ -324,7 +324,7 @@ def normalize(n, nm_i, nm_f, nm_pw, pw_i, col_ptr, col_syn, syn_w):
                     syn_w[s] = w_max if w > w_max else (w_min if w < w_min else w)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def record_theta(r, s_ids, s_theta, theta):
     """theta of the recorded neurons into row r of the state recording."""
     for k in range(s_ids.shape[0]):

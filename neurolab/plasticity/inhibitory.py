@@ -203,7 +203,7 @@ def build_state(state, net):
 
 
 # ------------------------------------------------------------------ kernel functions
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _clip(w, w_min, w_max):
     if w > w_max:
         return w_max
@@ -212,7 +212,7 @@ def _clip(w, w_min, w_max):
     return w
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, learn, pw_f, syn_post, syn_w,
                 xpre, xpre_t, xpost, xpost_t, tab, v, ge, gi, accept):
     """Presynaptic pathway p (Vogels rule) for the arrival of presynaptic (local) neuron r at
@@ -237,7 +237,7 @@ def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, learn, pw_f, syn_post,
             syn_w[s] = _clip(w + eta * (x - alpha), w_min, w_max)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def post_pathway(n, p, c, t0, t1, pre_lo, xs, xq, learn, do_inc, do_pot, pw_f, col_syn,
                  col_pre, syn_w, xpre, xpre_t, xpost, xpost_t, tab):
     """Postsynaptic pathway p (Vogels rule) for the spike of postsynaptic (local) neuron c at
@@ -259,7 +259,7 @@ def post_pathway(n, p, c, t0, t1, pre_lo, xs, xq, learn, do_inc, do_pot, pw_f, c
                          w_min, w_max)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def any_early(pathways, pw_i):
     """Whether some Vogels pathway has postsynaptic work before the presynaptic pathways."""
     for m in range(pathways.shape[0]):
@@ -268,7 +268,7 @@ def any_early(pathways, pw_i):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def post_phase(n, early, pathways, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre,
                syn_w, xpre, xpre_t, xpost, xpost_t, tab):
     """The postsynaptic pathways of the Vogels pathways for the spikes of step n: the part

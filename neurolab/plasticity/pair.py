@@ -363,7 +363,7 @@ def uses_variants(rule) -> bool:
             or codes["same_step"] != SAME_POTENTIATE or codes["wdep"] == WD_POWER)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def trace_now(x, x_t, n, c, table, p):
     """Trace value at step n, last set at step x_t, decaying by exp(-c) per step; the factor
     comes from row p of ``table`` (same values as math.exp) when the lag is short."""
@@ -375,7 +375,7 @@ def trace_now(x, x_t, n, c, table, p):
     return x * math.exp(-d * c)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def trace_spike(x, x_t, k, n, c, table, p, amplitude, reset):
     """Trace k after its neuron's spike at step n, in place: add ``amplitude`` to the
     decayed trace (all-to-all), or set it to ``amplitude`` (``reset``: nearest neighbour)."""
@@ -386,7 +386,7 @@ def trace_spike(x, x_t, k, n, c, table, p, amplitude, reset):
     x_t[k] = n
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def post_parts(same, early):
     """Which parts of a postsynaptic spike's work run in the phase before the step's
     presynaptic pathways (``early``) or after them, for a same-step order ``same``:
@@ -400,7 +400,7 @@ def post_parts(same, early):
             same == SAME_POTENTIATE or same == SAME_BOTH)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def deliver(j, w, target, v, ge, gi, accept):
     """Add weight ``w`` to neuron j's target variable: v up (delta, excitatory; not while
     ``accept[j]`` is False: refractory or spiking now) or down (delta, inhibitory), or the
@@ -417,7 +417,7 @@ def deliver(j, w, target, v, ge, gi, accept):
         gi[j] += w
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _clip(w, w_min, w_max):
     if w > w_max:
         return w_max
@@ -426,7 +426,7 @@ def _clip(w, w_min, w_max):
     return w
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def potentiate(w, x, w_min, w_max, mu, wdep, pv):
     """``w + x f_plus(w)`` clipped: additive, soft bound ``((w_max-w)/range)**mu``
     (Guetig et al. 2003) or power law ``w**mu`` (Morrison et al. 2007; only compiled
@@ -442,7 +442,7 @@ def potentiate(w, x, w_min, w_max, mu, wdep, pv):
     return _clip(w + x, w_min, w_max)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def depress(w, x, w_min, w_max, mu, wdep, pv):
     """``w - x f_minus(w)`` clipped: additive, soft bound ``((w-w_min)/range)**mu`` or
     multiplicative ``w`` (power-law rule, only compiled with the variants)."""
@@ -456,7 +456,7 @@ def depress(w, x, w_min, w_max, mu, wdep, pv):
     return _clip(w - x, w_min, w_max)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, pairing, same, wdep, learn, xsb,
                 pw_f, syn_post, syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus, v,
                 ge, gi, accept, pv):
@@ -491,7 +491,7 @@ def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, pairing, same, wdep, l
                     0, 0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def deliver_depress(n, p, s0, s1, target, off, learn, c_minus, w_min, w_max, mu, wdep,
                     syn_post, syn_w, xpost, xpost_t, tab_minus, v, ge, gi, accept, pv, every,
                     lo_t, hi_t):
@@ -560,7 +560,7 @@ def _pre_variant(n, p, k, prev, s0, s1, target, off, pairing, same, wdep, learn,
                                w_min, w_max, mu, wdep, pv)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def post_pathway(n, p, c, t0, t1, pre_lo, xs, xq, pairing, same, wdep, learn, do_inc,
                  do_pot, xsb, pw_f, col_syn, col_pre, syn_w, xpre, xpre_t, xpost, xpost_t,
                  tab_plus, tab_minus, pv):

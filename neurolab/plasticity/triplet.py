@@ -266,7 +266,7 @@ def build_state(state, net):
 
 
 # ------------------------------------------------------------------ kernel functions
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _slow_now(x, x_t, n, c):
     """A slow trace (r2, o2) at step n, last set at step x_t, decaying by exp(-c) per step."""
     if x_t == n or x == 0.0:
@@ -274,7 +274,7 @@ def _slow_now(x, x_t, n, c):
     return x * math.exp(-(n - x_t) * c)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, nearest, learn, pw_f, syn_post,
                 syn_w, xpre, xpre_t, xpost, xpost_t, r2, tab_plus, tab_minus, v, ge, gi,
                 accept):
@@ -302,7 +302,7 @@ def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, nearest, learn, pw_f, 
             syn_w[s] = w_max if w > w_max else (w_min if w < w_min else w)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def post_pathway(n, p, c, t0, t1, pre_lo, xs, xq, nearest, learn, pw_f, col_syn, col_pre,
                  syn_w, xpre, xpre_t, xpost, xpost_t, o2, tab_plus, tab_minus):
     """Postsynaptic pathway p of a triplet projection for the spike of postsynaptic (local)
@@ -327,7 +327,7 @@ def post_pathway(n, p, c, t0, t1, pre_lo, xs, xq, nearest, learn, pw_f, col_syn,
         syn_w[s] = w_max if w > w_max else (w_min if w < w_min else w)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def post_phase(n, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w, xpre,
                xpre_t, xpost, xpost_t, o2, tab_plus, tab_minus):
     """The postsynaptic pathways of triplet projections for the spikes of step n (after

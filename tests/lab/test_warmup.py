@@ -75,3 +75,30 @@ def test_no_writable_cache_is_said_clearly(monkeypatch, capsys):
     assert cli.main(["warmup", "--kernel", "default", "--quiet"]) == cli.EXIT_FAILED
     err = capsys.readouterr().err
     assert "no writable numba cache folder" in err and "NUMBA_CACHE_DIR" in err
+
+
+def test_import_in_a_jupyter_kernel_loads_the_common_kernel_in_the_background():
+    """In a Jupyter kernel, ``import neurolab`` alone (no run) gets the default kernel
+    compiled or loaded by a background thread; with NEUROLAB_BACKGROUND_COMPILE=0 not."""
+    from jupyter_client.manager import start_new_kernel
+
+    code = ("import time, neurolab\n"
+            "from neurolab.engine import kernels\n"
+            "t0 = time.time()\n"
+            "while not kernels.run_steps.overloads and time.time() - t0 < 300:\n"
+            "    time.sleep(0.1)\n"
+            "print('LOADED', len(kernels.run_steps.overloads))\n")
+    for flag, want in (("1", "LOADED 1"), ("0", "LOADED 0")):
+        env = dict(os.environ, NEUROLAB_BACKGROUND_COMPILE=flag)
+        if flag == "0":
+            code = code.replace("< 300", "< 5")
+        km, kc = start_new_kernel(kernel_name="python3", env=env)
+        try:
+            out = []
+            kc.execute_interactive(code, timeout=600,
+                                   output_hook=lambda msg: out.append(
+                                       msg["content"].get("text", "")))
+            assert want in "".join(out), out
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
