@@ -37,6 +37,7 @@ from . import analysis, datasets, stimuli
 from .base.errors import NonFiniteStateError, SimulationInterrupted
 from .engine.run import simulate
 from .lab.marks import mark_result
+from .lab.warmup import warmup
 from .results.records import (SimResult, SpikeRecord, StateRecord, WeightRecord, assert_same,
                               load_run, weight_matrix)
 from .model.network import CurrentSource, Network, PoissonInput, Population, Projection
@@ -59,7 +60,38 @@ __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource
            "inputs", "stimuli", "datasets", "masquelier", "protocols", "correlated_poisson",
            "repeating_pattern",
            "rate_coded_images",
+           "inputs", "stimuli", "masquelier", "protocols", "correlated_poisson", "repeating_pattern",
+           "rate_coded_images", "warmup",
            "__version__"]
+
+
+def _warm_in_background():
+    """In a Jupyter kernel, load (or, on first use on this machine, compile) the default
+    kernel in a background thread as soon as neurolab is imported, so that the first
+    simulating cell finds it ready while the student reads the cells before it. Nothing
+    outside a kernel; ``NEUROLAB_BACKGROUND_COMPILE=0`` turns it off. A failure here is
+    silent: the run that needs the kernel compiles it and reports any error."""
+    import os
+    import sys
+    import threading
+
+    if os.environ.get("NEUROLAB_BACKGROUND_COMPILE", "1").strip() == "0":
+        return
+    if "ipykernel" not in sys.modules:
+        return
+
+    def target():
+        from .lab.warmup import KERNELS, _run
+
+        try:
+            _run(KERNELS["default"][1])
+        except Exception:       # noqa: BLE001  (reported by the run that needs it)
+            pass
+
+    threading.Thread(target=target, name="neurolab-warmup", daemon=True).start()
+
+
+_warm_in_background()
 
 
 def __getattr__(name):

@@ -10,6 +10,7 @@
     neurolab list                           the notebooks, in run order, with their parameters
     neurolab simulate [--config FILE] ...   one simulation without notebooks -> a run folder
     neurolab export RUN_FOLDER --nwb [--out FILE]   a saved run as NWB (--sonata: SONATA spikes)
+    neurolab warmup [--kernel NAME] [--force]      compile the simulator into numba's cache
 
 ``reproduce``, ``verify`` and ``simulate`` print the repository root they use first
 (``NEUROLAB_ROOT``, else the checkout the current folder is in, else the package's).
@@ -81,6 +82,8 @@ def _cmd_reproduce(args) -> int:
         wait = None if args.wait else 0
     names = [args.notebook] if args.notebook else None
     root = _root_in_use(args)
+    if not args.no_warmup:
+        _warm()
     try:
         problems = reproduce(names, params or None, root=root,
                                       run_verify=not args.no_verify, log=print, wait=wait)
@@ -99,6 +102,59 @@ def _cmd_reproduce(args) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
+# ----------------------------------------------------------------------------- warmup
+def _warm(log=print) -> None:
+    """Fill numba's cache before notebooks or sweep points run: nothing when an earlier
+    warm-up filled it, else ``neurolab warmup`` in a child process (so that this process,
+    which may fork workers, never starts numba's threading layer). A failed warm-up is
+    reported and the run goes on: each notebook then compiles what it needs."""
+    import subprocess
+
+    from .lab.warmup import is_warm
+
+    if is_warm():
+        return
+    cmd = [sys.executable, "-m", "neurolab.cli", "warmup"]
+    if not sys.stderr.isatty():
+        cmd.append("--quiet")
+    log("neurolab: compiling the simulator's kernels first (once per machine; "
+        "`neurolab warmup` does it ahead of time)")
+    done = subprocess.run(cmd, check=False)
+    if done.returncode != 0:
+        log(f"neurolab: warm-up failed (exit status {done.returncode}); each notebook "
+            f"compiles what it needs")
+
+
+def _cmd_warmup(args) -> int:
+    from .lab.warmup import KERNELS, warmup
+
+    if args.list:
+        for name, (used, _) in KERNELS.items():
+            print(f"{name:14s} {used}")
+        return EXIT_OK
+    try:
+        info = warmup(args.kernel, progress=not args.quiet, force=args.force)
+    except ValueError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except TimeoutError as exc:
+        _err(str(exc))
+        return EXIT_BUSY
+    if info["cache"] is None:
+        print("neurolab warmup: no writable numba cache folder (NUMBA_CACHE_DIR, the "
+              "package's __pycache__ and the per-user cache are all read-only): the "
+              "kernels were compiled in this process only and will compile again in every "
+              "new one; set NUMBA_CACHE_DIR to a writable folder", file=sys.stderr)
+        return EXIT_FAILED
+    if info["warm"]:
+        print(f"neurolab warmup: every kernel is in the cache already ({info['cache']}; "
+              f"checked in {info['seconds']:.2f} s)")
+    else:
+        print(f"neurolab warmup: {len(info['compiled'])} kernels ready in "
+              f"{info['seconds']:.1f} s (cache: {info['cache']})")
+    return EXIT_OK
+
+
 # ----------------------------------------------------------------------------- sweep
 def _cmd_sweep(args) -> int:
     from .lab import sweep
@@ -110,6 +166,8 @@ def _cmd_sweep(args) -> int:
         _err(f"--timeout {args.timeout!r}: expected seconds > 0")
         return EXIT_USAGE
     root = _root_in_use(args)
+    if not args.no_warmup:
+        _warm()             # the workers of a local cluster share this machine's cache
     try:
         plan = sweep.plan(args.notebook, args.param or [], root=root, zipped=args.zip,
                           sweep_id=args.id)
@@ -646,6 +704,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
                    help="set a parameter of the notebook (repeatable)")
     p.add_argument("--no-verify", action="store_true", help="skip the final verify")
+    p.add_argument("--no-warmup", action="store_true",
+                   help="do not fill numba's cache first (neurolab warmup); each notebook "
+                        "then compiles what it needs")
     p.add_argument("--wait", action="store_true",
                    help="when another process runs one of these notebooks, wait for it to "
                         "end (default: refuse at once, exit status 75)")
@@ -684,6 +745,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true",
                    help="when another command runs this sweep, wait for it")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-warmup", action="store_true",
+                   help="do not fill numba's cache first (neurolab warmup)")
     p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("verify", parents=[common],
@@ -735,6 +798,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="NWB session_start_time, tz-aware ISO 8601 (default: the Unix epoch "
                         "in UTC, standing for network time 0; a run records no wall clock)")
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("warmup", help="compile the simulator's kernels ahead of time",
+                       description="Compile every kernel the notebooks, lessons and threaded "
+                                   "runs use into numba's on-disk cache (NUMBA_CACHE_DIR, "
+                                   "else __pycache__ beside the package, else a per-user "
+                                   "folder), so that no run waits for the compiler. A "
+                                   "second call returns at once. Safe when several "
+                                   "processes warm up at the same time.")
+    p.add_argument("--kernel", action="append", default=None, metavar="NAME",
+                   help="only this kernel (repeatable; see --list)")
+    p.add_argument("--list", action="store_true", help="list the kernels and what uses them")
+    p.add_argument("--force", action="store_true",
+                   help="run every kernel even when the cache says it holds them")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_warmup)
     return parser
 
 

@@ -20,9 +20,17 @@ _tmp = None
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    """Before the first notebook's kernel starts: point data/ and results/ elsewhere."""
+    """Before the first notebook's kernel starts: point data/ and results/ elsewhere, and
+    fill numba's cache (``neurolab warmup``, as a classroom image does), so that no checked
+    cell output depends on whether a kernel had to compile (the "compiling the simulator"
+    line)."""
     global _tmp
     if _tmp is None and item.path.suffix == ".ipynb":
+        import subprocess
+        import sys
+
+        subprocess.run([sys.executable, "-m", "neurolab.cli", "warmup", "--quiet"],
+                       check=True)
         _tmp = tempfile.mkdtemp(prefix="neurolab-nbval-")
         for env, sub in ((paths.DATA_ENV, "data"), (paths.RESULTS_ENV, "results")):
             _saved[env] = os.environ.get(env)

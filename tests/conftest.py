@@ -18,3 +18,14 @@ for folder in sorted(HERE.iterdir()):
     if folder.is_dir() and not folder.name.startswith(("_", ".")) \
             and str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
+
+
+def pytest_sessionstart(session):
+    """Fill numba's cache first (``neurolab warmup``, in a child process, as a classroom
+    image or ``neurolab reproduce`` does), so that no test's output depends on whether
+    some earlier test happened to compile a kernel (a run that compiles prints one
+    "compiling the simulator" line). Tests of compiling itself use caches of their own
+    (``tests/engine/test_compile.py``, ``tests/lab/test_warmup.py``)."""
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "neurolab.cli", "warmup", "--quiet"], check=True)

@@ -13,6 +13,7 @@ import sys
 import threading
 import warnings
 
+from . import compile as _compile
 from . import kernels as K
 from ..base import validate as V
 from ..base.errors import _caller_level
@@ -67,7 +68,7 @@ def _forked_after_openmp():
 
 
 def _kernel_for(state, pv, threads):
-    """The kernel call for this run: ``kernel(start, stop, inp, mon, counters)``, on one
+    """The kernel call for this run (a :class:`_Kernel`), on one
     thread (:func:`neurolab.engine.kernels.run_steps`) or on ``threads``
     (:func:`neurolab.engine.parallel.run_steps_threads`, for the networks it is written for)."""
     if threads > 1:
@@ -98,11 +99,13 @@ def _kernel_for(state, pv, threads):
                           f"processes with the 'spawn' method to use threads in them",
                           RuntimeWarning, stacklevel=_caller_level())
             threads = 1
+    n_families = sum(f is not None for f in state.families) + (pv is not None)
     if threads == 1:
-        def kernel(start, stop, inp, mon, counters):
-            K.run_steps(start, stop, state.nrn, state.syn, state.tr, inp, mon, counters,
-                        *state.families, pv)
-        return kernel
+        def args(start, stop, inp, mon, counters):
+            return (start, stop, state.nrn, state.syn, state.tr, inp, mon, counters,
+                    *state.families, pv)
+
+        return _Kernel(K.run_steps, args, n_families, False)
 
     import numba
 
@@ -110,7 +113,11 @@ def _kernel_for(state, pv, threads):
 
     tables = state.thread_tables(threads)
 
-    def kernel(start, stop, inp, mon, counters):
+    def args(start, stop, inp, mon, counters):
+        return (start, stop, state.nrn, state.syn, state.tr, inp, mon, counters, *tables,
+                None)
+
+    def call(*a):
         # one threaded call at a time in this process: numba's workqueue threading layer
         # (its fallback without OpenMP or TBB) aborts the process on concurrent calls
         global _threaded_pid
@@ -119,8 +126,36 @@ def _kernel_for(state, pv, threads):
             before = numba.get_num_threads()
             numba.set_num_threads(threads)
             try:
-                _parallel.run_steps_threads(start, stop, state.nrn, state.syn, state.tr, inp,
-                                            mon, counters, *tables, None)
+                _parallel.run_steps_threads(*a)
             finally:
                 numba.set_num_threads(before)
-    return kernel
+
+    return _Kernel(_parallel.run_steps_threads, args, n_families, True, call)
+
+
+class _Kernel:
+    """The kernel call of one run: ``kernel(start, stop, inp, mon, counters)``.
+
+    Its first call compiles the specialisation it needs (or loads it from numba's cache)
+    under the inter-process compile lock (:mod:`neurolab.engine.compile`);
+    :meth:`notice` says beforehand whether that will take seconds."""
+
+    def __init__(self, dispatcher, args, n_families, threaded, call=None):
+        self.dispatcher, self.args = dispatcher, args
+        self.n_families, self.threaded = n_families, threaded
+        self.call = dispatcher if call is None else call
+        self.ready = False
+
+    def notice(self, inp, mon, counters):
+        """The line to print before the first call when it must compile, else None."""
+        if self.ready:
+            return None
+        sig = _compile.signature(self.args(0, 0, inp, mon, counters))
+        return _compile.notice(self.dispatcher, sig, self.n_families, self.threaded)
+
+    def __call__(self, start, stop, inp, mon, counters):
+        a = self.args(start, stop, inp, mon, counters)
+        if not self.ready:
+            _compile.ensure_compiled(self.dispatcher, a)
+            self.ready = True
+        self.call(*a)

@@ -24,6 +24,7 @@ from ..base.resources import check_memory
 from ..base.io import git_commit, versions
 from ..results.records import SimResult, SpikeRecord, StateRecord, WeightRecord
 from ..base.errors import NonFiniteStateError, SimulationInterrupted
+from . import compile as _compile
 from .dispatch import _check_threads, _kernel_for
 from .selection import _named_selection, _schedule, _select, _window
 from .tables import STATE_VARS, _read_only, _steps_of
@@ -303,6 +304,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
             # KeyboardInterrupt inside numba's compiler leaves its typing of our tables broken
             # for the rest of the process, so the first chunk runs shielded from Ctrl-C
             inp = _shielded(lambda: state.chunk_inputs(n0, n1), first)
+            if first:        # one line before a wait of seconds: the kernel must compile
+                _compile.say(kernel.notice(inp, mon, counters))
             while True:
                 start = int(counters[K.C_STEP])
                 _shielded(lambda: kernel(start, n1, inp, mon, counters), first)
