@@ -59,8 +59,6 @@ __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource
            "load_run", "weight_matrix", "assert_same", "analysis", "mark_result",
            "inputs", "stimuli", "datasets", "masquelier", "protocols", "correlated_poisson",
            "repeating_pattern",
-           "rate_coded_images",
-           "inputs", "stimuli", "masquelier", "protocols", "correlated_poisson", "repeating_pattern",
            "rate_coded_images", "warmup",
            "__version__"]
 
