@@ -105,7 +105,7 @@ def _kernel_for(state, pv, threads):
             return (start, stop, state.nrn, state.syn, state.tr, inp, mon, counters,
                     *state.families, pv)
 
-        return _Kernel(K.run_steps, args, n_families, False)
+        return _Kernel(K.run_steps, args, n_families, False, state=state)
 
     import numba
 
@@ -130,7 +130,7 @@ def _kernel_for(state, pv, threads):
             finally:
                 numba.set_num_threads(before)
 
-    return _Kernel(_parallel.run_steps_threads, args, n_families, True, call)
+    return _Kernel(_parallel.run_steps_threads, args, n_families, True, call, state=state)
 
 
 class _Kernel:
@@ -140,11 +140,15 @@ class _Kernel:
     under the inter-process compile lock (:mod:`neurolab.engine.compile`);
     :meth:`notice` says beforehand whether that will take seconds."""
 
-    def __init__(self, dispatcher, args, n_families, threaded, call=None):
+    def __init__(self, dispatcher, args, n_families, threaded, call=None, state=None):
         self.dispatcher, self.args = dispatcher, args
         self.n_families, self.threaded = n_families, threaded
         self.call = dispatcher if call is None else call
-        self.ready = False
+        # a network's tables keep their types from run to run: once its kernel is ready,
+        # later runs skip computing the signature (~0.3 ms, much of a short run)
+        self.state = state
+        self.key = (getattr(dispatcher, "__name__", None), threaded)
+        self.ready = self.key in getattr(state, "_kernels_ready", ())
 
     def notice(self, inp, mon, counters):
         """The line to print before the first call when it must compile, else None."""
@@ -158,4 +162,8 @@ class _Kernel:
         if not self.ready:
             _compile.ensure_compiled(self.dispatcher, a)
             self.ready = True
+            if self.state is not None:
+                if not hasattr(self.state, "_kernels_ready"):
+                    self.state._kernels_ready = set()
+                self.state._kernels_ready.add(self.key)
         self.call(*a)
