@@ -43,16 +43,22 @@ suppress_warnings = []
 # MathJax 3 from the django-static-mathjax package, copied to _static/mathjax
 mathjax_path = "mathjax/tex-mml-chtml.js"
 
-# API reference from the docstrings: reStructuredText prose, with numpydoc sections
-# ("Parameters", "Returns", "Attributes" underlined with dashes) where a docstring has them.
-# Those docstrings, and only those, go through napoleon's numpydoc parser (see setup):
-# napoleon reads any docstring's first "words: more words" as "type: description".
-NUMPYDOC_SECTION = re.compile(r"^\s*(Parameters|Returns|Yields|Raises|Attributes|Examples|"
-                              r"Notes|See Also|References|Warns|Other Parameters)\s*\n"
-                              r"\s*-{3,}\s*$", re.MULTILINE)
+# API reference from the docstrings: reStructuredText prose, with numpydoc-style sections
+# ("Parameters", "Returns", "Raises", ... underlined with dashes) where a docstring has them.
+# neurolab writes their entries as "name : what it is, in which unit" (a description, not
+# a type), so they are turned into bulleted lists here (see _numpydoc_sections) rather
+# than read by napoleon or numpydoc, which would set the description as a type.
+SECTION_RULE = re.compile(r"^\s*-{3,}\s*$")
+ENTRY_NAME = re.compile(r"^[\w*][\w*, .]*$")
 autodoc_typehints = "none"
 autodoc_member_order = "bysource"
-autodoc_default_options = {"members": True, "show-inheritance": False}
+autodoc_default_options = {"members": True}
+# the engine and the shared base are internals, not in the reference: a docstring that
+# names one of their functions or private helpers shows the name, unlinked
+nitpick_ignore_regex = [
+    (r"py:.*", r"neurolab\.(engine|base)(\..*)?"),
+    (r"py:.*", r"RunState"),
+]
 
 html_theme = "furo"
 html_title = f"neurolab {release}"
@@ -74,6 +80,19 @@ def _resolve_short_names(app, env, node, contnode):
                 "data", "module"}
     names = [name for name, obj in domain.objects.items()
              if obj.objtype in objtypes and not obj.aliased]
+    # a bare name, in a docstring of class C of module M: C's own, then its bases', then M's
+    module, cls = node.get("py:module"), node.get("py:class")
+    if module and "." not in target:
+        scopes = [f"{module}.{cls}"] if cls else []
+        obj = sys.modules.get(module)
+        for part in (cls or "").split("."):
+            obj = getattr(obj, part, None) if part else None
+        for base in getattr(obj, "__mro__", ())[1:]:
+            scopes.append(f"{base.__module__}.{base.__qualname__}")
+        for scope in scopes + [module]:
+            if f"{scope}.{target}" in names:
+                return domain.resolve_xref(env, node.get("refdoc"), app.builder, "obj",
+                                           f"{scope}.{target}", node, contnode)
     parts = target.split(".")
     for k in range(len(parts)):          # neurolab.plasticity.Normalization: the package
         prefix, suffix = ".".join(parts[:k]), ".".join(parts[k:])     # re-exports it
@@ -85,18 +104,67 @@ def _resolve_short_names(app, env, node, contnode):
     return None
 
 
-def _numpydoc_sections(app, what, name, obj, options, lines):
-    """Turn the numpydoc sections of a docstring into Sphinx fields (napoleon's parser;
-    parameter types stay text, as units are not classes)."""
-    if not NUMPYDOC_SECTION.search("\n".join(lines)):
-        return
-    from sphinx.ext.napoleon import Config, NumpyDocstring
+def _section_lines(title, body, base):
+    """The lines of one section: a rubric, then one bullet per entry ("name : text" and
+    the lines indented under it), or the body as written for a free-text section."""
+    pad = " " * base
+    out = [f"{pad}.. rubric:: {title}", ""]
+    if title not in ("Parameters", "Other Parameters", "Attributes", "Returns", "Yields",
+                     "Raises", "Warns"):
+        return out + body + [""]
+    entries = []
+    for line in body:
+        indent = len(line) - len(line.lstrip())
+        if line.strip() and indent <= base:
+            entries.append([line.strip()])
+        elif entries:
+            entries[-1].append(line)
+    for first, *rest in entries:
+        name, sep, text = first.partition(" : ")
+        if sep and ENTRY_NAME.match(name):
+            first = f"``{name.strip()}``: {text.strip()}"
+        out.append(f"{pad}- {first}")
+        for line in rest:
+            if not line.strip():
+                out.append("")
+                continue
+            indent = len(line) - len(line.lstrip())
+            out.append(" " * max(base + 2, indent - 2) + line.lstrip())
+        out.append("")
+    return out
 
-    config = Config(napoleon_use_param=False, napoleon_use_rtype=False,
-                    napoleon_google_docstring=False,
-                    # attributes listed like parameters, raised errors as written
-                    napoleon_custom_sections=[("Attributes", "params_style"), "Raises"])
-    lines[:] = NumpyDocstring(lines, config, app, what, name, obj, options).lines()
+
+def _numpydoc_sections(app, what, name, obj, options, lines):
+    """Rewrite the numpydoc-style sections of a docstring (a title underlined with
+    dashes) as rubrics followed by bulleted entries."""
+    if what == "module":                # "Room: ... May import: ...": for developers
+        for k, line in enumerate(lines):
+            if line.startswith("Room: "):
+                end = next((j for j in range(k, len(lines)) if not lines[j].strip()),
+                           len(lines))
+                del lines[k:end]
+                break
+    if not any(SECTION_RULE.match(ln) for ln in lines):
+        return
+    out, k = [], 0
+    while k < len(lines):
+        line = lines[k]
+        if (k + 1 < len(lines) and line.strip() and SECTION_RULE.match(lines[k + 1])
+                and len(lines[k + 1].strip()) >= len(line.strip())):
+            base = len(line) - len(line.lstrip())
+            body, k = [], k + 2
+            while k < len(lines) and not (
+                    k + 1 < len(lines) and lines[k].strip()
+                    and SECTION_RULE.match(lines[k + 1])):
+                body.append(lines[k])
+                k += 1
+            while body and not body[-1].strip():
+                body.pop()
+            out += _section_lines(line.strip(), body, base)
+        else:
+            out.append(line)
+            k += 1
+    lines[:] = out
 
 
 def setup(app):

@@ -298,7 +298,7 @@ def build_docs(names=None, *, root=None, out=None, results=None,
         p for p in (pkg_parent, env.get("PYTHONPATH", "")) if p)
     env["NEUROLAB_ROOT"] = str(root)
     env.setdefault("MPLBACKEND", "Agg")
-    cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-q", "-b", "html",
+    cmd = [sys.executable, "-m", "sphinx", "-E", "-W", "--keep-going", "-n", "-q", "-b", "html",
            "-d", str(out / "doctrees"), str(src), str(html_dir)]
     proc = subprocess.run(cmd, check=False, env=env, cwd=str(root), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
