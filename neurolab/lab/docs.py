@@ -281,11 +281,10 @@ def build_docs(names=None, *, root=None, out=None, results=None,
     results = Path(results) if results is not None else root / "results"
     problems = check_executed(notebooks, results)
     if problems:
-        stems = " ".join(p.split(":", 1)[0] for p in problems)
+        first = problems[0].split(":", 1)[0]
+        run = f"neurolab reproduce {first}" if len(problems) == 1 else "neurolab reproduce"
         raise PipelineError("the website is built from the executed notebooks, and "
-                            + "; ".join(problems) + ". Run them first: neurolab reproduce"
-                            + ("" if len(problems) == len(notebooks) or len(problems) > 1
-                               else f" {stems}"))
+                            + "; ".join(problems) + f". Run them first: {run}")
     _require_sphinx()
     out = Path(out) if out is not None else root / "docs" / "_build"
     src, html_dir = out / "src", out / "html"
