@@ -131,8 +131,14 @@ class Visit:
         """Wait for MathJax (when the page loads it) and count its work."""
         page = self.page
         if page.evaluate("() => !!document.querySelector('script[src*=\"mathjax\"]')"):
-            page.wait_for_function("() => window.MathJax && MathJax.startup && "
-                                   "MathJax.startup.promise", timeout=60_000)
+            from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+            try:
+                page.wait_for_function("() => window.MathJax && MathJax.startup && "
+                                       "MathJax.startup.promise", timeout=60_000)
+            except PlaywrightTimeout:
+                raise AssertionError(f"{page.url}: MathJax never started; requests: "
+                                     f"{self.requests}; failed: {self.failed}") from None
             page.evaluate("() => MathJax.startup.promise")
         return page.evaluate("""() => {
             const math = [...document.querySelectorAll('.math')];
