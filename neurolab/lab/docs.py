@@ -45,6 +45,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 MATHJAX_ENTRY = "tex-mml-chtml.js"
 DOCS_HINT = 'pip install "neurolab[docs]"'
+SRC_MARK = ".neurolab-docs"     # marks a source tree build_docs may delete and rebuild
 
 
 class DocsFailed(PipelineError):
@@ -209,12 +210,17 @@ def _toc_page(title: str, intro: str, entries: list[tuple[str, str]]) -> str:
 
 
 def assemble(root: Path, src: Path, notebooks: list[Path], results: Path) -> dict:
-    """Write the Sphinx source tree ``src`` (emptied first) from the repository ``root``
+    """Write the Sphinx source tree ``src`` (emptied first: refused, ``PipelineError``,
+    when it holds files that an earlier ``assemble`` did not write) from the repository ``root``
     and the executed copies in ``results``; returns ``{"course": [...], "notebooks":
     [...]}``, the names placed in each section."""
     if src.exists():
+        if not (src / SRC_MARK).is_file() and any(src.iterdir()):
+            raise PipelineError(f"{src} exists and was not assembled by neurolab docs: "
+                                f"nothing was deleted; choose another build folder")
         shutil.rmtree(src)
     src.mkdir(parents=True)
+    (src / SRC_MARK).write_text("assembled by neurolab docs; replaced by every build\n")
     docs = root / "docs"
     for item in docs.iterdir():
         if item.name.startswith(".") or item.name in ("_build", "__pycache__"):

@@ -111,3 +111,19 @@ def test_docs_command_refuses_without_executed_notebooks(tmp_path, capsys):
     assert "lesson1_lif_neuron: no executed copy" in err
     assert "neurolab reproduce lesson1_lif_neuron" in err
     assert not (tmp_path / "build").exists()
+
+
+def test_assemble_never_deletes_a_folder_it_did_not_make(tmp_path):
+    from neurolab.lab.docs import assemble
+    from neurolab.lab.errors import PipelineError
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "precious.txt").write_text("keep me")
+    try:
+        assemble(ROOT, src, [], tmp_path / "results")
+    except PipelineError as exc:
+        assert "was not assembled by neurolab docs" in str(exc)
+    else:
+        raise AssertionError("assemble emptied a folder it had not made")
+    assert (src / "precious.txt").read_text() == "keep me"
