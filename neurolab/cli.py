@@ -11,12 +11,15 @@
     neurolab simulate [--config FILE] ...   one simulation without notebooks -> a run folder
     neurolab export RUN_FOLDER --nwb [--out FILE]   a saved run as NWB (--sonata: SONATA spikes)
     neurolab warmup [--kernel NAME] [--force]      compile the simulator into numba's cache
+    neurolab docs [NAME ...]                the website from the executed notebooks
+                                            (after `neurolab reproduce`) -> docs/_build/html
 
 ``reproduce``, ``verify`` and ``simulate`` print the repository root they use first
 (``NEUROLAB_ROOT``, else the checkout the current folder is in, else the package's).
 
 Exit status: 0 when everything held; 1 when a notebook (or a point of a sweep) failed,
-``verify`` found a problem, ``export`` could not read the run folder, or ``simulate`` ran
+``verify`` found a problem, ``docs`` met a Sphinx warning, ``export`` could not read the
+run folder, or ``simulate`` ran
 out of memory or its state became non-finite (``NonFiniteStateError``); 2 for a refused
 request (unknown notebook or parameter, bad option); 75 (``EX_TEMPFAIL``: try again later)
 when another process runs the same notebook and ``--wait`` was not given or its time ran
@@ -666,6 +669,22 @@ def _cmd_export(args) -> int:
     return EXIT_OK
 
 
+# ----------------------------------------------------------------------------- docs
+def _cmd_docs(args) -> int:
+    from .lab.docs import DocsFailed, build_docs
+
+    root = _root_in_use(args)
+    try:
+        build_docs(args.notebooks or None, root=root, out=args.out, results=args.results)
+    except DocsFailed as exc:
+        _err(str(exc))
+        return EXIT_FAILED
+    except PipelineError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    return EXIT_OK
+
+
 # ----------------------------------------------------------------------------- parser
 class _Parser(argparse.ArgumentParser):
     """An ``ArgumentParser`` for which every word that begins like a negative number is a
@@ -813,6 +832,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run every kernel even when the cache says it holds them")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_warmup)
+
+    p = sub.add_parser("docs", parents=[common],
+                       help="build the course and documentation website",
+                       description="Build the website (Sphinx + myst-nb, warnings are "
+                                   "errors) from the executed notebooks that `neurolab "
+                                   "reproduce` wrote to results/notebooks/; no notebook is "
+                                   "run. Open docs/_build/html/index.html. Needs the docs "
+                                   "extra: pip install 'neurolab[docs]'.")
+    p.add_argument("notebooks", nargs="*", metavar="NAME",
+                   help="only these notebooks (default: every notebook and lesson)")
+    p.add_argument("--out", default=None,
+                   help="build folder (default: docs/_build; pages in OUT/html)")
+    p.add_argument("--results", default=None,
+                   help="the results folder holding notebooks/NAME.ipynb (default: "
+                        "results/ under the root)")
+    p.set_defaults(func=_cmd_docs)
     return parser
 
 

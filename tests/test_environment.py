@@ -16,7 +16,8 @@ A package may appear once among the runtime dependencies and once more in the de
 set, must list their intersection (`numpy>=1.24,<2.4`).
 
 A few packages (PIP_ONLY: nest-simulator, the NEST oracle, taken from its PyPI wheels;
-playwright, which drives the system's Chromium in tests/test_browser.py) are
+playwright, which drives the system's Chromium in tests/test_browser.py;
+django-static-mathjax, the website's MathJax) are
 installed by environment.yml's pip section instead of by conda: they are listed there, with
 the same constraints as in pyproject.toml, before the editable entry, and nowhere else.
 """
@@ -52,7 +53,8 @@ CONDA_ONLY = {"python", "pip"}
 EDITABLE_ENTRY = "-e .[dev]"
 # PyPI packages that environment.yml installs in its pip section (before EDITABLE_ENTRY)
 # rather than from conda-forge: NEST, the oracle of tests/nest_oracle.py, from its wheels
-PIP_ONLY = {"nest-simulator", "playwright"}
+# and django-static-mathjax, MathJax for the website (`neurolab docs`), not on conda-forge
+PIP_ONLY = {"nest-simulator", "playwright", "django-static-mathjax"}
 # marker variables environment.yml may ignore (it pins one Python and installs the package
 # whatever its version): the pip side then installs a subset of the conda side
 PYTHON_MARKER_VARIABLES = {"python_version", "python_full_version"}

@@ -385,7 +385,7 @@ class LiveExplorer:
         """True when no update is scheduled and the browser has been sent the whole
         figure as it is (an ipympl canvas closes each run of changed-pixel frames with a
         whole frame, a moment after the last one): once the page has drawn what it was
-        sent, it shows exactly :attr:`figure`."""
+        sent, it shows exactly ``figure``."""
         return not self.pending and not getattr(self.canvas, "whole_frame_pending", False)
 
     @property

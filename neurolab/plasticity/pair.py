@@ -75,8 +75,10 @@ from ..base.layout import (A_MINUS, A_PLUS, C_MINUS, C_PLUS, MU_MINUS, MU_PLUS, 
                            SAME_DEPRESS, SAME_NEITHER, SAME_POTENTIATE, TARGET_E, TARGET_V,
                            TARGET_V_INH, W_MAX, W_MIN, WD_ADDITIVE, WD_POWER, WD_SOFT)
 
+#: The pairing schemes ``STDPParams(pairing=...)`` accepts.
 PAIRINGS = ("all_to_all", "nearest_symmetric", "presynaptic_centred", "restricted")
 PAIRING_ALIASES = {"nearest": "nearest_symmetric"}
+#: What a pre and a post spike in the same step do: ``STDPParams(same_step=...)``.
 SAME_STEPS = ("potentiate", "depress", "both", "neither")
 PAIRING_CODES = {"all_to_all": PAIR_ALL, "nearest_symmetric": PAIR_NEAREST,
                  "presynaptic_centred": PAIR_PRE_CENTRED, "restricted": PAIR_RESTRICTED}

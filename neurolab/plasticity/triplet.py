@@ -113,9 +113,10 @@ TripletState.__doc__ = """The triplet family's state passed to the kernel (``tri
 index; last updated at ``Traces.xpre_t[k]``), ``o2[k]``: slow postsynaptic trace of
 postsynaptic slot k (``XPOST_OFF`` + local index; time ``Traces.xpost_t[k]``)."""
 
-# (tau_x, tau_y, A2_plus, A3_plus, A2_minus, A3_minus, interaction); tau_plus = 16.8 ms and
-# tau_minus = 33.7 ms in every row. Minimal models: tau_x is blank in the paper (inert, as
-# A3_minus = 0): the full model's value of the same table and interaction is used.
+#: The published fits, by name: (tau_x, tau_y, A2_plus, A3_plus, A2_minus, A3_minus,
+#: interaction); tau_plus = 16.8 ms and tau_minus = 33.7 ms in every row. Minimal models:
+#: tau_x is blank in the paper (inert, as A3_minus = 0): the full model's value of the same
+#: table and interaction is used.
 PRESETS = {
     # Table 3: visual cortex (Sjöström et al. 2001)
     "visual_cortex_all_to_all_full": (101.0, 125.0, 5e-10, 6.2e-3, 7e-3, 2.3e-4, "all_to_all"),
