@@ -78,8 +78,10 @@ def _writable(folder: str) -> bool:
 @contextlib.contextmanager
 def compile_lock(dispatcher=None, timeout: float = LOCK_TIMEOUT):
     """Hold the inter-process lock under which kernels are compiled and written to numba's
-    cache (``neurolab-compile.lock`` in the cache folder). Without a writable cache folder
-    there is nothing to protect and nothing is locked.
+    cache, and stale cache files removed (``neurolab-compile.lock`` in the cache folder of
+    ``dispatcher``, default ``run_steps``: the kernel and every function it calls are
+    compiled under this one lock). Without a writable cache folder there is nothing to
+    protect and nothing is locked.
 
     Raises
     ------
@@ -181,7 +183,7 @@ def ensure_compiled(dispatcher, args) -> float:
     if loaded(dispatcher, sig):
         return 0.0
     t0 = time.perf_counter()
-    with compile_lock(dispatcher):
+    with compile_lock():           # one lock for every kernel
         dispatcher.compile(sig)
     return time.perf_counter() - t0
 

@@ -694,21 +694,31 @@ def _drop_stale_caches():
             folders.add(fn._cache._cache_path)
         except AttributeError:      # numba's cache layout changed: nothing to do
             return
-    for folder in folders:
-        stamp = os.path.join(folder, "neurolab-kernel-sources.sha256")
+    from .compile import compile_lock
+
+    def fresh(stamp):
         try:
             with open(stamp) as fh:
-                if fh.read().strip() == digest:
-                    continue
+                return fh.read().strip() == digest
         except OSError:
-            pass
+            return False
+
+    for folder in folders:
+        stamp = os.path.join(folder, "neurolab-kernel-sources.sha256")
+        if fresh(stamp):
+            continue
+        # under the compile lock (one lock, in run_steps' folder, for every kernel module):
+        # another process may be compiling into this folder right now
         try:
-            for path in glob.glob(os.path.join(folder, "*.nb[ic]")):
-                os.remove(path)
-            os.makedirs(folder, exist_ok=True)
-            with open(stamp, "w") as fh:
-                fh.write(digest + "\n")
-        except OSError:
+            with compile_lock():
+                if fresh(stamp):                 # it was done while we waited
+                    continue
+                for path in glob.glob(os.path.join(folder, "*.nb[ic]")):
+                    os.remove(path)
+                os.makedirs(folder, exist_ok=True)
+                with open(stamp, "w") as fh:
+                    fh.write(digest + "\n")
+        except (OSError, TimeoutError):
             pass
 
 
