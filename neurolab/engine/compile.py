@@ -25,8 +25,8 @@ numba picks the cache folder: ``NUMBA_CACHE_DIR`` when set, else ``__pycache__``
 package's sources, else (a read-only install) a per-user folder (numba's
 ``UserWideCacheLocator``). :func:`cache_folder` says which one is used.
 
-Room: ``neurolab.engine``. May import: numba, filelock, the standard library and the
-engine's kernel modules.
+Room: ``neurolab.engine``. May import: numba, filelock and the standard library (the
+kernel modules import this one).
 """
 
 from __future__ import annotations
@@ -53,14 +53,23 @@ used = []
 _said_lock = threading.Lock()
 
 
+#: the kernel whose cache folder holds the compile lock: ``run_steps``, registered by
+#: :mod:`neurolab.engine.kernels` when it is imported (this module imports no kernel)
+_default = None
+
+
+def register_default(dispatcher) -> None:
+    """Make ``dispatcher``'s cache folder the one :func:`compile_lock` locks in."""
+    global _default
+    _default = dispatcher
+
+
 def cache_folder(dispatcher=None) -> str | None:
     """The folder where numba keeps ``dispatcher``'s compiled code (default: ``run_steps``),
-    or None when numba has no cache for it (caching disabled, or numba's internals
-    changed)."""
+    or None when numba has no cache for it (caching disabled, the kernels not imported
+    yet, or numba's internals changed)."""
     if dispatcher is None:
-        from . import kernels
-
-        dispatcher = kernels.run_steps
+        dispatcher = _default
     try:
         return dispatcher._cache._cache_path
     except AttributeError:

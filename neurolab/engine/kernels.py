@@ -76,8 +76,9 @@ every step n with ``n % every == 0`` and ``lo <= n < hi`` into row ``n // every 
 ``w_sched``/``s_sched = (every, lo, hi, row0)``; ``s_theta`` samples ``theta`` (only
 with ``homeo``).
 
-Room: ``neurolab.engine``. May import: numpy, numba, ``neurolab.base`` and
-``neurolab.plasticity`` (the rule families' ``@njit`` updates).
+Room: ``neurolab.engine``. May import: numpy, numba, ``neurolab.base``,
+``neurolab.plasticity`` (the rule families' ``@njit`` updates) and
+``neurolab.engine.compile`` (the compile lock).
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from . import compile as _compile
 from ..base import layout as L
 from ..base.layout import *  # noqa: F401,F403  (the column constants, for the table builder)
 from ..base.layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET, HI, IB, LEARN, LO,
@@ -694,8 +696,6 @@ def _drop_stale_caches():
             folders.add(fn._cache._cache_path)
         except AttributeError:      # numba's cache layout changed: nothing to do
             return
-    from .compile import compile_lock
-
     def fresh(stamp):
         try:
             with open(stamp) as fh:
@@ -710,7 +710,7 @@ def _drop_stale_caches():
         # under the compile lock (one lock, in run_steps' folder, for every kernel module):
         # another process may be compiling into this folder right now
         try:
-            with compile_lock():
+            with _compile.compile_lock():
                 if fresh(stamp):                 # it was done while we waited
                     continue
                 for path in glob.glob(os.path.join(folder, "*.nb[ic]")):
@@ -722,4 +722,5 @@ def _drop_stale_caches():
             pass
 
 
+_compile.register_default(run_steps)
 _drop_stale_caches()

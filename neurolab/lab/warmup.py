@@ -117,9 +117,10 @@ def _names(kernels):
 
 
 def _stamp_path():
+    from ..engine import kernels
     from ..engine.compile import cache_folder
 
-    folder = cache_folder()
+    folder = cache_folder(kernels.run_steps)
     return None if folder is None else os.path.join(folder, _STAMP)
 
 
@@ -192,7 +193,9 @@ def warmup(kernels=None, *, progress: bool = True, force: bool = False) -> dict:
     from ..engine.compile import _writable, cache_folder
 
     names = _names(kernels)
-    folder = cache_folder()
+    from ..engine import kernels
+
+    folder = cache_folder(kernels.run_steps)
     writable = folder is not None and _writable(folder)
     t0 = time.perf_counter()
     if writable and not force and is_warm(names):
