@@ -10,7 +10,11 @@ repository on a file system they share with the command.
 
 Layout (relative to the repository root)::
 
-    data/raw/sweeps/SWEEP/manifest.json          the sweep manifest (format neurolab-sweep/1)
+    data/raw/sweeps/SWEEP/manifest.json          the sweep manifest (format neurolab-sweep/1),
+                                                 written when the sweep starts and ends
+    data/raw/sweeps/SWEEP/journal.jsonl          one line per point finished since then
+                                                 (append-only; gone once the manifest holds
+                                                 them)
     data/raw/sweeps/SWEEP/POINT/                 one point: the data/ and results/ tree its
                                                  notebook wrote (data/raw/NAME/..., results/
                                                  figures, results/notebooks/NAME.ipynb) and
@@ -21,7 +25,9 @@ Layout (relative to the repository root)::
     results/sweeps/SWEEP/summary.png             each result against each swept key
     data/raw/.locks/sweeps/SWEEP.lock            held by the command running the sweep
     data/raw/.locks/sweeps/SWEEP/POINT.lock      held by the worker running the point
+                                                 (deleted when it is done)
     data/raw/.staging/sweeps/SWEEP/POINT/run-*/  where a point runs before it is installed
+                                                 (deleted when it is done)
 
 SWEEP is ``NAME-HASH`` (a hash of the notebook's code cells and of the grid's points; or
 ``--id``), POINT the ``params_id`` of the point's parameters (a short hash). Two
@@ -30,7 +36,13 @@ same sweep: it resumes. A point runs into a staging folder of its own and is ins
 one atomic rename of that folder, ``point.json`` included, so a point folder is whole or
 absent; a rerun skips every point whose ``point.json`` lists artifacts that still verify
 (size and sha256), so a sweep killed by Ctrl-C, ``kill -9`` or a lost worker loses only the
-points that were running. The command holds the sweep's lock (a second command running
+points that were running. The command records each point that ends by appending one line
+to the journal (``sweep_records.Journal``) instead of rewriting the manifest, so its
+bookkeeping per point stays the same at 10 000 points as at 100; readers of the manifest
+lay the journal over it, and a killed sweep's journal is read up to its last whole line.
+Ctrl-C stops a sweep with ``SweepInterrupted`` (a ``KeyboardInterrupt``) saying how many
+points are done; the workers of a ``LocalCluster`` ignore it (only the command stops
+them), so no worker prints a traceback. The command holds the sweep's lock (a second command running
 the same sweep is refused, ``PipelineBusy``); a worker holds the point's lock while it runs
 it (a worker orphaned by a killed command finishes or dies before the same point runs
 again).
@@ -85,7 +97,8 @@ from .notebooks import (_coerce, _plain, _root, find_notebook,
                         notebook_parameters, params_id)
 from .runner import _clear_stale_stages, execute
 from .verify import Problem, _check_entry
-from .sweep_records import POINT_RECORD, SWEEPS, SWEEP_FORMAT, load_sweep_manifest
+from .sweep_records import (POINT_RECORD, SWEEPS, SWEEP_FORMAT, Journal, journal_path,
+                            load_sweep_manifest)
 
 
 SUMMARIES = Path("results") / "sweeps"
@@ -111,6 +124,17 @@ _SWEEP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\Z")
 
 class SweepError(PipelineError):
     """A refused sweep request (bad VALUES, unknown key, a grid that does not fit)."""
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a sweep. ``sweep_id``, and point counts: ``ok`` (done, kept; a rerun
+    skips them), ``failed`` and ``total``. The points that were running are lost and run
+    again when the same sweep is run again."""
+
+    def __init__(self, sweep_id: str, *, ok: int, failed: int, total: int):
+        super().__init__(f"sweep {sweep_id} interrupted: {ok} of {total} points done"
+                         + (f", {failed} failed" if failed else ""))
+        self.sweep_id, self.ok, self.failed, self.total = sweep_id, ok, failed, total
 
 
 # ----------------------------------------------------------------------------- the grid
@@ -369,7 +393,7 @@ def run_point(root: str, notebook: str, sweep_id: str, point_id: str, params: di
     root, notebook = Path(root), Path(notebook)
     folder = (SWEEPS / sweep_id).as_posix()
     with _locks.hold(_point_lock(root, sweep_id, point_id), timeout=None,
-                     what=f"point {point_id} of sweep {sweep_id}"):
+                     what=f"point {point_id} of sweep {sweep_id}", remove=True):
         done = point_record(root, folder, point_id)
         if done is not None:
             return {**done, "skipped": True}
@@ -661,13 +685,33 @@ def _client(scheduler: str, n_workers: int | None, log):
             else (os.cpu_count() or 1)
         n = n_workers or cores
         dashboard = "127.0.0.1:0" if importlib.util.find_spec("bokeh") else None
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=dashboard,
-                               silence_logs=logging.ERROR)
+        with _sigint_ignored():          # the worker processes inherit SIG_IGN: Ctrl-C
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=dashboard,
+                                   silence_logs=logging.ERROR)      # stops the command only
         return Client(cluster), cluster, dashboard is not None
     if _scheduler_kind(scheduler, n_workers) == "address":
         return Client(scheduler, timeout=30), None, True
     return Client(scheduler_file=scheduler, timeout=30), None, True
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Ignore SIGINT in the ``with`` block (main thread only; elsewhere nothing changes).
+    Processes started meanwhile keep ignoring it (``SIG_IGN`` survives ``exec``, and Python
+    then installs no ``KeyboardInterrupt`` handler), so a terminal's Ctrl-C, sent to the
+    whole process group, reaches the command but not its LocalCluster's workers."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _scheduler_kind(scheduler: str, n_workers) -> str:
@@ -690,13 +734,15 @@ def run_sweep(sweep: Sweep, *, scheduler: str = "local", n_workers: int | None =
               log: Callable[[str], None] = print, progress: bool = True,
               client=None) -> Outcome:
     """Run every point of ``sweep`` that is not already installed and verified; write the
-    sweep manifest after each point and the summary at the end.
+    sweep manifest at the start, append each point that ends to the sweep's journal, and
+    write the summary and the whole manifest at the end.
 
     ``scheduler``/``n_workers``: see ``_client`` (``client``: an existing
     ``distributed.Client`` to use instead). ``timeout``: seconds one cell may run.
     ``wait``: seconds to wait when another command runs this sweep (0: refuse at once,
     ``PipelineBusy``; None: no limit). ``progress``: a tqdm bar (done/failed/running,
-    elapsed, estimated time left). Failing points are recorded and counted, not raised."""
+    elapsed, estimated time left). Failing points are recorded and counted, not raised.
+    Ctrl-C raises ``SweepInterrupted`` once the cluster is closed (what finished is kept)."""
     root = sweep.root
     if client is None:
         _scheduler_kind(scheduler, n_workers)          # refuse before anything is written
@@ -741,30 +787,58 @@ def _run_locked(sweep, scheduler, n_workers, timeout, log, progress, client) -> 
     if skipped:
         log(f"  {skipped} already done and verified (skipped), {len(todo)} to run")
     failures = []
-    if todo:
-        own, has_dashboard, made = None, True, client is None
-        if made:
-            client, own, has_dashboard = _client(scheduler, n_workers, log)
-        try:
-            link = client.dashboard_link if has_dashboard else None
-            n = len(client.scheduler_info(n_workers=-1).get("workers", {}))
-            log(f"  Dask scheduler {client.scheduler.address}, {n} workers"
-                + (f"; dashboard: {link}" if link else ""))
-            failures = _submit(sweep, client, todo, records, timeout, progress, tqdm)
-        finally:
-            if made:
-                client.close()
-            if own is not None:
-                own.close()
-    summary = write_summary(sweep, records)
-    _write_manifest(sweep, records, summary)
+    journal = Journal(journal_path(sweep.manifest_path))
+    try:
+        journal.clear()                  # the manifest just written holds what it held
+        if todo:
+            failures = _run_todo(sweep, client, scheduler, n_workers, todo, records,
+                                 timeout, progress, log, tqdm, journal)
+        summary = write_summary(sweep, records)
+        _write_manifest(sweep, records, summary)
+    finally:
+        journal.close()
+    journal.path.unlink(missing_ok=True)          # its records are in the manifest now
+    for folder in (_point_lock(sweep.root, sweep.sweep_id, "x").parent,
+                   _stage_folder(sweep.root, sweep.sweep_id, "x").parent):
+        with contextlib.suppress(OSError):
+            folder.rmdir()                        # empty once every point is done
     counts = {s: sum((records.get(pid) or {"status": "pending"})["status"] == s
                      for pid in sweep.ids) for s in ("ok", "failed", "pending")}
     return Outcome(sweep, counts["ok"], counts["failed"], counts["pending"], skipped,
                    len(todo), sweep.manifest_path, summary, failures)
 
 
-def _submit(sweep, client, todo, records, timeout, progress, tqdm) -> list:
+def _run_todo(sweep, client, scheduler, n_workers, todo, records, timeout, progress, log,
+              tqdm, journal) -> list:
+    """Run the points ``todo`` on ``client`` (or on a cluster started here and closed
+    again); ``SweepInterrupted`` on Ctrl-C, once the cluster is closed."""
+    own, has_dashboard, made = None, True, client is None
+    interrupted = False
+    try:
+        if made:
+            client, own, has_dashboard = _client(scheduler, n_workers, log)
+        link = client.dashboard_link if has_dashboard else None
+        n = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+        log(f"  Dask scheduler {client.scheduler.address}, {n} workers"
+            + (f"; dashboard: {link}" if link else ""))
+        return _submit(sweep, client, todo, records, timeout, progress, tqdm, journal)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        with _sigint_ignored() if interrupted else contextlib.nullcontext():
+            if made and client is not None:
+                client.close()
+            if own is not None:
+                own.close()
+        if interrupted:
+            status = [(records.get(pid) or {}).get("status") for pid in sweep.ids]
+            raise SweepInterrupted(sweep.sweep_id, ok=status.count("ok"),
+                                   failed=status.count("failed"),
+                                   total=len(sweep.ids)) from None
+
+
+def _submit(sweep, client, todo, records, timeout, progress, tqdm, journal) -> list:
     from distributed import as_completed
 
     futures = {}
@@ -775,12 +849,13 @@ def _submit(sweep, client, todo, records, timeout, progress, tqdm) -> list:
                             key=f"neurolab-point-{sweep.sweep_id}-{pid}", pure=False)
         futures[fut] = k
     failures = []
+    threads = _n_threads(client)                  # asked once: it is a call to the scheduler
     bar = tqdm(total=len(todo), unit="point", disable=not progress, dynamic_ncols=True,
                desc=_short(sweep.sweep_id))
     ok = failed = 0
     try:
         for fut in as_completed(futures):
-            k = futures[fut]
+            k = futures.pop(fut)
             pid = sweep.ids[k]
             try:
                 record = fut.result()
@@ -795,10 +870,10 @@ def _submit(sweep, client, todo, records, timeout, progress, tqdm) -> list:
             else:
                 failed += 1
                 failures.append(record)
-            _write_manifest(sweep, records)
+            journal.append(record)
             bar.update(1)
             running = len(todo) - ok - failed
-            bar.set_postfix(done=ok, failed=failed, running=min(running, _n_threads(client)),
+            bar.set_postfix(done=ok, failed=failed, running=min(running, threads),
                             refresh=False)
     finally:
         bar.close()
