@@ -79,6 +79,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import socket
 import tempfile
 import time
@@ -701,7 +702,6 @@ def _sigint_ignored():
     Processes started meanwhile keep ignoring it (``SIG_IGN`` survives ``exec``, and Python
     then installs no ``KeyboardInterrupt`` handler), so a terminal's Ctrl-C, sent to the
     whole process group, reaches the command but not its LocalCluster's workers."""
-    import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
@@ -813,10 +813,12 @@ def _run_todo(sweep, client, scheduler, n_workers, todo, records, timeout, progr
     """Run the points ``todo`` on ``client`` (or on a cluster started here and closed
     again); ``SweepInterrupted`` on Ctrl-C, once the cluster is closed."""
     own, has_dashboard, made = None, True, client is None
-    interrupted = False
+    interrupted, pids = False, []
     try:
         if made:
             client, own, has_dashboard = _client(scheduler, n_workers, log)
+        if own is not None:                      # the worker processes this command started
+            pids = [p for p in client.run(os.getpid).values() if p != os.getpid()]
         link = client.dashboard_link if has_dashboard else None
         n = len(client.scheduler_info(n_workers=-1).get("workers", {}))
         log(f"  Dask scheduler {client.scheduler.address}, {n} workers"
@@ -827,13 +829,18 @@ def _run_todo(sweep, client, scheduler, n_workers, todo, records, timeout, progr
         raise
     finally:
         with _sigint_ignored() if interrupted else contextlib.nullcontext():
+            if interrupted:                      # stop our workers at once: a worker told
+                for pid in pids:                 # to close would shut its running kernel
+                    with contextlib.suppress(OSError):       # down, and the kernel would
+                        os.kill(pid, signal.SIGKILL)         # print "KeyboardInterrupt"
             if made and client is not None:
                 client.close()
             if own is not None:
                 own.close()
-        if interrupted:
+        if interrupted:               # points installed count as done, journaled or not
+            done = sum(1 for _ in (sweep.root / sweep.folder).glob(f"*/{POINT_RECORD}"))
             status = [(records.get(pid) or {}).get("status") for pid in sweep.ids]
-            raise SweepInterrupted(sweep.sweep_id, ok=status.count("ok"),
+            raise SweepInterrupted(sweep.sweep_id, ok=max(done, status.count("ok")),
                                    failed=status.count("failed"),
                                    total=len(sweep.ids)) from None
 
