@@ -381,7 +381,7 @@ def _worker_name() -> str:
 
 
 def run_point(root: str, notebook: str, sweep_id: str, point_id: str, params: dict,
-              timeout: float | None = 1800) -> dict:
+              timeout: float | None = 1800, code: str | None = None) -> dict:
     """Run one point of a sweep (a Dask task; any process that sees the repository).
 
     Holds the point's lock, skips the run when the point is already installed and
@@ -390,7 +390,8 @@ def run_point(root: str, notebook: str, sweep_id: str, point_id: str, params: di
     point's record: ``id``, ``parameters``, ``status`` ("ok" or "failed"), ``artifacts``
     (manifest entries, root-relative paths), ``run_time_s``, ``worker``, ``finished``, and
     for a failure ``error``, ``cell`` (1-based, the committed notebook's numbering, None
-    when unknown) and ``failed_notebook``. Never raises for a failing notebook."""
+    when unknown) and ``failed_notebook``. Never raises for a failing notebook.
+    ``code``: the notebook's ``code_hash`` when the caller knows it (read here otherwise)."""
     root, notebook = Path(root), Path(notebook)
     folder = (SWEEPS / sweep_id).as_posix()
     with _locks.hold(_point_lock(root, sweep_id, point_id), timeout=None,
@@ -434,7 +435,8 @@ def run_point(root: str, notebook: str, sweep_id: str, point_id: str, params: di
                 rel = f"{folder}/{point_id}/{src.relative_to(stage).as_posix()}"
                 artifacts.append(describe_artifact(src, root_rel=rel))
             record.update(status="ok", artifacts=artifacts, finished=_now(),
-                          notebook=notebook.stem, sweep=sweep_id, code=code_hash(notebook))
+                          notebook=notebook.stem, sweep=sweep_id,
+                          code=code if code is not None else code_hash(notebook))
             atomic_write_json(stage / POINT_RECORD, record)
             _install_folder(stage, target, stages)
             (root / failed_rel).unlink(missing_ok=True)
@@ -848,28 +850,29 @@ def _run_todo(sweep, client, scheduler, n_workers, todo, records, timeout, progr
 def _submit(sweep, client, todo, records, timeout, progress, tqdm, journal) -> list:
     from distributed import as_completed
 
-    futures = {}
-    for k in todo:
-        pid = sweep.ids[k]
-        fut = client.submit(run_point, str(sweep.root), str(sweep.notebook),
-                            sweep.sweep_id, pid, sweep.points[k], timeout,
-                            key=f"neurolab-point-{sweep.sweep_id}-{pid}", pure=False)
-        futures[fut] = k
+    n = len(todo)                  # one call for all the tasks (a submit each costs ~1 ms)
+    keys = [f"neurolab-point-{sweep.sweep_id}-{sweep.ids[k]}" for k in todo]
+    futures = dict(zip(client.map(run_point, [str(sweep.root)] * n,
+                                  [str(sweep.notebook)] * n, [sweep.sweep_id] * n,
+                                  [sweep.ids[k] for k in todo],
+                                  [sweep.points[k] for k in todo], [timeout] * n,
+                                  [sweep.code] * n, key=keys, pure=False), todo))
     failures = []
     threads = _n_threads(client)                  # asked once: it is a call to the scheduler
     bar = tqdm(total=len(todo), unit="point", disable=not progress, dynamic_ncols=True,
                desc=_short(sweep.sweep_id))
     ok = failed = 0
     try:
-        for fut in as_completed(futures):
-            k = futures.pop(fut)
+        for fut, result in as_completed(futures, with_results=True, raise_errors=False):
+            k = futures.pop(fut)                  # dropped: Dask forgets the task
             pid = sweep.ids[k]
-            try:
-                record = fut.result()
-            except Exception as err:                    # lost worker, unpicklable, ...
+            if fut.status == "error" or isinstance(result, BaseException):
+                err = result[1] if isinstance(result, tuple) else result
                 record = {"id": pid, "parameters": sweep.points[k], "status": "failed",
                           "error": f"{type(err).__name__}: {err}", "cell": None,
-                          "finished": _now()}
+                          "finished": _now()}     # lost worker, unpicklable, cancelled ...
+            else:
+                record = result
             record.pop("skipped", None)
             records[pid] = record
             if record["status"] == "ok":

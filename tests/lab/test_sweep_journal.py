@@ -281,3 +281,26 @@ def test_ctrl_c_prints_one_message_naming_how_to_resume(tmp_path, threads):
         sweep.execute = monkey
     assert (again.ok, again.skipped, again.ran) == (5, done, 5 - done)
     assert len(runs(repo)) == before and len(counted(repo)) == 5 - done
+
+
+def test_a_task_that_raises_is_recorded_as_failed_and_journaled(tmp_path, threads,
+                                                                 monkeypatch):
+    """What Dask reports as an error (a lost worker, a task that cannot run) fails its
+    point only; the others are installed."""
+    repo = make_repo(tmp_path)
+    monkeypatch.setattr(sweep, "execute", stub)
+    real = sweep.run_point
+
+    def sometimes(root, notebook, sweep_id, point_id, params, *args):
+        if params["b"] == 2:
+            raise MemoryError("worker out of memory")
+        return real(root, notebook, sweep_id, point_id, params, *args)
+
+    monkeypatch.setattr(sweep, "run_point", sometimes)
+    grid = sweep.plan("01_toy", [("b", "0:4")], root=repo)
+    out = sweep.run_sweep(grid, client=threads, progress=False, log=lambda s: None)
+    assert (out.ok, out.failed) == (3, 1)
+    [bad] = out.failures
+    assert bad["parameters"] == {"b": 2} and bad["error"] == "MemoryError: worker out of memory"
+    manifest = json.loads(grid.manifest_path.read_text())
+    assert manifest["counts"] == {"ok": 3, "failed": 1, "pending": 0}
