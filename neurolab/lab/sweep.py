@@ -698,6 +698,9 @@ def _client(scheduler: str, n_workers: int | None, log):
     return Client(scheduler_file=scheduler, timeout=30), None, True
 
 
+_KILL = getattr(signal, "SIGKILL", signal.SIGTERM)     # Windows has no SIGKILL
+
+
 @contextlib.contextmanager
 def _sigint_ignored():
     """Ignore SIGINT in the ``with`` block (main thread only; elsewhere nothing changes).
@@ -834,7 +837,7 @@ def _run_todo(sweep, client, scheduler, n_workers, todo, records, timeout, progr
             if interrupted:                      # stop our workers at once: a worker told
                 for pid in pids:                 # to close would shut its running kernel
                     with contextlib.suppress(OSError):       # down, and the kernel would
-                        os.kill(pid, signal.SIGKILL)         # print "KeyboardInterrupt"
+                        os.kill(pid, _KILL)                  # print "KeyboardInterrupt"
             if made and client is not None:
                 client.close()
             if own is not None:

@@ -63,6 +63,9 @@ def read_journal(path) -> tuple[list[dict], int]:
     return records, end
 
 
+_datasync = getattr(os, "fdatasync", os.fsync)        # macOS and Windows have no fdatasync
+
+
 class Journal:
     """The append-only journal of a running sweep; one writer at a time (the command that
     holds the sweep's lock).
@@ -70,7 +73,7 @@ class Journal:
     Opening it cuts off a last line left incomplete by a killed writer (so that the next
     line starts on a line of its own); ``records`` holds what it already held. ``append``
     writes one record as one line with a single ``os.write`` on a descriptor opened with
-    ``O_APPEND`` and then ``os.fdatasync``: a process killed at any moment leaves every
+    ``O_APPEND`` and then ``fdatasync``: a process killed at any moment leaves every
     line it finished whole and at most one incomplete last line, which readers skip."""
 
     def __init__(self, path):
@@ -87,7 +90,7 @@ class Journal:
         view = memoryview(line.encode("utf-8"))
         while view:
             view = view[os.write(self._fd, view):]
-        os.fdatasync(self._fd)
+        _datasync(self._fd)
 
     def clear(self) -> None:
         """Empty the journal (its records are now in the manifest)."""
