@@ -41,11 +41,12 @@ to the journal (``sweep_records.Journal``) instead of rewriting the manifest, so
 bookkeeping per point stays the same at 10 000 points as at 100; readers of the manifest
 lay the journal over it, and a killed sweep's journal is read up to its last whole line.
 Ctrl-C stops a sweep with ``SweepInterrupted`` (a ``KeyboardInterrupt``) saying how many
-points are done; the workers of a ``LocalCluster`` ignore it (only the command stops
-them), so no worker prints a traceback. The command holds the sweep's lock (a second command running
-the same sweep is refused, ``PipelineBusy``); a worker holds the point's lock while it runs
-it (a worker orphaned by a killed command finishes or dies before the same point runs
-again).
+points are done: the worker processes of the command's own ``LocalCluster`` ignore SIGINT
+and are killed by the command (a worker closing in order would shut its running kernel
+down, which prints), so nothing but the command's message reaches the terminal. The
+command holds the sweep's lock (a second command running the same sweep is refused,
+``PipelineBusy``); a worker holds the point's lock while it runs it (a worker orphaned by
+a killed command finishes or dies before the same point runs again).
 
 A point whose notebook raises is recorded as failed with the error and the failing cell
 (and its executed copy under ``failed/``); the others go on, and ``run_sweep`` reports the
