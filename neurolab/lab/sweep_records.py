@@ -3,8 +3,8 @@
 ``data/raw/sweeps/SWEEP/manifest.json`` lists every point of a sweep (parameters, status,
 artifacts); it is written whole when a sweep starts and when it ends. In between, each
 point that finishes is appended as one line to ``journal.jsonl`` beside it (a
-:class:`Journal`: append-only, one ``write`` and ``fdatasync`` per point, so the cost of
-recording a point does not grow with the number of points). A reader sees the manifest
+:class:`Journal`: append-only, one ``write`` per point, so the cost of recording a point
+does not grow with the number of points). A reader sees the manifest
 with the journal's records laid over it (:func:`load_sweep_manifest`; a later line for the
 same point wins), so a sweep killed half-way (``kill -9`` included) still accounts for
 every point that finished. A line cut short by a kill is not read, and the next writer
@@ -73,8 +73,12 @@ class Journal:
     Opening it cuts off a last line left incomplete by a killed writer (so that the next
     line starts on a line of its own); ``records`` holds what it already held. ``append``
     writes one record as one line with a single ``os.write`` on a descriptor opened with
-    ``O_APPEND`` and then ``fdatasync``: a process killed at any moment leaves every
-    line it finished whole and at most one incomplete last line, which readers skip."""
+    ``O_APPEND``: a process killed at any moment (``kill -9`` included: the data is in the
+    operating system's hands once ``write`` returns) leaves every line it finished whole
+    and at most one incomplete last line, which readers skip. ``close`` syncs it to disk.
+    There is no sync per line: the journal is an index, not the record of truth, and a
+    line lost with the machine's power costs nothing (a point is done when its folder,
+    ``point.json`` included, is installed; a rerun finds it there)."""
 
     def __init__(self, path):
         self.path = Path(path)
@@ -90,7 +94,6 @@ class Journal:
         view = memoryview(line.encode("utf-8"))
         while view:
             view = view[os.write(self._fd, view):]
-        _datasync(self._fd)
 
     def clear(self) -> None:
         """Empty the journal (its records are now in the manifest)."""
@@ -99,8 +102,11 @@ class Journal:
 
     def close(self) -> None:
         if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+            try:
+                _datasync(self._fd)
+            finally:
+                os.close(self._fd)
+                self._fd = None
 
     def __enter__(self):
         return self
