@@ -17,7 +17,9 @@ the real sweep: the plan, the Dask tasks, the per-point lock, staging and instal
 ``point.json`` with the artifact's sha256, the journal line, the progress bookkeeping, the
 summary and the manifest at the start and the end. Printed per size: the plan, the sweep's
 wall time and wall time per point, the same without the manifest and summary written at
-the start and end (once per sweep), and a rerun of the finished sweep (every point found
+the start and end (once per sweep), the CPU time per point (this process, which also runs
+the scheduler, and the worker processes: less sensitive to other jobs' load than wall
+time), and a rerun of the finished sweep (every point found
 done and verified: the cost of resuming). "old" is what the sweep before the journal added
 per point on top: one rewrite of the whole manifest per point, measured here as the
 rewrite with half of the points finished (the average over a sweep).
@@ -190,10 +192,12 @@ def bookkeeping(sizes, workers: int, rewrites: int = 5) -> list[dict]:
             sweep._write_manifest = timed("manifest", real_manifest)
             sweep.write_summary = timed("summary", real_summary)
             try:
+                cpu0 = _cpu(client)
                 t1 = time.perf_counter()
                 out = sweep.run_sweep(grid, client=client, progress=False,
                                       log=lambda s: None)
                 wall = time.perf_counter() - t1
+                cpu = _cpu(client) - cpu0
             finally:
                 sweep._write_manifest, sweep.write_summary = real_manifest, real_summary
             if out.ok != n:
@@ -211,7 +215,7 @@ def bookkeeping(sizes, workers: int, rewrites: int = 5) -> list[dict]:
                 real_manifest(grid, records)
             rewrite = (time.perf_counter() - t3) / rewrites
             row = {"points": n, "workers": workers, "plan_s": planned, "wall_s": wall,
-                   "per_point_ms": 1e3 * wall / n,
+                   "per_point_ms": 1e3 * wall / n, "cpu_per_point_ms": 1e3 * cpu / n,
                    "per_point_running_ms": 1e3 * (wall - once["manifest"]
                                                   - once["summary"]) / n,
                    "start_end_s": once["manifest"] + once["summary"],
@@ -221,11 +225,22 @@ def bookkeeping(sizes, workers: int, rewrites: int = 5) -> list[dict]:
             print(f"{n:>6} points: plan {planned:.2f} s, sweep {wall:.2f} s = "
                   f"{row['per_point_ms']:.2f} ms/point ({row['per_point_running_ms']:.2f} "
                   f"without the manifest and summary at start and end, "
-                  f"{row['start_end_s']:.2f} s); rerun when all done "
+                  f"{row['start_end_s']:.2f} s), CPU {row['cpu_per_point_ms']:.2f} "
+                  f"ms/point; rerun when all done "
                   f"{row['resume_per_point_ms']:.2f} ms/point; old: + "
                   f"{row['old_rewrite_per_point_ms']:.2f} ms/point (manifest rewrite)",
                   flush=True)
     return rows
+
+
+def _process_cpu() -> float:
+    return time.process_time()
+
+
+def _cpu(client) -> float:
+    """CPU seconds used so far by this process (the command, the scheduler) and by the
+    cluster's worker processes: unlike wall time, little changed by other jobs' load."""
+    return time.process_time() + sum(client.run(_process_cpu).values())
 
 
 def _records(grid) -> dict:
@@ -243,12 +258,13 @@ def main_bookkeeping(args) -> int:
     rows = bookkeeping(sizes, workers)
     print()
     print("| points | sweep wall (s) | ms / point | ms / point without start/end | "
-          "rerun, all done (ms / point) | old: + manifest rewrite (ms / point) |")
-    print("|---:|---:|---:|---:|---:|---:|")
+          "CPU ms / point | rerun, all done (ms / point) | "
+          "old: + manifest rewrite (ms / point) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['points']} | {r['wall_s']:.2f} | {r['per_point_ms']:.2f} | "
-              f"{r['per_point_running_ms']:.2f} | {r['resume_per_point_ms']:.2f} | "
-              f"{r['old_rewrite_per_point_ms']:.2f} |")
+              f"{r['per_point_running_ms']:.2f} | {r['cpu_per_point_ms']:.2f} | "
+              f"{r['resume_per_point_ms']:.2f} | {r['old_rewrite_per_point_ms']:.2f} |")
     after = load()
     print(f"load average after: {after}")
     if args.json:
