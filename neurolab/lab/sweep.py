@@ -852,8 +852,6 @@ def _run_todo(sweep, client, scheduler, n_workers, todo, records, timeout, progr
 
 
 def _submit(sweep, client, todo, records, timeout, progress, tqdm, journal) -> list:
-    from distributed import as_completed
-
     n = len(todo)                  # one call for all the tasks (a submit each costs ~1 ms)
     keys = [f"neurolab-point-{sweep.sweep_id}-{sweep.ids[k]}" for k in todo]
     futures = dict(zip(client.map(run_point, [str(sweep.root)] * n,
@@ -867,13 +865,12 @@ def _submit(sweep, client, todo, records, timeout, progress, tqdm, journal) -> l
                desc=_short(sweep.sweep_id))
     ok = failed = 0
     try:
-        for fut, result in as_completed(futures, with_results=True, raise_errors=False):
+        for fut, result in _completed(client, futures):
             k = futures.pop(fut)                  # dropped: Dask forgets the task
             pid = sweep.ids[k]
-            if fut.status == "error" or isinstance(result, BaseException):
-                err = result[1] if isinstance(result, tuple) else result
+            if isinstance(result, BaseException):
                 record = {"id": pid, "parameters": sweep.points[k], "status": "failed",
-                          "error": f"{type(err).__name__}: {err}", "cell": None,
+                          "error": f"{type(result).__name__}: {result}", "cell": None,
                           "finished": _now()}     # lost worker, unpicklable, cancelled ...
             else:
                 record = result
@@ -892,6 +889,29 @@ def _submit(sweep, client, todo, records, timeout, progress, tqdm, journal) -> l
     finally:
         bar.close()
     return failures
+
+
+def _completed(client, futures):
+    """(future, result) as the futures finish, a batch at a time: the results of every
+    future that finished since the last batch are fetched in one ``gather`` (not one round
+    trip per point); the result of a future that failed is its exception. Nothing fetches
+    in the background, so Ctrl-C leaves no fetch to fail noisily while the cluster closes
+    (``as_completed(with_results=True)`` would log a traceback for each)."""
+    from distributed import as_completed
+
+    for batch in as_completed(list(futures)).batches():
+        done = [f for f in batch if f.status == "finished"]
+        values = client.gather(done) if done else []
+        yield from zip(done, values)
+        for fut in batch:
+            if fut.status != "finished":
+                try:
+                    err = fut.exception()
+                except BaseException as exc:     # cancelled: the exception is its own
+                    if isinstance(exc, KeyboardInterrupt):
+                        raise
+                    err = exc
+                yield fut, err if err is not None else RuntimeError(fut.status)
 
 
 def _short(text: str, width: int = 32) -> str:
