@@ -6,6 +6,23 @@ after)::
     python benchmarks/sweep.py                      # 16 points of 03_song_abbott (seeds)
     python benchmarks/sweep.py --quick              # 4 points of 1 s each: a smoke run
     python benchmarks/sweep.py --points 16 --duration-s 20 --workers 1,2 --json out.json
+    python benchmarks/sweep.py --bookkeeping        # 100, 1000, 10000 stubbed points
+    python benchmarks/sweep.py --bookkeeping --sizes 100,1000 --workers 2
+
+``--bookkeeping`` measures what the sweep machinery costs per point when the points
+themselves cost nothing (issue 24 item 5: under 10 ms, flat from 100 to 10 000 points).
+The notebook run (``execute``) is replaced, in the worker processes of a ``LocalCluster``,
+by a stub that writes one small file into the point's staging folder; everything else is
+the real sweep: the plan, the Dask tasks, the per-point lock, staging and install,
+``point.json`` with the artifact's sha256, the journal line, the progress bookkeeping, the
+summary and the manifest at the start and the end. Printed per size: the plan, the sweep's
+wall time and wall time per point, the same without the manifest and summary written at
+the start and end (once per sweep), the CPU time per point (this process, which also runs
+the scheduler, and the worker processes: less sensitive to other jobs' load than wall
+time), and a rerun of the finished sweep (every point found
+done and verified: the cost of resuming). "old" is what the sweep before the journal added
+per point on top: one rewrite of the whole manifest per point, measured here as the
+rewrite with half of the points finished (the average over a sweep).
 
 What runs: ``03_song_abbott`` (1000 Poisson inputs onto one conductance LIF neuron,
 additive STDP) swept over ``seed`` = 0 ... POINTS - 1 with ``duration_s`` fixed (one
@@ -108,6 +125,154 @@ def time_sweep(root: Path, notebook: str, specs, workers: int) -> dict:
             "point_workers": sorted({p["worker"] for p in manifest["points"]})}
 
 
+# ----------------------------------------------------------------------------- bookkeeping
+def _stub_execute(notebook, params, stage, **kw):
+    """Stands in for the notebook run: one small file, as a notebook's data would be."""
+    out = Path(stage) / "data" / "raw" / "toy"
+    out.mkdir(parents=True)
+    (out / "values.txt").write_text(repr(params))
+
+
+def _install_stub():
+    from neurolab.lab import sweep
+
+    sweep.execute = _stub_execute
+
+
+def _toy_repo(folder: Path) -> Path:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    cell = new_code_cell("b = 0  # the swept value")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    (folder / "notebooks").mkdir(parents=True)
+    (folder / "pyproject.toml").write_text("[project]\nname = 'toy'\n")
+    nbformat.write(nb, str(folder / "notebooks" / "01_toy.ipynb"))
+    return folder
+
+
+def bookkeeping(sizes, workers: int, rewrites: int = 5) -> list[dict]:
+    """Stubbed sweeps of each size on one ``LocalCluster`` of ``workers`` processes."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    from neurolab.lab import sweep
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="neurolab-bench-sweep-") as tmp, \
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                         host="127.0.0.1", dashboard_address=None,
+                         silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        client.run(_install_stub)
+        warm = _toy_repo(Path(tmp) / "warm-up")          # the workers' first tasks load
+        sweep.run_sweep(sweep.plan("01_toy", [("b", "0:20")], root=warm),   # code: not
+                        client=client, progress=False, log=lambda s: None)  # measured
+        for n in sizes:
+            root = _toy_repo(Path(tmp) / f"n{n}")
+            t0 = time.perf_counter()
+            grid = sweep.plan("01_toy", [("b", f"0:{n}")], root=root)
+            planned = time.perf_counter() - t0
+            once = {"manifest": 0.0, "summary": 0.0}
+            real_manifest, real_summary = sweep._write_manifest, sweep.write_summary
+
+            def timed(name, func, once=once):
+                def wrapper(*a, **kw):
+                    t = time.perf_counter()
+                    try:
+                        return func(*a, **kw)
+                    finally:
+                        once[name] += time.perf_counter() - t
+                return wrapper
+
+            sweep._write_manifest = timed("manifest", real_manifest)
+            sweep.write_summary = timed("summary", real_summary)
+            try:
+                cpu0 = _cpu(client)
+                t1 = time.perf_counter()
+                out = sweep.run_sweep(grid, client=client, progress=False,
+                                      log=lambda s: None)
+                wall = time.perf_counter() - t1
+                cpu = _cpu(client) - cpu0
+            finally:
+                sweep._write_manifest, sweep.write_summary = real_manifest, real_summary
+            if out.ok != n:
+                raise SystemExit(f"{out.failed} of {n} points failed: "
+                                 f"{[f['error'] for f in out.failures[:3]]}")
+            t2 = time.perf_counter()
+            again = sweep.run_sweep(grid, client=client, progress=False, log=lambda s: None)
+            resume = time.perf_counter() - t2
+            assert (again.skipped, again.ran) == (n, 0)
+            # the sweep before the journal rewrote the whole manifest after every point
+            half = set(grid.ids[: n // 2])
+            records = {pid: rec for pid, rec in _records(grid).items() if pid in half}
+            t3 = time.perf_counter()
+            for _ in range(rewrites):
+                real_manifest(grid, records)
+            rewrite = (time.perf_counter() - t3) / rewrites
+            row = {"points": n, "workers": workers, "plan_s": planned, "wall_s": wall,
+                   "per_point_ms": 1e3 * wall / n, "cpu_per_point_ms": 1e3 * cpu / n,
+                   "per_point_running_ms": 1e3 * (wall - once["manifest"]
+                                                  - once["summary"]) / n,
+                   "start_end_s": once["manifest"] + once["summary"],
+                   "resume_per_point_ms": 1e3 * resume / n,
+                   "old_rewrite_per_point_ms": 1e3 * rewrite}
+            rows.append(row)
+            print(f"{n:>6} points: plan {planned:.2f} s, sweep {wall:.2f} s = "
+                  f"{row['per_point_ms']:.2f} ms/point ({row['per_point_running_ms']:.2f} "
+                  f"without the manifest and summary at start and end, "
+                  f"{row['start_end_s']:.2f} s), CPU {row['cpu_per_point_ms']:.2f} "
+                  f"ms/point; rerun when all done "
+                  f"{row['resume_per_point_ms']:.2f} ms/point; old: + "
+                  f"{row['old_rewrite_per_point_ms']:.2f} ms/point (manifest rewrite)",
+                  flush=True)
+    return rows
+
+
+def _process_cpu() -> float:
+    return time.process_time()
+
+
+def _cpu(client) -> float:
+    """CPU seconds used so far by this process (the command, the scheduler) and by the
+    cluster's worker processes: unlike wall time, little changed by other jobs' load."""
+    return time.process_time() + sum(client.run(_process_cpu).values())
+
+
+def _records(grid) -> dict:
+    from neurolab.lab.sweep_records import load_sweep_manifest
+
+    return {p["id"]: p for p in load_sweep_manifest(grid.manifest_path)["points"]}
+
+
+def main_bookkeeping(args) -> int:
+    sizes = [int(x) for x in args.sizes.split(",")]
+    workers = int(args.workers.split(",")[-1])
+    before = load()
+    print(f"load average before: {before}  (cores: {os.cpu_count()})")
+    print(f"bookkeeping per point (stubbed points, LocalCluster of {workers} processes)")
+    rows = bookkeeping(sizes, workers)
+    print()
+    print("| points | sweep wall (s) | ms / point | ms / point without start/end | "
+          "CPU ms / point | rerun, all done (ms / point) | "
+          "old: + manifest rewrite (ms / point) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['points']} | {r['wall_s']:.2f} | {r['per_point_ms']:.2f} | "
+              f"{r['per_point_running_ms']:.2f} | {r['cpu_per_point_ms']:.2f} | "
+              f"{r['resume_per_point_ms']:.2f} | {r['old_rewrite_per_point_ms']:.2f} |")
+    after = load()
+    print(f"load average after: {after}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"bookkeeping": rows, "load_before": before,
+                                               "load_after": after}, indent=2) + "\n")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--notebook", default="03_song_abbott")
@@ -119,7 +284,13 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 4 points of 1 s, one run alone")
     parser.add_argument("--json", default=None, help="also write the numbers here")
+    parser.add_argument("--bookkeeping", action="store_true",
+                        help="the sweep machinery's cost per point, stubbed points")
+    parser.add_argument("--sizes", default="100,1000,10000",
+                        help="with --bookkeeping: numbers of points")
     args = parser.parse_args(argv)
+    if args.bookkeeping:
+        return main_bookkeeping(args)
     if args.quick:
         args.points, args.duration_s, args.alone = 4, 1.0, 1
     workers = [int(w) for w in args.workers.split(",")]

@@ -177,6 +177,12 @@ def _cmd_sweep(args) -> int:
         outcome = sweep.run_sweep(plan, scheduler=args.scheduler, n_workers=args.workers,
                                   timeout=args.timeout, wait=None if args.wait else 0,
                                   progress=not args.no_progress)
+    except KeyboardInterrupt as exc:        # Ctrl-C: one message, no traceback
+        done = (f" ({exc.ok} of {exc.total} points done and kept)"
+                if isinstance(exc, sweep.SweepInterrupted) else "")
+        print(f"neurolab: sweep interrupted{done}; to resume, run the same command "
+              f"again: {_command_line(args)}", file=sys.stderr)
+        return 130
     except PipelineBusy as exc:
         _err(str(exc))
         print("that command is running this sweep; run it again when it has ended, or "
@@ -195,6 +201,13 @@ def _cmd_sweep(args) -> int:
     for entry in outcome.summary:
         print(f"summary: {entry['path']}")
     return EXIT_OK if outcome.failed == 0 and outcome.pending == 0 else EXIT_FAILED
+
+
+def _command_line(args) -> str:
+    """The command as it was typed (``neurolab ARGS``), quoted for a POSIX shell."""
+    import shlex
+
+    return shlex.join(["neurolab", *getattr(args, "argv", [])])
 
 
 # ----------------------------------------------------------------------------- verify
@@ -861,6 +874,7 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.root is not None:
         root = Path(args.root).resolve()
         if not paths.is_root(root):

@@ -82,11 +82,17 @@ def describe_holder(holder: dict | None) -> str:
 
 
 @contextlib.contextmanager
-def hold(lock, *, timeout: float | None = 0, what: str, note: dict | None = None):
+def hold(lock, *, timeout: float | None = 0, what: str, note: dict | None = None,
+         remove: bool = False):
     """Hold the lock file ``lock`` for the ``with`` block.
 
     ``timeout``: seconds to wait for it; 0 refuses at once when another process holds it,
     None waits as long as it takes. ``what`` names what the lock protects, for messages.
+    ``remove``: delete the lock file when done (while still holding it, then release), for
+    locks of which there are many (a sweep's points) and that would otherwise stay one
+    file each. A process waiting on the deleted file then finds it gone once it gets the
+    lock, and ``filelock`` tries again on a new file (it checks the link count of the file
+    it locked), so two holders never overlap.
     Raises :class:`LockBusy` (naming the holder: pid, host, since when) when the lock is
     not free in time, and ``OSError`` when the lock file cannot be created.
     """
@@ -118,4 +124,7 @@ def hold(lock, *, timeout: float | None = 0, what: str, note: dict | None = None
         if (read_holder(lock) or {}).get("pid") == os.getpid():
             with contextlib.suppress(OSError):
                 _info_path(lock).unlink()
+        if remove:
+            with contextlib.suppress(OSError):
+                lock.unlink()
         flock.release()

@@ -10,7 +10,11 @@ repository on a file system they share with the command.
 
 Layout (relative to the repository root)::
 
-    data/raw/sweeps/SWEEP/manifest.json          the sweep manifest (format neurolab-sweep/1)
+    data/raw/sweeps/SWEEP/manifest.json          the sweep manifest (format neurolab-sweep/1),
+                                                 written when the sweep starts and ends
+    data/raw/sweeps/SWEEP/journal.jsonl          one line per point finished since then
+                                                 (append-only; gone once the manifest holds
+                                                 them)
     data/raw/sweeps/SWEEP/POINT/                 one point: the data/ and results/ tree its
                                                  notebook wrote (data/raw/NAME/..., results/
                                                  figures, results/notebooks/NAME.ipynb) and
@@ -21,7 +25,9 @@ Layout (relative to the repository root)::
     results/sweeps/SWEEP/summary.png             each result against each swept key
     data/raw/.locks/sweeps/SWEEP.lock            held by the command running the sweep
     data/raw/.locks/sweeps/SWEEP/POINT.lock      held by the worker running the point
+                                                 (deleted when it is done)
     data/raw/.staging/sweeps/SWEEP/POINT/run-*/  where a point runs before it is installed
+                                                 (deleted when it is done)
 
 SWEEP is ``NAME-HASH`` (a hash of the notebook's code cells and of the grid's points; or
 ``--id``), POINT the ``params_id`` of the point's parameters (a short hash). Two
@@ -30,10 +36,17 @@ same sweep: it resumes. A point runs into a staging folder of its own and is ins
 one atomic rename of that folder, ``point.json`` included, so a point folder is whole or
 absent; a rerun skips every point whose ``point.json`` lists artifacts that still verify
 (size and sha256), so a sweep killed by Ctrl-C, ``kill -9`` or a lost worker loses only the
-points that were running. The command holds the sweep's lock (a second command running
-the same sweep is refused, ``PipelineBusy``); a worker holds the point's lock while it runs
-it (a worker orphaned by a killed command finishes or dies before the same point runs
-again).
+points that were running. The command records each point that ends by appending one line
+to the journal (``sweep_records.Journal``) instead of rewriting the manifest, so its
+bookkeeping per point stays the same at 10 000 points as at 100; readers of the manifest
+lay the journal over it, and a killed sweep's journal is read up to its last whole line.
+Ctrl-C stops a sweep with ``SweepInterrupted`` (a ``KeyboardInterrupt``) saying how many
+points are done: the worker processes of the command's own ``LocalCluster`` ignore SIGINT
+and are killed by the command (a worker closing in order would shut its running kernel
+down, which prints), so nothing but the command's message reaches the terminal. The
+command holds the sweep's lock (a second command running the same sweep is refused,
+``PipelineBusy``); a worker holds the point's lock while it runs it (a worker orphaned by
+a killed command finishes or dies before the same point runs again).
 
 A point whose notebook raises is recorded as failed with the error and the failing cell
 (and its executed copy under ``failed/``); the others go on, and ``run_sweep`` reports the
@@ -67,6 +80,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import socket
 import tempfile
 import time
@@ -85,7 +99,8 @@ from .notebooks import (_coerce, _plain, _root, find_notebook,
                         notebook_parameters, params_id)
 from .runner import _clear_stale_stages, execute
 from .verify import Problem, _check_entry
-from .sweep_records import POINT_RECORD, SWEEPS, SWEEP_FORMAT, load_sweep_manifest
+from .sweep_records import (POINT_RECORD, SWEEPS, SWEEP_FORMAT, Journal, journal_path,
+                            load_sweep_manifest)
 
 
 SUMMARIES = Path("results") / "sweeps"
@@ -111,6 +126,17 @@ _SWEEP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\Z")
 
 class SweepError(PipelineError):
     """A refused sweep request (bad VALUES, unknown key, a grid that does not fit)."""
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a sweep. ``sweep_id``, and point counts: ``ok`` (done, kept; a rerun
+    skips them), ``failed`` and ``total``. The points that were running are lost and run
+    again when the same sweep is run again."""
+
+    def __init__(self, sweep_id: str, *, ok: int, failed: int, total: int):
+        super().__init__(f"sweep {sweep_id} interrupted: {ok} of {total} points done"
+                         + (f", {failed} failed" if failed else ""))
+        self.sweep_id, self.ok, self.failed, self.total = sweep_id, ok, failed, total
 
 
 # ----------------------------------------------------------------------------- the grid
@@ -356,7 +382,7 @@ def _worker_name() -> str:
 
 
 def run_point(root: str, notebook: str, sweep_id: str, point_id: str, params: dict,
-              timeout: float | None = 1800) -> dict:
+              timeout: float | None = 1800, code: str | None = None) -> dict:
     """Run one point of a sweep (a Dask task; any process that sees the repository).
 
     Holds the point's lock, skips the run when the point is already installed and
@@ -365,11 +391,12 @@ def run_point(root: str, notebook: str, sweep_id: str, point_id: str, params: di
     point's record: ``id``, ``parameters``, ``status`` ("ok" or "failed"), ``artifacts``
     (manifest entries, root-relative paths), ``run_time_s``, ``worker``, ``finished``, and
     for a failure ``error``, ``cell`` (1-based, the committed notebook's numbering, None
-    when unknown) and ``failed_notebook``. Never raises for a failing notebook."""
+    when unknown) and ``failed_notebook``. Never raises for a failing notebook.
+    ``code``: the notebook's ``code_hash`` when the caller knows it (read here otherwise)."""
     root, notebook = Path(root), Path(notebook)
     folder = (SWEEPS / sweep_id).as_posix()
     with _locks.hold(_point_lock(root, sweep_id, point_id), timeout=None,
-                     what=f"point {point_id} of sweep {sweep_id}"):
+                     what=f"point {point_id} of sweep {sweep_id}", remove=True):
         done = point_record(root, folder, point_id)
         if done is not None:
             return {**done, "skipped": True}
@@ -409,7 +436,8 @@ def run_point(root: str, notebook: str, sweep_id: str, point_id: str, params: di
                 rel = f"{folder}/{point_id}/{src.relative_to(stage).as_posix()}"
                 artifacts.append(describe_artifact(src, root_rel=rel))
             record.update(status="ok", artifacts=artifacts, finished=_now(),
-                          notebook=notebook.stem, sweep=sweep_id, code=code_hash(notebook))
+                          notebook=notebook.stem, sweep=sweep_id,
+                          code=code if code is not None else code_hash(notebook))
             atomic_write_json(stage / POINT_RECORD, record)
             _install_folder(stage, target, stages)
             (root / failed_rel).unlink(missing_ok=True)
@@ -661,13 +689,35 @@ def _client(scheduler: str, n_workers: int | None, log):
             else (os.cpu_count() or 1)
         n = n_workers or cores
         dashboard = "127.0.0.1:0" if importlib.util.find_spec("bokeh") else None
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=dashboard,
-                               silence_logs=logging.ERROR)
+        with _sigint_ignored():          # the worker processes inherit SIG_IGN: Ctrl-C
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=dashboard,
+                                   silence_logs=logging.ERROR)      # stops the command only
         return Client(cluster), cluster, dashboard is not None
     if _scheduler_kind(scheduler, n_workers) == "address":
         return Client(scheduler, timeout=30), None, True
     return Client(scheduler_file=scheduler, timeout=30), None, True
+
+
+_KILL = getattr(signal, "SIGKILL", signal.SIGTERM)     # Windows has no SIGKILL
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Ignore SIGINT in the ``with`` block (main thread only; elsewhere nothing changes).
+    Processes started meanwhile keep ignoring it (``SIG_IGN`` survives ``exec``, and Python
+    then installs no ``KeyboardInterrupt`` handler), so a terminal's Ctrl-C, sent to the
+    whole process group, reaches the command but not its LocalCluster's workers."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _scheduler_kind(scheduler: str, n_workers) -> str:
@@ -690,13 +740,15 @@ def run_sweep(sweep: Sweep, *, scheduler: str = "local", n_workers: int | None =
               log: Callable[[str], None] = print, progress: bool = True,
               client=None) -> Outcome:
     """Run every point of ``sweep`` that is not already installed and verified; write the
-    sweep manifest after each point and the summary at the end.
+    sweep manifest at the start, append each point that ends to the sweep's journal, and
+    write the summary and the whole manifest at the end.
 
     ``scheduler``/``n_workers``: see ``_client`` (``client``: an existing
     ``distributed.Client`` to use instead). ``timeout``: seconds one cell may run.
     ``wait``: seconds to wait when another command runs this sweep (0: refuse at once,
     ``PipelineBusy``; None: no limit). ``progress``: a tqdm bar (done/failed/running,
-    elapsed, estimated time left). Failing points are recorded and counted, not raised."""
+    elapsed, estimated time left). Failing points are recorded and counted, not raised.
+    Ctrl-C raises ``SweepInterrupted`` once the cluster is closed (what finished is kept)."""
     root = sweep.root
     if client is None:
         _scheduler_kind(scheduler, n_workers)          # refuse before anything is written
@@ -741,53 +793,87 @@ def _run_locked(sweep, scheduler, n_workers, timeout, log, progress, client) -> 
     if skipped:
         log(f"  {skipped} already done and verified (skipped), {len(todo)} to run")
     failures = []
-    if todo:
-        own, has_dashboard, made = None, True, client is None
-        if made:
-            client, own, has_dashboard = _client(scheduler, n_workers, log)
-        try:
-            link = client.dashboard_link if has_dashboard else None
-            n = len(client.scheduler_info(n_workers=-1).get("workers", {}))
-            log(f"  Dask scheduler {client.scheduler.address}, {n} workers"
-                + (f"; dashboard: {link}" if link else ""))
-            failures = _submit(sweep, client, todo, records, timeout, progress, tqdm)
-        finally:
-            if made:
-                client.close()
-            if own is not None:
-                own.close()
-    summary = write_summary(sweep, records)
-    _write_manifest(sweep, records, summary)
+    journal = Journal(journal_path(sweep.manifest_path))
+    try:
+        journal.clear()                  # the manifest just written holds what it held
+        if todo:
+            failures = _run_todo(sweep, client, scheduler, n_workers, todo, records,
+                                 timeout, progress, log, tqdm, journal)
+        summary = write_summary(sweep, records)
+        _write_manifest(sweep, records, summary)
+    finally:
+        journal.close()
+    journal.path.unlink(missing_ok=True)          # its records are in the manifest now
+    for folder in (_point_lock(sweep.root, sweep.sweep_id, "x").parent,
+                   _stage_folder(sweep.root, sweep.sweep_id, "x").parent):
+        with contextlib.suppress(OSError):
+            folder.rmdir()                        # empty once every point is done
     counts = {s: sum((records.get(pid) or {"status": "pending"})["status"] == s
                      for pid in sweep.ids) for s in ("ok", "failed", "pending")}
     return Outcome(sweep, counts["ok"], counts["failed"], counts["pending"], skipped,
                    len(todo), sweep.manifest_path, summary, failures)
 
 
-def _submit(sweep, client, todo, records, timeout, progress, tqdm) -> list:
-    from distributed import as_completed
+def _run_todo(sweep, client, scheduler, n_workers, todo, records, timeout, progress, log,
+              tqdm, journal) -> list:
+    """Run the points ``todo`` on ``client`` (or on a cluster started here and closed
+    again); ``SweepInterrupted`` on Ctrl-C, once the cluster is closed."""
+    own, has_dashboard, made = None, True, client is None
+    interrupted, pids = False, []
+    try:
+        if made:
+            client, own, has_dashboard = _client(scheduler, n_workers, log)
+        if own is not None:                      # the worker processes this command started
+            pids = [p for p in client.run(os.getpid).values() if p != os.getpid()]
+        link = client.dashboard_link if has_dashboard else None
+        n = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+        log(f"  Dask scheduler {client.scheduler.address}, {n} workers"
+            + (f"; dashboard: {link}" if link else ""))
+        return _submit(sweep, client, todo, records, timeout, progress, tqdm, journal)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        with _sigint_ignored() if interrupted else contextlib.nullcontext():
+            if interrupted:                      # stop our workers at once: a worker told
+                for pid in pids:                 # to close would shut its running kernel
+                    with contextlib.suppress(OSError):       # down, and the kernel would
+                        os.kill(pid, _KILL)                  # print "KeyboardInterrupt"
+            if made and client is not None:
+                client.close()
+            if own is not None:
+                own.close()
+        if interrupted:               # points installed count as done, journaled or not
+            done = sum(1 for _ in (sweep.root / sweep.folder).glob(f"*/{POINT_RECORD}"))
+            status = [(records.get(pid) or {}).get("status") for pid in sweep.ids]
+            raise SweepInterrupted(sweep.sweep_id, ok=max(done, status.count("ok")),
+                                   failed=status.count("failed"),
+                                   total=len(sweep.ids)) from None
 
-    futures = {}
-    for k in todo:
-        pid = sweep.ids[k]
-        fut = client.submit(run_point, str(sweep.root), str(sweep.notebook),
-                            sweep.sweep_id, pid, sweep.points[k], timeout,
-                            key=f"neurolab-point-{sweep.sweep_id}-{pid}", pure=False)
-        futures[fut] = k
+
+def _submit(sweep, client, todo, records, timeout, progress, tqdm, journal) -> list:
+    n = len(todo)                  # one call for all the tasks (a submit each costs ~1 ms)
+    keys = [f"neurolab-point-{sweep.sweep_id}-{sweep.ids[k]}" for k in todo]
+    futures = dict(zip(client.map(run_point, [str(sweep.root)] * n,
+                                  [str(sweep.notebook)] * n, [sweep.sweep_id] * n,
+                                  [sweep.ids[k] for k in todo],
+                                  [sweep.points[k] for k in todo], [timeout] * n,
+                                  [sweep.code] * n, key=keys, pure=False), todo))
     failures = []
+    threads = _n_threads(client)                  # asked once: it is a call to the scheduler
     bar = tqdm(total=len(todo), unit="point", disable=not progress, dynamic_ncols=True,
                desc=_short(sweep.sweep_id))
     ok = failed = 0
     try:
-        for fut in as_completed(futures):
-            k = futures[fut]
+        for fut, result in _completed(client, futures):
+            k = futures.pop(fut)                  # dropped: Dask forgets the task
             pid = sweep.ids[k]
-            try:
-                record = fut.result()
-            except Exception as err:                    # lost worker, unpicklable, ...
+            if isinstance(result, BaseException):
                 record = {"id": pid, "parameters": sweep.points[k], "status": "failed",
-                          "error": f"{type(err).__name__}: {err}", "cell": None,
-                          "finished": _now()}
+                          "error": f"{type(result).__name__}: {result}", "cell": None,
+                          "finished": _now()}     # lost worker, unpicklable, cancelled ...
+            else:
+                record = result
             record.pop("skipped", None)
             records[pid] = record
             if record["status"] == "ok":
@@ -795,14 +881,37 @@ def _submit(sweep, client, todo, records, timeout, progress, tqdm) -> list:
             else:
                 failed += 1
                 failures.append(record)
-            _write_manifest(sweep, records)
+            journal.append(record)
             bar.update(1)
             running = len(todo) - ok - failed
-            bar.set_postfix(done=ok, failed=failed, running=min(running, _n_threads(client)),
+            bar.set_postfix(done=ok, failed=failed, running=min(running, threads),
                             refresh=False)
     finally:
         bar.close()
     return failures
+
+
+def _completed(client, futures):
+    """(future, result) as the futures finish, a batch at a time: the results of every
+    future that finished since the last batch are fetched in one ``gather`` (not one round
+    trip per point); the result of a future that failed is its exception. Nothing fetches
+    in the background, so Ctrl-C leaves no fetch to fail noisily while the cluster closes
+    (``as_completed(with_results=True)`` would log a traceback for each)."""
+    from distributed import as_completed
+
+    for batch in as_completed(list(futures)).batches():
+        done = [f for f in batch if f.status == "finished"]
+        values = client.gather(done) if done else []
+        yield from zip(done, values)
+        for fut in batch:
+            if fut.status != "finished":
+                try:
+                    err = fut.exception()
+                except BaseException as exc:     # cancelled: the exception is its own
+                    if isinstance(exc, KeyboardInterrupt):
+                        raise
+                    err = exc
+                yield fut, err if err is not None else RuntimeError(fut.status)
 
 
 def _short(text: str, width: int = 32) -> str:

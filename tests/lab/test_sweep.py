@@ -348,7 +348,12 @@ def test_a_sweep_killed_half_way_resumes_with_the_unfinished_points(repo, client
     assert 2 <= len(done) < 6
     before = runs(repo)
     manifest = json.loads(grid.manifest_path.read_text())
-    assert manifest["counts"]["pending"] >= 6 - len(done)      # written as points ended
+    assert manifest["counts"]["pending"] == 6                   # written at the start
+    # the points that ended are in the journal beside it; readers see both
+    merged = sweep_records.load_sweep_manifest(grid.manifest_path)
+    journaled = {p["id"] for p in merged["points"] if p["status"] == "ok"}
+    assert journaled <= set(done) and merged["counts"]["ok"] == len(journaled)
+    assert sweep.verify_sweep(grid.manifest_path) == []
     out = sweep.run_sweep(grid, client=client, progress=False, log=lambda s: None)
     assert (out.ok, out.skipped, out.ran) == (6, len(done), 6 - len(done))
     after = runs(repo)[len(before):]
