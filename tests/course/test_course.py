@@ -9,14 +9,16 @@ conftest.py, shared with test_class_vs_graded.py: one autograde call grades them
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
-from grading import COURSE, LESSONS, REPO, printed
+from grading import COURSE, LESSONS, REPO, errors, lesson, printed, run_in_class
 from grading import nbgrader_meta as _nbgrader
 
+from neurolab.base import paths
 from neurolab.lab.errors import PipelineError
 from neurolab.lab.notebooks import find_notebook, notebook_names, notebook_parameters
 
@@ -116,6 +118,42 @@ def test_lesson_structure(name):
     for c in cells:
         if BEGIN in c.source or END in c.source:
             assert _nbgrader(c).get("solution"), c.source[:60]
+
+
+#: a first cell that makes every run of a lesson show its progress bar (as a long run does:
+#: ``net.run``'s default shows one when a run is expected to take more than ~2 s)
+ALWAYS_A_BAR = """import neurolab as nl
+_run = nl.Network.run
+def _run_with_a_bar(self, duration, progress=None, **kwargs):
+    return _run(self, duration, progress=True if progress is None else progress, **kwargs)
+nl.Network.run = _run_with_a_bar"""
+
+
+def _bars(cell) -> int:
+    return sum("simulating" in o.get("data", {}).get("text/plain", "")
+               for o in cell.get("outputs", []) if o.get("output_type") == "display_data")
+
+
+@pytest.mark.slow       # runs every lesson once (~30 s)
+def test_lesson_runs_show_a_progress_bar_and_checked_outputs_stay_plain(tmp_path):
+    """Issue 19: a lesson's run that takes more than a couple of seconds (a lesson scaled
+    up, a slow laptop) shows a progress bar: the lessons leave ``net.run``'s ``progress``
+    at its default. A bar is a widget (or stderr) output, which nbval would compare, so no
+    cell whose output nbval checks may run a simulation that can show one."""
+    env = {**os.environ, paths.DATA_ENV: str(tmp_path / "data"),
+           paths.RESULTS_ENV: str(tmp_path / "results")}
+    for name in LESSONS:
+        nb = lesson(name)
+        nb.cells.insert(0, nbformat.v4.new_code_cell(ALWAYS_A_BAR))
+        run_in_class(nb, env, tmp_path)
+        assert not [e for c in nb.cells for e in errors(c)], name
+        shown = [k for k, c in enumerate(nb.cells) if _bars(c)]
+        if name in FIRST:       # lesson 4 runs explorer.stdp_run, kept short for its sliders
+            assert shown, f"{name}: no run showed a progress bar"
+        for c in nb.cells:
+            if "# NBVAL_CHECK_OUTPUT" in c.source:
+                kinds = {(o.output_type, o.get("name")) for o in c.outputs}
+                assert kinds == {("stream", "stdout")}, (name, c.source[:80], kinds)
 
 
 # ----------------------------------------------------------------------------- nbgrader
