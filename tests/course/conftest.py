@@ -5,15 +5,19 @@ seconds to run; nbgrader's start and its kernels cost as much again). Helpers: g
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
-from grading import LESSONS, lesson, mistaken, nbgrader_cmd, write_submission
-
-from neurolab.base import paths
+from grading import (
+    LESSONS,
+    lesson,
+    lesson_env,
+    mistaken,
+    nbgrader_cmd,
+    write_submission,
+)
 
 
 @pytest.fixture(scope="session")
@@ -74,9 +78,6 @@ def autograded(released, tmp_path_factory):
     blank = nbformat.read(str(root / "release" / "course" / "lesson1_lif_neuron.ipynb"),
                           as_version=4)
     write_submission(root, "blank", {"lesson1_lif_neuron": blank})
-    out = tmp_path_factory.mktemp("graded-files")
-    env = dict(os.environ)
-    env[paths.DATA_ENV] = str(out / "data")          # the lessons' files go here
-    env[paths.RESULTS_ENV] = str(out / "results")
+    env = lesson_env(tmp_path_factory.mktemp("graded-files"))
     nbgrader_cmd("autograde", "course", root=root, env=env)
     return Autograded(root)

@@ -68,6 +68,15 @@ def write_submission(root: Path, student: str, notebooks: dict):
 
 
 # ----------------------------------------------------------------------------- the class
+def lesson_env(folder: Path) -> dict:
+    """This process's environment, with the lessons' data and figures going under
+    ``folder`` (never the repository's data/ and results/)."""
+    from neurolab.base import paths
+
+    return {**os.environ, paths.DATA_ENV: str(folder / "data"),
+            paths.RESULTS_ENV: str(folder / "results")}
+
+
 def run_in_class(nb, env: dict, cwd: Path):
     """Execute ``nb`` (in place) top to bottom in a fresh kernel, as a student's Run All
     does, except that an error does not stop the cells after it. Returns ``nb``."""

@@ -14,13 +14,12 @@ Lesson 4's exercise 3 asks for the output rate at ``tau_minus = 40`` ms. A stude
 the slider and writes ``rate_tau_minus_40 = ex.run.rate_out`` got "Right!" in class and 0
 points when graded (the rerun reads the starting rate). Each case below runs the same
 answer code twice: once after a hand drag (class), once without (graded). (nbclient cannot
-drag a slider, so the whole-lesson test above reads that answer without a drag.)
+drag a slider, so the whole-lesson test at the end reads that answer without a drag.)
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -31,12 +30,12 @@ from grading import (
     check_outcome,
     errors,
     lesson,
+    lesson_env,
     mistaken,
     nbgrader_meta,
     run_in_class,
 )
 
-from neurolab.base import paths
 from neurolab.course import exercises, explorer
 
 LESSON4 = Path(__file__).resolve().parents[2] / "notebooks" / "course" / "lesson4_explorer.ipynb"
@@ -136,10 +135,8 @@ def test_every_check_says_the_same_in_class_and_graded(autograded, tmp_path, stu
     ids = check_ids(lesson(name))
     if student == "mistaken":
         assert sorted(WRONG[name]) == sorted(ids), "a typical wrong answer for each exercise"
-    env = {**os.environ, paths.DATA_ENV: str(tmp_path / "data"),
-           paths.RESULTS_ENV: str(tmp_path / "results")}
     in_class = run_in_class(lesson(name) if student == "teacher" else mistaken(name),
-                            env, tmp_path)
+                            lesson_env(tmp_path), tmp_path)
     graded = autograded.notebook(student, name)
     points = autograded.points(student, name, ids)
     assert _other_errors(in_class) == [] and _other_errors(graded) == []

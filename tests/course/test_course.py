@@ -9,16 +9,23 @@ conftest.py, shared with test_class_vs_graded.py: one autograde call grades them
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
-from grading import COURSE, LESSONS, REPO, errors, lesson, printed, run_in_class
+from grading import (
+    COURSE,
+    LESSONS,
+    REPO,
+    errors,
+    lesson,
+    lesson_env,
+    printed,
+    run_in_class,
+)
 from grading import nbgrader_meta as _nbgrader
 
-from neurolab.base import paths
 from neurolab.lab.errors import PipelineError
 from neurolab.lab.notebooks import find_notebook, notebook_names, notebook_parameters
 
@@ -140,8 +147,7 @@ def test_lesson_runs_show_a_progress_bar_and_checked_outputs_stay_plain(tmp_path
     up, a slow laptop) shows a progress bar: the lessons leave ``net.run``'s ``progress``
     at its default. A bar is a widget (or stderr) output, which nbval would compare, so no
     cell whose output nbval checks may run a simulation that can show one."""
-    env = {**os.environ, paths.DATA_ENV: str(tmp_path / "data"),
-           paths.RESULTS_ENV: str(tmp_path / "results")}
+    env = lesson_env(tmp_path)
     for name in LESSONS:
         nb = lesson(name)
         nb.cells.insert(0, nbformat.v4.new_code_cell(ALWAYS_A_BAR))
