@@ -141,11 +141,11 @@ def _bars(cell) -> int:
                for o in cell.get("outputs", []) if o.get("output_type") == "display_data")
 
 
-@pytest.mark.slow       # runs every lesson once (~30 s)
+@pytest.mark.slow       # runs every lesson once (~20 s)
 def test_lesson_runs_show_a_progress_bar_and_checked_outputs_stay_plain(tmp_path):
     """Issue 19: a lesson's run that takes more than a couple of seconds (a lesson scaled
-    up, a slow laptop) shows a progress bar: the lessons leave ``net.run``'s ``progress``
-    at its default. A bar is a widget (or stderr) output, which nbval would compare, so no
+    up, a slow laptop) shows a progress bar: the lessons leave ``progress`` at its default
+    (``net.run``, ``explorer.stdp_run``; the explorer's redraws show none). A bar is a widget (or stderr) output, which nbval would compare, so no
     cell whose output nbval checks may run a simulation that can show one."""
     env = lesson_env(tmp_path)
     for name in LESSONS:
