@@ -719,10 +719,12 @@ def stdp_run(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float = 20.0
              tau_minus: float = 20.0, w_max: float = 0.03, rate: float = 15.0,
              correlation: float = 0.15, seed: int = 0, *, n_correlated: int = 100,
              n_independent: int = 100, duration: float = 2000.0, dt: float = 0.1,
-             weight_dt: float = 10.0, inputs=None) -> STDPRun:
+             weight_dt: float = 10.0, inputs=None, progress: bool | None = None) -> STDPRun:
     """The simulation behind :func:`stdp_explorer`, without widgets (same parameters and
     meaning; ``A_plus``, ``A_minus`` in units of ``w_max``). ``inputs``: ``(t, i)`` input
-    trains to reuse (else drawn by :func:`correlated_inputs` from ``seed``). Returns a
+    trains to reuse (else drawn by :func:`correlated_inputs` from ``seed``). ``progress``:
+    ``net.run``'s progress bar (``None``: one when the run is expected to take more than
+    about two seconds; the explorer's redraws pass ``False``). Returns a
     :class:`STDPRun`. Raises ``ValueError`` naming the parameter for bad values (``seed``
     takes whole numbers >= 0: 1.5 is refused, 2.0 is 2), ``TypeError`` for what is not a
     number (a string, a bool)."""
@@ -750,7 +752,7 @@ def stdp_run(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float = 20.0
     proj = net.connect(src, out, rule="all_to_all", weight=("uniform", 0.0, w_max),
                        stdp=stdp)
     res = net.run(duration, record_spikes="all", record_weights={proj.name: "all"},
-                  weight_dt=weight_dt, progress=False)
+                  weight_dt=weight_dt, progress=progress)
     final = res.final_weights[proj.name] / w_max
     mean_w = {"correlated": float(final[:n_correlated].mean()) if n_correlated else math.nan,
               "independent": float(final[n_correlated:].mean()) if n_independent
@@ -886,7 +888,8 @@ def stdp_explorer(A_plus: float = 0.05, A_minus: float = 0.06, tau_plus: float =
         t_in, i_in = inputs(v["rate"], v["correlation"], v["seed"])
         wm = v["w_max"]
         run = stdp_run(**v, n_correlated=n_correlated, n_independent=n_independent,
-                       duration=duration, dt=dt, weight_dt=weight_dt, inputs=(t_in, i_in))
+                       duration=duration, dt=dt, weight_dt=weight_dt, inputs=(t_in, i_in),
+                       progress=False)           # the figure shows the run: no bar
         res = run.res
         st["run"] = run
         st["res"] = res

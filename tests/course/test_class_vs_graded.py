@@ -2,10 +2,19 @@
 session, sliders dragged by hand) as when nbgrader grades (the notebook run again from the
 top, nobody dragging), for right answers and for the typical wrong ones.
 
+Every exercise of every lesson, both ways (``slow``): the teacher's answers and a typical
+wrong answer to each exercise (``grading.WRONG``, one submission per lesson), run in class
+(the lesson executed top to bottom with nbclient, reading each check cell's outcome) and
+graded (``nbgrader autograde``, the check cell's points from the grade book; one autograde
+call for the whole session, the ``autograded`` fixture of conftest.py). Right answers pass
+both ways, each wrong answer fails both ways, and the check prints the same message, naming
+the mistake, both ways.
+
 Lesson 4's exercise 3 asks for the output rate at ``tau_minus = 40`` ms. A student who drags
 the slider and writes ``rate_tau_minus_40 = ex.run.rate_out`` got "Right!" in class and 0
 points when graded (the rerun reads the starting rate). Each case below runs the same
-answer code twice: once after a hand drag (class), once without (graded).
+answer code twice: once after a hand drag (class), once without (graded). (nbclient cannot
+drag a slider, so the whole-lesson test at the end reads that answer without a drag.)
 """
 
 from __future__ import annotations
@@ -14,6 +23,18 @@ import json
 from pathlib import Path
 
 import pytest
+from grading import (
+    LESSONS,
+    WRONG,
+    check_ids,
+    check_outcome,
+    errors,
+    lesson,
+    lesson_env,
+    mistaken,
+    nbgrader_meta,
+    run_in_class,
+)
 
 from neurolab.course import exercises, explorer
 
@@ -98,3 +119,38 @@ def test_a_hand_reading_is_the_number_and_says_which_sliders_moved(params):
         assert type(ex.run.rate_out) is float
     finally:
         ex.close()
+
+
+# ----------------------------------------------------------------------------- every exercise
+def _other_errors(nb) -> list:
+    """Errors of the cells that are not checks: a wrong answer must fail its check only."""
+    return [(k, e) for k, c in enumerate(nb.cells) if c.cell_type == "code"
+            and not nbgrader_meta(c).get("grade") for e in errors(c)]
+
+
+@pytest.mark.slow       # runs each lesson twice in class (~1 min); nbgrader grades them too
+@pytest.mark.parametrize("name", LESSONS)
+@pytest.mark.parametrize("student", ["teacher", "mistaken"])
+def test_every_check_says_the_same_in_class_and_graded(autograded, tmp_path, student, name):
+    ids = check_ids(lesson(name))
+    if student == "mistaken":
+        assert sorted(WRONG[name]) == sorted(ids), "a typical wrong answer for each exercise"
+    in_class = run_in_class(lesson(name) if student == "teacher" else mistaken(name),
+                            lesson_env(tmp_path), tmp_path)
+    graded = autograded.notebook(student, name)
+    points = autograded.points(student, name, ids)
+    assert _other_errors(in_class) == [] and _other_errors(graded) == []
+    for grade_id in ids:
+        passed, said = check_outcome(in_class, grade_id)
+        graded_passed, graded_said = check_outcome(graded, grade_id)
+        score, max_score = points[grade_id]
+        assert score in (0.0, max_score) and max_score > 0, (grade_id, score, max_score)
+        right = student == "teacher"
+        verdicts = {"in class": passed, "graded (points)": score == max_score,
+                    "graded (cell)": graded_passed}
+        assert set(verdicts.values()) == {right}, (grade_id, verdicts, said, graded_said)
+        assert said == graded_said, (grade_id, said, graded_said)
+        if right:
+            assert said.startswith("Right!") and "Not yet" not in said, (grade_id, said)
+        else:
+            assert "Not yet: " in said and WRONG[name][grade_id][1] in said, (grade_id, said)

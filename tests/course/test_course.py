@@ -1,32 +1,34 @@
 """The course (notebooks/course/): lesson structure, the pipeline's listing, and nbgrader.
 
 nbgrader runs as a teacher runs it (docs/teaching.md): ``nbgrader generate_assignment``
-makes the student copies and ``nbgrader autograde`` grades submissions, each in a
-temporary course directory with its own grade book, reading the repository's
-``nbgrader_config.py`` (nbgrader loads it from the current folder).
+makes the student copies and ``nbgrader autograde`` grades submissions, in a temporary
+course directory with its own grade book (the fixtures ``released`` and ``autograded`` of
+conftest.py, shared with test_class_vs_graded.py: one autograde call grades them all).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from grading import (
+    COURSE,
+    LESSONS,
+    REPO,
+    errors,
+    lesson,
+    lesson_env,
+    printed,
+    run_in_class,
+)
+from grading import nbgrader_meta as _nbgrader
 
-from neurolab.base import paths
 from neurolab.lab.errors import PipelineError
 from neurolab.lab.notebooks import find_notebook, notebook_names, notebook_parameters
 
-REPO = Path(__file__).resolve().parents[2]
-COURSE = REPO / "notebooks" / "course"
-# every lesson of the course (lesson 4, the explorer's, included); lessons 1-3 at least
-LESSONS = sorted(p.stem for p in COURSE.glob("*.ipynb") if not p.name.startswith("."))
 FIRST = ["lesson1_lif_neuron", "lesson2_stdp_window", "lesson3_many_inputs"]
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
@@ -38,10 +40,6 @@ def _cells(path):
 #: the last line of every graded check cell: the check has printed its (wrapped) message,
 #: the assertion only fails the cell (nbgrader showed the message twice, on one line)
 NEW_ASSERT = 'assert result, "not yet: see the message printed above"'
-
-
-def _nbgrader(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
 
 
 def _solution_lines(source: str) -> list[str]:
@@ -129,27 +127,40 @@ def test_lesson_structure(name):
             assert _nbgrader(c).get("solution"), c.source[:60]
 
 
+#: a first cell that makes every run of a lesson show its progress bar (as a long run does:
+#: ``net.run``'s default shows one when a run is expected to take more than ~2 s)
+ALWAYS_A_BAR = """import neurolab as nl
+_run = nl.Network.run
+def _run_with_a_bar(self, duration, progress=None, **kwargs):
+    return _run(self, duration, progress=True if progress is None else progress, **kwargs)
+nl.Network.run = _run_with_a_bar"""
+
+
+def _bars(cell) -> int:
+    return sum("simulating" in o.get("data", {}).get("text/plain", "")
+               for o in cell.get("outputs", []) if o.get("output_type") == "display_data")
+
+
+@pytest.mark.slow       # runs every lesson once (~20 s)
+def test_lesson_runs_show_a_progress_bar_and_checked_outputs_stay_plain(tmp_path):
+    """Issue 19: a lesson's run that takes more than a couple of seconds (a lesson scaled
+    up, a slow laptop) shows a progress bar: the lessons leave ``progress`` at its default
+    (``net.run``, ``explorer.stdp_run``; the explorer's redraws show none). A bar is a widget (or stderr) output, which nbval would compare, so no
+    cell whose output nbval checks may run a simulation that can show one."""
+    env = lesson_env(tmp_path)
+    for name in LESSONS:
+        nb = lesson(name)
+        nb.cells.insert(0, nbformat.v4.new_code_cell(ALWAYS_A_BAR))
+        run_in_class(nb, env, tmp_path)
+        assert not [e for c in nb.cells for e in errors(c)], name
+        assert any(_bars(c) for c in nb.cells), f"{name}: no run showed a progress bar"
+        for c in nb.cells:
+            if "# NBVAL_CHECK_OUTPUT" in c.source:
+                kinds = {(o.output_type, o.get("name")) for o in c.outputs}
+                assert kinds == {("stream", "stdout")}, (name, c.source[:80], kinds)
+
+
 # ----------------------------------------------------------------------------- nbgrader
-def _nbgrader_cmd(*args, root: Path, env=None):
-    """Run nbgrader from the repository root (so its nbgrader_config.py is read) on a
-    temporary course directory ``root`` with its own grade book."""
-    exe = shutil.which("nbgrader", path=os.path.dirname(sys.executable)) or "nbgrader"
-    cmd = [exe, *args, f"--CourseDirectory.root={root}",
-           f"--CourseDirectory.source_directory={REPO / 'notebooks'}",
-           f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}"]
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=900)
-    assert proc.returncode == 0, (cmd, proc.stdout[-3000:], proc.stderr[-3000:])
-    return proc
-
-
-@pytest.fixture(scope="module")
-def released(tmp_path_factory):
-    root = tmp_path_factory.mktemp("course")
-    _nbgrader_cmd("generate_assignment", "course", root=root)
-    return root
-
-
 def test_nbgrader_config_names_the_course():
     text = (REPO / "nbgrader_config.py").read_text()
     assert 'source_directory = "notebooks"' in text
@@ -179,58 +190,26 @@ def test_student_copies_have_no_solutions(released):
                 assert not c_student.get("outputs")
 
 
-def _submission(root: Path, student: str, notebooks: dict):
-    folder = root / "submitted" / student / "course"
-    folder.mkdir(parents=True)
-    for name, nb in notebooks.items():
-        nbformat.write(nb, str(folder / f"{name}.ipynb"))
-
-
 def _points(name) -> float:
     return float(sum(_nbgrader(c).get("points", 0) for c in _cells(COURSE / f"{name}.ipynb")
                      if _nbgrader(c).get("grade")))
 
 
 @pytest.mark.slow       # runs every lesson once more, in nbgrader's kernels (about a minute)
-def test_autograde_gives_the_teacher_full_points_and_explains_a_mistake(released, tmp_path):
-    root = released
+def test_autograde_gives_the_teacher_full_points_and_explains_a_mistake(autograded):
     assert LESSONS[:3] == FIRST
-    teacher = {n: nbformat.read(str(COURSE / f"{n}.ipynb"), as_version=4) for n in LESSONS}
-    _submission(root, "teacher", teacher)
-    # a student who forgot the refractory period in lesson 1's f-I curve
-    wrong = nbformat.read(str(COURSE / "lesson1_lif_neuron.ipynb"), as_version=4)
-    for c in wrong.cells:
-        if _nbgrader(c).get("grade_id") == "lesson1_ex3_fi":
-            assert "refractory + t_charge" in c.source
-            c.source = c.source.replace("refractory + t_charge", "t_charge")
-    _submission(root, "forgetful", {"lesson1_lif_neuron": wrong})
-    # a student who handed in the blank copy
-    blank = nbformat.read(str(root / "release" / "course" / "lesson1_lif_neuron.ipynb"),
-                          as_version=4)
-    _submission(root, "blank", {"lesson1_lif_neuron": blank})
-    env = dict(os.environ)
-    env[paths.DATA_ENV] = str(tmp_path / "data")          # the lessons' files go here
-    env[paths.RESULTS_ENV] = str(tmp_path / "results")
-    _nbgrader_cmd("autograde", "course", root=root, env=env)
-
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        scores = {}
-        for student in ("teacher", "forgetful", "blank"):
-            sub = gb.find_submission("course", student)
-            scores[student] = {nb.name: (nb.score, nb.max_score) for nb in sub.notebooks}
+    scores = {student: autograded.scores(student) for student in ("teacher", "forgetful",
+                                                                   "blank")}
     assert scores["teacher"] == {n: (_points(n), _points(n)) for n in LESSONS}
     assert all(_points(n) >= 3 for n in LESSONS)
     assert _points("lesson1_lif_neuron") == 4.0
+    # a student who forgot the refractory period in lesson 1's f-I curve (and only that)
     assert scores["forgetful"]["lesson1_lif_neuron"] == (3.0, 4.0)
+    # a student who handed in the blank copy
     assert scores["blank"]["lesson1_lif_neuron"] == (0.0, 4.0)
-    graded = nbformat.read(str(root / "autograded" / "forgetful" / "course"
-                               / "lesson1_lif_neuron.ipynb"), as_version=4)
+    graded = autograded.notebook("forgetful", "lesson1_lif_neuron")
     check = next(c for c in graded.cells if _nbgrader(c).get("grade_id") == "lesson1_ex3_check")
-    printed = " ".join("".join(o.get("text", "") for o in check.outputs
-                               if o.get("output_type") == "stream").split())
-    assert "did you forget the refractory period?" in printed      # wrapped: words joined
+    assert "did you forget the refractory period?" in printed(check)    # wrapped: words joined
     shown = json.dumps(check.outputs)
     assert shown.count("did you forget the") == 1                   # said once, not twice
     assert "see the message printed above" in shown
