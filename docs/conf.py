@@ -167,6 +167,15 @@ def _numpydoc_sections(app, what, name, obj, options, lines):
     lines[:] = out
 
 
+def _skip_kernel_internals(app, what, name, obj, skip, options):
+    """The rule modules hold their numba kernels (``@njit`` functions) beside the rule
+    classes: internals of the engine, left out of the reference."""
+    if type(obj).__name__.endswith("Dispatcher"):
+        return True
+    return None
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _numpydoc_sections)
+    app.connect("autodoc-skip-member", _skip_kernel_internals)
     app.connect("missing-reference", _resolve_short_names)
