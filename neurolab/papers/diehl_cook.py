@@ -318,6 +318,8 @@ def _run_digits(images, order, k_stop, st, fpar, ipar, wd, post_of, dptr, col, r
     w_ei, w_ie, w_max, target = fpar[22], fpar[23], fpar[24], fpar[25]
     nu_pre, nu_post = fpar[26], fpar[27]
     c_pre, c_post1, c_post2 = fpar[28], fpar[29], fpar[30]
+    pm_e = math.exp(-dtm_e * 1.0)       # the factor at g = 0, as the general formula has it
+    pm_i = math.exp(-dtm_i * 1.0)
     n_e = theta.shape[0]
     n_in = wd.shape[0] // n_e
     D2 = D + 2
@@ -346,9 +348,12 @@ def _run_digits(images, order, k_stop, st, fpar, ipar, wd, post_of, dptr, col, r
             ne = 0
             for j in range(n_e):
                 if n >= last[j] + K_e:
-                    gt = 1.0 + ge[j] + gi[j]
-                    vinf = (vr_e + ge[j] * ee_e + gi[j] * ei_e) / gt
-                    v[j] = vinf + (v[j] - vinf) * math.exp(-dtm_e * gt)
+                    if ge[j] == 0.0 and gi[j] == 0.0:     # the same numbers, one exp less
+                        v[j] = vr_e + (v[j] - vr_e) * pm_e
+                    else:
+                        gt = 1.0 + ge[j] + gi[j]
+                        vinf = (vr_e + ge[j] * ee_e + gi[j] * ei_e) / gt
+                        v[j] = vinf + (v[j] - vinf) * math.exp(-dtm_e * gt)
                 ge[j] = _flush(ge[j] * pe_e)
                 gi[j] = _flush(gi[j] * pi_e)
             if learn:
@@ -365,9 +370,12 @@ def _run_digits(images, order, k_stop, st, fpar, ipar, wd, post_of, dptr, col, r
             ni = 0
             for j in range(n_e, 2 * n_e):
                 if n >= last[j] + K_i:
-                    gt = 1.0 + ge[j] + gi[j]
-                    vinf = (vr_i + ge[j] * ee_i + gi[j] * ei_i) / gt
-                    v[j] = vinf + (v[j] - vinf) * math.exp(-dtm_i * gt)
+                    if ge[j] == 0.0 and gi[j] == 0.0:     # the same numbers, one exp less
+                        v[j] = vr_i + (v[j] - vr_i) * pm_i
+                    else:
+                        gt = 1.0 + ge[j] + gi[j]
+                        vinf = (vr_i + ge[j] * ee_i + gi[j] * ei_i) / gt
+                        v[j] = vinf + (v[j] - vinf) * math.exp(-dtm_i * gt)
                 ge[j] = _flush(ge[j] * pe_i)
                 gi[j] = _flush(gi[j] * pi_i)
             for j in range(n_e, 2 * n_e):
