@@ -337,3 +337,19 @@ def test_online_accuracy_windows():
     seen, acc = DC.online_accuracy(counts, labels, 10)
     np.testing.assert_array_equal(seen, [20, 30])
     np.testing.assert_array_equal(acc, [1.0, 1.0])
+
+
+def test_benchmark_runs_quick(tmp_path):
+    """benchmarks/diehl_cook.py --quick: both loops run and report (no timing asserted)."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "diehl_cook.py"
+    spec = importlib.util.spec_from_file_location("neurolab_bench_diehl_cook", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = mod.main(["--quick", "--json", str(tmp_path / "b.json")])
+    row = json.loads((tmp_path / "b.json").read_text())["sizes"]["10"]
+    assert row["fast"]["train"]["digits"] == 10 and row["engine"]["digits"] == 2
+    assert out["sizes"][10]["fast"]["train"]["per_s"] > 0

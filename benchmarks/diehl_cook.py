@@ -1,0 +1,175 @@
+"""Diehl & Cook (2015) on MNIST: presentations per second, and what each one costs beside
+the simulation (issue 21).
+
+Run from the repository root (it prints the load average; the machine is shared)::
+
+    python benchmarks/diehl_cook.py [--sizes 100,400] [--digits 300] [--engine-digits 20]
+                                    [--json FILE] [--quick]
+
+For each number of excitatory neurons ``n_e`` (784 inputs, the authors' constants):
+
+- ``neurolab.papers.diehl_cook.DiehlCook``, the dedicated loop: learning
+  (:meth:`train`) and frozen (:meth:`respond`) presentations per second, wall and CPU
+  time, on the shipped MNIST subset (a warm kernel: a first call compiles it); repeats
+  (attempts at a raised intensity) are part of the time, as in a real run. Overhead per
+  presentation: the same digits again with one kernel call per digit (``chunk=1``) minus
+  one call for all; and the input drawing alone (``draw_input``), timed on its own.
+- the general engine, the same network through ``Network.run`` per presentation
+  (``neurolab.papers.protocols.present_images``: 350 ms at the digit's rates, 150 ms rest;
+  Poisson input drawn by ``net.run``; input delays, normalisation, triplet rule, adaptive
+  threshold): seconds per presentation, and the same network time in one ``net.run``;
+  their difference is the per-presentation overhead of ``net.run`` (tables, provenance,
+  result assembly).
+
+Threads: the dedicated loop runs on one thread (no threaded variant). Brian2's own Diehl &
+Cook example was not run here (not installed beside this interpreter; left for later).
+Synaptic events: every input spike's ``n_e`` synapses (delivery, depression) and every
+excitatory spike's 784 (potentiation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import neurolab as nl
+from neurolab.papers import diehl_cook as DC
+
+
+def _timed(fn):
+    c0, t0 = time.process_time(), time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0, time.process_time() - c0
+
+
+def fast_loop(n_e, images, repeat_chunk=True):
+    """Presentations per second of the dedicated loop (learning and frozen)."""
+    net = DC.DiehlCook(n_e, seed=0)
+    _, compile_s, _ = _timed(lambda: net.train(images[:2]))
+    rows = {"compile_and_2_digits_s": compile_s}
+    tr, wall, cpu = _timed(lambda: net.train(images))
+    attempts = len(images) + int(tr.repeats.sum())
+    n_in_spikes = attempts * float(images.reshape(len(images), -1).sum(1).mean()) / 8 * 2 \
+        * 0.35
+    events = n_in_spikes * n_e + tr.counts.sum() * 784
+    rows["train"] = {"digits": len(images), "attempts": attempts, "wall_s": wall,
+                     "cpu_s": cpu, "per_s": len(images) / wall, "per_s_cpu": len(images) / cpu,
+                     "ms_per_digit_cpu": 1e3 * cpu / len(images),
+                     "syn_events_per_s_cpu": events / cpu}
+    _te, wall, cpu = _timed(lambda: net.respond(images))
+    rows["respond"] = {"digits": len(images), "wall_s": wall, "cpu_s": cpu,
+                       "per_s": len(images) / wall, "per_s_cpu": len(images) / cpu,
+                       "ms_per_digit_cpu": 1e3 * cpu / len(images)}
+    if repeat_chunk:
+        sub = images[:min(len(images), 100)]
+        _, _w1, c1 = _timed(lambda: net.respond(sub, chunk=1))
+        _, _w2, c2 = _timed(lambda: net.respond(sub))
+        rows["call_overhead_ms_per_digit_cpu"] = 1e3 * (c1 - c2) / len(sub)
+    # the input alone
+    img = images.reshape(len(images), -1).astype(np.float64)
+    u = np.random.default_rng(0).random(1 << 22)
+    in_ptr = np.zeros(701, np.int64)
+    in_ids = np.zeros(784 * 700 + 1, np.int64)
+    cnt = np.zeros(700, np.int64)
+    DC.draw_input(img[0], 0.25, 5e-4, 700, u, 0, in_ptr, in_ids, cnt)
+    c0 = time.process_time()
+    for k in range(len(img)):
+        DC.draw_input(img[k], 0.25, 5e-4, 700, u, 0, in_ptr, in_ids, cnt)
+    rows["draw_input_ms_per_digit_cpu"] = 1e3 * (time.process_time() - c0) / len(img)
+    return rows
+
+
+def engine(n_e, images):
+    """The same network through the general engine, one net.run per presentation."""
+    from neurolab.papers.protocols import present_images
+
+    P = DC.DiehlCookParams()
+    net = nl.Network(dt=P.dt, seed=0)
+    inp = net.add_poisson("X", 784, rates=np.zeros(784))
+    cond = {"synapse": "conductance", "tau_e": P.tau_ge, "tau_i": P.tau_gi, "E_e": P.E_exc}
+    E = net.add_lif("E", n_e, nl.LIFParams(tau_m=P.tau_e, v_rest=P.v_rest_e, v_th=P.v_thresh_e,
+                                           v_reset=P.v_reset_e, refractory=P.refrac_e,
+                                           E_i=P.E_inh_e, **cond),
+                    threshold=nl.AdaptiveThreshold(P.theta_plus, P.tau_theta),
+                    v_init=P.v_init_e)
+    inh = net.add_lif("I", n_e, nl.LIFParams(tau_m=P.tau_i, v_rest=P.v_rest_i,
+                                             v_th=P.v_thresh_i, v_reset=P.v_reset_i,
+                                             refractory=P.refrac_i, E_i=P.E_inh_i, **cond),
+                      v_init=P.v_init_i)
+    rule = nl.TripletSTDP(A2_plus=0.0, A3_plus=P.nu_post, A2_minus=P.nu_pre, A3_minus=0.0,
+                          tau_plus=P.tau_pre, tau_x=P.tau_pre, tau_minus=P.tau_post1,
+                          tau_y=P.tau_post2, w_min=0.0, w_max=P.w_max,
+                          interaction="nearest_spike")
+    net.connect(inp, E, "all_to_all", weight=("uniform", 0.003, 0.303), stdp=rule,
+                normalize=nl.Normalization(P.norm_target, every=500.0),
+                delay=("uniform", 0.0, P.delay_max))
+    net.connect(E, inh, "one_to_one", weight=P.w_ei)
+    pre, post = np.nonzero(~np.eye(n_e, dtype=bool))
+    net.connect(inh, E, "explicit", pre_ids=pre, post_ids=post, weight=P.w_ie, receptor="inh")
+    img = images.reshape(len(images), -1).astype(np.float64)
+    show = {"intensity_max": 255.0, "max_rate": 63.75, "rate_step": 31.875}
+    present_images(net, inp, E, img[:2], **show)             # compile
+    res, wall, cpu = _timed(lambda: present_images(net, inp, E, img, **show))
+    attempts = len(img) + int(res.repeats.sum())
+    inp.rates = img[0] / 255.0 * 63.75
+    _, _wall1, cpu1 = _timed(lambda: net.run(attempts * 500.0, progress=False,
+                                            record_spikes=[]))
+    inp.rates = np.zeros(784)
+    return {"digits": len(img), "attempts": attempts, "wall_s": wall, "cpu_s": cpu,
+            "per_s": len(img) / wall, "ms_per_digit_cpu": 1e3 * cpu / len(img),
+            "one_run_same_time_cpu_s": cpu1,
+            "overhead_ms_per_attempt_cpu": 1e3 * (cpu - cpu1) / attempts}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="100,400")
+    ap.add_argument("--digits", type=int, default=300)
+    ap.add_argument("--engine-digits", type=int, default=20)
+    ap.add_argument("--json", default=None)
+    ap.add_argument("--quick", action="store_true", help="tiny sizes, seconds")
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    digits, eng_digits = args.digits, args.engine_digits
+    if args.quick:
+        sizes, digits, eng_digits = [10], 10, 2
+    X, _ = nl.datasets.mnist("train", subset=True)
+    out = {"load_average_before": os.getloadavg(), "threads": 1, "sizes": {}}
+    print(f"load average {os.getloadavg()[0]:.2f} (2 cores, shared)")
+    for n_e in sizes:
+        fast = fast_loop(n_e, X[:digits], repeat_chunk=not args.quick)
+        eng = engine(n_e, X[:eng_digits]) if eng_digits else None
+        out["sizes"][n_e] = {"fast": fast, "engine": eng}
+        tr, te = fast["train"], fast["respond"]
+        print(f"n_e {n_e}: dedicated loop, learning {tr['per_s']:.0f}/s wall, "
+              f"{tr['per_s_cpu']:.0f}/s CPU ({tr['ms_per_digit_cpu']:.2f} ms CPU per digit, "
+              f"{tr['syn_events_per_s_cpu'] / 1e6:.0f} M synaptic events/s); frozen "
+              f"{te['per_s']:.0f}/s wall, {te['per_s_cpu']:.0f}/s CPU; input drawing "
+              f"{fast['draw_input_ms_per_digit_cpu'] * 1e3:.0f} us per digit"
+              + (f"; kernel call {fast['call_overhead_ms_per_digit_cpu'] * 1e3:.0f} us"
+                 if "call_overhead_ms_per_digit_cpu" in fast else ""))
+        if eng:
+            print(f"        general engine (net.run per presentation): {eng['per_s']:.1f}/s "
+                  f"wall, {eng['ms_per_digit_cpu']:.1f} ms CPU per digit, of which "
+                  f"{eng['overhead_ms_per_attempt_cpu']:.1f} ms per presentation outside "
+                  f"one long run; dedicated loop {eng['ms_per_digit_cpu'] / tr['ms_per_digit_cpu']:.0f}x "
+                  f"faster (CPU)")
+    out["load_average_after"] = os.getloadavg()
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1))
+    return out
+
+
+if __name__ == "__main__":
+    main()
