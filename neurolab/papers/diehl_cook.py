@@ -81,7 +81,8 @@ from numba import njit
 
 from ..base import validate as V
 
-__all__ = ["EXP_TABLE", "NEVER", "DiehlCook", "DiehlCookParams", "Responses", "draw_input"]
+__all__ = ["EXP_TABLE", "NEVER", "DiehlCook", "DiehlCookParams", "Responses", "draw_input",
+           "online_accuracy"]
 
 NEVER = -(1 << 40)      # the step of a spike that has not happened (the engine's value)
 EXP_TABLE = 4096        # trace lags looked up in a table of math.exp (the engine's size)
