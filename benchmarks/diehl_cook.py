@@ -23,8 +23,12 @@ For each number of excitatory neurons ``n_e`` (784 inputs, the authors' constant
   thread). Wall and CPU time both: under load, waiting for the worker thread shows in wall
   time only.
 
-Threads: the dedicated loop runs on one thread (no threaded variant). Brian2's own Diehl &
-Cook example was not run here (not installed beside this interpreter; left for later).
+- with ``--brian2 DIGITS``: the same network in Brian2 cpp_standalone
+  (:func:`brian2_standalone`, written from the equations; one run without the retry), its
+  build, compile and loop times. Brian2's own example file
+  (``examples/frompapers/Diehl_Cook_2015.py``) is not in its wheel and was not run.
+
+Threads: the dedicated loop runs on one thread (no threaded variant).
 Synaptic events: every input spike's ``n_e`` synapses (delivery, depression) and every
 excitatory spike's 784 (potentiation).
 """
@@ -135,12 +139,107 @@ def engine(n_e, images):
             "overhead_ms_per_attempt_cpu": 1e3 * (cpu - cpu1) / attempts}
 
 
+def brian2_standalone(n_e, images, workdir, normalize=True):
+    """The same network in Brian2 2.9, cpp_standalone, written here from the model's
+    equations (not Brian2's example file): ``len(images)`` digits in one run at intensity
+    2, 350 ms each then 150 ms rest (rates from a ``TimedArray``), without the retry (a
+    standalone binary cannot branch on its own spike counts between runs); normalisation
+    every 500 ms through a summed variable (updated every step: what standalone offers),
+    event-driven traces, per-synapse delays, the adaptive threshold. Returns the build,
+    compile and loop times (``device._last_run_time``) and the excitatory spike count.
+    ``normalize=False`` leaves the normalisation (and its summed variable) out: what the
+    summed variable costs Brian2's loop."""
+    import brian2 as b2
+    from brian2 import Hz, ms, mV
+
+    P = DC.DiehlCookParams()
+    b2.set_device("cpp_standalone", build_on_run=False, directory=workdir)
+    t0 = time.perf_counter()
+    b2.defaultclock.dt = P.dt * ms
+    img = images.reshape(len(images), -1).astype(np.float64)
+    slots = np.zeros((len(img) * 10, 784))          # 50 ms slots: 7 on, 3 rest
+    for k in range(len(img)):
+        slots[10 * k:10 * k + 7] = img[k] / P.pixel_divisor * P.intensity
+    stim = b2.TimedArray(slots * Hz, dt=50 * ms)
+    inp = b2.PoissonGroup(784, rates="stim(t, i)", namespace={"stim": stim})
+    eqs_e = """dv/dt = ((v_rest_e - v) + ge * (E_exc - v) + gi * (E_inh_e - v)) / tau_e
+               : volt (unless refractory)
+               dge/dt = -ge / tau_ge : 1
+               dgi/dt = -gi / tau_gi : 1
+               dtheta/dt = -theta / tau_theta : volt
+               wsum : 1"""
+    ns = {"v_rest_e": P.v_rest_e * mV, "E_exc": P.E_exc * mV, "E_inh_e": P.E_inh_e * mV,
+          "tau_e": P.tau_e * ms, "tau_ge": P.tau_ge * ms, "tau_gi": P.tau_gi * ms,
+          "tau_theta": P.tau_theta * ms, "v_th_e": (P.v_thresh_e - P.theta_offset) * mV,
+          "v_reset_e": P.v_reset_e * mV, "theta_plus": P.theta_plus * mV,
+          "v_rest_i": P.v_rest_i * mV, "E_inh_i": P.E_inh_i * mV, "tau_i": P.tau_i * ms,
+          "v_th_i": P.v_thresh_i * mV, "v_reset_i": P.v_reset_i * mV,
+          "nu_pre": P.nu_pre, "nu_post": P.nu_post, "tau_pre": P.tau_pre * ms,
+          "tau_post1": P.tau_post1 * ms, "tau_post2": P.tau_post2 * ms, "wmax": P.w_max,
+          "target": P.norm_target}
+    E = b2.NeuronGroup(n_e, eqs_e, threshold="v > v_th_e + theta",
+                       reset="v = v_reset_e; theta += theta_plus",
+                       refractory=P.refrac_e * ms, method="exponential_euler", namespace=ns)
+    E.v = P.v_init_e * mV
+    E.theta = P.theta_init * mV
+    eqs_i = """dv/dt = ((v_rest_i - v) + ge * (0*mV - v) + gi * (E_inh_i - v)) / tau_i
+               : volt (unless refractory)
+               dge/dt = -ge / tau_ge : 1
+               dgi/dt = -gi / tau_gi : 1"""
+    inh = b2.NeuronGroup(n_e, eqs_i, threshold="v > v_th_i", reset="v = v_reset_i",
+                         refractory=P.refrac_i * ms, method="exponential_euler",
+                         namespace=ns)
+    inh.v = P.v_init_i * mV
+    summed = "wsum_post = w : 1 (summed)" if normalize else ""
+    syn = b2.Synapses(inp, E, f"""w : 1
+                                 {summed}
+                                 dpre/dt = -pre / tau_pre : 1 (event-driven)
+                                 dpost1/dt = -post1 / tau_post1 : 1 (event-driven)
+                                 dpost2/dt = -post2 / tau_post2 : 1 (event-driven)""",
+                      on_pre="""ge_post += w
+                                pre = 1.
+                                w = clip(w - nu_pre * post1, 0, wmax)""",
+                      on_post="""w = clip(w + nu_post * pre * post2, 0, wmax)
+                                 post1 = 1.
+                                 post2 = 1.""", namespace=ns)
+    syn.connect()
+    rng = np.random.default_rng(0)
+    syn.w = (rng.random(784 * n_e) + P.w_init_low) * P.w_init_scale
+    syn.delay = np.floor(rng.random(784 * n_e) * P.delay_max / P.dt + 0.5) * P.dt * ms
+    if normalize:
+        syn.run_regularly("w = clip(w * target / wsum_post, 0, wmax)", dt=500 * ms)
+    ei = b2.Synapses(E, inh, on_pre="ge_post += 10.4")
+    ei.connect(j="i")
+    ie = b2.Synapses(inh, E, on_pre="gi_post += 17.0")
+    ie.connect(condition="i != j")
+    mon = b2.SpikeMonitor(E)
+    net = b2.Network(inp, E, inh, syn, ei, ie, mon)
+    net.run(len(img) * 500 * ms)
+    construct_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    b2.device.build(directory=workdir, compile=True, run=False, with_output=False)
+    compile_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    b2.device.run(directory=workdir, with_output=False)
+    binary_s = time.perf_counter() - t0
+    loop_s = float(b2.device._last_run_time)
+    n_spk = int(mon.num_spikes)
+    b2.device.reinit()
+    b2.device.activate()
+    b2.set_device("runtime")
+    return {"digits": len(img), "normalize": normalize, "construct_s": construct_s, "compile_s": compile_s,
+            "binary_s": binary_s, "loop_s": loop_s, "per_s_loop": len(img) / loop_s,
+            "e_spikes_per_digit": n_spk / len(img)}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100,400")
     ap.add_argument("--digits", type=int, default=300)
     ap.add_argument("--engine-digits", type=int, default=20)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--brian2", type=int, default=0, metavar="DIGITS",
+                    help="also Brian2 cpp_standalone on this many digits (0: not run)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes, seconds")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -170,6 +269,26 @@ def main(argv=None):
                   f"{eng['overhead_ms_per_attempt_cpu']:.1f} ms CPU per presentation; the "
                   f"dedicated loop is {eng['ms_per_digit_cpu'] / tr['ms_per_digit_cpu']:.0f}x "
                   f"faster in CPU time, {tr['per_s'] / eng['per_s']:.0f}x in wall time")
+    if args.brian2:
+        import shutil
+        import tempfile
+
+        workdir = tempfile.mkdtemp(prefix="neurolab_dc_b2_")
+        try:
+            for n_e in sizes:
+                b2 = brian2_standalone(n_e, X[:args.brian2], workdir)
+                out["sizes"][n_e]["brian2_cpp_standalone"] = b2
+                fast = out["sizes"][n_e]["fast"]["train"]
+                bare = brian2_standalone(n_e, X[:args.brian2], workdir, normalize=False)
+                out["sizes"][n_e]["brian2_cpp_standalone_no_normalisation"] = bare
+                print(f"        Brian2 cpp_standalone, {b2['digits']} digits in one run (no "
+                      f"retry; without normalisation: loop {bare['loop_s']:.1f} s): loop {b2['loop_s']:.1f} s ({b2['per_s_loop']:.1f} digits/s), "
+                      f"compile {b2['compile_s']:.0f} s, build {b2['construct_s']:.0f} s; "
+                      f"the dedicated loop learns {fast['per_s'] / b2['per_s_loop']:.0f}x "
+                      f"as many digits per wall second")
+                shutil.rmtree(workdir, ignore_errors=True)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
     out["load_average_after"] = os.getloadavg()
     print(f"load average {os.getloadavg()[0]:.2f}")
     if args.json:

@@ -34,7 +34,7 @@ Why a loop of its own (``benchmarks/diehl_cook.py``, 100 neurons, load 3-4 on 2 
 through :meth:`neurolab.Network.run`, one call per presentation
 (:func:`neurolab.papers.protocols.present_images`), a digit costs ~36 ms of CPU, most of it
 in the general kernel (denormal conductances, see below, and code for every rule), and
-~40 ms more of wall time per presentation outside it (tables, the worker thread,
+~25-40 ms more of wall time per presentation outside it (tables, the worker thread,
 provenance, result assembly); 60 000 digits would take over an hour. :func:`_run_digits`
 runs many attempts per call with nothing but arrays: ~3.5 ms of CPU per digit.
 
