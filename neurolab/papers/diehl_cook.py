@@ -30,13 +30,13 @@ The network (the authors' released code's constants; every one is a field of
   (``nu_pre`` 1e-4, ``nu_post`` 1e-2);
 - test phase (:meth:`DiehlCook.respond`): weights and ``theta`` frozen, no normalisation.
 
-Why a loop of its own (``benchmarks/diehl_cook.py``, 100 neurons, load 3-4 on 2 cores):
+Why a loop of its own (``benchmarks/diehl_cook.py``, 100 neurons, 2 shared cores):
 through :meth:`neurolab.Network.run`, one call per presentation
-(:func:`neurolab.papers.protocols.present_images`), a digit costs ~36 ms of CPU, most of it
-in the general kernel (denormal conductances, see below, and code for every rule), and
-~25-40 ms more of wall time per presentation outside it (tables, the worker thread,
-provenance, result assembly); 60 000 digits would take over an hour. :func:`_run_digits`
-runs many attempts per call with nothing but arrays: ~3.5 ms of CPU per digit.
+(:func:`neurolab.papers.protocols.present_images`), a digit costs 34-39 ms of CPU, most
+of it in the general kernel (denormal conductances, see below, and code for every rule),
+and 4-40 ms more of wall time per presentation outside it, growing with the load (tables,
+the worker thread, provenance, result assembly); 60 000 digits would take over an hour.
+:func:`_run_digits` runs many attempts per call with nothing but arrays: ~3.5 ms of CPU per digit.
 
 It is the same model as neurolab's general engine, step for step (``tests/papers/
 test_diehl_cook.py`` checks spikes and weights against :meth:`Network.run` on a small
