@@ -1,8 +1,9 @@
 """Helpers for reproducing particular papers.
 
 ``masquelier`` (Masquelier, Guyonneau & Thorpe 2008: the spike response model mapped to a
-LIF neuron, pattern trials) and ``protocols`` (imposed spike pairs, image presentation as
-in Diehl & Cook 2015).
+LIF neuron, pattern trials), ``protocols`` (imposed spike pairs, image presentation as
+in Diehl & Cook 2015) and ``diehl_cook`` (Diehl & Cook 2015 on MNIST: a presentation loop
+of its own, many digits per kernel call, equal to the general engine step for step).
 
 Room: ``neurolab.papers``. May import: ``neurolab.base``, ``neurolab.model``,
 ``neurolab.stimuli`` and ``neurolab.analysis``.
