@@ -15,8 +15,8 @@ cache index is not safe against concurrent writers). The cache folder is numba's
 install) a per-user folder; :func:`warmup` reports which one it filled, and says so
 clearly when none is writable (the kernels then compile in every new process).
 
-Room: ``neurolab.lab``. May import: tqdm, numba, ``neurolab.model``, ``neurolab.engine``,
-``neurolab.plasticity`` and ``neurolab.base``.
+Room: ``neurolab.lab``. May import: tqdm, numba, ``neurolab.papers``, ``neurolab.model``,
+``neurolab.engine``, ``neurolab.plasticity`` and ``neurolab.base``.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ KERNELS = {
     "homeostasis": ("adaptive threshold, weight normalisation (04)", ("homeostasis",)),
     "diehl-cook": ("triplet rule with homeostasis (07)", ("triplet", "homeostasis")),
     "threads": ("the threaded kernel (net.run(..., threads=2))", ("threads",)),
+    "diehl-cook-mnist": ("Diehl & Cook's presentation loop, papers.diehl_cook (07)",
+                         ("papers.diehl_cook",)),
 }
 
 _STAMP = "neurolab-warmup.json"
@@ -69,9 +71,30 @@ def _network(families):
     return net
 
 
+def _diehl_cook():
+    """Two tiny digits through :class:`neurolab.papers.diehl_cook.DiehlCook`, learning and
+    frozen: its own presentation loop (compiled or loaded)."""
+    import numpy as np
+
+    from ..papers.diehl_cook import DiehlCook, DiehlCookParams
+
+    net = DiehlCook(2, DiehlCookParams(presentation=1.0, rest=0.5, delay_max=0.0,
+                                       max_repeats=0), n_input=4, seed=0)
+    images = np.full((2, 4), 255, dtype=np.uint8)
+    net.train(images)
+    net.respond(images)
+
+
 def _run(families):
     """Run the network of ``families`` for two steps (compiling or loading its kernel)."""
     import warnings
+
+    if "papers.diehl_cook" in families:
+        from ..engine.compile import compile_lock
+
+        with compile_lock():
+            _diehl_cook()
+        return
 
     net = _network(families)
     threads = 2 if "threads" in families else 1
@@ -84,8 +107,10 @@ def _run(families):
 
 def _dispatchers():
     from ..engine import kernels, parallel
+    from ..papers import diehl_cook
 
-    return {"run_steps": kernels.run_steps, "run_steps_threads": parallel.run_steps_threads}
+    return {"run_steps": kernels.run_steps, "run_steps_threads": parallel.run_steps_threads,
+            "_run_digits": diehl_cook._run_digits}
 
 
 def _cached_signatures() -> dict:
@@ -212,6 +237,10 @@ def warmup(kernels=None, *, progress: bool = True, force: bool = False) -> dict:
             _run(KERNELS[name][1])
             if len(_compile.used) > n_used:  # the kernel it compiled or loaded
                 signatures[name] = list(_compile.used[n_used])
+            elif "papers.diehl_cook" in KERNELS[name][1]:
+                from ..papers.diehl_cook import _run_digits
+
+                signatures[name] = ["_run_digits", str(_run_digits.signatures[0])]
     if writable:
         old = {}
         try:
