@@ -81,6 +81,24 @@ def chromium_path() -> str:
     raise HarnessError("no `chromium` executable on the PATH: " + CHROMIUM_HINT)
 
 
+
+def require_tools() -> None:
+    """Fail the calling test, saying how to get them, when the system's Chromium or the
+    ``playwright`` package is missing (never a skip: a browser test left out on purpose
+    is ``-m 'not browser'``)."""
+    import pytest
+
+    try:
+        chromium_path()
+    except HarnessError as exc:
+        pytest.fail(f"{exc}. To leave the browser tests out on purpose: "
+                    f"python -m pytest -m 'not browser'", pytrace=False)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.fail("the `playwright` package is missing: pip install -e \".[dev]\"",
+                    pytrace=False)
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port the OS reports free on ``host`` now (another process may take it before
     it is used: :class:`JupyterLab` retries with a new port when the bind fails)."""

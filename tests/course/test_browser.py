@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_harness import ROOT, Browser, HarnessError, JupyterLab, chromium_path
+from browser_harness import ROOT, Browser, HarnessError, JupyterLab, require_tools
 
 pytestmark = pytest.mark.browser
 
@@ -58,26 +58,9 @@ def browser_notebooks() -> list[Path]:
     return lessons + research
 
 
-def _require_tools():
-    """Fail (not skip) with the fix when the browser or Playwright is missing."""
-    try:
-        chromium_path()
-        missing = None
-    except HarnessError as exc:
-        missing = str(exc)
-    if missing:
-        pytest.fail(f"{missing}. To leave the browser tests out on purpose: "
-                    f"python -m pytest -m 'not browser'", pytrace=False)
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.fail("the `playwright` package is missing: pip install -e \".[dev]\"",
-                    pytrace=False)
-
-
 @pytest.fixture(scope="module")
 def lab():
-    _require_tools()
+    require_tools()
     with JupyterLab() as server:
         yield server
 
@@ -184,7 +167,7 @@ _PROBE_CELLS = [
 
 
 def test_harness_sees_failures(tmp_path):
-    _require_tools()
+    require_tools()
     notebook = tmp_path / "probe.ipynb"
     notebook.write_text(json.dumps({
         "cells": [{"cell_type": "code", "metadata": {}, "source": src, "outputs": [],

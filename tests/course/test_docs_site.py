@@ -31,10 +31,10 @@ from urllib.parse import urlsplit
 import pytest
 from browser_harness import (
     ROOT,
-    HarnessError,
     _playwright_acquire,
     _playwright_release,
     chromium_path,
+    require_tools,
 )
 
 pytestmark = pytest.mark.browser
@@ -43,23 +43,10 @@ LESSONS = sorted(p.stem for p in (ROOT / "notebooks" / "course").glob("*.ipynb")
 NOTEBOOKS = ["02_stdp_window"]          # a research notebook whose explorer has an Output
 
 
-def _require_tools():
-    try:
-        chromium_path()
-    except HarnessError as exc:
-        pytest.fail(f"{exc}. To leave the browser tests out on purpose: "
-                    f"python -m pytest -m 'not browser'", pytrace=False)
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.fail("the `playwright` package is missing: pip install -e \".[dev]\"",
-                    pytrace=False)
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The built site: (html folder, results folder with the executed copies)."""
-    _require_tools()
+    require_tools()
     from neurolab.lab.docs import build_docs
     from neurolab.lab.notebooks import find_notebook
     from neurolab.lab.runner import execute
