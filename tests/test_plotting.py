@@ -288,38 +288,56 @@ def test_save_figure_is_byte_identical_png_without_software_stamp(tmp_path):
 
 
 # ----------------------------------------------------------------------------- widgets
-def test_explorer_redraws_with_slider_values(monkeypatch):
+def test_explorer_redraws_with_slider_values():
     pytest.importorskip("ipywidgets")
     from neurolab.course import widgets
 
-    monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
     calls = []
 
     def draw(fig, **kw):
         calls.append(kw)
-        fig.add_subplot().plot([0, 1])
+        ax = fig.add_subplot()
+        ax.plot([0, 1])
+        ax.set_title(f"tau_minus {kw.get('tau_minus')}")
+        return len(calls)
 
-    box = widgets.explorer(draw, {"A_plus": 0.01, "tau_minus": 20.0})
+    ex = widgets.explorer(draw, {"A_plus": 0.01, "tau_minus": 20.0}, backend="image")
     assert calls == [{"A_plus": 0.01, "tau_minus": 20.0}]        # drawn once at start
-    box.sliders["tau_minus"].value = 33.7
+    ex.sliders["tau_minus"].value = 33.7                          # no event loop: at once
     assert calls[-1] == {"A_plus": 0.01, "tau_minus": 33.7}
-    assert box.sliders["tau_minus"].continuous_update is False
-    assert plt.get_fignums() == []                                 # figures are closed
+    assert ex.values == {"A_plus": 0.01, "tau_minus": 33.7}
+    assert ex.result == 2                                         # what draw returned
+    # the figure is drawn anew, not on top of the old one
+    assert len(ex.figure.axes) == 1
+    assert ex.figure.axes[0].get_title() == "tau_minus 33.7"
+    assert ex.sliders["tau_minus"].continuous_update is True
+    assert plt.get_fignums() == []                                 # no pyplot figures
+    # a starting value beyond the usual range widens the slider instead of failing
+    ex = widgets.explorer(draw, {"A_plus": 0.2}, backend="image")
+    assert ex.sliders["A_plus"].max == 0.2 and ex.sliders["A_plus"].value == 0.2
+    with pytest.raises(ValueError, match="no slider range for \\['w_max'\\]"):
+        widgets.explorer(draw, {"w_max": 1.0}, backend="image")
 
 
-def test_window_and_network_explorers_build(monkeypatch):
+def test_window_and_network_explorers_build():
     pytest.importorskip("ipywidgets")
     from neurolab.course import widgets
 
-    monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
     seen = []
-    box = widgets.stdp_window_explorer(
-        measure=lambda **kw: (seen.append(kw) or (np.array([5.0]), np.array([0.003]))))
-    assert set(box.sliders) == {"A_plus", "A_minus", "tau_plus", "tau_minus"}
+    ex = widgets.stdp_window_explorer(
+        measure=lambda **kw: (seen.append(kw) or (np.array([5.0]), np.array([0.003]))),
+        backend="image")
+    assert set(ex.sliders) == {"A_plus", "A_minus", "tau_plus", "tau_minus"}
     assert seen[0]["tau_minus"] == 33.7
+    ex.set(tau_plus=40.0)
+    assert seen[-1]["tau_plus"] == 40.0
+    assert "τ+=40.0 ms" in ex.figure.axes[0].get_title()
 
     runs = []
-    box = widgets.network_explorer(lambda **kw: runs.append(kw) or kw,
-                                   lambda fig, res: fig.add_subplot().set_title(str(res)))
-    box.sliders["A_minus"].value = 0.02
+    ex = widgets.network_explorer(lambda **kw: runs.append(kw) or dict(kw),
+                                  lambda fig, res: fig.add_subplot().set_title(str(res)),
+                                  backend="image")
+    ex.sliders["A_minus"].value = 0.02
     assert [r["A_minus"] for r in runs] == [0.0105, 0.02]
+    assert ex.result == runs[-1]                                  # the last run's result
+    assert ex.figure.axes[0].get_title() == str(runs[-1])

@@ -89,6 +89,9 @@ def test_notebooks_found():
     names = [nb.stem for nb in browser_notebooks()]
     assert "01_stdp_network" in names and "02_stdp_window" in names, names
     assert len(explorer_cells(NOTEBOOKS / "02_stdp_window.ipynb")) == 1
+    # every explorer is checked pixel for pixel and for a laptop's screen
+    assert [nb.stem for nb in EXPLORER_NOTEBOOKS] == [
+        "lesson1_lif_neuron", "lesson4_explorer", "01_stdp_network", "02_stdp_window"]
 
 
 @pytest.mark.parametrize("notebook", browser_notebooks(), ids=lambda p: p.stem)
@@ -206,8 +209,9 @@ def test_harness_sees_failures(tmp_path):
 # the explorers' figures: what the browser shows is the kernel's figure, pixel for pixel
 # --------------------------------------------------------------------------------------
 
-#: the lessons whose explorers are checked pixel for pixel (one explorer each)
-EXPLORER_LESSONS = [COURSE / "lesson1_lif_neuron.ipynb", COURSE / "lesson4_explorer.ipynb"]
+#: every notebook that shows an explorer (the lessons' and the research notebooks'),
+#: checked pixel for pixel and for fitting a laptop's screen
+EXPLORER_NOTEBOOKS = [nb for nb in browser_notebooks() if explorer_cells(nb)]
 
 #: how the sliders are dragged, one round each: (name, sweeps, mouse moves per sweep,
 #: seconds between two moves, seconds the page is kept busy after each sweep, as on a
@@ -280,9 +284,9 @@ def _differing_pixels(browser_png: bytes, kernel_png: bytes, save_to: Path) -> t
                f"images in {save_to}")
 
 
-@pytest.mark.parametrize("notebook", EXPLORER_LESSONS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", EXPLORER_NOTEBOOKS, ids=lambda p: p.stem)
 def test_explorer_canvas_equals_the_kernels_figure(browser, notebook, tmp_path):
-    """Drag every slider of the lesson's explorer fast (a person's pace, then faster,
+    """Drag every slider of the notebook's explorer fast (a person's pace, then faster,
     waiting for nothing), wait until updates stop, then compare the browser's canvas with
     the kernel's Agg buffer: 0 differing pixels after every round."""
     nb = browser.open(notebook)
@@ -327,7 +331,7 @@ def _inside(box: dict, frame: dict) -> bool:
             and box["y"] + box["height"] <= frame["y"] + frame["height"] + 0.5)
 
 
-@pytest.mark.parametrize("notebook", EXPLORER_LESSONS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", EXPLORER_NOTEBOOKS, ids=lambda p: p.stem)
 def test_explorer_fits_a_laptop_screen(laptop, notebook):
     """At 1366x768 with JupyterLab's default chrome, once the explorer's output is
     scrolled to the top of the notebook, its figure and every slider are inside the part
