@@ -62,15 +62,15 @@ def tiny_cases(bench):
 def count_events_by_hand(net, res, duration):
     """For every recorded presynaptic spike, walk the projection's synapse list and count
     the synapses whose (axonal) delay lets the spike arrive before the run ends."""
-    n_steps = int(round(duration / net.dt))
+    n_steps = round(duration / net.dt)
     total = 0
     for proj in net.projections.values():
         out_delays = defaultdict(list)
         for pre, delay in zip(proj.pre_ids.tolist(), proj.delay.tolist()):
-            out_delays[pre].append(int(round(delay / net.dt)))
+            out_delays[pre].append(round(delay / net.dt))
         rec = res.spikes[proj.pre.name]
         for t, i in zip(rec.t.tolist(), rec.i.tolist()):
-            step = int(round(t / net.dt))
+            step = round(t / net.dt)
             total += sum(1 for d in out_delays.get(i, ()) if step + d < n_steps)
     return total
 
@@ -199,7 +199,7 @@ def test_brian2_variants_through_driver(bench, monkeypatch, request):
     table = bench.markdown_table(report)
     for label in ("B1 (Brian2 PoissonGroup)", "B1 (same input spikes)"):
         assert table.count(f"\n| {label} |") == 3  # loop, totals and agreement tables
-    target = [t for t in report["targets"] if t["target"].startswith("B1 loop")][0]
+    target = next(t for t in report["targets"] if t["target"].startswith("B1 loop"))
     assert target["variant"] == "Brian2 PoissonGroup"
     assert target["beside"].startswith("same input spikes: ")
     assert bench.readme_table(report).count("\n| B1: ") == 1
@@ -213,7 +213,7 @@ def test_recurrent_b3_through_brian2_driver(bench, monkeypatch, request):
     old_target = b2.prefs.codegen.target
     request.addfinalizer(lambda: setattr(b2.prefs.codegen, "target", old_target))
     _fake_standalone(bench, b2, monkeypatch)
-    case = [c for c in tiny_cases(bench) if c["group"] == "B3r"][0]
+    case = next(c for c in tiny_cases(bench) if c["group"] == "B3r")
     case["runtime_span"] = case["duration"]
     report = bench.run_benchmarks([case], brian2=True, jit=False, log=lambda *a: None)
     e = report["benchmarks"][0]
@@ -223,7 +223,7 @@ def test_recurrent_b3_through_brian2_driver(bench, monkeypatch, request):
     assert chk["max_abs_w_diff"] < 1e-12
     assert e["neurolab"]["spikes"]["exc"]["n_spikes"] > 0
     assert e["neurolab"]["spikes"]["inh"]["n_spikes"] > 0
-    row = [ln for ln in bench.memory_table(report) if ln.startswith("| B3r-300 |")][0]
+    row = next(ln for ln in bench.memory_table(report) if ln.startswith("| B3r-300 |"))
     assert row.endswith("| 20.0 | 60.0 |")
 
 
@@ -280,7 +280,7 @@ def test_threads_compared_bitwise(bench, monkeypatch, broken):
     compared bitwise with one thread's: a run that differs by 1e-12 in one weight is
     reported as not identical, in the entry, the threads table and the target."""
     _fake_threads(monkeypatch, bench, broken)
-    case = [c for c in tiny_cases(bench) if c["group"] == "B3r"][0]
+    case = next(c for c in tiny_cases(bench) if c["group"] == "B3r")
     report = bench.run_benchmarks([case], brian2=False, jit=False, log=lambda *a: None,
                                   threads=(1, 2), repeat=2)
     th = report["benchmarks"][0]["neurolab"]["threads"]
@@ -295,7 +295,7 @@ def test_threads_compared_bitwise(bench, monkeypatch, broken):
     # the speed-up target counts as met only with bitwise identical results
     report["benchmarks"][0]["key"] = "B3r-50k"
     th["2"]["speedup"] = 2.0
-    target = [t for t in bench.check_targets(report) if "threads=2" in t["target"]][0]
+    target = next(t for t in bench.check_targets(report) if "threads=2" in t["target"])
     assert target["met"] is (not broken)
 
 
