@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/bench.py [--quick] [--only B1,B3r] [--no-brian2] [--no-jit]
                                [--threads 1,2] [--repeat R] [--json PATH]
+                               [--models translated,hand] [--no-plain]
 
 Benchmarks (dt = 0.1 ms everywhere; each network is built once with neurolab and translated
 to Brian2 from its documented attributes, so both simulators run the same model, the same
@@ -36,6 +37,28 @@ Poisson sources (B1, B3) are given to Brian2 in two ways, each reported on its o
   exactly the same spikes: the spike-for-spike check.
 
 B2 and B3r have no Poisson input (one Brian2 variant).
+
+Brian2 is run with two models of each network (``--models``, both by default):
+
+- ``translated``: ``tests/oracles/brian2_model.py``'s mechanical translation of neurolab's
+  network (the oracle tests' model): one ``NeuronGroup`` per population, a weight
+  variable on every synapse, per-synapse delays on every pathway whose delay is not one
+  scalar (the STDP's on_post pathway);
+- ``hand`` (B1, B2, B3r; ``benchmarks/brian2_hand.py``, issue 20): the network written as
+  Brian2 users write it, after Brian2's ``CUBA.py`` and STDP examples: one ``NeuronGroup``
+  with units (E and I its subgroups), one ``Synapses`` per projection, static weights as
+  scalar constants (``ge += we``), a scalar delay on every pathway, event-driven STDP
+  traces. Same connectivity, initial state and (rows "same input spikes" /
+  "hand-written") input spikes as neurolab's network: its spikes must equal neurolab's
+  over the whole timed run and its final plastic weights agree to ~1e-12, which the run
+  checks (the "checked" column; ``first_difference_ms`` in the JSON where they do not).
+  B1's hand-written model also runs with a ``PoissonGroup`` (compared statistically). Run
+  on cpp_standalone only (no numpy target).
+
+On B3r the plain numba loop of ``benchmarks/plain_b3r.py`` (this one network, its constants
+folded in) is timed beside neurolab's time inside ``run_steps`` (neither includes tables,
+input or results), its spike count and final E->E weights checked bitwise against
+neurolab's (``--no-plain`` skips it).
 
 Brian2 gets each population's shared parameters (time constants, potentials, refractory
 period) as scalars, as a Brian2 user writes a homogeneous population
