@@ -855,7 +855,7 @@ def run_brian2_standalone(case, net, workdir, variant="same", repeat=1):
     t0 = time.perf_counter()
     b2.defaultclock.dt = net.dt * b2.ms
     bnet, spikes_of, syn, final_w = _b2_build(b2, net, duration, "", variant,
-                                              group=case["group"])
+                                              group=case.get("group"))
     bnet.run(net.n_steps(duration) * net.dt * b2.ms, namespace={})
     construct_s = time.perf_counter() - t0
     directory = os.path.join(workdir, f"{case['key']}_{variant}")
@@ -1202,7 +1202,7 @@ def check_targets(report):
             TARGETS["B2_loop_ratio_cpp"], variant="one (no Poisson input)")
     def hand_check(e, v):
         chk = (e["variants"].get(v) or {}).get("check")
-        return "hand-written model checked: " + _check_cell(chk).replace("\\|", "|")
+        return "hand-written model checked: " + _check_cell(chk)
 
     if "B1" in by_key and "hand_poisson" in by_key["B1"]["variants"]:
         e = by_key["B1"]
@@ -1245,12 +1245,17 @@ def check_targets(report):
                 if e["neurolab"].get("memory", {}).get(kind) is not None]
         if vals:
             worst, key = max(vals)
-            b2v = [d["cpp"]["memory"][kind] for e in report["benchmarks"]
-                   for d in e["variants"].values()
-                   if d.get("cpp") and d["cpp"].get("memory", {}).get(kind) is not None]
+            def b2_bytes(hand, kind=kind):
+                return [d["cpp"]["memory"][kind] for e in report["benchmarks"]
+                        for v, d in e["variants"].items() if is_hand(v) == hand
+                        and d.get("cpp") and d["cpp"].get("memory", {}).get(kind) is not None]
+
+            b2v, b2h = b2_bytes(False), b2_bytes(True)
             beside = f"largest in {key}"
             if b2v:
                 beside += f"; Brian2 cpp {_f(max(b2v), 0)}"
+            if b2h:
+                beside += f"; hand-written Brian2 cpp {_f(max(b2h), 0)}"
             add(f"bytes per {kind} synapse (neurolab kernel tables, every case)", worst,
                 TARGETS[f"bytes_per_{kind}_synapse"], variant="neurolab alone", beside=beside)
     j = report["jit"]
