@@ -958,7 +958,8 @@ def machine_info():
     try:  # which neurolab was measured: commit, and whether neurolab/ had local changes
         git = ["git", "-C", str(REPO)]
         info["git_commit"] = subprocess.run(git + ["rev-parse", "--short", "HEAD"],
-                                            check=False, capture_output=True, text=True).stdout.strip()
+                                            check=False, capture_output=True,
+                                            text=True).stdout.strip()
         info["neurolab_modified"] = bool(subprocess.run(
             git + ["status", "--porcelain", "--", "neurolab"],
             check=False, capture_output=True, text=True).stdout.strip())
