@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/bench.py [--quick] [--only B1,B3r] [--no-brian2] [--no-jit]
                                [--threads 1,2] [--repeat R] [--json PATH]
+                               [--models translated,hand] [--no-plain]
 
 Benchmarks (dt = 0.1 ms everywhere; each network is built once with neurolab and translated
 to Brian2 from its documented attributes, so both simulators run the same model, the same
@@ -36,6 +37,28 @@ Poisson sources (B1, B3) are given to Brian2 in two ways, each reported on its o
   exactly the same spikes: the spike-for-spike check.
 
 B2 and B3r have no Poisson input (one Brian2 variant).
+
+Brian2 is run with two models of each network (``--models``, both by default):
+
+- ``translated``: ``tests/oracles/brian2_model.py``'s mechanical translation of neurolab's
+  network (the oracle tests' model): one ``NeuronGroup`` per population, a weight
+  variable on every synapse, per-synapse delays on every pathway whose delay is not one
+  scalar (the STDP's on_post pathway);
+- ``hand`` (B1, B2, B3r; ``benchmarks/brian2_hand.py``, issue 20): the network written as
+  Brian2 users write it, after Brian2's ``CUBA.py`` and STDP examples: one ``NeuronGroup``
+  with units (E and I its subgroups), one ``Synapses`` per projection, static weights as
+  scalar constants (``ge += we``), a scalar delay on every pathway, event-driven STDP
+  traces. Same connectivity, initial state and (rows "same input spikes" /
+  "hand-written") input spikes as neurolab's network: its spikes must equal neurolab's
+  over the whole timed run and its final plastic weights agree to ~1e-12, which the run
+  checks (the "checked" column; ``first_difference_ms`` in the JSON where they do not).
+  B1's hand-written model also runs with a ``PoissonGroup`` (compared statistically). Run
+  on cpp_standalone only (no numpy target).
+
+On B3r the plain numba loop of ``benchmarks/plain_b3r.py`` (this one network, its constants
+folded in) is timed beside neurolab's time inside ``run_steps`` (neither includes tables,
+input or results), its spike count and final E->E weights checked bitwise against
+neurolab's (``--no-plain`` skips it).
 
 Brian2 gets each population's shared parameters (time constants, potentials, refractory
 period) as scalars, as a Brian2 user writes a homogeneous population
@@ -108,9 +131,14 @@ REPO = Path(__file__).resolve().parents[1]
 for _p in (REPO / "tests" / "oracles", REPO / "tests" / "reference", REPO):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
+# benchmarks/ (brian2_hand: the hand-written Brian2 models; plain_b3r: the plain loop), last
+if str(REPO / "benchmarks") not in sys.path:
+    sys.path.append(str(REPO / "benchmarks"))
 
-import neurolab as nl  # noqa: E402
-from brian2_model import build_brian2, monitor_steps  # noqa: E402
+from brian2_hand import HAND_BUILDERS, build_hand
+from brian2_model import build_brian2, monitor_steps
+
+import neurolab as nl
 
 _sim = importlib.import_module("neurolab.engine.tables")
 
@@ -130,6 +158,10 @@ TARGETS = {
     "jit_cold_s": 3.1,                 # issue 11: today's cold start must not get worse
     "jit_cold_goal_s": 1.5,
     "jit_warm_s": 0.63,
+    # issue 20, against Brian2 written by hand (benchmarks/brian2_hand.py), one thread
+    "B1_loop_ratio_hand": 0.18,
+    "B2_loop_ratio_hand": 0.5,
+    "B3r_50k_events_per_s_issue20": 25e6,
 }
 
 
@@ -157,7 +189,7 @@ def _cuba(seed, n):
     v_reset -60 mV, refractory 5 ms, tau_e 5 ms, tau_i 10 ms), v uniform in [-60, -50] mV;
     returns (net, exc, inh, stdp, w_e, w_i) with the additive all-to-all rule for E->E
     (w_max = 2 w_e, A_plus = 0.01 w_max, A_minus = 1.05 A_plus, tau 20/20 ms)."""
-    n_e = int(round(0.8 * n))
+    n_e = round(0.8 * n)
     n_i = n - n_e
     prm = nl.LIFParams(tau_m=20.0, v_rest=-49.0, v_th=-50.0, v_reset=-60.0, refractory=5.0,
                        synapse="current", tau_e=5.0, tau_i=10.0)
@@ -203,7 +235,7 @@ def build_b3r(n, seed=4, k=100, delay=1.5):
     in-degree k (0.8 k from E, 0.2 k from I, no autapses), homogeneous delay 1.5 ms, w_e
     1.62 mV, w_i 9 mV (inhibitory); additive all-to-all STDP on E->E (w_max = 2 w_e,
     A_plus = 0.01 w_max, A_minus = 1.05 A_plus, tau 20/20 ms)."""
-    k_e = int(round(0.8 * k))
+    k_e = round(0.8 * k)
     k_i = k - k_e
     net, exc, inh, stdp, we, wi = _cuba(seed, n)
     net.connect(exc, exc, rule="fixed_indegree", k=k_e, weight=we, delay=delay, stdp=stdp,
@@ -329,7 +361,7 @@ res = net.run(100.0, progress=False, **run_kw)
 
 def _jit_probe_run(threads=None):
     scope = {"nl": nl, "run_kw": thread_kw(threads)}
-    exec(_PROBE_SRC, scope)
+    exec(_PROBE_SRC, scope)  # noqa: S102 - our own source text, shared with _JIT_SCRIPT
     return scope["res"]
 
 
@@ -672,7 +704,23 @@ def run_neurolab(case, threads=(1,), repeat=1, log=None):
 
 
 # ============================================================================ Brian2
-VARIANTS = {"same": "same input spikes", "poisson": "Brian2 PoissonGroup"}
+VARIANTS = {"same": "same input spikes", "poisson": "Brian2 PoissonGroup",
+            "hand_poisson": "hand-written, Brian2 PoissonGroup",
+            "hand": "hand-written, same input spikes"}
+VARIANT_ORDER = ("poisson", "same", "hand_poisson", "hand")
+MODELS = ("translated", "hand")
+
+
+def is_hand(variant):
+    """Whether a Brian2 variant is the hand-written model (``benchmarks/brian2_hand.py``)
+    rather than the oracle's translation."""
+    return variant.startswith("hand")
+
+
+def input_of(variant):
+    """The input a Brian2 variant gets: ``"poisson"`` (PoissonGroup) or ``"same"``
+    (neurolab's own input spikes)."""
+    return "poisson" if variant in ("poisson", "hand_poisson") else "same"
 
 
 def has_poisson(net):
@@ -697,15 +745,36 @@ def _b2_spikes(b2, net, monitors):
     return {name: monitor_steps(mon, net.dt, b2) for name, mon in monitors.items()}
 
 
-def _b2_result(net, spikes, span, loop_s, total_s, extra, synapses=None):
+def _b2_build(b2, net, duration, prefix, variant="same", group=None):
+    """The Brian2 network of one variant: the oracle's translation (``"poisson"``,
+    ``"same"``: :func:`_b2_objects`) or the hand-written model of benchmark ``group``
+    (``"hand_poisson"``, ``"hand"``: ``benchmarks/brian2_hand.py``). Returns
+    ``(network, spikes, synapses, final_w)``: ``spikes()`` gives ``{pop: (steps, ids)}``
+    after the run, ``synapses`` is ``{projection: Synapses}``, ``final_w(name)`` the
+    weights of a plastic projection in neurolab's unit and synapse order."""
+    if is_hand(variant):
+        if input_of(variant) == "poisson":
+            b2.seed(net.seed)
+        m = build_hand(group, b2, net, duration, prefix=prefix, variant=input_of(variant))
+        return b2.Network(m.objects), (lambda: m.spike_steps(net.dt, b2)), m.synapses, \
+            m.final_weights
+    bnet, monitors, syn = _b2_objects(b2, net, duration, prefix, variant=variant)
+    return bnet, (lambda: _b2_spikes(b2, net, monitors)), syn, \
+        (lambda k: np.asarray(syn[k].w[:], dtype=float))
+
+
+def _b2_result(net, spikes, span, loop_s, total_s, extra, synapses=None, final_w=None):
+    """A Brian2 run's measurements; the final weights of the first plastic projection
+    from ``final_w(name)`` (neurolab's unit), or else read from ``synapses[name].w``."""
     n_steps = net.n_steps(span)
     events = synaptic_events(net, spikes, n_steps)
     out = {"span_ms": span, "loop_s": loop_s, "total_s": total_s, "events": events,
            "events_per_s": events / loop_s if loop_s > 0 else math.nan,
            "spikes": _spike_summary(net, spikes, span)}
     plastic = [k for k, pr in net.projections.items() if pr.stdp is not None]
-    if plastic and synapses is not None:
-        w = np.asarray(synapses[plastic[0]].w[:], dtype=float)
+    if plastic and (synapses is not None or final_w is not None):
+        w = (final_w(plastic[0]) if final_w is not None
+             else np.asarray(synapses[plastic[0]].w[:], dtype=float))
         out["final_weights"] = _weight_summary(plastic[0], w,
                                                net.projections[plastic[0]].stdp.w_max)
         out["_w"] = w  # dropped from the report after the comparison with neurolab
@@ -777,14 +846,16 @@ def brian2_memory(net, synapses):
 
 def run_brian2_standalone(case, net, workdir, variant="same", repeat=1):
     """Brian2 cpp_standalone: build and compile, then run the binary separately
-    (``repeat`` times: the loop is the median of the binary's ``_last_run_time``s)."""
+    (``repeat`` times: the loop is the median of the binary's ``_last_run_time``s).
+    ``variant``: see :data:`VARIANTS` (the translated model or the hand-written one)."""
     import brian2 as b2
     from brian2 import device
 
     duration = case["duration"]
     t0 = time.perf_counter()
     b2.defaultclock.dt = net.dt * b2.ms
-    bnet, monitors, syn = _b2_objects(b2, net, duration, prefix="", variant=variant)
+    bnet, spikes_of, syn, final_w = _b2_build(b2, net, duration, "", variant,
+                                              group=case.get("group"))
     bnet.run(net.n_steps(duration) * net.dt * b2.ms, namespace={})
     construct_s = time.perf_counter() - t0
     directory = os.path.join(workdir, f"{case['key']}_{variant}")
@@ -798,14 +869,14 @@ def run_brian2_standalone(case, net, workdir, variant="same", repeat=1):
         binaries.append(time.perf_counter() - t0)
         loops.append(float(device._last_run_time))
     loop_s, binary_s = _median(loops), _median(binaries)
-    spikes = _b2_spikes(b2, net, monitors)
+    spikes = spikes_of()
     res = _b2_result(net, spikes, duration, loop_s, construct_s + compile_s + binary_s,
                      {"variant": variant, "construct_s": construct_s, "compile_s": compile_s,
                       "binary_s": binary_s, "loop_runs_s": loops,
                       "make_s": device.timers["compile"]["make"],
-                      "memory": brian2_memory(net, syn)}, syn)
+                      "memory": brian2_memory(net, syn)}, syn, final_w)
     res["_spikes"] = spikes  # for the spike-for-spike comparison, dropped afterwards
-    del bnet, monitors, syn
+    del bnet, spikes_of, syn, final_w
     device.reinit()
     device.activate(build_on_run=False)
     shutil.rmtree(directory, ignore_errors=True)
@@ -833,16 +904,34 @@ def compare(net, nl_spikes, nl_weights, cpp):
         out["input_rate_hz"] = {
             "neurolab": sum(int(nl_spikes[k][0].size) for k in src) / n_src / dur_s,
             "brian2_cpp": sum(int(cpp["_spikes"][k][0].size) for k in src) / n_src / dur_s}
-    if cpp["variant"] == "same":
+    if input_of(cpp["variant"]) == "same":
         out["identical_spikes"] = all(_same_spikes(nl_spikes[k], cpp["_spikes"][k])
                                       for k in lif)
+        if not out["identical_spikes"]:
+            first = [_first_difference(nl_spikes[k], cpp["_spikes"][k]) for k in lif]
+            first = [f for f in first if f is not None]
+            out["first_difference_ms"] = min(first) * net.dt if first else None
     if nl_weights is not None and "_w" in cpp:
         w_nl, w_b2 = nl_weights
         out["mean_w"] = {"neurolab": float(np.mean(w_nl)), "brian2_cpp": float(np.mean(w_b2))}
         out["mean_w_rel_diff"] = _rel(*out["mean_w"].values())
-        if cpp["variant"] == "same":
+        if input_of(cpp["variant"]) == "same":
             out["max_abs_w_diff"] = float(np.max(np.abs(w_nl - w_b2)))
     return out
+
+
+def _first_difference(a, b):
+    """The first step at which two spike lists ``(steps, ids)`` differ (None if they do
+    not), whatever the order within a step."""
+    oa, ob = np.lexsort((a[1], a[0])), np.lexsort((b[1], b[0]))
+    sa, ia, sb, ib = a[0][oa], a[1][oa], b[0][ob], b[1][ob]
+    n = min(sa.size, sb.size)
+    diff = np.flatnonzero((sa[:n] != sb[:n]) | (ia[:n] != ib[:n]))
+    if diff.size:
+        return int(min(sa[diff[0]], sb[diff[0]]))
+    if sa.size != sb.size:
+        return int((sa if sa.size > n else sb)[n])
+    return None
 
 
 def _same_spikes(a, b):
@@ -869,10 +958,11 @@ def machine_info():
     try:  # which neurolab was measured: commit, and whether neurolab/ had local changes
         git = ["git", "-C", str(REPO)]
         info["git_commit"] = subprocess.run(git + ["rev-parse", "--short", "HEAD"],
-                                            capture_output=True, text=True).stdout.strip()
+                                            check=False, capture_output=True,
+                                            text=True).stdout.strip()
         info["neurolab_modified"] = bool(subprocess.run(
             git + ["status", "--porcelain", "--", "neurolab"],
-            capture_output=True, text=True).stdout.strip())
+            check=False, capture_output=True, text=True).stdout.strip())
     except OSError:  # pragma: no cover - no git
         pass
     try:
@@ -882,16 +972,53 @@ def machine_info():
     return info
 
 
-def variants_of(net):
-    """The Brian2 variants a network is run in: PoissonGroup first where it has Poisson
-    sources, then the identical-input one (the only one without Poisson sources)."""
-    return ["poisson", "same"] if has_poisson(net) else ["same"]
+def variants_of(net, group=None, models=MODELS):
+    """The Brian2 variants a network is run in: for each model (``"translated"``: the
+    oracle's translation; ``"hand"``: the hand-written model, where benchmark ``group`` has
+    one), PoissonGroup first where it has Poisson sources, then the identical-input one
+    (the only one without Poisson sources)."""
+    out = []
+    if "translated" in models:
+        out += ["poisson", "same"] if has_poisson(net) else ["same"]
+    if "hand" in models and group in HAND_BUILDERS:
+        out += ["hand_poisson", "hand"] if has_poisson(net) else ["hand"]
+    return out
 
 
 def row_label(entry, variant):
-    if variant is None or not entry["has_poisson"]:
+    if variant is None or (not entry["has_poisson"] and variant == "same"):
         return entry["key"]
+    if not entry["has_poisson"]:
+        return f"{entry['key']} (hand-written)"
     return f"{entry['key']} ({VARIANTS[variant]})"
+
+
+def run_plain_loop(case, repeat=1, nl_spikes=None, nl_weights=None):
+    """The plain numba loop of ``benchmarks/plain_b3r.py`` on a B3r case (a fresh build of
+    its network): the loop's time (median of ``repeat`` calls, each on fresh tables; the
+    loop compiles, or loads from numba's cache, in a first tiny call outside the timing),
+    and whether its spike count and its final E->E weights (bitwise) are neurolab's
+    (``nl_spikes``: the number of LIF spikes; ``nl_weights``: the final E->E weights).
+    Compare the loop with neurolab's time inside ``run_steps``: neither includes tables,
+    input or results."""
+    import plain_b3r
+
+    plain_b3r.run_plain(300, 1.0)         # compile or load outside the timing
+    times = []
+    for _ in range(max(1, int(repeat))):
+        net = case["build"]()
+        args, plastic = plain_b3r.tables(net)
+        n_steps = net.n_steps(case["duration"])
+        t0 = time.perf_counter()
+        n_spikes = plain_b3r.plain_loop(n_steps, **args)
+        times.append(time.perf_counter() - t0)
+        w = args["w"][plastic]
+    out = {"loop_s": _median(times), "loop_runs_s": times, "n_spikes": int(n_spikes)}
+    if nl_spikes is not None:
+        out["same_spike_count"] = int(n_spikes) == int(nl_spikes)
+    if nl_weights is not None:
+        out["same_weights"] = bool(np.array_equal(w, np.asarray(nl_weights)))
+    return out
 
 
 def default_threads():
@@ -899,14 +1026,19 @@ def default_threads():
     return (1, 2) if (os.cpu_count() or 1) >= 2 else (1,)
 
 
-def run_benchmarks(cases, brian2=True, jit=True, log=print, threads=(1,), repeat=1):
+def run_benchmarks(cases, brian2=True, jit=True, log=print, threads=(1,), repeat=1,
+                   models=MODELS, plain=True):
     """Run every case with neurolab (and Brian2 unless ``brian2=False``); return a dict.
 
     Each benchmark entry has ``neurolab`` (see :func:`run_neurolab`; ``threads`` holds one
-    entry per thread count) and ``variants``: ``{"poisson" | "same": {"cpp", "numpy",
-    "ratio_loop_cpp", "ratio_total_cpp", "ratio_loop_numpy", "check"}}`` (empty without
-    Brian2). ``threads``: thread counts timed besides one thread; ``repeat``: runs of each
-    neurolab loop and of each Brian2 binary (median reported)."""
+    entry per thread count) and ``variants``: ``{"poisson" | "same" | "hand_poisson" |
+    "hand": {"cpp", "numpy", "ratio_loop_cpp", "ratio_total_cpp", "ratio_loop_numpy",
+    "check"}}`` (empty without Brian2; the hand-written variants, B1, B2 and B3r only, run
+    on cpp_standalone alone, no numpy). ``threads``: thread counts timed besides one
+    thread; ``repeat``: runs of each neurolab loop and of each Brian2 binary (median
+    reported); ``models``: the Brian2 models run, ``"translated"`` and/or ``"hand"``;
+    ``plain``: time the plain numba loop (``plain_b3r.py``) on B3r cases (``plain`` in the
+    entry: :func:`run_plain_loop`)."""
     from neurolab.base import io as nlio
 
     threads = sorted({1, *(int(t) for t in threads)})
@@ -951,13 +1083,29 @@ def run_benchmarks(cases, brian2=True, jit=True, log=print, threads=(1,), repeat
             if t != "1":
                 log(f"  threads={t}: loop {d['loop_s']:.3f} s, x{d['speedup']:.2f} over one "
                     f"thread, bitwise identical: {d['identical']}")
+        if plain and case["group"] == "B3r":
+            n_lif = sum(int(spk[k][0].size) for k in entry["lif_pops"])
+            try:
+                p = run_plain_loop(case, repeat=repeat, nl_spikes=n_lif,
+                                   nl_weights=res.final_weights.get("exc->exc"))
+            except Exception as err:  # noqa: BLE001 - it reads neurolab's table layout
+                p = {"error": f"{type(err).__name__}: {err}"}
+                log(f"  plain loop: not run ({p['error']})")
+            else:
+                log(f"  plain loop {p['loop_s']:.3f} s (neurolab in run_steps "
+                    f"{_f(r.get('run_steps_s'), 3)} s); same spike count: "
+                    f"{p['same_spike_count']}, E->E weights bitwise the same: "
+                    f"{p['same_weights']}")
+            entry["plain"] = p
         del res
     if brian2:
         import brian2 as b2
 
         b2.prefs.logging.console_log_level = "WARNING"
         for case, entry in zip(cases, report["benchmarks"]):
-            for v in variants_of(nets[case["key"]]):
+            for v in variants_of(nets[case["key"]], case["group"], models):
+                if is_hand(v):
+                    continue        # the hand-written models: cpp_standalone only
                 log(f"[{row_label(entry, v)}] Brian2 runtime (numpy), "
                     f"{case['runtime_span'] / 1000:g} s ...")
                 r = run_brian2_runtime(case, nets[case["key"]], v)
@@ -970,7 +1118,7 @@ def run_benchmarks(cases, brian2=True, jit=True, log=print, threads=(1,), repeat
         try:
             for case, entry in zip(cases, report["benchmarks"]):
                 net = nets[case["key"]]
-                for v in variants_of(net):
+                for v in variants_of(net, case["group"], models):
                     log(f"[{row_label(entry, v)}] Brian2 cpp_standalone, "
                         f"{case['duration'] / 1000:g} s ...")
                     r = run_brian2_standalone(case, net, workdir, v, repeat=repeat)
@@ -1006,8 +1154,10 @@ def _check_text(chk):
     if "mean_w" in chk:
         txt += (f", mean final w nl {chk['mean_w']['neurolab']:.5g}, "
                 f"cpp {chk['mean_w']['brian2_cpp']:.5g} ({100 * chk['mean_w_rel_diff']:+.1f} %)")
-    if chk["variant"] == "same":
+    if input_of(chk["variant"]) == "same":
         txt += f", identical spikes: {chk['identical_spikes']}"
+        if chk.get("first_difference_ms") is not None:
+            txt += f" (first difference at {chk['first_difference_ms']:g} ms)"
         if "max_abs_w_diff" in chk:
             txt += f", max |dw| {chk['max_abs_w_diff']:.2g}"
     return txt
@@ -1051,9 +1201,29 @@ def check_targets(report):
     if "B2" in by_key:
         add("B2 loop neurolab / Brian2 cpp_standalone", ratio(by_key["B2"], "same"),
             TARGETS["B2_loop_ratio_cpp"], variant="one (no Poisson input)")
+    def hand_check(e, v):
+        chk = (e["variants"].get(v) or {}).get("check")
+        return "hand-written model checked: " + _check_cell(chk)
+
+    if "B1" in by_key and "hand_poisson" in by_key["B1"]["variants"]:
+        e = by_key["B1"]
+        same = ratio(e, "hand")
+        beside = ("–" if same is None else f"{VARIANTS['same']}: {same:.3f}; ") \
+            + hand_check(e, "hand")
+        add("B1 loop neurolab / hand-written Brian2 cpp_standalone (issue 20)",
+            ratio(e, "hand_poisson"), TARGETS["B1_loop_ratio_hand"],
+            variant=VARIANTS["hand_poisson"], beside=beside)
+    if "B2" in by_key and "hand" in by_key["B2"]["variants"]:
+        e = by_key["B2"]
+        add("B2 loop neurolab / hand-written Brian2 cpp_standalone (issue 20)",
+            ratio(e, "hand"), TARGETS["B2_loop_ratio_hand"], variant=VARIANTS["hand"],
+            beside=hand_check(e, "hand"))
     if "B3r-50k" in by_key:
         e = by_key["B3r-50k"]
         nlr = e["neurolab"]
+        add("B3r-50k synaptic events/s, neurolab loop, 1 thread (issue 20)",
+            nlr["events_per_s"], TARGETS["B3r_50k_events_per_s_issue20"], le=False,
+            variant="neurolab alone", beside=cpp_events(e) or "–")
         kern = nlr.get("kernel_events_per_s")
         parts = [f"kernel alone {kern / 1e6:.1f} M" if kern else None, cpp_events(e)]
         add("B3r-50k (recurrent) synaptic events/s, neurolab loop, 1 thread",
@@ -1076,12 +1246,17 @@ def check_targets(report):
                 if e["neurolab"].get("memory", {}).get(kind) is not None]
         if vals:
             worst, key = max(vals)
-            b2v = [d["cpp"]["memory"][kind] for e in report["benchmarks"]
-                   for d in e["variants"].values()
-                   if d.get("cpp") and d["cpp"].get("memory", {}).get(kind) is not None]
+            def b2_bytes(hand, kind=kind):
+                return [d["cpp"]["memory"][kind] for e in report["benchmarks"]
+                        for v, d in e["variants"].items() if is_hand(v) == hand
+                        and d.get("cpp") and d["cpp"].get("memory", {}).get(kind) is not None]
+
+            b2v, b2h = b2_bytes(False), b2_bytes(True)
             beside = f"largest in {key}"
             if b2v:
                 beside += f"; Brian2 cpp {_f(max(b2v), 0)}"
+            if b2h:
+                beside += f"; hand-written Brian2 cpp {_f(max(b2h), 0)}"
             add(f"bytes per {kind} synapse (neurolab kernel tables, every case)", worst,
                 TARGETS[f"bytes_per_{kind}_synapse"], variant="neurolab alone", beside=beside)
     j = report["jit"]
@@ -1117,7 +1292,7 @@ def _rows(e):
     """(label, variant dict or None) for each table row of entry ``e``."""
     if not e["variants"]:
         return [(row_label(e, None), None)]
-    return [(row_label(e, v), e["variants"][v]) for v in ("poisson", "same")
+    return [(row_label(e, v), e["variants"][v]) for v in VARIANT_ORDER
             if v in e["variants"]]
 
 
@@ -1161,16 +1336,16 @@ def markdown_table(report):
     """The results as Markdown (ready to paste into benchmarks/README.md): a loop table, a
     totals table (compile included), the output agreement, the JIT times and the targets."""
     m = report["machine"]
-    lines = [f"Machine: {m.get('cpu')}, {m.get('cores')} cores; Python {m.get('python')}, "
+    lines = [(f"Machine: {m.get('cpu')}, {m.get('cores')} cores; Python {m.get('python')}, "
              f"numpy {m.get('numpy')}, numba {m.get('numba')}, Brian2 {m.get('brian2')}; "
              f"neurolab at {m.get('git_commit') or '?'}"
              f"{' with local changes in neurolab/' if m.get('neurolab_modified') else ''}. "
              f"Load average at start {_la(report.get('load_avg_start'))}, "
-             f"end {_la(report.get('load_avg_end'))}.", ""]
-    lines += ["| Bench (Brian2 input) | LIF / sources / synapses | bio s | neurolab loop s "
+             f"end {_la(report.get('load_avg_end'))}."), ""]
+    lines += [("| Bench (Brian2 input) | LIF / sources / synapses | bio s | neurolab loop s "
               "| of which tables s | kernel s | cpp loop s | numpy loop s | nl/cpp loop "
               "| nl kernel/cpp loop | nl/numpy loop | Mevents/s nl | Mevents/s cpp "
-              "| LIF spikes nl / cpp |",
+              "| LIF spikes nl / cpp |"),
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     notes = []
     for e in report["benchmarks"]:
@@ -1195,9 +1370,9 @@ def markdown_table(report):
                 f"{_f(kern_ratio, 3)} | {_f((d or {}).get('ratio_loop_numpy'), 4)} | "
                 f"{_m(nlr['events_per_s'])} | {_m(cpp['events_per_s'] if cpp else None)} | "
                 f"{out_nl:,} / {'–' if out_cpp is None else f'{out_cpp:,}'} |")
-    lines += ["", "| Bench (Brian2 input) | neurolab build s | neurolab total s "
+    lines += ["", ("| Bench (Brian2 input) | neurolab build s | neurolab total s "
               "| cpp construct s | cpp compile s | cpp binary s | cpp total s | numpy total s "
-              "| nl/cpp total |",
+              "| nl/cpp total |"),
               "|---|---|---|---|---|---|---|---|---|"]
     for e in report["benchmarks"]:
         nlr = e["neurolab"]
@@ -1214,6 +1389,9 @@ def markdown_table(report):
                 f"{_f(cpp['binary_s']) if cpp else '–'} | "
                 f"{_f(cpp['total_s'], 1) if cpp else '–'} | "
                 f"{npy_total} | {_f((d or {}).get('ratio_total_cpp'), 3)} |")
+    side = hand_table(report)
+    if side:
+        lines += [""] + side
     lines += [""] + loop_share_table(report) + [""] + memory_table(report)
     threads = threads_table(report)
     if threads:
@@ -1221,12 +1399,12 @@ def markdown_table(report):
     checks = [(e, label, d["check"]) for e in report["benchmarks"] for label, d in _rows(e)
               if d and d.get("check")]
     if checks:
-        lines += ["", "Output agreement, neurolab against Brian2 cpp_standalone over the "
+        lines += ["", ("Output agreement, neurolab against Brian2 cpp_standalone over the "
                   "whole run (same input spikes: must match spike for spike; PoissonGroup: "
-                  "other random numbers, so statistically):", "",
-                  "| Bench (Brian2 input) | input rate Hz nl / cpp | LIF rate Hz nl / cpp "
+                  "other random numbers, so statistically):"), "",
+                  ("| Bench (Brian2 input) | input rate Hz nl / cpp | LIF rate Hz nl / cpp "
                   "| LIF rate diff | mean final w nl / cpp | mean w diff "
-                  "| identical spikes | max abs w diff |",
+                  "| identical spikes | max abs w diff |"),
                   "|---|---|---|---|---|---|---|---|"]
         for e, label, c in checks:
             ir = c.get("input_rate_hz")
@@ -1269,15 +1447,83 @@ def markdown_table(report):
     return "\n".join(lines)
 
 
+def _check_cell(chk):
+    """"yes, max |dw| 3e-15" / "**no** (from 12.3 ms)" / "– (other input)" for a check."""
+    if not chk:
+        return "–"
+    if chk.get("identical_spikes") is None:
+        return "– (other input)"
+    if chk["identical_spikes"]:
+        txt = "yes"
+    else:
+        first = chk.get("first_difference_ms")
+        txt = "**no**" + (f" (from {first:g} ms)" if first is not None else "")
+    if "max_abs_w_diff" in chk:
+        txt += f", max \\|dw\\| {chk['max_abs_w_diff']:.2g}"
+    return txt
+
+
+def hand_table(report):
+    """neurolab against both Brian2 cpp_standalone models side by side, the translated and
+    the hand-written one, per benchmark and input (Markdown lines; [] when no hand-written
+    model ran), with the hand-written model's spike check and the plain loop (B3r)."""
+    if not any(v in e["variants"] for e in report["benchmarks"]
+               for v in ("hand", "hand_poisson")):
+        return []
+    lines = [("neurolab against Brian2 cpp_standalone, the oracle's translation of "
+             "neurolab's network and the model written by hand as Brian2's examples "
+             "write it (`benchmarks/brian2_hand.py`), side by side (loop times; checked = "
+             "the hand-written model's spikes identical to neurolab's over the whole run, "
+             "and the largest difference of a final plastic weight); plain loop = "
+             "`benchmarks/plain_b3r.py`, beside neurolab's time inside `run_steps`:"), "",
+             ("| Bench (Brian2 input) | neurolab loop s | cpp translated loop s "
+             "| cpp hand-written loop s | nl / translated | nl / hand-written "
+             "| hand-written / translated | Mevents/s nl / hand-written "
+             "| hand-written checked | nl in run_steps s | plain loop s "
+             "| nl run_steps / plain |"),
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for e in report["benchmarks"]:
+        nlr, var = e["neurolab"], e["variants"]
+        pairs = [("poisson", "hand_poisson"), ("same", "hand")]
+        for tr, hd in pairs:
+            if tr not in var and hd not in var:
+                continue
+            t_cpp = (var.get(tr) or {}).get("cpp")
+            h = var.get(hd) or {}
+            h_cpp = h.get("cpp")
+            label = (e["key"] if not e["has_poisson"]
+                     else f"{e['key']} ({VARIANTS[tr]})")
+            plain = e.get("plain") or {}
+            rs = nlr.get("run_steps_s")
+            pl = plain.get("loop_s")
+            pl_cell = _f(pl, 3)
+            if pl is not None and not (plain.get("same_spike_count")
+                                       and plain.get("same_weights")):
+                pl_cell += " (**other result**)"
+            elif "error" in plain:
+                pl_cell = "– (failed)"
+            lines.append(
+                f"| {label} | {_f(nlr['loop_s'], 3)} | "
+                f"{_f(t_cpp['loop_s'], 3) if t_cpp else '–'} | "
+                f"{_f(h_cpp['loop_s'], 3) if h_cpp else '–'} | "
+                f"{_f(nlr['loop_s'] / t_cpp['loop_s'], 3) if t_cpp else '–'} | "
+                f"{_f(nlr['loop_s'] / h_cpp['loop_s'], 3) if h_cpp else '–'} | "
+                f"{_f(h_cpp['loop_s'] / t_cpp['loop_s'], 3) if h_cpp and t_cpp else '–'} | "
+                f"{_m(nlr['events_per_s'])} / {_m(h_cpp['events_per_s'] if h_cpp else None)}"
+                f" | {_check_cell(h.get('check'))} | {_f(rs, 3)} | {pl_cell} | "
+                f"{_f(rs / pl, 2) if rs and pl else '–'} |")
+    return lines
+
+
 def loop_share_table(report):
     """Where neurolab's one-thread loop goes, per case (Markdown lines)."""
-    lines = ["Where the neurolab loop goes (one thread): tables = `RunState` and the input "
+    lines = [("Where the neurolab loop goes (one thread): tables = `RunState` and the input "
              "draw (preparation); kernel = loop - tables; in `run_steps` = inside the "
              "kernel's calls alone (the rest of the kernel column is assembling the result "
-             "and provenance):", "",
-             "| Bench | loop s | tables s | kernel s | in run_steps s | Mevents/s loop "
+             "and provenance):"), "",
+             ("| Bench | loop s | tables s | kernel s | in run_steps s | Mevents/s loop "
              "| Mevents/s kernel | Mevents/s run_steps | ns/event loop "
-             "| ns per neuron-step loop |",
+             "| ns per neuron-step loop |"),
              "|---|---|---|---|---|---|---|---|---|---|"]
     for e in report["benchmarks"]:
         r = e["neurolab"]
@@ -1293,18 +1539,21 @@ def loop_share_table(report):
 
 def memory_table(report):
     """Bytes per synapse of the kernel tables, per case, beside Brian2 cpp's (Markdown)."""
-    lines = ["Memory per synapse (bytes; neurolab: its kernel tables, `bytes_per_synapse`; "
+    lines = [("Memory per synapse (bytes; neurolab: its kernel tables, `bytes_per_synapse`; "
              "Brian2 cpp_standalone: its per-synapse arrays and spike-queue entries, "
-             "`brian2_bytes_per_synapse`, a lower bound):", "",
-             "| Bench | synapses static / plastic | neurolab B/static syn "
+             "`brian2_bytes_per_synapse`, a lower bound):"), "",
+             ("| Bench | synapses static / plastic | neurolab B/static syn "
              "| neurolab B/plastic syn | neurolab per-synapse arrays "
              "| neurolab other tables MiB | also held B/syn: RunState.perm / Network "
-             "| Brian2 cpp B/static syn | Brian2 cpp B/plastic syn |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| Brian2 cpp B/static syn | Brian2 cpp B/plastic syn "
+             "| hand-written B/static syn | hand-written B/plastic syn |"),
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for e in report["benchmarks"]:
         mem = e["neurolab"].get("memory") or {}
-        b2 = next((d["cpp"]["memory"] for d in e["variants"].values()
-                   if d.get("cpp") and d["cpp"].get("memory")), {})
+        b2 = next((d["cpp"]["memory"] for v, d in e["variants"].items()
+                   if not is_hand(v) and d.get("cpp") and d["cpp"].get("memory")), {})
+        b2h = next((d["cpp"]["memory"] for v, d in e["variants"].items()
+                    if is_hand(v) and d.get("cpp") and d["cpp"].get("memory")), {})
         fields = ", ".join(f"{k} {v:g}" for k, v in mem.get("per_synapse_fields", {}).items())
         extra = ", ".join(f"{k} {v:g}" for k, v in mem.get("plastic_fields", {}).items())
         if extra:
@@ -1315,7 +1564,8 @@ def memory_table(report):
             f"{_f(mem.get('static'), 1)} | {_f(mem.get('plastic'), 1)} | {fields or '–'} | "
             f"{_f(mem['other_bytes'] / 2 ** 20, 1) if mem else '–'} | "
             f"{_f(mem.get('host'), 1)} / {_f(mem.get('network'), 1)} | "
-            f"{_f(b2.get('static'), 1)} | {_f(b2.get('plastic'), 1)} |")
+            f"{_f(b2.get('static'), 1)} | {_f(b2.get('plastic'), 1)} | "
+            f"{_f(b2h.get('static'), 1)} | {_f(b2h.get('plastic'), 1)} |")
     return lines
 
 
@@ -1327,8 +1577,8 @@ def threads_table(report):
     if len(counts) < 2:
         return []
     more = [t for t in counts if t != 1]
-    lines = ["Threads (`net.run(..., threads=T)`; identical = the spikes of every population "
-             "and the final weights of every projection bitwise equal to one thread's):", "",
+    lines = [("Threads (`net.run(..., threads=T)`; identical = the spikes of every population "
+             "and the final weights of every projection bitwise equal to one thread's):"), "",
              "| Bench | " + " | ".join(f"loop s, {t} thread{'s' * (t > 1)}" for t in counts)
              + " | " + " | ".join(f"speed-up {t} threads: loop / kernel" for t in more)
              + " | identical |",
@@ -1347,14 +1597,18 @@ def threads_table(report):
 
 def readme_table(report):
     """One row per benchmark, for the main README: the Brian2 cpp columns use PoissonGroup
-    where the network has Poisson input, the identical-input value in brackets."""
-    lines = ["| Benchmark | neurolab loop s | Brian2 cpp loop s | neurolab / cpp "
-             "| Brian2 numpy loop s | neurolab Mevents/s |",
-             "|---|---|---|---|---|---|"]
+    where the network has Poisson input, the identical-input value in brackets; the
+    translated model's columns first, then the hand-written model's (B1, B2, B3r)."""
+    lines = [("| Benchmark | neurolab loop s | Brian2 cpp loop s | neurolab / cpp "
+             "| Brian2 numpy loop s | Brian2 cpp hand-written loop s "
+             "| neurolab / hand-written | neurolab Mevents/s |"),
+             "|---|---|---|---|---|---|---|---|"]
     for e in report["benchmarks"]:
         nlr, var = e["neurolab"], e["variants"]
         main = var.get("poisson") or var.get("same") or {}
         alt = var.get("same") if "poisson" in var else None
+        h_main = var.get("hand_poisson") or var.get("hand") or {}
+        h_alt = var.get("hand") if "hand_poisson" in var else None
 
         def cell(d, fn):
             return fn(d) if d and d.get("cpp") is not None else "–"
@@ -1366,14 +1620,19 @@ def readme_table(report):
             cpp_loop += cell(alt, lambda d: f" ({_f(d['cpp']['loop_s'], 3)})")
             ratio += cell(alt, lambda d: f" ({_f(d['ratio_loop_cpp'], 3)})")
             npy += f" ({_npy_loop_cell(alt.get('numpy'))})"
+        h_loop = cell(h_main, lambda d: _f(d["cpp"]["loop_s"], 3))
+        h_ratio = cell(h_main, lambda d: _f(d["ratio_loop_cpp"], 3))
+        if h_alt:
+            h_loop += cell(h_alt, lambda d: f" ({_f(d['cpp']['loop_s'], 3)})")
+            h_ratio += cell(h_alt, lambda d: f" ({_f(d['ratio_loop_cpp'], 3)})")
         lines.append(f"| {e['key']}: {e['title']}, {e['duration_ms'] / 1000:g} s | "
                      f"{_f(nlr['loop_s'], 3)} | {cpp_loop} | {ratio} | {npy} | "
-                     f"{_m(nlr['events_per_s'])} |")
+                     f"{h_loop} | {h_ratio} | {_m(nlr['events_per_s'])} |")
     j = report.get("jit")
     if j:
         lines.append(f"| Start-up, first result in a fresh process (import + build + run): "
                      f"cold / warm numba cache | "
-                     f"{j['cold_total_s']:.2f} / {j['warm_total_s']:.2f} | | | | |")
+                     f"{j['cold_total_s']:.2f} / {j['warm_total_s']:.2f} | | | | | | |")
     return "\n".join(lines)
 
 
@@ -1436,6 +1695,12 @@ def main(argv=None):
                          "1,2 on a machine with >= 2 cores); needs net.run(threads=)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="runs of each neurolab loop and Brian2 binary (median; default 1)")
+    ap.add_argument("--models", default=",".join(MODELS),
+                    help="Brian2 models to run: translated (the oracle's translation of "
+                         "neurolab's network), hand (written by hand, benchmarks/"
+                         "brian2_hand.py: B1, B2, B3r), or both (default translated,hand)")
+    ap.add_argument("--no-plain", action="store_true",
+                    help="do not time the plain numba loop (benchmarks/plain_b3r.py) on B3r")
     ap.add_argument("--rss", action="store_true",
                     help="only measure peak RSS against simulated duration (50-1600 s)")
     args = ap.parse_args(argv)
@@ -1445,6 +1710,9 @@ def main(argv=None):
         ap.error(str(err))
     if args.repeat < 1:
         ap.error(f"--repeat must be an integer >= 1, got {args.repeat}")
+    models = tuple(m.strip() for m in args.models.split(",") if m.strip())
+    if not models or any(m not in MODELS for m in models):
+        ap.error(f"--models must be translated, hand or translated,hand, got {args.models!r}")
     if args.rss:
         return {"rss_mib": rss_vs_duration()}
     cases = make_cases(quick=args.quick)
@@ -1455,10 +1723,12 @@ def main(argv=None):
             ap.error(f"--only {args.only!r} selects no benchmark; groups: B1, B2, B3, B3r; "
                      f"keys: {', '.join(c['key'] for c in make_cases(quick=args.quick))}")
     report = run_benchmarks(cases, brian2=not args.no_brian2, jit=not args.no_jit,
-                            threads=threads, repeat=args.repeat)
+                            threads=threads, repeat=args.repeat, models=models,
+                            plain=not args.no_plain)
     report["options"] = {"quick": args.quick, "only": args.only,
                          "brian2": not args.no_brian2, "jit": not args.no_jit,
                          "threads": list(threads), "repeat": args.repeat,
+                         "models": list(models), "plain": not args.no_plain,
                          "command": " ".join([Path(sys.executable).name] + sys.argv)}
     table = markdown_table(report)
     print()

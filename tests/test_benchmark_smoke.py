@@ -62,15 +62,15 @@ def tiny_cases(bench):
 def count_events_by_hand(net, res, duration):
     """For every recorded presynaptic spike, walk the projection's synapse list and count
     the synapses whose (axonal) delay lets the spike arrive before the run ends."""
-    n_steps = int(round(duration / net.dt))
+    n_steps = round(duration / net.dt)
     total = 0
     for proj in net.projections.values():
         out_delays = defaultdict(list)
         for pre, delay in zip(proj.pre_ids.tolist(), proj.delay.tolist()):
-            out_delays[pre].append(int(round(delay / net.dt)))
+            out_delays[pre].append(round(delay / net.dt))
         rec = res.spikes[proj.pre.name]
         for t, i in zip(rec.t.tolist(), rec.i.tolist()):
-            step = int(round(t / net.dt))
+            step = round(t / net.dt)
             total += sum(1 for d in out_delays.get(i, ()) if step + d < n_steps)
     return total
 
@@ -158,13 +158,13 @@ def _fake_standalone(bench, b2, monkeypatch):
     def fake_standalone(case, net, workdir, variant="same", repeat=1):
         b2.prefs.codegen.target = "numpy"
         prefix = f"fake_{variant}_{case['key'].replace('-', '_')}_"
-        bnet, monitors, syn = bench._b2_objects(b2, net, case["duration"], variant=variant,
-                                                prefix=prefix)
+        bnet, spikes_of, syn, final_w = bench._b2_build(b2, net, case["duration"], prefix,
+                                                        variant, group=case["group"])
         bnet.run(net.n_steps(case["duration"]) * net.dt * b2.ms, namespace={})
-        spikes = bench._b2_spikes(b2, net, monitors)
+        spikes = spikes_of()
         res = bench._b2_result(net, spikes, case["duration"], 1.0, 1.0, {
             "variant": variant, "construct_s": 0.0, "compile_s": 0.0, "binary_s": 1.0,
-            "make_s": 0.0, "memory": bench.brian2_memory(net, syn)}, syn)
+            "make_s": 0.0, "memory": bench.brian2_memory(net, syn)}, syn, final_w)
         res["_spikes"] = spikes
         return res
 
@@ -183,7 +183,8 @@ def test_brian2_variants_through_driver(bench, monkeypatch, request):
     _fake_standalone(bench, b2, monkeypatch)
     cases = [{"key": "B1", "group": "B1", "build": bench.build_b1,
               "duration": 200.0, "runtime_span": 100.0, "title": "tiny B1"}]
-    report = bench.run_benchmarks(cases, brian2=True, jit=False, log=lambda *a: None)
+    report = bench.run_benchmarks(cases, brian2=True, jit=False, log=lambda *a: None,
+                                  models=("translated",))
     for e in report["benchmarks"]:
         assert set(e["variants"]) == {"poisson", "same"}
         same, pois = e["variants"]["same"]["check"], e["variants"]["poisson"]["check"]
@@ -199,7 +200,7 @@ def test_brian2_variants_through_driver(bench, monkeypatch, request):
     table = bench.markdown_table(report)
     for label in ("B1 (Brian2 PoissonGroup)", "B1 (same input spikes)"):
         assert table.count(f"\n| {label} |") == 3  # loop, totals and agreement tables
-    target = [t for t in report["targets"] if t["target"].startswith("B1 loop")][0]
+    target = next(t for t in report["targets"] if t["target"].startswith("B1 loop"))
     assert target["variant"] == "Brian2 PoissonGroup"
     assert target["beside"].startswith("same input spikes: ")
     assert bench.readme_table(report).count("\n| B1: ") == 1
@@ -213,9 +214,10 @@ def test_recurrent_b3_through_brian2_driver(bench, monkeypatch, request):
     old_target = b2.prefs.codegen.target
     request.addfinalizer(lambda: setattr(b2.prefs.codegen, "target", old_target))
     _fake_standalone(bench, b2, monkeypatch)
-    case = [c for c in tiny_cases(bench) if c["group"] == "B3r"][0]
+    case = next(c for c in tiny_cases(bench) if c["group"] == "B3r")
     case["runtime_span"] = case["duration"]
-    report = bench.run_benchmarks([case], brian2=True, jit=False, log=lambda *a: None)
+    report = bench.run_benchmarks([case], brian2=True, jit=False, log=lambda *a: None,
+                                  models=("translated",), plain=False)
     e = report["benchmarks"][0]
     assert set(e["variants"]) == {"same"}          # no Poisson input: one variant
     chk = e["variants"]["same"]["check"]
@@ -223,8 +225,75 @@ def test_recurrent_b3_through_brian2_driver(bench, monkeypatch, request):
     assert chk["max_abs_w_diff"] < 1e-12
     assert e["neurolab"]["spikes"]["exc"]["n_spikes"] > 0
     assert e["neurolab"]["spikes"]["inh"]["n_spikes"] > 0
-    row = [ln for ln in bench.memory_table(report) if ln.startswith("| B3r-300 |")][0]
-    assert row.endswith("| 20.0 | 60.0 |")
+    row = next(ln for ln in bench.memory_table(report) if ln.startswith("| B3r-300 |"))
+    assert row.endswith("| 20.0 | 60.0 | – | – |")     # no hand-written model run
+
+
+def test_hand_written_brian2_models_through_driver(bench, monkeypatch, request):
+    """The hand-written Brian2 models (benchmarks/brian2_hand.py) of B1, B2 and the
+    recurrent B3 through the driver, at tiny sizes, with Brian2's numpy runtime standing in
+    for cpp_standalone (no compiler run): with neurolab's input spikes each reproduces
+    neurolab spike for spike and its plastic weights to 1e-12, beside the translated model;
+    B1's PoissonGroup variant draws its own input; the side-by-side table has one row per
+    benchmark and input, with the check; the plain loop on B3r gives neurolab's result."""
+    b2 = pytest.importorskip("brian2")
+    old_target = b2.prefs.codegen.target
+    request.addfinalizer(lambda: setattr(b2.prefs.codegen, "target", old_target))
+    _fake_standalone(bench, b2, monkeypatch)
+    cases = [c for c in tiny_cases(bench) if c["group"] in ("B1", "B2", "B3r")]
+    for c in cases:
+        c["runtime_span"] = c["duration"]
+    report = bench.run_benchmarks(cases, brian2=True, jit=False, log=lambda *a: None)
+    by_key = {e["key"]: e for e in report["benchmarks"]}
+    assert set(by_key) == {"B1", "B2", "B3r-300"}
+    assert set(by_key["B1"]["variants"]) == {"poisson", "same", "hand_poisson", "hand"}
+    for key in ("B2", "B3r-300"):
+        assert set(by_key[key]["variants"]) == {"same", "hand"}
+    for key, e in by_key.items():
+        hand = e["variants"]["hand"]
+        assert hand["check"]["identical_spikes"] is True, key
+        assert hand["check"]["max_abs_w_diff"] < 1e-12, key
+        assert "numpy" not in hand                      # cpp_standalone only
+        assert sum(e["neurolab"]["spikes"][p]["n_spikes"] for p in e["lif_pops"]) > 0, key
+        # the same events counted from the hand-written model's spikes
+        assert hand["cpp"]["events"] == e["neurolab"]["events"], key
+    pois = by_key["B1"]["variants"]["hand_poisson"]["check"]
+    assert "identical_spikes" not in pois
+    assert pois["input_rate_hz"]["brian2_cpp"] == pytest.approx(15.0, rel=0.3)
+    plain = by_key["B3r-300"]["plain"]
+    assert plain["same_spike_count"] is True and plain["same_weights"] is True
+    side = bench.hand_table(report)
+    rows = [ln for ln in side if ln.startswith("| B") and not ln.startswith("| Bench")]
+    assert [r.split(" |")[0] for r in rows] == [
+        "| B1 (Brian2 PoissonGroup)", "| B1 (same input spikes)", "| B2", "| B3r-300"]
+    assert "– (other input)" in rows[0]
+    for r in rows[1:]:
+        assert "| yes, max \\|dw\\| " in r, r
+    table = bench.markdown_table(report)
+    assert "\n".join(side) in table
+    for label in ("B2 (hand-written)", "B3r-300 (hand-written)",
+                  "B1 (hand-written, same input spikes)"):
+        assert table.count(f"\n| {label} |") == 3, label   # loop, totals, agreement
+    mem = next(ln for ln in bench.memory_table(report) if ln.startswith("| B3r-300 |"))
+    # hand-written: no weight variable on static synapses, scalar delays on every pathway
+    assert mem.endswith("| 20.0 | 60.0 | 12.0 | 48.0 |")
+    targets = {t["target"]: t for t in report["targets"]}
+    b2t = targets["B2 loop neurolab / hand-written Brian2 cpp_standalone (issue 20)"]
+    assert b2t["limit"] == 0.5 and "checked: yes" in b2t["beside"]
+    assert bench.readme_table(report).count("\n| B2: ") == 1
+
+
+def test_hand_written_b3r_refuses_heterogeneous_delays(bench):
+    """A hand-written model has one delay per projection: a network whose delays differ
+    between synapses is refused, not silently given one of them."""
+    b2 = pytest.importorskip("brian2")
+    from brian2_hand import build_hand
+
+    net = bench.build_b3r(300)
+    pr = net.projections["exc->inh"]
+    pr.delay = np.where(np.arange(pr.n_syn) % 2 == 0, 1.5, 2.0)
+    with _unused_brian2_objects_quiet(), pytest.raises(ValueError, match="delay of exc->inh"):
+        build_hand("B3r", b2, net, 10.0, prefix="refuse_")
 
 
 def test_cli_recurrent_b3_and_threads_option(bench, tmp_path, capsys):
@@ -237,7 +306,7 @@ def test_cli_recurrent_b3_and_threads_option(bench, tmp_path, capsys):
     run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench.py"), "--quick",
                           "--no-brian2", "--no-jit", "--only", "B3r-1k", "--threads", "1,2",
                           "--json", str(path)], capture_output=True, text=True, timeout=900,
-                         cwd=str(REPO))
+                         cwd=str(REPO), check=False)
     out = run.stdout
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     saved = json.loads(path.read_text())
@@ -253,6 +322,10 @@ def test_cli_recurrent_b3_and_threads_option(bench, tmp_path, capsys):
     with pytest.raises(SystemExit):
         bench.main(["--threads", "0,2", "--no-jit", "--no-brian2"])
     assert "--threads must be comma-separated integers >= 1 (e.g. 1,2), got '0,2'" in \
+        capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        bench.main(["--models", "hand,numpy", "--no-jit", "--no-brian2"])
+    assert "--models must be translated, hand or translated,hand, got 'hand,numpy'" in \
         capsys.readouterr().err
 
 
@@ -280,7 +353,7 @@ def test_threads_compared_bitwise(bench, monkeypatch, broken):
     compared bitwise with one thread's: a run that differs by 1e-12 in one weight is
     reported as not identical, in the entry, the threads table and the target."""
     _fake_threads(monkeypatch, bench, broken)
-    case = [c for c in tiny_cases(bench) if c["group"] == "B3r"][0]
+    case = next(c for c in tiny_cases(bench) if c["group"] == "B3r")
     report = bench.run_benchmarks([case], brian2=False, jit=False, log=lambda *a: None,
                                   threads=(1, 2), repeat=2)
     th = report["benchmarks"][0]["neurolab"]["threads"]
@@ -295,7 +368,7 @@ def test_threads_compared_bitwise(bench, monkeypatch, broken):
     # the speed-up target counts as met only with bitwise identical results
     report["benchmarks"][0]["key"] = "B3r-50k"
     th["2"]["speedup"] = 2.0
-    target = [t for t in bench.check_targets(report) if "threads=2" in t["target"]][0]
+    target = next(t for t in bench.check_targets(report) if "threads=2" in t["target"])
     assert target["met"] is (not broken)
 
 
