@@ -116,7 +116,8 @@ def adex_step(n, lo, hi, mode, has_iext, dt, mpar, kref, v, ge, gi, iext, last_s
             ge[j] = e0 + (k1[2] + 2.0 * k2[2] + 2.0 * k3[2] + k4[2]) / 6.0
             gi[j] = i0 + (k1[3] + 2.0 * k2[3] + 2.0 * k3[3] + k4[3]) / 6.0
     for j in range(lo, hi):
-        if v[j] >= mpar[A_VP, j] and n >= last_spike[j] + kref[j]:
+        # an overflow (v = inf) is not a spike: it stays, and the run reports it
+        if mpar[A_VP, j] <= v[j] < math.inf and n >= last_spike[j] + kref[j]:
             last_spike[j] = n
             v[j] = mpar[A_VR, j]
             w[j] += mpar[A_B, j]
@@ -161,7 +162,7 @@ def izhikevich_step(n, lo, hi, mode, method, has_iext, dt, mpar, v, ge, gi, iext
             ge[j] = e0 * mpar[Z_PE, j]
             gi[j] = i0 * mpar[Z_PI, j]
     for j in range(lo, hi):
-        if v[j] >= mpar[Z_VP, j]:
+        if mpar[Z_VP, j] <= v[j] < math.inf:        # (an overflow is reported, not a spike)
             last_spike[j] = n
             v[j] = mpar[Z_C, j]
             w[j] += mpar[Z_D, j]
