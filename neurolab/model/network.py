@@ -277,7 +277,8 @@ class Network:
         ``g`` of the receptor), delivered with the synaptic pathways (delta input to a
         refractory neuron is discarded). Static: no plasticity.
 
-        Parameters: ``target`` a LIF population (or its name, or a slice of it);
+        Parameters: ``target`` a LIF, AdEx or Izhikevich population (or its name, or a
+        slice of it);
         ``n_sources`` >= 1; ``rate`` (Hz) with ``rate dt / 1000 <= 1``; ``weight`` >= 0 (a
         magnitude: ``receptor="inh"`` makes it inhibitory). ``rate`` can be set between
         runs (``drive.rate = 20.0``).
@@ -297,6 +298,8 @@ class Network:
         """Inject a current into LIF neurons (NEST's ``dc_generator`` /
         ``step_current_generator``, Brian2's ``TimedArray`` current), as the potential it
         adds, R_m I (mV): ``tau_m dv/dt = ... + I_ext``, the sum of all sources on a neuron.
+        For AdEx neurons the amplitude is a current in pA (``C dV/dt = ... + I_ext``), for
+        Izhikevich neurons in the model's own unit (``dv/dt = ... + I_ext``).
 
         - ``times=None``: ``amplitude`` (scalar or one value per target neuron) constant
           from t = 0;
@@ -343,7 +346,9 @@ class Network:
                 pre_ids=None, post_ids=None, weight=1.0, delay=0.0, receptor: str = "exc",
                 stdp: STDPParams | None = None, autapses: bool = True,
                 name: str | None = None, normalize=None) -> Projection:
-        """Connect ``pre`` to ``post`` (LIF) and return the :class:`Projection`.
+        """Connect ``pre`` to ``post`` (LIF, AdEx or Izhikevich) and return the
+        :class:`Projection`. Weight units for AdEx and Izhikevich targets: see
+        :class:`AdExParams` / :class:`IzhikevichParams`.
 
         Parameters
         ----------

@@ -29,7 +29,9 @@ from ..base.streams import _rates_summary
 
 
 class Population:
-    """A group of neurons of one kind: ``"poisson"``, ``"spikes"`` or ``"lif"``.
+    """A group of neurons of one kind: ``"poisson"``, ``"spikes"``, ``"lif"``, ``"adex"`` or
+    ``"izhikevich"`` (the last two also have ``w`` / ``u``, the model's second variable,
+    readable and settable between runs).
 
     Attributes: ``name``, ``n``, ``kind``; ``rates`` (Hz, poisson: read, or set between
     runs); ``times`` (ms) and ``indices`` (spikes); ``params`` (:class:`LIFParams` as given)

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference import reference_simulate
 
 import neurolab as nl
-
-from reference import reference_simulate
 
 SYNAPSES = ("delta", "current", "conductance")
 # weight scales per (model, synapse): (input, recurrent)

@@ -115,7 +115,7 @@ def test_adex_spike_reset_and_refractory_period():
     net = nl.Network(dt=dt)
     p = nl.AdExParams(V_peak=0.0, V_reset=-60.0, b=50.0, a=0.0, tau_w=100.0,
                       refractory=2.0)
-    A = net.add_adex("A", 1, p, v_init=-0.01)
+    net.add_adex("A", 1, p, v_init=-0.01)
     res = net.run(2.0, record_state={"A": "all"}, state_vars=("v", "w"))
     assert res.spikes["A"].t.tolist() == [0.0]
     np.testing.assert_array_equal(res.state["A"].v[1:, 0], -60.0)   # frozen for 20 steps
@@ -214,7 +214,7 @@ def test_errors_name_the_parameter():
     with pytest.raises(ValueError, match="unknown or fixed parameter 'v_th'"):
         nl.Network().add_izhikevich("Z", 1).set_params(v_th=1.0)
     with pytest.raises(AttributeError, match="w exists for adex"):
-        nl.Network().add_izhikevich("Z", 1).w
+        _ = nl.Network().add_izhikevich("Z", 1).w
 
 
 def test_threads_are_refused_with_a_clear_error():

@@ -39,7 +39,7 @@ def make_state(pop, dt):
     q = {f: [float(x) for x in pop.param(f)] for f in names}
     n = int(pop.n)
     second = pop.w if pop.kind == "adex" else pop.u
-    K = ([int(round(q["refractory"][i] / dt)) for i in range(n)] if pop.kind == "adex"
+    K = ([round(q["refractory"][i] / dt) for i in range(n)] if pop.kind == "adex"
          else [0] * n)
     return {"model": pop.kind, "p": pop.params, "q": q, "n": n,
             "v": [float(x) for x in pop.v], "w": [float(x) for x in second],
