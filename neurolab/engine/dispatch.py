@@ -71,10 +71,6 @@ def _kernel_for(state, pv, threads, nm=None):
     """The kernel call for this run (a :class:`_Kernel`), on one
     thread (:func:`neurolab.engine.kernels.run_steps`) or on ``threads``
     (:func:`neurolab.engine.parallel.run_steps_threads`, for the networks it is written for)."""
-    if threads > 1 and nm is not None:
-        raise ValueError(f"threads must be 1 for a network with AdEx or Izhikevich "
-                         f"populations (the threaded kernel runs LIF neurons only), got "
-                         f"threads={threads}")
     if threads > 1:
         unsupported = [name for name, f in zip(("the triplet rule", "Vogels' inhibitory rule",
                                                 "reward-modulated STDP", "homeostasis"),
@@ -120,7 +116,7 @@ def _kernel_for(state, pv, threads, nm=None):
 
     def args(start, stop, inp, mon, counters):
         return (start, stop, state.nrn, state.syn, state.tr, inp, mon, counters, *tables,
-                None)
+                None, nm)
 
     def call(*a):
         # one threaded call at a time in this process: numba's workqueue threading layer

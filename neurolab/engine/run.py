@@ -177,8 +177,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         (~0.1 s) at a time (``workqueue`` aborts the process on concurrent parallel calls).
         In a process forked after a threaded run on the OpenMP layer (not fork-safe),
         threads > 1 runs on one thread with a warning; start worker processes with
-        ``"spawn"`` instead. A network with AdEx or Izhikevich populations runs on one
-        thread only: threads > 1 raises ``ValueError``. With NEST imported, threads > 1 also runs on one thread with a
+        ``"spawn"`` instead. AdEx and Izhikevich populations run on threads like LIF ones.
+        With NEST imported, threads > 1 also runs on one thread with a
         warning: NEST's bundled OpenMP runtime and numba's crash a process that runs both.
 
     Input is drawn chunk by chunk, so memory does not grow with the duration unless a
@@ -266,11 +266,6 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     if chunk_steps is not None:
         chunk_steps = V.integer("chunk_steps", chunk_steps, minimum=1)
     threads = _check_threads(threads)
-    models = [p.name for p in net.populations.values() if p.kind in ("adex", "izhikevich")]
-    if threads > 1 and models:
-        raise ValueError(f"threads must be 1 for a network with AdEx or Izhikevich "
-                         f"populations ({', '.join(map(repr, models))}): the threaded kernel "
-                         f"runs LIF neurons only; got threads={threads}")
 
     state = net._ensure_state()
     network_record = net.to_dict()   # as the run starts: its weights, rates, parameters

@@ -451,7 +451,8 @@ class RunState:
             if "sorted_rows" not in cache:
                 cache["sorted_rows"] = _parallel.rows_ascending(self.syn)
             n_pop = self.nrn.pop_lif.shape[0]
-            cache[parts] = (*_parallel.partition(self.nrn, parts), cache["sorted_rows"],
+            rows = None if self.models is None else self.models.pop_row
+            cache[parts] = (*_parallel.partition(self.nrn, parts, rows), cache["sorted_rows"],
                             np.zeros((parts, max(self.n_total, 1)), dtype=np.int64),
                             np.zeros((parts, n_pop + 1), dtype=np.int64))
         return cache[parts]

@@ -227,7 +227,7 @@ class Network:
         ``Population.w`` read and set them between runs; ``record_state`` with
         ``state_vars=("v", "w")`` records them. Connect to it, drive it
         (:meth:`add_poisson_input`, :meth:`add_current`: pA) and make its synapses plastic as
-        for LIF. A network with AdEx populations runs on one thread.
+        for LIF, on one thread or several (``threads``).
         Raises ``ValueError``/``TypeError`` naming the parameter, the value and the neuron
         (e.g. ``V_reset >= V_peak``, or a ``dt`` the RK4 step cannot resolve).
         """
@@ -241,7 +241,7 @@ class Network:
         Per-neuron parameters as for :meth:`add_lif`. ``v_init`` (mV): default ``c``;
         ``u_init``: default ``b * v_init`` (the paper's code). ``Population.v`` and
         ``Population.u`` read and set them between runs; ``state_vars=("v", "u")`` records
-        them. A network with Izhikevich populations runs on one thread.
+        them. Runs on one thread or several (``threads``), like LIF.
         """
         return self._add_model(name, n, IzhikevichParams, params, v_init, u_init, "u")
 

@@ -1,7 +1,7 @@
 """AdEx (Brette & Gerstner 2005) and Izhikevich (2003) populations: closed forms, hand-computed
 steps, the published firing patterns of the presets, and the API around them (errors,
 recording, setting ``w``/``u``, store/restore, continued runs, set_params, provenance,
-non-finite checks, the memory check, threads).
+non-finite checks, the memory check; threads: tests/engine/threads_cases.py).
 
 Expected values are computed here by hand from the papers' equations, never by the code
 under test.
@@ -215,19 +215,6 @@ def test_errors_name_the_parameter():
         nl.Network().add_izhikevich("Z", 1).set_params(v_th=1.0)
     with pytest.raises(AttributeError, match="w exists for adex"):
         _ = nl.Network().add_izhikevich("Z", 1).w
-
-
-def test_threads_are_refused_with_a_clear_error():
-    import numba
-
-    net = nl.Network()
-    net.add_izhikevich("Z", 2)
-    limit = numba.config.NUMBA_NUM_THREADS
-    if limit < 2:
-        pytest.skip("numba has one thread here")
-    with pytest.raises(ValueError, match=r"threads must be 1 .*AdEx or Izhikevich.*"
-                                         r"got threads=2"):
-        net.run(1.0, threads=2)
 
 
 def test_memory_check_covers_the_new_models(monkeypatch):
