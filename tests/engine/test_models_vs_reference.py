@@ -101,3 +101,50 @@ def test_kernel_matches_reference(seed, syn_a, syn_z):
     for name in net.projections:
         np.testing.assert_allclose(res.final_weights[name], ref["weights"][name],
                                    rtol=1e-12, atol=1e-12)
+
+
+def family_rule(family, scale):
+    """A rule of ``family`` for weights of ``scale`` (the weight unit of the target)."""
+    if family == "triplet":
+        return nl.TripletSTDP(A2_plus=0.02 * scale, A3_plus=0.01 * scale,
+                              A2_minus=0.03 * scale, w_max=2 * scale)
+    if family == "vogels":
+        return nl.VogelsSTDP(eta=0.05 * scale, rho_0=20.0, w_max=2 * scale)
+    return nl.RewardSTDP(A_plus=0.05 * scale, A_minus=0.06 * scale, tau_c=50.0, tau_d=20.0,
+                         w_max=2 * scale, reward="stim")
+
+
+@pytest.mark.parametrize("family", ["triplet", "vogels", "reward"])
+@pytest.mark.parametrize("kind,synapse", [("adex", "conductance"), ("adex", "delta"),
+                                          ("izhikevich", "current"),
+                                          ("izhikevich", "delta")])
+def test_every_rule_family_on_the_new_models(kind, synapse, family):
+    """Triplet, Vogels and reward-modulated STDP onto AdEx / Izhikevich targets, against
+    the reference (its rule files are the families' plainest forms)."""
+    rng = np.random.default_rng(11)
+    net = nl.Network(dt=0.1, seed=11)
+    inp = net.add_poisson("inp", 15, rates=rng.uniform(20.0, 60.0, 15))
+    steps = np.unique(rng.integers(0, 2000, 30))
+    net.add_spikes("stim", 1, times=steps * 0.1, indices=np.zeros(steps.size, int))
+    if kind == "adex":
+        N = net.add_adex("N", 5, nl.AdExParams.preset("adapting", synapse=synapse,
+                                                      I_bias=("uniform", 300.0, 500.0)))
+    else:
+        N = net.add_izhikevich("N", 5, nl.IzhikevichParams.preset(
+            "RS", synapse=synapse, I_bias=("uniform", 6.0, 12.0)))
+    scale = SCALE[(kind, synapse)][0]
+    receptor = "inh" if family == "vogels" else "exc"
+    net.connect(inp, N, "probability", p=0.6, weight=("uniform", 0.2 * scale, scale),
+                stdp=family_rule(family, scale), receptor=receptor, delay=0.5)
+    net.connect(inp, N, "probability", p=0.3, weight=0.5 * scale, name="drive")
+    w0 = net.projections["inp->N"].weight.copy()
+    ref = reference_simulate(net, 200.0)
+    res = net.run(200.0, record_state={"N": "all"})
+    got = sorted(zip(np.rint(res.spikes["N"].t / net.dt).astype(int).tolist(),
+                     res.spikes["N"].i.tolist()))
+    assert len(got) > 3                 # (inhibitory Vogels synapses: few spikes)
+    assert got == ref["spikes"]["N"]
+    np.testing.assert_allclose(res.state["N"].v, ref["v"]["N"], rtol=1e-9, atol=1e-9)
+    w = res.final_weights["inp->N"]
+    assert np.abs(w - w0).max() > 1e-3 * scale               # the rule changed weights
+    np.testing.assert_allclose(w, ref["weights"]["inp->N"], rtol=1e-10, atol=1e-12 * scale)
