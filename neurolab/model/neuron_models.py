@@ -117,6 +117,9 @@ class AdExParams(_ModelParams):
     ``V_T + 3 Delta_T``) or than ``tau_w``, ``tau_e``, ``tau_i``; dt = 0.1 ms with the
     presets (tau_m 5-20 ms) meets NEST's adaptive solver within 0.2 ms at the first spike.
 
+    ``AdExParams.from_tau_m(tau_m, g_L, ...)`` gives the same model in the tau_m form
+    (``C = tau_m g_L``).
+
     Parameters (units as NEST's; defaults: Brette & Gerstner 2005, Table 1, V_peak 0 mV)
     ----------
     C : membrane capacitance (pF), > 0.   g_L : leak conductance (nS), > 0.
@@ -159,6 +162,23 @@ class AdExParams(_ModelParams):
 
     def __post_init__(self):
         self._validate()
+
+    @classmethod
+    def from_tau_m(cls, tau_m, g_L=30.0, **changes) -> AdExParams:
+        """The tau_m form: ``C = tau_m * g_L`` (pF = ms x nS), the other parameters as the
+        constructor takes them. ``tau_m`` (ms, > 0) and ``g_L`` (nS, > 0): scalars or
+        arrays of the population's length (not distributions: draw ``C`` itself)."""
+        from .distributions import is_distribution
+
+        for name, value in (("tau_m", tau_m), ("g_L", g_L)):
+            if is_distribution(value):
+                raise TypeError(f"{name} must be a number or an array in from_tau_m, got the "
+                                f"distribution {V._show(value)}; give C (pF) as a "
+                                f"distribution to AdExParams instead")
+        tau = _neuron_value("tau_m", tau_m, "ms", "positive")
+        g = _neuron_value("g_L", g_L, "nS", "positive")
+        return cls(C=np.multiply(tau, g) if isinstance(tau, np.ndarray)
+                   or isinstance(g, np.ndarray) else tau * g, g_L=g_L, **changes)
 
 
 @dataclass(frozen=True, eq=False)

@@ -344,3 +344,14 @@ def test_lif_networks_do_not_compile_the_new_models():
     sigs = [str(sig[13]) for sig in K.run_steps.signatures]
     assert "none" in sigs
     assert any(s.startswith("Models") for s in sigs)
+
+
+def test_adex_tau_m_form():
+    p = nl.AdExParams.from_tau_m(20.0, g_L=10.0, a=0.0)
+    assert p.C == 200.0 and p.g_L == 10.0 and p.a == 0.0
+    arr = nl.AdExParams.from_tau_m(np.array([10.0, 20.0]), g_L=10.0)
+    np.testing.assert_array_equal(arr.C, [100.0, 200.0])
+    with pytest.raises(ValueError, match="tau_m"):
+        nl.AdExParams.from_tau_m(-1.0)
+    with pytest.raises(TypeError, match="distribution"):
+        nl.AdExParams.from_tau_m(("uniform", 5.0, 10.0))
