@@ -143,8 +143,8 @@ def _unit_of(kind: str | None, what: str) -> tuple:
     if kind in ("adex:delta", "izhikevich:delta"):
         return "volts", _MV, f"{what} in mV"
     if kind is not None and kind.startswith("izhikevich:"):
-        return ("n.a.", 1.0, f"{what} in the Izhikevich model's units (currents in mV/ms, "
-                             f"conductances in 1/ms)")
+        return ("n.a.", 1.0, (f"{what} in the Izhikevich model's units (currents in mV/ms, "
+                              f"conductances in 1/ms)"))
     if kind == "conductance":
         return ("dimensionless", 1.0,
                 f"{what}, relative to the leak conductance (dimensionless)")
