@@ -505,7 +505,7 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
                 if r >= 0:
                     _homeo.record_theta(r, s_ids, s_theta, theta)
         _record(n, syn_w, v, ge, gi, w_sched, w_syn, w_out, s_sched, s_ids, s_v, s_ge, s_gi)
-        if nm is not None:
+        if nm is not None:      # noqa: SIM102 (numba prunes a lone `is not None`)
             if m_sw.shape[0] > 0:
                 _models.record_w(n, s_sched, s_ids, m_sw, m_w)
         if da is not None:
