@@ -42,6 +42,7 @@ from .results.records import (SimResult, SpikeRecord, StateRecord, WeightRecord,
                               load_run, weight_matrix)
 from .model.network import CurrentSource, Network, PoissonInput, Population, Projection
 from .model.params import LIFParams, STDPParams
+from .model.neuron_models import AdExParams, IzhikevichParams
 from .plasticity import (AdaptiveThreshold, Normalization, PowerLawSTDP, RewardSTDP, TripletSTDP,
                          VogelsSTDP)
 from .papers import masquelier, protocols
@@ -53,7 +54,7 @@ inputs = stimuli        # the 0.5 name of the stimuli module, still part of the 
 __version__ = "0.5.0"
 
 __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource",
-           "LIFParams", "STDPParams", "PowerLawSTDP", "TripletSTDP", "VogelsSTDP",
+           "LIFParams", "AdExParams", "IzhikevichParams", "STDPParams", "PowerLawSTDP", "TripletSTDP", "VogelsSTDP",
            "RewardSTDP", "AdaptiveThreshold", "Normalization", "simulate",
            "NonFiniteStateError", "SimulationInterrupted", "SimResult", "SpikeRecord", "StateRecord", "WeightRecord",
            "load_run", "weight_matrix", "assert_same", "analysis", "mark_result",

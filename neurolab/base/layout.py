@@ -37,3 +37,15 @@ PAIR_ALL, PAIR_NEAREST, PAIR_PRE_CENTRED, PAIR_RESTRICTED = 0, 1, 2, 3
 SAME_POTENTIATE, SAME_DEPRESS, SAME_BOTH, SAME_NEITHER = 0, 1, 2, 3
 # weight dependence: additive, Guetig soft bounds (mu), power law (Morrison et al. 2007)
 WD_ADDITIVE, WD_SOFT, WD_POWER = 0, 1, 2
+
+# neuron models beyond LIF (neurolab.engine.models): m_i[r] for model population r
+M_LO, M_HI, M_KIND, M_MODE, M_METHOD, M_HAS_IEXT = range(6)
+N_M_I = 6
+MODEL_ADEX, MODEL_IZHIKEVICH = 1, 2
+IZH_EULER, IZH_HALF_STEPS = 0, 1
+# per-neuron parameters mpar[row, j]: AdEx rows
+(A_C, A_GL, A_EL, A_VT, A_DT, A_VP, A_VR, A_TW, A_A, A_B, A_IB, A_TE, A_TI, A_EE,
+ A_EI) = range(15)
+# Izhikevich rows (PE, PI: exp(-dt/tau_e), exp(-dt/tau_i))
+Z_A, Z_B, Z_C, Z_D, Z_VP, Z_IB, Z_PE, Z_PI, Z_EE, Z_EI = range(10)
+N_MPAR = 15

@@ -67,7 +67,7 @@ def _forked_after_openmp():
         return False
 
 
-def _kernel_for(state, pv, threads):
+def _kernel_for(state, pv, threads, nm=None):
     """The kernel call for this run (a :class:`_Kernel`), on one
     thread (:func:`neurolab.engine.kernels.run_steps`) or on ``threads``
     (:func:`neurolab.engine.parallel.run_steps_threads`, for the networks it is written for)."""
@@ -99,11 +99,12 @@ def _kernel_for(state, pv, threads):
                           f"processes with the 'spawn' method to use threads in them",
                           RuntimeWarning, stacklevel=_caller_level())
             threads = 1
-    n_families = sum(f is not None for f in state.families) + (pv is not None)
+    n_families = (sum(f is not None for f in state.families) + (pv is not None)
+                  + (nm is not None))
     if threads == 1:
         def args(start, stop, inp, mon, counters):
             return (start, stop, state.nrn, state.syn, state.tr, inp, mon, counters,
-                    *state.families, pv)
+                    *state.families, pv, nm)
 
         return _Kernel(K.run_steps, args, n_families, False, state=state)
 
@@ -115,7 +116,7 @@ def _kernel_for(state, pv, threads):
 
     def args(start, stop, inp, mon, counters):
         return (start, stop, state.nrn, state.syn, state.tr, inp, mon, counters, *tables,
-                None)
+                None, nm)
 
     def call(*a):
         # one threaded call at a time in this process: numba's workqueue threading layer

@@ -90,6 +90,7 @@ import numpy as np
 from numba import njit
 
 from . import compile as _compile
+from . import models as _models
 from ..base import layout as L
 from ..base.layout import *  # noqa: F401,F403  (the column constants, for the table builder)
 from ..base.layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET, HI, IB, LEARN, LO,
@@ -432,15 +433,18 @@ def _post_phase(n, early, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre
 
 
 @njit(cache=True)
-def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, homeo, pv):
+def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, homeo, pv,
+              nm):
     """Advance the network from step ``n_start`` to ``n_stop`` (exclusive).
 
     ``trip``, ``inh``, ``da``, ``homeo``: the state of the triplet, inhibitory and
     reward-modulated rule families and of homeostasis, or ``None`` when the network does
     not use them; ``pv``: the state of the pair rule's variants (presynaptic-centred and
     restricted pairing, power law, same-step orders other than potentiation), or
-    ``None``. numba compiles one specialisation per combination and drops the code of the
-    absent ones, so a network with the default rule never compiles the others.
+    ``None``; ``nm``: the AdEx and Izhikevich populations (:class:`neurolab.engine.models.Models`),
+    or ``None`` for a network of LIF neurons only. numba compiles one specialisation per
+    combination and drops the code of the absent ones, so a network with the default rule
+    and LIF neurons never compiles the others.
 
     Stops early, before a step, when the spike buffers could overflow in that step; the
     step reached is kept in ``counters[C_STEP]`` after every step, so an interrupted or
@@ -467,6 +471,8 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
     if homeo is not None:
         theta, th_i, th_f = homeo.theta, homeo.th_i, homeo.th_f
         nm_i, nm_f, nm_pw, s_theta = homeo.nm_i, homeo.nm_f, homeo.nm_pw, mon.s_theta
+    if nm is not None:
+        m_row, m_i, m_dt, mpar, m_w, m_sw = nm.pop_row, nm.m_i, nm.m_f[0], nm.mpar, nm.w, nm.s_w
 
     n_pop = pop_lif.shape[0]
     n_pw = pw_i.shape[0]
@@ -499,6 +505,9 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
                 if r >= 0:
                     _homeo.record_theta(r, s_ids, s_theta, theta)
         _record(n, syn_w, v, ge, gi, w_sched, w_syn, w_out, s_sched, s_ids, s_v, s_ge, s_gi)
+        if nm is not None:      # noqa: SIM102 (numba prunes a lone `is not None`)
+            if m_sw.shape[0] > 0:
+                _models.record_w(n, s_sched, s_ids, m_sw, m_w)
         if da is not None:
             _reward.record(n, w_sched, w_syn, w_out, pw_i, pw_f, syn_w, da)
         b = n - base
@@ -516,6 +525,23 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
             seg[slot, q] = cnt
             lq = pop_lif[q]
             if lq < 0:
+                if nm is not None:
+                    # a population of another neuron model (engine/models.py); it has no
+                    # source spikes, so the loop below takes none for it
+                    r = m_row[q]
+                    if r >= 0:
+                        if m_i[r, L.M_KIND] == L.MODEL_ADEX:
+                            cnt = _models.adex_step(n, m_i[r, L.M_LO], m_i[r, L.M_HI],
+                                                    m_i[r, L.M_MODE], m_i[r, L.M_HAS_IEXT] == 1,
+                                                    m_dt, mpar, kref, v, ge, gi, iext,
+                                                    last_spike, accept, m_w, ring, slot, cnt)
+                        else:
+                            cnt = _models.izhikevich_step(n, m_i[r, L.M_LO], m_i[r, L.M_HI],
+                                                          m_i[r, L.M_MODE],
+                                                          m_i[r, L.M_METHOD],
+                                                          m_i[r, L.M_HAS_IEXT] == 1, m_dt,
+                                                          mpar, v, ge, gi, iext, last_spike,
+                                                          accept, m_w, ring, slot, cnt)
                 hi = pop_lo[q + 1]
                 while k < kend and src_ids[k] < hi:
                     ring[slot, cnt] = src_ids[k]
@@ -683,7 +709,8 @@ def _drop_stale_caches():
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sources = sorted([os.path.join(package, "engine", "kernels.py"),
                       os.path.join(package, "base", "layout.py"),
-                      os.path.join(package, "engine", "parallel.py")]
+                      os.path.join(package, "engine", "parallel.py"),
+                      os.path.join(package, "engine", "models.py")]
                      + glob.glob(os.path.join(package, "plasticity", "*.py")))
     digest = hashlib.sha256()
     for path in sources:
@@ -691,7 +718,7 @@ def _drop_stale_caches():
             digest.update(os.path.basename(path).encode() + b"\0" + fh.read())
     digest = digest.hexdigest()
     folders = set()
-    for fn in (run_steps, _pair._pre_variant):
+    for fn in (run_steps, _pair._pre_variant, _models.adex_step):
         try:
             folders.add(fn._cache._cache_path)
         except AttributeError:      # numba's cache layout changed: nothing to do

@@ -26,7 +26,9 @@ count, whatever the scheduling. A task finds its synapses in a row by binary sea
 the row's targets are ascending (every connection rule but ``"explicit"`` makes them so),
 or by testing each target otherwise.
 
-What runs on threads: LIF populations of any synapse type, static projections, and pair-
+What runs on threads: LIF, AdEx and Izhikevich populations of any synapse type (the
+models' tables are the argument ``nm``, None for LIF-only networks, as in ``run_steps``),
+static projections, and pair-
 rule plasticity without the variants (all-to-all or nearest pairing, additive or soft-
 bound weight dependence, same-step pairs potentiating). The other rule families,
 homeostasis and the pair rule's variants are not written for it: ``simulate`` runs such a
@@ -44,15 +46,17 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from . import models as _models
 from .kernels import _deliver_counts, _deliver_static, _lif_step, _post_phase, _sample_row
 from ..base.layout import (A_PLUS, C_MINUS, C_NSPK, C_PLUS, C_STEP, DELAY, HAS_IEXT, HET, LEARN,
                            MODE, MU_MINUS, PAIR_ALL, PAIRING, PIN_COL, PIN_N, PIN_TARGET, PLASTIC,
                            POST_LO, POST_POP, PRE_HI, PRE_LO, PRE_POP, ROW_OFF, RULE, RULE_PAIR,
                            TARGET, W_MAX, W_MIN, WDEP, XPOST_OFF, XPRE_OFF)
+from ..base.layout import M_HAS_IEXT, M_KIND, M_METHOD, M_MODE, MODEL_ADEX
 from ..plasticity import pair as _pair
 
 
-def partition(nrn, parts):
+def partition(nrn, parts, model_row=None):
     """Cut every LIF population into ``parts`` ranges of consecutive ids of (nearly) equal
     size, one per partition, so that each partition gets the same share of every population
     (populations differ in their work per neuron: plastic or static input, rates).
@@ -60,13 +64,14 @@ def partition(nrn, parts):
     Returns ``(qb, owner)``: ``qb`` (int64, shape (n_pop, parts + 1)): partition t owns
     neurons ``[qb[q, t], qb[q, t + 1])`` of population q (global ids; empty for a spike
     source); ``owner`` (int64, shape (n_total,)): the partition of each neuron (-1 for
-    spike sources)."""
+    spike sources). ``model_row``: the AdEx/Izhikevich populations' rows (``nm.pop_row``),
+    partitioned like LIF populations."""
     n_pop = nrn.pop_lif.shape[0]
     qb = np.zeros((n_pop, parts + 1), dtype=np.int64)
     owner = np.full(max(nrn.v.shape[0], 1), -1, dtype=np.int64)
     for q in range(n_pop):
         lo, hi = int(nrn.pop_lo[q]), int(nrn.pop_lo[q + 1])
-        if nrn.pop_lif[q] < 0:
+        if nrn.pop_lif[q] < 0 and (model_row is None or model_row[q] < 0):
             qb[q, :] = lo
             continue
         qb[q] = lo + (np.arange(parts + 1) * (hi - lo)) // parts
@@ -109,7 +114,7 @@ def _lower_bound(post, a, b, x):
 
 @njit(cache=True, parallel=True)
 def run_steps_threads(n_start, n_stop, nrn, syn, tr, inp, mon, counters, qb, owner,
-                      sorted_rows, buf, bseg, pv):
+                      sorted_rows, buf, bseg, pv, nm):
     """:func:`neurolab.engine.kernels.run_steps` for a network of LIF populations, static
     projections and pair-rule projections without variants, on ``qb.shape[1] - 1``
     partitions run in parallel (see the module docstring; ``qb``, ``owner`` from
@@ -150,18 +155,18 @@ def run_steps_threads(n_start, n_stop, nrn, syn, tr, inp, mon, counters, qb, own
                 _deliver_part(prev, tt, syn, tr, inp, nrn, qb, owner, sorted_rows, post_spikes,
                               pv)
             if go:
-                _start_part(n, tt, nrn, syn, inp, mon, qb, owner, buf, bseg)
+                _start_part(n, tt, nrn, syn, inp, mon, qb, owner, buf, bseg, nm)
         if prev >= 0:
             counters[C_STEP] = prev + 1
         if not go:
             return n
-        post_spikes = _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop)
+        post_spikes = _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop, nm)
         prev = n
         n += 1
 
 
 @njit(cache=True)
-def _start_part(n, t, nrn, syn, inp, mon, qb, owner, buf, bseg):
+def _start_part(n, t, nrn, syn, inp, mon, qb, owner, buf, bseg, nm):
     """The start of step n for partition t (neurons ``[qb[q, t], qb[q, t + 1])`` of each
     population q): the monitors' samples of its neurons and of the synapses onto them, its
     injected-current changes, then state update, threshold and reset of its neurons
@@ -190,6 +195,9 @@ def _start_part(n, t, nrn, syn, inp, mon, qb, owner, buf, bseg):
                     mon.s_ge[r, k] = ge[j]
                 if mon.s_gi.shape[0] > 0:
                     mon.s_gi[r, k] = gi[j]
+                if nm is not None:      # noqa: SIM102 (numba prunes a lone `is not None`)
+                    if nm.s_w.shape[0] > 0:
+                        nm.s_w[r, k] = nm.w[j]
     b = n - inp.base
     for k in range(inp.cur_ptr[b], inp.cur_ptr[b + 1]):
         j = inp.cur_ids[k]
@@ -208,11 +216,26 @@ def _start_part(n, t, nrn, syn, inp, mon, qb, owner, buf, bseg):
                 cnt = _lif_step(n, lo, hi, lif_i[lq, MODE], lif_i[lq, HET],
                                 lif_i[lq, HAS_IEXT], par, kref, v, ge, gi, iext, last_spike,
                                 accept, buf, t, cnt)
+        elif nm is not None:
+            r = nm.pop_row[q]
+            lo = qb[q, t]
+            hi = qb[q, t + 1]
+            if r >= 0 and hi > lo:
+                m_i = nm.m_i
+                if m_i[r, M_KIND] == MODEL_ADEX:
+                    cnt = _models.adex_step(n, lo, hi, m_i[r, M_MODE], m_i[r, M_HAS_IEXT] == 1,
+                                            nm.m_f[0], nm.mpar, kref, v, ge, gi, iext,
+                                            last_spike, accept, nm.w, buf, t, cnt)
+                else:
+                    cnt = _models.izhikevich_step(n, lo, hi, m_i[r, M_MODE], m_i[r, M_METHOD],
+                                                  m_i[r, M_HAS_IEXT] == 1, nm.m_f[0],
+                                                  nm.mpar, v, ge, gi, iext, last_spike,
+                                                  accept, nm.w, buf, t, cnt)
     bseg[t, pop_lif.shape[0]] = cnt
 
 
 @njit(cache=True)
-def _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop):
+def _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop, nm):
     """Serial, between the start and the end of step n: the step's spikes into the ring
     (sources, then each population's partitions in id order: the one-thread order), the
     spike monitor, and the presynaptic traces of the spikes arriving now. Returns whether
@@ -230,7 +253,11 @@ def _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop):
     kend = inp.src_ptr[b + 1]
     for q in range(n_pop):
         seg[slot, q] = cnt
-        if pop_lif[q] < 0:
+        source = pop_lif[q] < 0
+        if nm is not None:          # noqa: SIM102 (numba prunes a lone `is not None`)
+            if nm.pop_row[q] >= 0:
+                source = False
+        if source:
             hi = pop_lo[q + 1]
             while k < kend and src_ids[k] < hi:
                 ring[slot, cnt] = src_ids[k]

@@ -37,16 +37,24 @@ def _check_finite(state, net, n0, n1):
     """Raise NonFiniteStateError naming population, variable, neuron and time when any
     LIF state variable is not finite after steps [n0, n1)."""
     nrn = state.nrn
-    for q in range(nrn.lif_i.shape[0]):
-        lo, hi = int(nrn.lif_i[q, K.LO]), int(nrn.lif_i[q, K.HI])
-        for var in ("v", "ge", "gi", "iext"):
-            arr = getattr(nrn, var)[lo:hi]
+    ranges = [(int(nrn.lif_i[q, K.LO]), int(nrn.lif_i[q, K.HI]), "lif", None)
+              for q in range(nrn.lif_i.shape[0])]
+    if state.models is not None:
+        m_i = state.models.m_i
+        ranges += [(int(m_i[r, K.L.M_LO]), int(m_i[r, K.L.M_HI]),
+                    "adex" if m_i[r, K.L.M_KIND] == K.L.MODEL_ADEX else "izhikevich",
+                    "w" if m_i[r, K.L.M_KIND] == K.L.MODEL_ADEX else "u")
+                   for r in range(m_i.shape[0])]
+    for lo, hi, kind, second in ranges:
+        for var in ("v", "ge", "gi", "iext") + ((second,) if second else ()):
+            arr = state._var_array(var)[lo:hi]
             if not np.isfinite(arr).all():
                 j = int(np.flatnonzero(~np.isfinite(arr))[0])
                 name = next(p for p, off in state.offset.items()
-                            if off == lo and net.populations[p].kind == "lif")
+                            if off == lo and net.populations[p].kind == kind)
                 label = {"ge": "ge (g_e or I_e)", "gi": "gi (g_i or I_i)",
-                         "iext": "iext (injected current)"}.get(var, var)
+                         "iext": "iext (injected current)",
+                         "w": "w (adaptation current)", "u": "u (recovery variable)"}.get(var, var)
                 raise NonFiniteStateError(
                     f"the state became non-finite: {label} of neuron {j} of population "
                     f"{name!r} is {float(arr[j])!r} at t = {n1 * state.dt:g} ms (it was finite at "
@@ -142,9 +150,12 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         whole steps (at least one). Samples are taken at the multiples of ``weight_dt`` of
         network time.
     weight_window, state_window : ``(start, stop)`` ms of network time: sample only then.
-    record_state : ``{population name: "all" | slice | neuron indices}`` (LIF populations).
-    state_vars : subset of ``("v", "ge", "gi", "theta")``; ``"theta"`` (the adaptive
-        threshold offset, mV) needs every population of ``record_state`` to have one.
+    record_state : ``{population name: "all" | slice | neuron indices}`` (LIF, AdEx or
+        Izhikevich populations).
+    state_vars : subset of ``("v", "ge", "gi", "theta", "w", "u")``; ``"theta"`` (the
+        adaptive threshold offset, mV) needs every population of ``record_state`` to have
+        one; ``"w"`` (AdEx adaptation current, pA) every one to be AdEx, ``"u"``
+        (Izhikevich recovery variable) every one to be Izhikevich.
     state_dt : state sampling period (ms), a multiple of dt; default dt.
     progress : ``True``/``False`` to force a tqdm progress bar on/off; ``None`` shows one
         when the run is expected to take more than about two seconds.
@@ -166,7 +177,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         (~0.1 s) at a time (``workqueue`` aborts the process on concurrent parallel calls).
         In a process forked after a threaded run on the OpenMP layer (not fork-safe),
         threads > 1 runs on one thread with a warning; start worker processes with
-        ``"spawn"`` instead. With NEST imported, threads > 1 also runs on one thread with a
+        ``"spawn"`` instead. AdEx and Izhikevich populations run on threads like LIF ones.
+        With NEST imported, threads > 1 also runs on one thread with a
         warning: NEST's bundled OpenMP runtime and numba's crash a process that runs both.
 
     Input is drawn chunk by chunk, so memory does not grow with the duration unless a
@@ -204,7 +216,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     names = list(pops)
     sizes = {k: p.n for k, p in pops.items()}
     spk_sel = _named_selection("record_spikes", record_spikes, names, sizes,
-                               [k for k, p in pops.items() if p.kind == "lif"])
+                               [k for k, p in pops.items() if not p.is_source])
     for what, value in (("record_weights", record_weights), ("record_state", record_state)):
         if value is not None and not isinstance(value, dict):
             raise TypeError(f"{what} must be None or a dict {{name: 'all' | indices}}, got "
@@ -219,12 +231,12 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         w_every = max(1, int(round(1.0 / dt)))
     else:
         w_every = _steps_of("weight_dt", weight_dt, dt)
-    lif_names = [p for p in pops if pops[p].kind == "lif"]
+    lif_names = [p for p in pops if not pops[p].is_source]
     s_sel = {}
     for name, sel in (record_state or {}).items():
-        if name not in pops or pops[name].kind != "lif":
-            raise ValueError(f"record_state names {name!r}, which is not a LIF population; "
-                             f"LIF populations: {lif_names}")
+        if name not in pops or pops[name].is_source:
+            raise ValueError(f"record_state names {name!r}, which is not a population of "
+                             f"neurons (LIF, AdEx or Izhikevich); those: {lif_names}")
         s_sel[name] = _select(f"record_state[{name!r}]", sel, pops[name].n)
     if isinstance(state_vars, str):
         state_vars = (state_vars,)
@@ -239,6 +251,13 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
                 raise ValueError(f"state_vars has 'theta' but population {name!r} has no "
                                  f"adaptive threshold (add_lif(..., threshold="
                                  f"AdaptiveThreshold(...)) or Population.threshold)")
+    for var, kind in (("w", "adex"), ("u", "izhikevich")):
+        if var in state_vars:
+            for name in s_sel:
+                if pops[name].kind != kind:
+                    raise ValueError(f"state_vars has {var!r} but population {name!r} is of "
+                                     f"kind {pops[name].kind!r}; {var!r} exists for {kind} "
+                                     f"populations only (record the others in another run)")
     s_every = _steps_of("state_dt", dt if state_dt is None else state_dt, dt)
     w_lo, w_hi = _window("weight_window", weight_window, dt)
     s_lo, s_hi = _window("state_window", state_window, dt)
@@ -293,7 +312,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     n_base = 0
     try:
         pv = state.variants(net)       # the rules cannot change during a run
-        kernel = _kernel_for(state, pv, threads)
+        s_w = s_out["w"] if s_out["w"].size else s_out["u"]
+        kernel = _kernel_for(state, pv, threads, state.models_for_run(s_w))
         first = True
         s_checked = w_checked = 0       # recorded rows already checked for non-finite values
         while counters[K.C_STEP] < n_stop:

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from . import kernels as K
+from . import models as _models
 from ..plasticity.pair import uses_variants
 from ..base import validate as V
 from ..base.poisson import _CountBlocks, explicit_steps, step_table
@@ -28,7 +29,9 @@ from ..plasticity import reward as _reward
 from ..plasticity import triplet
 
 
-STATE_VARS = ("v", "ge", "gi", "theta")
+STATE_VARS = ("v", "ge", "gi", "theta", "w", "u")
+#: population kinds of the neuron models beyond LIF, and their kernel codes
+MODEL_KINDS = {"adex": K.L.MODEL_ADEX, "izhikevich": K.L.MODEL_IZHIKEVICH}
 EXP_TABLE = 4096   # trace lags (steps) whose decay factor is looked up, not computed
 NEVER = -(1 << 40)  # the step of a spike that has not happened
 #: the largest id an int32 index table holds
@@ -162,6 +165,7 @@ class RunState:
             accept=np.ones(v.size, dtype=np.bool_))
         for pop in lifs:
             self._fill_params(pop, pop.neuron_params)
+        self.models = self._build_models(net)
         self._build_pathways(net)
         # the optional rule families' state: (triplet, inhibitory, reward, homeostasis)
         self.families = (triplet.build_state(self, net), _inh.build_state(self, net),
@@ -228,6 +232,65 @@ class RunState:
         uniform = (bool(np.all(par[:, sl] == par[:, lo:lo + 1]))
                    and bool(np.all(self.nrn.kref[sl] == self.nrn.kref[lo])))
         self.nrn.lif_i[self.lif_row[pop.name], K.HET] = 0 if uniform else 1
+
+    def _build_models(self, net):
+        """The AdEx and Izhikevich populations' tables and state
+        (:class:`neurolab.engine.models.Models`), or None when there are none."""
+        pops = [p for p in net.populations.values() if p.kind in MODEL_KINDS]
+        if not pops:
+            return None
+        size = max(self.n_total, 1)
+        m_i = np.zeros((len(pops), K.L.N_M_I), dtype=np.int64)
+        self.model_row = {}
+        w = np.zeros(size)
+        for r, pop in enumerate(pops):
+            lo = self.offset[pop.name]
+            self.model_row[pop.name] = r
+            m_i[r, K.L.M_LO], m_i[r, K.L.M_HI] = lo, lo + pop.n
+            m_i[r, K.L.M_KIND] = MODEL_KINDS[pop.kind]
+            m_i[r, K.L.M_MODE] = _MODES[pop.params.synapse]
+            m_i[r, K.L.M_METHOD] = (K.L.IZH_HALF_STEPS
+                                    if getattr(pop.params, "method", "") == "half_steps"
+                                    else K.L.IZH_EULER)
+            m_i[r, K.L.M_HAS_IEXT] = any(c.target is pop for c in net.currents.values())
+            self.nrn.v[lo:lo + pop.n] = pop.v_init
+            w[lo:lo + pop.n] = pop._w_init
+        self.models = _models.Models(
+            pop_row=np.array([self.model_row.get(p, -1) for p in net.populations], np.int64),
+            m_i=m_i, m_f=np.array([self.dt]), mpar=np.zeros((K.L.N_MPAR, size)), w=w,
+            s_w=np.zeros((0, 0)))
+        for pop in pops:
+            self._fill_model_params(pop, pop.neuron_params)
+        return self.models
+
+    def _fill_model_params(self, pop, values):
+        """An AdEx or Izhikevich population's per-neuron parameters into ``models.mpar``."""
+        L = K.L
+        lo = self.offset[pop.name]
+        sl = slice(lo, lo + pop.n)
+        mpar = self.models.mpar
+        if pop.kind == "adex":
+            for row, name in ((L.A_C, "C"), (L.A_GL, "g_L"), (L.A_EL, "E_L"), (L.A_VT, "V_T"),
+                              (L.A_DT, "Delta_T"), (L.A_VP, "V_peak"), (L.A_VR, "V_reset"),
+                              (L.A_TW, "tau_w"), (L.A_A, "a"), (L.A_B, "b"),
+                              (L.A_IB, "I_bias"), (L.A_TE, "tau_e"), (L.A_TI, "tau_i"),
+                              (L.A_EE, "E_e"), (L.A_EI, "E_i")):
+                mpar[row, sl] = values[name]
+            self.nrn.kref[sl] = np.rint(values["refractory"] / self.dt).astype(np.int64)
+        else:
+            for row, name in ((L.Z_A, "a"), (L.Z_B, "b"), (L.Z_C, "c"), (L.Z_D, "d"),
+                              (L.Z_VP, "v_peak"), (L.Z_IB, "I_bias"), (L.Z_EE, "E_e"),
+                              (L.Z_EI, "E_i")):
+                mpar[row, sl] = values[name]
+            mpar[L.Z_PE, sl] = _per_value(lambda x: math.exp(-self.dt / x), values["tau_e"])
+            mpar[L.Z_PI, sl] = _per_value(lambda x: math.exp(-self.dt / x), values["tau_i"])
+            self.nrn.kref[sl] = 0
+
+    def models_for_run(self, s_w):
+        """The models' tables with this run's recording of ``w``/``u``, or None."""
+        if self.models is None:
+            return None
+        return self.models._replace(s_w=s_w)
 
     def _build_pathways(self, net):
         """The kernel's synapse tables (:class:`neurolab.engine.kernels.Pathways`), the STDP traces
@@ -388,7 +451,8 @@ class RunState:
             if "sorted_rows" not in cache:
                 cache["sorted_rows"] = _parallel.rows_ascending(self.syn)
             n_pop = self.nrn.pop_lif.shape[0]
-            cache[parts] = (*_parallel.partition(self.nrn, parts), cache["sorted_rows"],
+            rows = None if self.models is None else self.models.pop_row
+            cache[parts] = (*_parallel.partition(self.nrn, parts, rows), cache["sorted_rows"],
                             np.zeros((parts, max(self.n_total, 1)), dtype=np.int64),
                             np.zeros((parts, n_pop + 1), dtype=np.int64))
         return cache[parts]
@@ -530,17 +594,23 @@ class RunState:
                 "per_neuron_bytes": per_neuron,
                 "total_bytes": synapse_bytes + rule_state + sum(per_neuron.values())}
 
+    def _var_array(self, var):
+        return self.models.w if var in ("w", "u") else getattr(self.nrn, var)
+
     def get_var(self, pop, var):
         lo = self.offset[pop.name]
-        return getattr(self.nrn, var)[lo:lo + pop.n].copy()
+        return self._var_array(var)[lo:lo + pop.n].copy()
 
     def set_var(self, pop, var, values):
         lo = self.offset[pop.name]
-        getattr(self.nrn, var)[lo:lo + pop.n] = values
+        self._var_array(var)[lo:lo + pop.n] = values
         self._log(f"{pop.name}.{var}", value=_summary(values))
 
     def set_neuron_params(self, pop, values, names):
-        self._fill_params(pop, values)
+        if pop.kind in MODEL_KINDS:
+            self._fill_model_params(pop, values)
+        else:
+            self._fill_params(pop, values)
         self._log(f"{pop.name}.params", changed={k: _summary(values[k]) for k in names})
 
     def set_learning(self, proj, on):
@@ -653,4 +723,6 @@ def _table_bytes(net, n_total):
     n_syn = sum(p.n_syn for p in net.projections.values())
     extra = sum(p.n_syn * p.stdp.state_bytes_per_synapse
                 for p in net.projections.values() if p.stdp is not None)
+    if any(p.kind in MODEL_KINDS for p in net.populations.values()):
+        extra += n_total * 8 * (K.L.N_MPAR + 1)       # the models' parameters and w/u
     return n_syn * (SYNAPSE_BYTES - 32) + n_total * NEURON_BYTES + extra

@@ -32,7 +32,9 @@ from ..engine.tables import RunState
 from .connectivity import (RECEPTORS, RULES, _all_to_all, _check_degree, _delays, _fixed_indegree,
                            _fixed_outdegree, _invert_forbid, _pair_count, _random_pairs,
                            _rule_args, _weights, estimate_synapses)
-from .populations import Population, Subgroup, _check_reset_below_threshold, _resolve_neuron_params
+from .neuron_models import AdExParams, IzhikevichParams
+from .populations import (NEURON_KINDS, Population, Subgroup, _check_reset_below_threshold,
+                          _resolve_model_params, _resolve_neuron_params)
 from .projections import Projection, _check_stdp
 from .sources import CurrentSource, PoissonInput, _current_segment
 
@@ -214,6 +216,57 @@ class Network:
         return self._add(name, n, "lif", params=params, v_init=v_init, neuron_params=values,
                          threshold=threshold, theta_init=theta_init)
 
+    def add_adex(self, name: str, n: int, params: AdExParams | None = None, v_init=None,
+                 w_init=0.0) -> Population:
+        """Adaptive exponential integrate-and-fire neurons (Brette & Gerstner 2005; see
+        :class:`AdExParams` for the equations, units, integration method and safe ``dt``).
+
+        Per-neuron parameters as for :meth:`add_lif` (scalars, arrays of length ``n``,
+        distributions drawn here). ``v_init``: initial ``V`` (mV), default ``E_L``;
+        ``w_init``: initial adaptation current (pA), default 0. ``Population.v`` and
+        ``Population.w`` read and set them between runs; ``record_state`` with
+        ``state_vars=("v", "w")`` records them. Connect to it, drive it
+        (:meth:`add_poisson_input`, :meth:`add_current`: pA) and make its synapses plastic as
+        for LIF, on one thread or several (``threads``).
+        Raises ``ValueError``/``TypeError`` naming the parameter, the value and the neuron
+        (e.g. ``V_reset >= V_peak``, or a ``dt`` the RK4 step cannot resolve).
+        """
+        return self._add_model(name, n, AdExParams, params, v_init, w_init, "w")
+
+    def add_izhikevich(self, name: str, n: int, params: IzhikevichParams | None = None,
+                       v_init=None, u_init=None) -> Population:
+        """Izhikevich neurons (Izhikevich 2003; see :class:`IzhikevichParams` for the
+        equations, units, integration methods and presets).
+
+        Per-neuron parameters as for :meth:`add_lif`. ``v_init`` (mV): default ``c``;
+        ``u_init``: default ``b * v_init`` (the paper's code). ``Population.v`` and
+        ``Population.u`` read and set them between runs; ``state_vars=("v", "u")`` records
+        them. Runs on one thread or several (``threads``), like LIF.
+        """
+        return self._add_model(name, n, IzhikevichParams, params, v_init, u_init, "u")
+
+    def _add_model(self, name, n, cls, params, v_init, w_init, second):
+        self._new_name(name)
+        n = V.integer("n", n, minimum=1)
+        self._check_fits(f"population {name!r} of {n} neurons", n_neurons=n)
+        if params is None:
+            params = cls()
+        if not isinstance(params, cls):
+            raise TypeError(f"params must be a {cls.__name__}, got {type(params).__name__}")
+        index = len(self.populations)
+        values = _resolve_model_params(params, n, self.dt, name,
+                                       lambda k: self._rng(_STREAM_NEURON, index, k))
+        rest = values["E_L"] if cls is AdExParams else values["c"]
+        nf = len(params.FIELDS)
+        v_init = resolve("v_init", rest if v_init is None else v_init, n,
+                         self._rng(_STREAM_NEURON, index, nf), unit="mV")
+        if w_init is None:                   # Izhikevich: u = b v
+            w_init = values["b"] * v_init
+        w_init = resolve(f"{second}_init", w_init, n,
+                         self._rng(_STREAM_NEURON, index, nf + 1))
+        return self._add(name, n, params.MODEL, params=params, v_init=v_init,
+                         neuron_params=values, w_init=w_init)
+
     def add_poisson_input(self, name: str, target, n_sources: int, rate: float, weight,
                           receptor: str = "exc") -> "PoissonInput":
         """External drive without synapses (Brian2's ``PoissonInput``): ``n_sources``
@@ -224,7 +277,8 @@ class Network:
         ``g`` of the receptor), delivered with the synaptic pathways (delta input to a
         refractory neuron is discarded). Static: no plasticity.
 
-        Parameters: ``target`` a LIF population (or its name, or a slice of it);
+        Parameters: ``target`` a LIF, AdEx or Izhikevich population (or its name, or a
+        slice of it);
         ``n_sources`` >= 1; ``rate`` (Hz) with ``rate dt / 1000 <= 1``; ``weight`` >= 0 (a
         magnitude: ``receptor="inh"`` makes it inhibitory). ``rate`` can be set between
         runs (``drive.rate = 20.0``).
@@ -244,6 +298,8 @@ class Network:
         """Inject a current into LIF neurons (NEST's ``dc_generator`` /
         ``step_current_generator``, Brian2's ``TimedArray`` current), as the potential it
         adds, R_m I (mV): ``tau_m dv/dt = ... + I_ext``, the sum of all sources on a neuron.
+        For AdEx neurons the amplitude is a current in pA (``C dV/dt = ... + I_ext``), for
+        Izhikevich neurons in the model's own unit (``dv/dt = ... + I_ext``).
 
         - ``times=None``: ``amplitude`` (scalar or one value per target neuron) constant
           from t = 0;
@@ -270,9 +326,9 @@ class Network:
         else:
             pop = self._population(what, target)
             ids = np.arange(pop.n, dtype=np.int64)
-        if pop.kind != "lif":
-            raise ValueError(f"{what} must be a LIF population, got {pop.name!r} of kind "
-                             f"{pop.kind!r}")
+        if pop.kind not in NEURON_KINDS:
+            raise ValueError(f"{what} must be a population of neurons (LIF, AdEx or "
+                             f"Izhikevich), got {pop.name!r} of kind {pop.kind!r}")
         return pop, ids
 
     # ------------------------------------------------------------------ projections
@@ -290,7 +346,9 @@ class Network:
                 pre_ids=None, post_ids=None, weight=1.0, delay=0.0, receptor: str = "exc",
                 stdp: STDPParams | None = None, autapses: bool = True,
                 name: str | None = None, normalize=None) -> Projection:
-        """Connect ``pre`` to ``post`` (LIF) and return the :class:`Projection`.
+        """Connect ``pre`` to ``post`` (LIF, AdEx or Izhikevich) and return the
+        :class:`Projection`. Weight units for AdEx and Izhikevich targets: see
+        :class:`AdExParams` / :class:`IzhikevichParams`.
 
         Parameters
         ----------
@@ -356,9 +414,9 @@ class Network:
         """
         pre_pop, pre_sel, pre_label = _group(self, "pre", pre)
         post_pop, post_sel, post_label = _group(self, "post", post)
-        if post_pop.kind != "lif":
-            raise ValueError(f"post must be a LIF population, got {post_label!r} of kind "
-                             f"{post_pop.kind!r}")
+        if post_pop.kind not in NEURON_KINDS:
+            raise ValueError(f"post must be a population of neurons (LIF, AdEx or "
+                             f"Izhikevich), got {post_label!r} of kind {post_pop.kind!r}")
         name = self._new_name(name if name is not None else f"{pre_label}->{post_label}")
         V.choice("rule", rule, RULES)
         degree_rules = ("fixed_indegree", "fixed_outdegree")
@@ -533,7 +591,7 @@ class Network:
     # the settings that live on the Python objects (beside the kernel's copies in RunState):
     # what the getters and the provenance (to_dict) read and later changes start from
     _POP_SETTINGS = ("_rates", "params", "neuron_params", "v_init", "_threshold",
-                     "_theta_init")
+                     "_theta_init", "_w_init")
     _PROJ_SETTINGS = ("_learning", "stdp", "_normalize", "_weight")
 
     def _settings(self) -> dict:
@@ -575,6 +633,8 @@ class Network:
             self._state.set_rates(pop, pop._rates)
 
     def _set_neuron_params(self, pop, changes):
+        if pop.kind != "lif":
+            return self._set_model_params(pop, changes)
         fields = [f for f, _, _ in NEURON_FIELDS]
         for key in changes:
             if key not in fields:
@@ -593,10 +653,38 @@ class Network:
         if self._state is not None:
             self._state.set_neuron_params(pop, merged, sorted(changes))
 
+    def _set_model_params(self, pop, changes):
+        fields = [f for f, _, _ in pop.params.FIELDS]
+        for key in changes:
+            if key not in fields:
+                raise ValueError(f"set_params: unknown or fixed parameter {key!r} of a "
+                                 f"{pop.kind} population; allowed: {fields}")
+        new = pop.params.replace(**changes)
+        k = len(getattr(self._state, "changes", []))
+        values = _resolve_model_params(
+            new, pop.n, self.dt, pop.name,
+            lambda f: self._rng(_STREAM_CHANGE, pop.index, k, f), only=changes,
+            current=pop.neuron_params)
+        merged = dict(pop.neuron_params)
+        merged.update(values)
+        pop.params = new
+        pop.neuron_params = merged
+        if self._state is not None:
+            self._state.set_neuron_params(pop, merged, sorted(changes))
+
     def _get_state_var(self, pop, var):
         if self._state is None:
-            return pop.v_init.copy()
+            return (pop._w_init if var in ("w", "u") else pop.v_init).copy()
         return self._state.get_var(pop, var)
+
+    def _set_second(self, pop, var, value):
+        """``pop.w = value`` (AdEx) / ``pop.u = value`` (Izhikevich)."""
+        k = len(getattr(self._state, "changes", []))
+        x = resolve(var, value, pop.n, self._rng(_STREAM_CHANGE, pop.index, k, 97))
+        if self._state is None:
+            pop._w_init = x
+        else:
+            self._state.set_var(pop, var, x)
 
     def _set_v(self, pop, value):
         k = len(getattr(self._state, "changes", []))

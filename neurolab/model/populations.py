@@ -20,12 +20,18 @@ import numpy as np
 from ..base import validate as V
 from .distributions import resolve
 from .params import NEURON_FIELDS
+from .neuron_models import check_adex, check_izhikevich, fields_of
+
+#: population kinds that are neurons (not spike sources)
+NEURON_KINDS = ("lif", "adex", "izhikevich")
 from ..base.io import summary as _summary
 from ..base.streams import _rates_summary
 
 
 class Population:
-    """A group of neurons of one kind: ``"poisson"``, ``"spikes"`` or ``"lif"``.
+    """A group of neurons of one kind: ``"poisson"``, ``"spikes"``, ``"lif"``, ``"adex"`` or
+    ``"izhikevich"`` (the last two also have ``w`` / ``u``, the model's second variable,
+    readable and settable between runs).
 
     Attributes: ``name``, ``n``, ``kind``; ``rates`` (Hz, poisson: read, or set between
     runs); ``times`` (ms) and ``indices`` (spikes); ``params`` (:class:`LIFParams` as given)
@@ -49,10 +55,11 @@ class Population:
         self._net = attrs.get("net")
         self._threshold = attrs.get("threshold")       # lif: AdaptiveThreshold or None
         self._theta_init = attrs.get("theta_init")     # its theta when the run starts
+        self._w_init = attrs.get("w_init")             # adex: w, izhikevich: u (n,)
 
     @property
     def is_source(self) -> bool:
-        return self.kind != "lif"
+        return self.kind not in NEURON_KINDS
 
     def __getitem__(self, key) -> "Subgroup":
         """A :class:`Subgroup` of this population (Brian2's ``G[10:20]``).
@@ -107,10 +114,10 @@ class Population:
         self._net._set_rates(self, value)
 
     def param(self, name: str) -> np.ndarray:
-        """The current value of LIF parameter ``name`` for every neuron: (n,) float64 in its
-        unit (ms or mV), a copy."""
-        self._lif_only("param")
-        V.choice("name", name, tuple(f for f, _, _ in NEURON_FIELDS))
+        """The current value of parameter ``name`` (LIF, AdEx or Izhikevich) for every
+        neuron: (n,) float64 in its unit (see the parameter class), a copy."""
+        self._neuron_only("param")
+        V.choice("name", name, tuple(f for f, _, _ in fields_of(self.params)))
         return self.neuron_params[name].copy()
 
     def set_params(self, **changes) -> None:
@@ -121,20 +128,44 @@ class Population:
         recorded in the next run's provenance. Raises ``ValueError``/``TypeError`` naming
         the parameter.
         """
-        self._lif_only("set_params")
+        self._neuron_only("set_params")
         self._net._set_neuron_params(self, changes)
 
     @property
     def v(self) -> np.ndarray:
         """Membrane potential (mV) of every neuron now: (n,) copy; before the first run
         ``v_init``. Settable (scalar, (n,) array or distribution) between runs."""
-        self._lif_only("v")
+        self._neuron_only("v")
         return self._net._get_state_var(self, "v")
 
     @v.setter
     def v(self, value):
-        self._lif_only("v")
+        self._neuron_only("v")
         self._net._set_v(self, value)
+
+    @property
+    def w(self) -> np.ndarray:
+        """AdEx adaptation current ``w`` (pA) of every neuron now: (n,) copy; before the
+        first run ``w_init``. Settable (scalar, (n,) array or distribution) between runs."""
+        self._kind_only("w", "adex")
+        return self._net._get_state_var(self, "w")
+
+    @w.setter
+    def w(self, value):
+        self._kind_only("w", "adex")
+        self._net._set_second(self, "w", value)
+
+    @property
+    def u(self) -> np.ndarray:
+        """Izhikevich recovery variable ``u`` of every neuron now: (n,) copy; before the
+        first run ``u_init``. Settable (scalar, (n,) array or distribution) between runs."""
+        self._kind_only("u", "izhikevich")
+        return self._net._get_state_var(self, "u")
+
+    @u.setter
+    def u(self, value):
+        self._kind_only("u", "izhikevich")
+        self._net._set_second(self, "u", value)
 
     @property
     def threshold(self):
@@ -183,9 +214,24 @@ class Population:
             raise AttributeError(f"{what} exists for LIF populations only; {self.name!r} is "
                                  f"of kind {self.kind!r}")
 
+    def _neuron_only(self, what):
+        if self.kind not in NEURON_KINDS:
+            raise AttributeError(f"{what} exists for populations of neurons ({NEURON_KINDS}) "
+                                 f"only; {self.name!r} is of kind {self.kind!r}")
+
+    def _kind_only(self, what, kind):
+        if self.kind != kind:
+            raise AttributeError(f"{what} exists for {kind} populations only; {self.name!r} "
+                                 f"is of kind {self.kind!r}")
+
     def to_dict(self) -> dict:
         d = {"name": self.name, "n": self.n, "kind": self.kind}
-        if self.kind == "lif":
+        if self.kind in ("adex", "izhikevich"):
+            d["params"] = self.params.to_dict()
+            d["neuron_params"] = {k: _summary(v) for k, v in self.neuron_params.items()}
+            d["v_init"] = _summary(self.v_init)
+            d["w_init" if self.kind == "adex" else "u_init"] = _summary(self._w_init)
+        elif self.kind == "lif":
             d["params"] = self.params.to_dict()
             d["neuron_params"] = {k: _summary(v) for k, v in self.neuron_params.items()}
             d["v_init"] = _summary(self.v_init)
@@ -272,6 +318,25 @@ def _resolve_neuron_params(params, n, dt, name, rng_for, only=None):
             raise ValueError(f"dt must not exceed the shortest time constant of population "
                              f"{name!r} ({tau} = {float(out[tau][j])!r} ms at neuron {j}), got "
                              f"dt={dt!r} ms")
+    return out
+
+
+def _resolve_model_params(params, n, dt, name, rng_for, only=None, current=None):
+    """Every (or the ``only``) AdEx / Izhikevich parameter as an (n,) array, checked element
+    by element; ``current``: the population's other values (for set_params)."""
+    out = {}
+    for k, (field, unit, check) in enumerate(params.FIELDS):
+        if only is not None and field not in only:
+            continue
+        low = 0.0 if check in ("positive", "non_negative") else None
+        out[field] = resolve(field, getattr(params, field), n, rng_for(k), low=low,
+                             low_inclusive=(check == "non_negative"), unit=unit)
+    merged = dict(current or {})
+    merged.update(out)
+    if params.MODEL == "adex":
+        check_adex(name, merged, dt, params.synapse)
+    else:
+        check_izhikevich(name, merged, dt, params.synapse)
     return out
 
 

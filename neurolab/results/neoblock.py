@@ -40,7 +40,22 @@ def _state_units(res, pop: str, var: str, pq):
 
     if var in ("v", "theta"):
         return pq.mV
-    return pq.dimensionless if _synapse_kind(res, pop) == "conductance" else pq.mV
+    if var == "w":                      # AdEx adaptation current
+        return pq.pA
+    if var == "u":                      # Izhikevich recovery variable (the model's units)
+        return pq.dimensionless
+    return _kind_units(_synapse_kind(res, pop), pq)
+
+
+def _kind_units(kind, pq):
+    """Units of a synaptic variable or weight onto ``kind`` synapses (see nwb._synapse_kind)."""
+    if kind == "adex:conductance":
+        return pq.nS
+    if kind == "adex:current":
+        return pq.pA
+    if kind is not None and kind.startswith("izhikevich:") and kind != "izhikevich:delta":
+        return pq.dimensionless
+    return pq.dimensionless if kind == "conductance" else pq.mV
 
 
 def _signal(neo, pq, data, t_ms, units, name, dt):
@@ -109,7 +124,7 @@ def to_neo(res):
     for pop, rec in res.state.items():
         if np.asarray(rec.t).size == 0:
             continue
-        for var in ("v", "ge", "gi", "theta"):
+        for var in ("v", "ge", "gi", "theta", "w", "u"):
             data = getattr(rec, var)
             if data is None:
                 continue
@@ -125,8 +140,7 @@ def to_neo(res):
         if np.asarray(rec.t).size == 0:
             continue
         pre_pop, post_pop = res.projections.get(proj, (None, None))
-        units = (pq.dimensionless if _synapse_kind(res, post_pop) == "conductance"
-                 else pq.mV)
+        units = _kind_units(_synapse_kind(res, post_pop), pq)
         sig = _signal(neo, pq, rec.w, rec.t, units, f"{proj}.w", res.dt)
         sig.annotate(projection=proj, pre_population=pre_pop, post_population=post_pop)
         sig.array_annotate(synapse=np.asarray(rec.syn, dtype=np.int64),

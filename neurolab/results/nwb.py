@@ -118,14 +118,33 @@ def _population_record(res, pop: str) -> dict:
 
 
 def _synapse_kind(res, pop: str) -> str | None:
-    """The synapse model of LIF population ``pop`` (``"conductance"``, ``"current"``,
-    ``"delta"``) from the run's record, or None when the record does not say."""
+    """The synapse model of population ``pop`` (``"conductance"``, ``"current"``,
+    ``"delta"``; ``"adex:<synapse>"``, ``"izhikevich:<synapse>"`` for those models) from the
+    run's record, or None when the record does not say."""
     params = _population_record(res, pop).get("params")
-    return params.get("synapse") if isinstance(params, dict) else None
+    if not isinstance(params, dict):
+        return None
+    model = params.get("model")
+    synapse = params.get("synapse")
+    return synapse if model in (None, "lif") else f"{model}:{synapse}"
+
+
+def _stored(unit: str) -> str:
+    return (f" (stored as the run holds it; data x conversion: "
+            f"{ {'volts': 'V', 'siemens': 'S', 'amperes': 'A'}[unit]})")
 
 
 def _unit_of(kind: str | None, what: str) -> tuple:
     """(unit, conversion, words) of a weight or a conductance onto ``kind`` synapses."""
+    if kind == "adex:conductance":
+        return "siemens", 1e-9, f"{what} in nS"
+    if kind == "adex:current":
+        return "amperes", 1e-12, f"{what} in pA"
+    if kind in ("adex:delta", "izhikevich:delta"):
+        return "volts", _MV, f"{what} in mV"
+    if kind is not None and kind.startswith("izhikevich:"):
+        return ("n.a.", 1.0, (f"{what} in the Izhikevich model's units (currents in mV/ms, "
+                              f"conductances in 1/ms)"))
     if kind == "conductance":
         return ("dimensionless", 1.0,
                 f"{what}, relative to the leak conductance (dimensionless)")
@@ -277,7 +296,7 @@ def _state_module(nwbfile, res):
         parts = _parts(t.size, ids.size)
         timing = _timing(t, period, res.dt)
         kind = _synapse_kind(res, pop)
-        for var in ("v", "ge", "gi", "theta"):
+        for var in ("v", "ge", "gi", "theta", "w", "u"):
             data = getattr(rec, var)
             if data is None:
                 continue
@@ -285,11 +304,17 @@ def _state_module(nwbfile, res):
                 what = "membrane potential" if var == "v" else "adaptive threshold offset"
                 unit, conv = "volts", _MV
                 words = f"{what} in mV{_STORED}"
+            elif var == "w":
+                unit, conv = "amperes", 1e-12
+                words = f"AdEx adaptation current w in pA{_stored(unit)}"
+            elif var == "u":
+                unit, conv = "n.a.", 1.0
+                words = "Izhikevich recovery variable u (the model's units, mV/ms)"
             else:
                 side = "excitatory" if var == "ge" else "inhibitory"
                 unit, conv, words = _unit_of(kind, f"{side} synaptic variable {var}")
                 if conv != 1.0:
-                    words += _STORED
+                    words += _stored(unit)
             for k, (a, b) in enumerate(parts):
                 block = data if len(parts) == 1 else np.ascontiguousarray(data[:, a:b])
                 mod.add(_series(f"{pop}_{var}", block, unit, conv,
@@ -357,7 +382,7 @@ def _synapse_module(nwbfile, res):
             cols = np.arange(syn.size, dtype=np.int64)
             part[syn], column[syn] = cols // width, cols % width
             timing = _timing(t, period, res.dt)
-            stored = _STORED if conv != 1.0 else ""
+            stored = _stored(unit) if conv != 1.0 else ""
             for k, (a, b) in enumerate(parts):
                 block = rec.w if len(parts) == 1 else np.ascontiguousarray(rec.w[:, a:b])
                 mod.add(_series(f"{proj}_weights", block, unit, conv,

@@ -154,8 +154,8 @@ class StateRecord(_BitwiseEq):
     """State of chosen neurons, sampled at the start of every ``state_dt`` ms: ``t`` (ms),
     ``ids`` (local indices), and the variables asked for, each (n_samples, n_ids):
     ``v`` (mV), ``ge``, ``gi`` (dimensionless conductances, or mV for current synapses),
-    ``theta`` (adaptive threshold offset, mV); a variable that was not recorded is
-    ``None``."""
+    ``theta`` (adaptive threshold offset, mV), ``w`` (AdEx adaptation current, pA), ``u``
+    (Izhikevich recovery variable); a variable that was not recorded is ``None``."""
 
     t: np.ndarray
     ids: np.ndarray
@@ -163,6 +163,8 @@ class StateRecord(_BitwiseEq):
     ge: np.ndarray | None = None
     gi: np.ndarray | None = None
     theta: np.ndarray | None = None
+    w: np.ndarray | None = None
+    u: np.ndarray | None = None
 
 
 class _Records(dict):
@@ -554,7 +556,7 @@ class SimResult:
         for name, rec in self.state.items():
             state[f"{name}/t"] = rec.t
             state[f"{name}/ids"] = rec.ids
-            for key in ("v", "ge", "gi", "theta"):
+            for key in ("v", "ge", "gi", "theta", "w", "u"):
                 if getattr(rec, key) is not None:
                     state[f"{name}/{key}"] = getattr(rec, key)
         return {"spikes": spikes, "weights": weights, "state": state}
@@ -695,7 +697,8 @@ def load_run(folder) -> SimResult:
         if part == "ids":
             res.state[name] = StateRecord(state[f"{name}/t"], state[key],
                                           *(state.get(f"{name}/{k}")
-                                            for k in ("v", "ge", "gi", "theta")))
+                                            for k in ("v", "ge", "gi", "theta", "w",
+                                                      "u")))
     return res
 
 

@@ -651,3 +651,42 @@ def test_rows_ascending_worked_by_hand():
     net.connect(b, a, "all_to_all")
     syn = net._ensure_state().syn
     np.testing.assert_array_equal(P.rows_ascending(syn), [1, 0, 1])
+
+
+def test_adex_and_izhikevich_on_threads_equal_one_thread():
+    """AdEx and Izhikevich populations run on the threaded kernel (each thread owns a range
+    of their neurons) with results bitwise those of one thread (issue 23)."""
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba has one thread here")
+    out = {}
+    for threads in (1, 2):
+        net = nl.Network(dt=0.1, seed=5)
+        inp = net.add_poisson("inp", 30, rates=30.0)
+        A = net.add_adex("A", 9, nl.AdExParams.preset("adapting", synapse="conductance"))
+        Z = net.add_izhikevich("Z", 7, nl.IzhikevichParams.preset("CH", synapse="current"))
+        L = net.add_lif("L", 5)
+        net.add_current("IA", A, np.linspace(200.0, 500.0, 9))
+        net.add_poisson_input("dZ", Z, n_sources=20, rate=10.0, weight=3.0)
+        net.connect(inp, A, "probability", p=0.3, weight=3.0,
+                    stdp=nl.STDPParams(A_plus=0.05, A_minus=0.06, w_max=6.0))
+        net.connect(inp, Z, "probability", p=0.3, weight=5.0, delay=1.0)
+        net.connect(A, Z, "all_to_all", weight=2.0)
+        net.connect(Z, A, "all_to_all", weight=1.0, receptor="inh")
+        net.connect(Z, L, "all_to_all", weight=2.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)     # no fallback to one thread
+            out[threads] = (net.run(200.0, threads=threads, record_state={"A": "all"},
+                                    state_vars=("v", "w")), A.w, Z.u)
+    from neurolab.engine import parallel
+
+    assert any(str(sig[-1]).startswith("Models")
+               for sig in parallel.run_steps_threads.signatures)
+    (r1, w1, u1), (r2, w2, u2) = out[1], out[2]
+    assert r1.spikes["A"].t.size > 10 and r1.spikes["Z"].t.size > 10
+    for name in ("A", "Z", "L"):
+        np.testing.assert_array_equal(r1.spikes[name].t, r2.spikes[name].t)
+        np.testing.assert_array_equal(r1.spikes[name].i, r2.spikes[name].i)
+    np.testing.assert_array_equal(r1.state["A"].w, r2.state["A"].w)
+    np.testing.assert_array_equal(r1.final_weights["inp->A"], r2.final_weights["inp->A"])
+    np.testing.assert_array_equal(w1, w2)
+    np.testing.assert_array_equal(u1, u2)

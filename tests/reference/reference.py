@@ -65,6 +65,7 @@ import math
 
 import numpy as np
 
+import reference_models
 import reference_pair
 import reference_vogels
 from reference_homeostasis import Homeostasis
@@ -98,7 +99,9 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
     - ``"weights"``: projection name -> float64 array (n_syn,) of final weights;
     - ``"v"`` (when ``record_v``): lif pop name -> float64 array (n_steps, n), ``v`` at the
       start of each step (before its state update), as a Brian2 ``StateMonitor`` samples it;
-    - ``"theta"``: the same for the adaptive thresholds (tests/reference_homeostasis.py).
+    - ``"theta"``: the same for the adaptive thresholds (tests/reference_homeostasis.py);
+    - ``"w"`` (with ``record_v``): AdEx ``w`` / Izhikevich ``u``, sampled like ``v``.
+    AdEx and Izhikevich populations: tests/reference/reference_models.py.
     """
     dt = float(net.dt)
     n_steps = int(round(duration / dt))
@@ -106,6 +109,10 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
     # --- neuron state -------------------------------------------------------------------
     lif = {}
     for name, pop in net.populations.items():
+        if pop.kind in ("adex", "izhikevich"):
+            # the other neuron models (tests/reference/reference_models.py)
+            lif[name] = reference_models.make_state(pop, dt)
+            continue
         if pop.kind != "lif":
             continue
         p = pop.params
@@ -192,6 +199,11 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             v, ge, gi = st["v"], st["ge"], st["gi"]
             if record_v:
                 st["v_rec"].append(list(v))
+            if "model" in st:
+                st["w_rec"].append(list(st["w"]))
+                for i in range(st["n"]):
+                    reference_models.update(st, i, dt, refractory(st, i, n))
+                continue
             for i in range(st["n"]):
                 frozen = refractory(st, i, n)
                 u = st["u"][i]
@@ -221,8 +233,11 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
         for name, st in lif.items():
             ids = []
             for i in range(st["n"]):
-                if (st["v"][i] > st["q"]["v_th"][i] + homeo.offset(name, i)
-                        and not refractory(st, i, n)):
+                if "model" in st:
+                    above = reference_models.crosses(st, i)
+                else:
+                    above = st["v"][i] > st["q"]["v_th"][i] + homeo.offset(name, i)
+                if above and not refractory(st, i, n):
                     ids.append(i)
                     st["last"][i] = n
                     homeo.spiked(name, i)
@@ -294,7 +309,10 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             if name in lif:
                 st = lif[name]
                 for i in ids:
-                    st["v"][i] = st["q"]["v_reset"][i]
+                    if "model" in st:
+                        reference_models.reset(st, i)
+                    else:
+                        st["v"][i] = st["q"]["v_reset"][i]
 
     for pj in projs:
         if pj["reward"] is not None:
@@ -310,4 +328,6 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             name: np.array(st["v_rec"], dtype=np.float64).reshape(n_steps, st["n"])
             for name, st in lif.items()
         }
+        out["w"] = {name: np.array(st["w_rec"], dtype=np.float64).reshape(n_steps, st["n"])
+                    for name, st in lif.items() if "model" in st}
     return out

@@ -440,3 +440,35 @@ def test_the_export_extra_is_part_of_dev():
                          .read_text())
     extras = data["project"]["optional-dependencies"]
     assert set(extras["export"]) <= set(extras["dev"])
+
+
+def test_adex_and_izhikevich_runs_export_with_their_units(tmp_path):
+    """AdEx state and weights in pA / nS (NEST's units), Izhikevich's in its own units
+    (issue 23): NWB and Neo say so."""
+    net = nl.Network(dt=0.1, seed=2)
+    src = net.add_poisson("src", 10, rates=50.0)
+    A = net.add_adex("A", 2, nl.AdExParams.preset("adapting", synapse="conductance"))
+    Z = net.add_izhikevich("Z", 2, nl.IzhikevichParams.preset("RS", synapse="current"))
+    net.add_current("I", A, 500.0)
+    net.connect(src, A, weight=3.0, stdp=nl.STDPParams(A_plus=0.01, A_minus=0.01, w_max=6.0))
+    net.connect(src, Z, weight=5.0)
+    res = net.run(20.0, record_state={"A": "all"}, state_vars=("v", "ge", "w"),
+                  record_weights={"src->A": "all"})
+    path = res.to_nwb(tmp_path / "run.nwb")
+    assert findings(path) == []
+    with pynwb.NWBHDF5IO(str(path), "r") as io:
+        nwb = io.read()
+        st = nwb.processing["state"]
+        assert st["A_ge"].unit == "siemens" and st["A_ge"].conversion == 1e-9
+        assert st["A_w"].unit == "amperes" and st["A_w"].conversion == 1e-12
+        np.testing.assert_array_equal(st["A_w"].data[:], res.state["A"].w)
+    block = res.to_neo()
+    sigs = {s.name: s for s in block.segments[0].analogsignals}
+    assert str(sigs["A.w"].units.dimensionality) == "pA"
+    assert str(sigs["A.ge"].units.dimensionality) == "nS"
+    assert str(sigs["src->A.w"].units.dimensionality) == "nS"
+    res_z = nl.Network(dt=0.1)
+    Zn = res_z.add_izhikevich("Z", 1)
+    rz = res_z.run(5.0, record_state={"Z": "all"}, state_vars=("v", "u"))
+    sig = {s.name: s for s in rz.to_neo().segments[0].analogsignals}["Z.u"]
+    assert str(sig.units.dimensionality) == "dimensionless" and Zn.n == 1

@@ -1,0 +1,122 @@
+"""The AdEx and Izhikevich neurons of the slow reference simulator (tests/reference/reference.py).
+
+Written from the equations in the papers and the documented semantics of
+``neurolab.AdExParams`` / ``neurolab.IzhikevichParams``, not from the kernel: Python floats,
+``math.exp``, one neuron at a time.
+
+AdEx (Brette & Gerstner 2005), state y = (V, w, s_e, s_i), s_x the synaptic currents (pA)
+or conductances (nS)::
+
+    C dV/dt = -g_L (V - E_L) + g_L Delta_T exp((V - V_T)/Delta_T) - w + I_bias + I_syn
+    tau_w dw/dt = a (V - E_L) - w,   tau_x ds_x/dt = -s_x
+
+with V read as min(V, V_peak) on the right-hand side, dV/dt = 0 while refractory, integrated
+with the classical Runge-Kutta scheme (the textbook's four stages, whole state at once).
+Spike when V >= V_peak and not refractory; then V = V_reset, w += b.
+
+Izhikevich (2003)::
+
+    dv/dt = 0.04 v^2 + 5 v + 140 - u + I_bias + I_syn,   du/dt = a (b v - u)
+
+forward Euler from the start-of-step values ("euler"), or v in two half steps then u from
+the new v ("half_steps"); the synaptic variables then decay by exp(-dt/tau). Spike when
+v >= v_peak; then v = c, u += d.
+"""
+
+from __future__ import annotations
+
+import math
+
+ADEX_NAMES = ("C", "g_L", "E_L", "V_T", "Delta_T", "V_peak", "V_reset", "tau_w", "a", "b",
+              "refractory", "I_bias", "tau_e", "tau_i", "E_e", "E_i")
+IZH_NAMES = ("a", "b", "c", "d", "v_peak", "I_bias", "tau_e", "tau_i", "E_e", "E_i")
+
+
+def make_state(pop, dt):
+    """The reference's state dict of an AdEx or Izhikevich population (the keys the LIF
+    reference uses for delivery: ``p``, ``n``, ``v``, ``ge``, ``gi``, ``last``, ``K``)."""
+    names = ADEX_NAMES if pop.kind == "adex" else IZH_NAMES
+    q = {f: [float(x) for x in pop.param(f)] for f in names}
+    n = int(pop.n)
+    second = pop.w if pop.kind == "adex" else pop.u
+    K = ([round(q["refractory"][i] / dt) for i in range(n)] if pop.kind == "adex"
+         else [0] * n)
+    return {"model": pop.kind, "p": pop.params, "q": q, "n": n,
+            "v": [float(x) for x in pop.v], "w": [float(x) for x in second],
+            "ge": [0.0] * n, "gi": [0.0] * n, "last": [None] * n, "K": K, "v_rec": [],
+            "w_rec": []}
+
+
+def _adex_f(y, q, i, synapse, frozen):
+    V, w, se, si = y
+    Vc = min(V, q["V_peak"][i])
+    dT = q["Delta_T"][i]
+    gL = q["g_L"][i]
+    spike = gL * dT * math.exp((Vc - q["V_T"][i]) / dT) if dT > 0 else 0.0
+    if synapse == "delta":
+        syn = 0.0
+    elif synapse == "current":
+        syn = se - si
+    else:
+        syn = se * (q["E_e"][i] - Vc) + si * (q["E_i"][i] - Vc)
+    dV = 0.0 if frozen else (-gL * (Vc - q["E_L"][i]) + spike - w + q["I_bias"][i] + syn) \
+        / q["C"][i]
+    dw = (q["a"][i] * (Vc - q["E_L"][i]) - w) / q["tau_w"][i]
+    return [dV, dw, -se / q["tau_e"][i], -si / q["tau_i"][i]]
+
+
+def update(st, i, dt, frozen):
+    """Integrate neuron i of a model population over one step."""
+    q = st["q"]
+    synapse = st["p"].synapse
+    if st["model"] == "adex":
+        y = [st["v"][i], st["w"][i], st["ge"][i], st["gi"][i]]
+        k1 = [dt * x for x in _adex_f(y, q, i, synapse, frozen)]
+        k2 = [dt * x for x in _adex_f([a + b / 2 for a, b in zip(y, k1)], q, i, synapse, frozen)]
+        k3 = [dt * x for x in _adex_f([a + b / 2 for a, b in zip(y, k2)], q, i, synapse, frozen)]
+        k4 = [dt * x for x in _adex_f([a + b for a, b in zip(y, k3)], q, i, synapse, frozen)]
+        new = [y[m] + (k1[m] + 2 * k2[m] + 2 * k3[m] + k4[m]) / 6 for m in range(4)]
+        if not frozen:
+            st["v"][i] = new[0]
+        st["w"][i] = new[1]
+        if synapse != "delta":
+            st["ge"][i], st["gi"][i] = new[2], new[3]
+        return
+    v, u, se, si = st["v"][i], st["w"][i], st["ge"][i], st["gi"][i]
+
+    def f(x):
+        if synapse == "current":
+            syn = se - si
+        elif synapse == "conductance":
+            syn = se * (q["E_e"][i] - x) + si * (q["E_i"][i] - x)
+        else:
+            syn = 0.0
+        return 0.04 * x * x + 5.0 * x + 140.0 - u + q["I_bias"][i] + syn
+
+    if st["p"].method == "euler":
+        st["v"][i] = v + dt * f(v)
+        st["w"][i] = u + dt * q["a"][i] * (q["b"][i] * v - u)
+    else:
+        half = v + dt / 2 * f(v)
+        new = half + dt / 2 * f(half)
+        st["v"][i] = new
+        st["w"][i] = u + dt * q["a"][i] * (q["b"][i] * new - u)
+    if synapse != "delta":
+        st["ge"][i] = se * math.exp(-dt / q["tau_e"][i])
+        st["gi"][i] = si * math.exp(-dt / q["tau_i"][i])
+
+
+def crosses(st, i):
+    """Whether neuron i is above its spike cut-off."""
+    peak = st["q"]["V_peak" if st["model"] == "adex" else "v_peak"][i]
+    return st["v"][i] >= peak
+
+
+def reset(st, i):
+    q = st["q"]
+    if st["model"] == "adex":
+        st["v"][i] = q["V_reset"][i]
+        st["w"][i] += q["b"][i]
+    else:
+        st["v"][i] = q["c"][i]
+        st["w"][i] += q["d"][i]
