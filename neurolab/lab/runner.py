@@ -11,6 +11,7 @@ listed in its own imports; papermill, nbclient and jupyter_client are imported w
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
 import shutil
 import sys
@@ -32,13 +33,30 @@ from .verify import format_report, stray_files, verify
 
 
 # ----------------------------------------------------------------------------- running
+@functools.cache
 def _kernel_manager_class():
     """A kernel manager that starts ipykernel with this very interpreter, so the notebook
-    imports the same neurolab as the pipeline whatever kernelspecs are installed."""
+    imports the same neurolab as the pipeline whatever kernelspecs are installed.
+
+    jupyter_client's ``AsyncKernelManager``, as nbclient expects: with the synchronous
+    manager and its blocking client, nbclient's wait for a cell's output blocked its event
+    loop, so neither its dead-kernel check (the kernel process polled every second) nor the
+    cell timeout could run, and a notebook whose kernel died hung for ever.
+
+    Its client re-checks a socket's events after each message it sends (``_Channel``):
+    jupyter_client sends through a blocking shadow of the asyncio socket, and that send can
+    consume the wake-up of a reply that has just arrived on the same socket; a wait for that
+    reply then never ends. nbclient sends on the shell socket while it waits for a cell's
+    reply whenever the cell writes into an ``ipywidgets.Output`` (as the slider explorers
+    do), so without the re-check about one run in thirty of such a notebook hung with the
+    kernel idle (nbclient issue 312)."""
     import ipykernel.kernelspec
+    import zmq
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.channels import AsyncZMQSocketChannel
     from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
-    from traitlets import default
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import Type, default
 
     class _SpecManager(KernelSpecManager):
         def get_kernel_spec(self, kernel_name):
@@ -46,10 +64,52 @@ def _kernel_manager_class():
                 extra_arguments=["--IPKernelApp.log_level=ERROR"])   # no start-up chatter
             return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES, **spec)
 
-    class _Manager(KernelManager):
+    class _Channel(AsyncZMQSocketChannel):
+        running = None             # the execute request whose reply has not come yet
+
+        def send(self, msg):
+            super().send(msg)
+            if msg["msg_type"] == "execute_request":
+                self.running = msg["header"]["msg_id"]
+            # reading EVENTS through the asyncio socket makes pyzmq wake a pending
+            # poll when a message is already waiting (the edge the send consumed)
+            self.socket.get(zmq.EVENTS)
+
+        async def get_msg(self, timeout=None):
+            msg = await super().get_msg(timeout)
+            if msg["parent_header"].get("msg_id") == self.running and \
+                    msg["msg_type"] == "execute_reply":
+                self.running = None
+            return msg
+
+    class _Client(AsyncKernelClient):
+        shell_channel_class = Type(_Channel)
+        stdin_channel_class = Type(_Channel)
+        control_channel_class = Type(_Channel)
+
+    class _Manager(AsyncKernelManager):
+        _kc = None
+
         @default("kernel_spec_manager")
         def _kernel_spec_manager_default(self):
             return _SpecManager(data_dir=self.data_dir)
+
+        @default("client_factory")
+        def _client_factory_default(self):
+            return _Client
+
+        def client(self, **kwargs):
+            self._kc = super().client(**kwargs)
+            return self._kc
+
+        async def shutdown_kernel(self, now=False, restart=False):
+            """Shut the kernel down; at once when a cell is still running (Ctrl-C, a
+            timeout): the graceful way interrupts the cell and asks the kernel to shut
+            down at the same moment, and ipykernel then prints a traceback for the reply
+            it can no longer send."""
+            shell = getattr(self._kc, "_shell_channel", None)
+            await super().shutdown_kernel(
+                now=now or getattr(shell, "running", None) is not None, restart=restart)
 
     return _Manager
 
@@ -203,10 +263,13 @@ def execute(notebook: Path, overrides: Mapping, stage: Path, *, root: Path, time
 
     ``timeout``: seconds one cell may run. A failing cell raises ``NotebookFailed``
     (naming the cell of the committed notebook, its error and the cell's first line); the
-    executed copy with the traceback is then copied to ``failed_copy`` when given.
-    The kernel's environment is set through this process's ``os.environ`` for the start
-    of the kernel, under a process-wide lock, so threads of one process run notebooks one
-    at a time (a Dask worker with several threads stays correct, without gaining)."""
+    executed copy with the traceback is then copied to ``failed_copy`` when given. A
+    kernel that dies (a crash, ``os._exit``, the out-of-memory killer) or a cell that runs
+    past ``timeout`` raises ``NotebookFailed`` too, within seconds, naming the cell that
+    was running. The kernel's environment is set through this process's ``os.environ``
+    for the start of the kernel, under a process-wide lock, so threads of one process run
+    notebooks one at a time (a Dask worker with several threads stays correct, without
+    gaining)."""
     papermill = require("papermill", "lab", "the notebook pipeline (neurolab reproduce)")
     from papermill.exceptions import PapermillExecutionError
 
@@ -237,14 +300,82 @@ def execute(notebook: Path, overrides: Mapping, stage: Path, *, root: Path, time
                 cell=cell if isinstance(cell, int) else None, executed=failed_copy,
                 injected=cell == INJECTED,
             ) from None
-        except Exception as err:   # kernel died, timeout, ...
+        except Exception as err:  # noqa: BLE001  (the kernel died, a cell timed out, ...)
+            _drop_pending_tasks()
             _keep_failed_copy(executed, failed_copy)
-            raise NotebookFailed(name, f"notebook {name} did not complete: "
-                                 f"{type(err).__name__}: {err}") from None
+            cell, count, first = _running_cell(notebook, executed, injected=bool(overrides))
+            where = ("" if cell is None else f" in the {INJECTED} cell" if cell == INJECTED
+                     else f" in cell {cell}")
+            raise NotebookFailed(
+                name, f"notebook {name} did not complete{where}"
+                + (f" (In [{count}])" if count is not None else "")
+                + f": {_why_stopped(err, timeout)}"
+                + (f"\n  cell starts: {first}" if first else "")
+                + (f"\n  executed copy in {shown}" if failed_copy is not None
+                   and failed_copy.is_file() else ""),
+                cell=cell if isinstance(cell, int) else None, executed=failed_copy,
+                injected=cell == INJECTED,
+            ) from None
     if not executed.is_file():     # papermill returned, yet the run is not whole
         raise NotebookFailed(name, f"notebook {name} did not complete: its executed "
                              f"copy was not written; nothing was installed")
     return executed
+
+
+def _drop_pending_tasks() -> None:
+    """Cancel what nbclient left running in this thread's event loop after a run that
+    stopped without a cell error (after a timeout, its wait for the cell's output), so that
+    asyncio does not print "Task was destroyed but it is pending!" later."""
+    import asyncio
+
+    from jupyter_core.utils import ensure_event_loop
+
+    loop = ensure_event_loop()
+    if loop.is_running():          # called from inside a running loop: leave it alone
+        return
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.wait(tasks, timeout=5))
+
+
+def _why_stopped(err: Exception, timeout) -> str:
+    """What stopped a run that ended without a cell error, in one line."""
+    kind = type(err).__name__
+    if kind == "DeadKernelError":
+        return (f"{kind}: the kernel died (its process ended: a crash, os._exit, or the "
+                f"out-of-memory killer)")
+    if kind == "CellTimeoutError" and timeout:
+        return (f"{kind}: the cell ran longer than the timeout ({timeout:g} s per cell) "
+                f"and was stopped")
+    text = str(err).strip().splitlines()
+    return f"{kind}: {text[0]}" if text else kind
+
+
+def _running_cell(notebook: Path, executed: Path, injected: bool):
+    """``(cell, execution count, first line)`` of the cell that was running when a run
+    stopped without a cell error (the kernel died, a timeout): the last cell of the
+    executed copy that papermill started, numbered as ``_failing_cell`` numbers cells;
+    ``(None, None, "")`` when no cell had started or the copy cannot be read."""
+    import types
+
+    import nbformat
+
+    try:
+        cells = nbformat.read(str(executed), as_version=4).cells
+    except (OSError, ValueError, KeyError):   # not written, or half-written: unknown cell
+        return None, None, ""
+    started = [k for k, c in enumerate(cells)
+               if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    if not started:
+        return None, None, ""
+    k = started[-1]
+    source = cells[k].source
+    first = next((ln for ln in source.splitlines() if ln.strip()), "")
+    where = types.SimpleNamespace(cell_index=k, source=source)
+    return (_failing_cell(notebook, where, injected=injected),
+            cells[k].get("execution_count"), first)
 
 
 def _keep_failed_copy(executed: Path, failed_copy: Path | None) -> None:
