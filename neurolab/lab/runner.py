@@ -59,9 +59,13 @@ def _kernel_manager_class():
     from traitlets import Type, default
 
     class _SpecManager(KernelSpecManager):
+        # the kernel logs nothing below CRITICAL: no start-up chatter, and no "KeyboardInterrupt
+        # caught in kernel" when jupyter_client interrupts it before every shutdown (Ctrl-C
+        # of a sweep: neurolab's one line says what happened; a cell's error reaches the
+        # user through nbclient, not through the kernel's log)
         def get_kernel_spec(self, kernel_name):
             spec = ipykernel.kernelspec.get_kernel_dict(
-                extra_arguments=["--IPKernelApp.log_level=ERROR"])   # no start-up chatter
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
             return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES, **spec)
 
     class _Channel(AsyncZMQSocketChannel):
@@ -280,6 +284,7 @@ def execute(notebook: Path, overrides: Mapping, stage: Path, *, root: Path, time
     shown = failed_copy.relative_to(root) if failed_copy is not None and \
         failed_copy.is_relative_to(root) else failed_copy
     with _ENV_LOCK, _env(_kernel_env(root, stage)):
+        _quiet_duplicates()
         try:
             papermill.execute_notebook(
                 str(notebook), str(executed), parameters=_injectable(overrides) or None,
@@ -300,6 +305,9 @@ def execute(notebook: Path, overrides: Mapping, stage: Path, *, root: Path, time
                 cell=cell if isinstance(cell, int) else None, executed=failed_copy,
                 injected=cell == INJECTED,
             ) from None
+        except KeyboardInterrupt:
+            _drop_pending_tasks()
+            raise
         except Exception as err:  # noqa: BLE001  (the kernel died, a cell timed out, ...)
             _drop_pending_tasks()
             _keep_failed_copy(executed, failed_copy)
@@ -320,6 +328,50 @@ def execute(notebook: Path, overrides: Mapping, stage: Path, *, root: Path, time
         raise NotebookFailed(name, f"notebook {name} did not complete: its executed "
                              f"copy was not written; nothing was installed")
     return executed
+
+
+#: what nbclient logs (through papermill's logger) when a run stops without a cell error;
+#: neurolab's own message says it, naming the notebook and the cell
+_NBCLIENT_DUPLICATES = ("Kernel died while waiting for execute reply",
+                        "Timeout waiting for execute reply")
+
+
+class _DropDuplicates:
+    """A logging filter: nbclient's lines that repeat what neurolab reports."""
+
+    def filter(self, record) -> bool:
+        return not str(record.msg).startswith(_NBCLIENT_DUPLICATES)
+
+
+_DROP_DUPLICATES = _DropDuplicates()
+
+
+def _quiet_duplicates() -> None:
+    """Before a run: nbclient's log lines that repeat neurolab's message are dropped, and
+    the event loop nbclient runs on does not print "Task exception was never retrieved"
+    for the cell it was executing when the kernel died, timed out or Ctrl-C stopped the run
+    (nbclient leaves that task behind; the error it holds is the one neurolab reports)."""
+    import asyncio
+    import logging
+
+    from jupyter_core.utils import ensure_event_loop
+
+    logger = logging.getLogger("papermill")
+    if _DROP_DUPLICATES not in logger.filters:
+        logger.addFilter(_DROP_DUPLICATES)
+    loop = ensure_event_loop()
+    if getattr(loop.get_exception_handler(), "_neurolab", False):
+        return
+
+    def handler(loop, context):
+        exc = context.get("exception")
+        if type(exc).__name__ in ("DeadKernelError", "CellTimeoutError") or \
+                isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
+            return
+        loop.default_exception_handler(context)
+
+    handler._neurolab = True
+    loop.set_exception_handler(handler)
 
 
 def _drop_pending_tasks() -> None:

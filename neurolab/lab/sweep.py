@@ -703,6 +703,23 @@ _KILL = getattr(signal, "SIGKILL", signal.SIGTERM)     # Windows has no SIGKILL
 
 
 @contextlib.contextmanager
+def _dask_quiet():
+    """Dask's own log lines off while an interrupted sweep closes its cluster: the
+    scheduler, which runs in this process, logs at ERROR level the results it can no
+    longer hand over (``Couldn't gather keys ...``) when Ctrl-C lands while a point's
+    result is collected; the user is told what happened by neurolab's one line."""
+    import logging
+
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextlib.contextmanager
 def _sigint_ignored():
     """Ignore SIGINT in the ``with`` block (main thread only; elsewhere nothing changes).
     Processes started meanwhile keep ignoring it (``SIG_IGN`` survives ``exec``, and Python
@@ -834,7 +851,8 @@ def _run_todo(sweep, client, scheduler, n_workers, todo, records, timeout, progr
         interrupted = True
         raise
     finally:
-        with _sigint_ignored() if interrupted else contextlib.nullcontext():
+        with _sigint_ignored() if interrupted else contextlib.nullcontext(), \
+                _dask_quiet() if interrupted else contextlib.nullcontext():
             if interrupted:                      # stop our workers at once: a worker told
                 for pid in pids:                 # to close would shut its running kernel
                     with contextlib.suppress(OSError):       # down, and the kernel would
