@@ -35,9 +35,10 @@ constant ``v``), ``u_bar_bar`` likewise from ``u_minus``. Then, with ``D = round
 
     w += A_LTP dt x_bar (v_{n+1} - theta_plus)+ (u_plus^D_{n+1} - theta_minus)+
 
-with ``x_bar`` of its presynaptic neuron at step n (after step n's arrivals). This is
-NEST's sum: its neuron writes ``A_LTP (u - theta_plus)(u_plus - theta_minus) dt`` for the
-state at the end of each step. A presynaptic arrival at step n depresses by
+with ``x_bar`` of its presynaptic neuron at ``t_{n+1}`` too (arrivals up to step n,
+decayed to the end of the step). This is NEST's sum: its neuron writes ``A_LTP (u -
+theta_plus)(u_plus - theta_minus) dt`` for the state at the end of each step, and the
+synapse weighs it with ``x_bar`` at that time. A presynaptic arrival at step n depresses by
 ``A_LTD (u_minus^D_n - theta_minus)+`` (``u_bar_bar_n`` for the homeostatic factor), the
 delivered weight being the one before the update (Brian2's order; NEST delivers the
 updated weight), then ``x_bar += 1/tau_x``. ``x_bar`` is event driven (exact decay).
@@ -255,7 +256,8 @@ def post_phase(n, pw_i, pw_f, col_ptr, col_syn, col_pre, syn_w, xpre, xpre_t, ta
     """After the synaptic pathways of step n: every Clopath pathway's filters advance to
     ``t_{n+1}`` with ``v_{n+1}`` (the delay lines take the new values at row
     ``(n + 1) % (D + 1)``), then LTP ``A_LTP dt x_bar (v - theta_plus)+ (u_plus^D -
-    theta_minus)+`` on every synapse onto a neuron with ``v > theta_plus``."""
+    theta_minus)+`` on every synapse onto a neuron with ``v > theta_plus`` (``x_bar`` at
+    ``t_{n+1}``)."""
     for p in range(pw_i.shape[0]):
         if pw_i[p, PLASTIC] != 1 or pw_i[p, RULE] != RULE_CLOPATH:
             continue
@@ -296,7 +298,7 @@ def post_phase(n, pw_i, pw_f, col_ptr, col_syn, col_pre, syn_w, xpre, xpre_t, ta
             for t in range(col_ptr[col_off + j], col_ptr[col_off + j + 1]):
                 s = col_syn[t]
                 r = xs + col_pre[t]
-                x = trace_now(xpre[r], xpre_t[r], n, c_x, tab_plus, p)
+                x = trace_now(xpre[r], xpre_t[r], n + 1, c_x, tab_plus, p)
                 if x == 0.0:
                     continue
                 w = syn_w[s] + f * x

@@ -35,8 +35,8 @@ def clamped(V, *, pre_steps=(50,), rule=None, w0=0.5):
 
 def test_ltd_and_ltp_on_a_clamped_voltage():
     """One presynaptic spike at step m onto v = V: LTD A_LTD (V - theta_minus) at m, then
-    LTP A_LTP dt x_bar(n) (V - theta_plus)(V - theta_minus) every step n >= m, with
-    x_bar(n) = exp(-(n - m) dt / tau_x) / tau_x: a geometric sum."""
+    LTP A_LTP dt x_bar(t_{n+1}) (V - theta_plus)(V - theta_minus) every step n >= m, with
+    x_bar(t_{n+1}) = exp(-(n + 1 - m) dt / tau_x) / tau_x: a geometric sum."""
     V, m, N = -40.0, 50, 300
     rule = nl.ClopathSTDP(A_LTD=2e-4, A_LTP=1e-4, theta_minus=-65.0, theta_plus=-45.0,
                           tau_x=12.0, delay_u=3.0, w_max=10.0)
@@ -44,7 +44,7 @@ def test_ltd_and_ltp_on_a_clamped_voltage():
     res = net.run(N * DT, progress=False)
     q = math.exp(-DT / 12.0)
     ltd = 2e-4 * (V + 65.0)
-    ltp = 1e-4 * DT * (V + 45.0) * (V + 65.0) / 12.0 * (1 - q ** (N - m)) / (1 - q)
+    ltp = 1e-4 * DT * (V + 45.0) * (V + 65.0) / 12.0 * q * (1 - q ** (N - m)) / (1 - q)
     assert res.final_weights["cl"][0] - 0.5 == pytest.approx(ltp - ltd, abs=1e-13)
     # the same below theta_plus: LTD only; below theta_minus: nothing at all
     for V2, want in ((-50.0, -2e-4 * 15.0), (-70.0, 0.0)):
@@ -87,8 +87,8 @@ def test_filters_and_their_delay_after_a_step_in_v():
         g = tau / DT * (1 - e)
         return V1 + (V0 - V1) * g * e ** (step - N0 - 1)
 
-    def xbar(n):             # x_bar at step n (after that step's arrivals)
-        return sum(math.exp(-(n - s) * DT / tx) / tx for s in (m0, m1) if s <= n)
+    def xbar(n):             # x_bar at t_{n+1} (arrivals up to step n)
+        return sum(math.exp(-(n + 1 - s) * DT / tx) / tx for s in (m0, m1) if s <= n)
 
     ltd = sum(2e-4 * max(u(s - D, tm) + 65.0, 0.0) for s in (m0, m1))
     ltp = 0.0
