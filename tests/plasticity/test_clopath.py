@@ -149,3 +149,19 @@ def test_the_kernel_argument_is_none_without_the_rule():
 def test_invalid_parameters_are_refused(bad):
     with pytest.raises((TypeError, ValueError)):
         nl.ClopathSTDP(**bad)
+
+
+def test_store_and_restore_keep_the_filters():
+    """restore() brings back the filters and delay lines: a restored run repeats itself."""
+    net = nl.Network(dt=DT, seed=4)
+    inp = net.add_poisson("inp", 10, rates=40.0)
+    A = net.add_adex("A", 2, nl.AdExParams(V_peak=0.0, V_reset=-60.0))
+    net.connect(inp, A, weight=("uniform", 1.0, 4.0), delay=("uniform", 0.0, 2.0),
+                stdp=nl.ClopathSTDP(theta_plus=-55.0, w_max=10.0), name="p")
+    net.run(40.0, progress=False)
+    net.store()
+    net.run(60.0, progress=False)
+    w1 = net.projections["p"].weight.copy()
+    net.restore()
+    net.run(60.0, progress=False)
+    np.testing.assert_array_equal(net.projections["p"].weight, w1)
