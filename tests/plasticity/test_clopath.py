@@ -165,3 +165,21 @@ def test_store_and_restore_keep_the_filters():
     net.restore()
     net.run(60.0, progress=False)
     np.testing.assert_array_equal(net.projections["p"].weight, w1)
+
+
+def test_set_stdp_changes_parameters_not_the_delay_line():
+    """Between runs set_stdp may change amplitudes and thresholds (the next run uses them);
+    another delay_u (the delay line's length) or another family is refused."""
+    V, m = -40.0, 50
+    rule = nl.ClopathSTDP(A_LTD=2e-4, A_LTP=0.0, theta_minus=-65.0, theta_plus=-45.0,
+                          w_max=10.0)
+    net, _ = clamped(V, rule=rule, pre_steps=(m, 150))
+    net.run(10.0, progress=False)
+    proj = net.projections["cl"]
+    proj.set_stdp(rule.replace(A_LTD=1e-4))
+    res = net.run(10.0, progress=False)
+    assert res.final_weights["cl"][0] - 0.5 == pytest.approx(-(2e-4 + 1e-4) * 25.0, abs=1e-13)
+    with pytest.raises(ValueError):
+        proj.set_stdp(rule.replace(delay_u=1.0))
+    with pytest.raises(ValueError):
+        proj.set_stdp(nl.STDPParams(w_max=10.0))
