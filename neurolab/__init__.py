@@ -43,8 +43,8 @@ from .results.records import (SimResult, SpikeRecord, StateRecord, WeightRecord,
 from .model.network import CurrentSource, Network, PoissonInput, Population, Projection
 from .model.params import LIFParams, STDPParams
 from .model.neuron_models import AdExParams, IzhikevichParams
-from .plasticity import (AdaptiveThreshold, Normalization, PowerLawSTDP, RewardSTDP, TripletSTDP,
-                         VogelsSTDP)
+from .plasticity import (AdaptiveThreshold, ClopathSTDP, Normalization, PowerLawSTDP, RewardSTDP,
+                         TripletSTDP, VogelsSTDP)
 from .papers import masquelier, protocols
 from .stimuli import correlated_poisson, rate_coded_images, repeating_pattern
 
@@ -55,7 +55,7 @@ __version__ = "0.5.0"
 
 __all__ = ["Network", "Population", "Projection", "PoissonInput", "CurrentSource",
            "LIFParams", "AdExParams", "IzhikevichParams", "STDPParams", "PowerLawSTDP", "TripletSTDP", "VogelsSTDP",
-           "RewardSTDP", "AdaptiveThreshold", "Normalization", "simulate",
+           "RewardSTDP", "ClopathSTDP", "AdaptiveThreshold", "Normalization", "simulate",
            "NonFiniteStateError", "SimulationInterrupted", "SimResult", "SpikeRecord", "StateRecord", "WeightRecord",
            "load_run", "weight_matrix", "assert_same", "analysis", "mark_result",
            "inputs", "stimuli", "datasets", "masquelier", "protocols", "correlated_poisson",

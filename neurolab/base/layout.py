@@ -30,7 +30,7 @@ TARGET_V, TARGET_E, TARGET_I, TARGET_V_INH = 0, 1, 2, 3
 
 # rule families (pw_i[p, RULE]); a family other than the pair rule is compiled only into
 # the kernels of networks that use it
-RULE_PAIR, RULE_TRIPLET, RULE_VOGELS, RULE_DOPAMINE = 0, 1, 2, 3
+RULE_PAIR, RULE_TRIPLET, RULE_VOGELS, RULE_DOPAMINE, RULE_CLOPATH = 0, 1, 2, 3, 4
 # pairing schemes (Morrison, Diesmann & Gerstner 2008, Fig. 7)
 PAIR_ALL, PAIR_NEAREST, PAIR_PRE_CENTRED, PAIR_RESTRICTED = 0, 1, 2, 3
 # what a pre and a post spike in the same step do

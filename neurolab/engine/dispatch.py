@@ -75,6 +75,8 @@ def _kernel_for(state, pv, threads, nm=None):
         unsupported = [name for name, f in zip(("the triplet rule", "Vogels' inhibitory rule",
                                                 "reward-modulated STDP", "homeostasis"),
                                                state.families) if f is not None]
+        if getattr(state, "clopath", None) is not None:
+            unsupported.append("Clopath's voltage rule")
         if pv is not None:
             unsupported.append("a pair-rule variant (pre-centred or restricted pairing, "
                                "power-law weights or a same-step order other than "
@@ -99,12 +101,13 @@ def _kernel_for(state, pv, threads, nm=None):
                           f"processes with the 'spawn' method to use threads in them",
                           RuntimeWarning, stacklevel=_caller_level())
             threads = 1
+    cl = getattr(state, "clopath", None)
     n_families = (sum(f is not None for f in state.families) + (pv is not None)
-                  + (nm is not None))
+                  + (nm is not None) + (cl is not None))
     if threads == 1:
         def args(start, stop, inp, mon, counters):
             return (start, stop, state.nrn, state.syn, state.tr, inp, mon, counters,
-                    *state.families, pv, nm)
+                    *state.families, pv, nm, cl)
 
         return _Kernel(K.run_steps, args, n_families, False, state=state)
 

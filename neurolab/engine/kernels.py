@@ -100,6 +100,7 @@ from ..base.layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET,
                            TARGET_E, TARGET_V, TARGET_V_INH, VREST, VRESET, VTH, WDEP, XPOST_OFF,
                            XPRE_OFF, XSYN_BASE, CE, CI, DTM, EE, EI, PE, PI)
 from ..base.layout import RULE_VOGELS
+from ..plasticity import clopath as _clopath
 from ..plasticity import inhibitory as _inh
 from ..plasticity import homeostasis as _homeo
 from ..plasticity import pair as _pair
@@ -434,7 +435,7 @@ def _post_phase(n, early, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre
 
 @njit(cache=True)
 def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, homeo, pv,
-              nm):
+              nm, cl):
     """Advance the network from step ``n_start`` to ``n_stop`` (exclusive).
 
     ``trip``, ``inh``, ``da``, ``homeo``: the state of the triplet, inhibitory and
@@ -442,7 +443,8 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
     not use them; ``pv``: the state of the pair rule's variants (presynaptic-centred and
     restricted pairing, power law, same-step orders other than potentiation), or
     ``None``; ``nm``: the AdEx and Izhikevich populations (:class:`neurolab.engine.models.Models`),
-    or ``None`` for a network of LIF neurons only. numba compiles one specialisation per
+    or ``None`` for a network of LIF neurons only; ``cl``: the state of Clopath's voltage
+    rule (:class:`neurolab.plasticity.clopath.ClopathState`), or ``None``. numba compiles one specialisation per
     combination and drops the code of the absent ones, so a network with the default rule
     and LIF neurons never compiles the others.
 
@@ -473,6 +475,9 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
         nm_i, nm_f, nm_pw, s_theta = homeo.nm_i, homeo.nm_f, homeo.nm_pw, mon.s_theta
     if nm is not None:
         m_row, m_i, m_dt, mpar, m_w, m_sw = nm.pop_row, nm.m_i, nm.m_f[0], nm.mpar, nm.w, nm.s_w
+    if cl is not None:
+        cl_um, cl_up, cl_ubb, cl_vp = cl.u_m, cl.u_p, cl.u_bb, cl.v_prev
+        cl_lm, cl_lp, cl_delay = cl.line_m, cl.line_p, cl.delay
 
     n_pop = pop_lif.shape[0]
     n_pw = pw_i.shape[0]
@@ -652,6 +657,13 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
                                                 pw_f, syn_post, syn_w, xpre, xpre_t, xpost,
                                                 xpost_t, tab_plus, tab_minus, v, ge, gi,
                                                 accept, da)
+                    if cl is not None:      # noqa: SIM102 (numba prunes a lone `is not None`)
+                        if rule == L.RULE_CLOPATH:
+                            _clopath.pre_pathway(n, p, i - pre_lo, s0, s1, target,
+                                                 pw_i[p, POST_LO], pw_i[p, XPRE_OFF],
+                                                 pw_i[p, XPOST_OFF], learn, pw_f, syn_post,
+                                                 syn_w, xpre, xpre_t, tab_plus, v, ge, gi,
+                                                 accept, cl_ubb, cl_lm, cl_delay)
 
         # ---- 3c. postsynaptic pathways (plastic projections only)
         # (written out here, not called: a call per step costs more than the whole
@@ -687,6 +699,11 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
             _reward.post_phase(n, False, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn,
                                col_pre, syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus,
                                tab_minus, da)
+        if cl is not None:
+            # Clopath's voltage rule: filters of v_{n+1} and continuous LTP
+            _clopath.post_phase(n, pw_i, pw_f, col_ptr, col_syn, col_pre, syn_w, xpre, xpre_t,
+                                tab_plus, v, cl_um, cl_up, cl_ubb, cl_vp, cl_lm, cl_lp,
+                                cl_delay)
         counters[C_STEP] = n + 1
     return n_stop
 

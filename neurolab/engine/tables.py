@@ -23,6 +23,7 @@ from ..base.poisson import _CountBlocks, explicit_steps, step_table
 from ..base.resources import NEURON_BYTES, SYNAPSE_BYTES, check_memory
 from ..base.streams import _STREAM_DRIVE, _poisson_stream, _rates_summary
 from ..base.io import summary as _summary
+from ..plasticity import clopath as _clopath
 from ..plasticity import homeostasis as _homeo
 from ..plasticity import inhibitory as _inh
 from ..plasticity import reward as _reward
@@ -170,6 +171,8 @@ class RunState:
         # the optional rule families' state: (triplet, inhibitory, reward, homeostasis)
         self.families = (triplet.build_state(self, net), _inh.build_state(self, net),
                          _reward.build_state(self, net), _homeo.build_state(self, net))
+        # Clopath's voltage rule (its own kernel argument, after the neuron models)
+        self.clopath = _clopath.build_state(self, net)
 
         # sources: explicit spikes (global ids, sorted by step then id), Poisson streams
         # (segments (start step, stream), one more per change of rates)

@@ -17,6 +17,9 @@ rule                         reference
                              Clopath & Gerstner 2011; NEST vogels_sprekeler_synapse)
 :class:`RewardSTDP`          reward-modulated STDP: eligibility trace and dopamine,
                              dw/dt = c (d - b) (Izhikevich 2007; NEST stdp_dopamine_synapse)
+:class:`ClopathSTDP`         voltage-based STDP: LTD at presynaptic spikes from the filtered
+                             postsynaptic v, continuous LTP (Clopath et al. 2010; NEST
+                             clopath_synapse)
 ===========================  ==============================================================
 
 Homeostasis (:mod:`neurolab.plasticity.homeostasis`), for competitive learning:
@@ -36,15 +39,16 @@ Room: ``neurolab.plasticity``, one module per rule family. May import: numpy, nu
 ``neurolab.base``.
 """
 
+from .clopath import ClopathSTDP
 from .homeostasis import AdaptiveThreshold, Normalization
 from .inhibitory import VogelsSTDP
 from .pair import PAIRINGS, SAME_STEPS, PlasticityRule, PowerLawSTDP, STDPParams
 from .reward import RewardSTDP
 from .triplet import TripletSTDP
 
-RULES = (STDPParams, PowerLawSTDP, TripletSTDP, VogelsSTDP, RewardSTDP)
+RULES = (STDPParams, PowerLawSTDP, TripletSTDP, VogelsSTDP, RewardSTDP, ClopathSTDP)
 HOMEOSTASIS = (AdaptiveThreshold, Normalization)
 
 __all__ = ["PlasticityRule", "STDPParams", "PowerLawSTDP", "TripletSTDP", "VogelsSTDP",
-           "RewardSTDP", "RULES", "PAIRINGS", "SAME_STEPS", "AdaptiveThreshold",
+           "RewardSTDP", "ClopathSTDP", "RULES", "PAIRINGS", "SAME_STEPS", "AdaptiveThreshold",
            "Normalization", "HOMEOSTASIS"]

@@ -44,7 +44,8 @@ resets``:
      in tests/reference_pair.py and the Vogels rule in tests/reference_vogels.py
      (``FAMILIES``: hooks ``on_post(..., early=True)`` before the presynaptic pathways,
      ``on_pre`` after each delivery, ``on_post(..., early=False)`` after them), the
-     triplet rule ``TripletSTDP`` in tests/reference_triplet.py. A rule's postsynaptic
+     triplet rule ``TripletSTDP`` in tests/reference_triplet.py, Clopath's voltage rule
+     ``ClopathSTDP`` in tests/reference_clopath.py (its LTP after the reset, step 5). A rule's postsynaptic
      events of a step come before or after the step's arrivals as its ``same_step`` says.
    - reward-modulated STDP (``RewardSTDP``): tests/reference_reward.py (explicit sums over
      pairs and reward spikes, exact integral of ``dw/dt = c (d - b)`` between events).
@@ -68,6 +69,7 @@ import numpy as np
 import reference_models
 import reference_pair
 import reference_vogels
+from reference_clopath import ClopathReference, is_clopath
 from reference_homeostasis import Homeostasis
 from reference_reward import RewardReference, is_reward_rule
 from reference_triplet import TripletReference, is_triplet
@@ -184,6 +186,8 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             "pending": {},  # arrival step -> list of synapse indices
             "family": family,
             "trip": TripletReference(s, dt, n_syn) if is_triplet(s) else None,
+            "clopath": (ClopathReference(pr, dt, lif[pr.post.name]["v"]) if is_clopath(s)
+                        else None),
         })
         if family is not None:
             family.setup(projs[-1], pr, dt)
@@ -286,6 +290,8 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                     pj["family"].on_pre(pj, k, n)
                 elif pj["trip"] is not None:
                     pj["w"][k] = pj["trip"].on_pre(k, j, n, w)
+                elif pj["clopath"] is not None:
+                    pj["w"][k] = pj["clopath"].on_pre(k, n, w)
 
         # 3b. postsynaptic pathways of every plastic projection
         for pj in projs:
@@ -313,6 +319,11 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
                         reference_models.reset(st, i)
                     else:
                         st["v"][i] = st["q"]["v_reset"][i]
+
+        # 5. Clopath's voltage rule: v at the end of the step, continuous LTP
+        for pj in projs:
+            if pj["clopath"] is not None:
+                pj["clopath"].end_step(n, lif[pj["post"]]["v"], pj["w"])
 
     for pj in projs:
         if pj["reward"] is not None:
