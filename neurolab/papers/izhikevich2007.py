@@ -192,16 +192,20 @@ class PairingReward:
 
 
 def run(model: Model, duration: float, loop: PairingReward, *, chunk: float = 1000.0,
-        weight_dt: float = 1000.0, progress=None):
-    """Run the closed loop for ``duration`` ms in chunks of ``chunk`` ms (<= the rewards'
-    least delay): random input scheduled, ``net.run``, rewards decided. Returns
-    ``(t, w_chosen)`` (the chosen synapse's weight every ``weight_dt`` ms, from the
-    start), the number of spikes and the rate (Hz) per neuron over the whole run."""
+        weight_dt: float = 1000.0, record=None, progress=None):
+    """Run the closed loop for ``duration`` ms in chunks of ``chunk`` ms (at most the
+    rewards' least delay): random input scheduled, ``net.run``, rewards decided.
+
+    ``record``: indices of ``model.exc``'s synapses whose weights are sampled every
+    ``weight_dt`` ms (default: the chosen synapse only), sorted and distinct. Returns
+    ``(t, w, n_spikes)``: sample times (ms), weights ``(len(t), len(record))`` in the
+    order of ``record``, and the number of spikes of the network in the run."""
     net = model.net
     chunk = V.positive("chunk", chunk, "ms")
     if chunk > loop.delay[0]:
         raise ValueError(f"chunk must be <= the least reward delay {loop.delay[0]} ms, got "
                          f"{chunk!r}")
+    record = [model.chosen] if record is None else [int(k) for k in record]
     t_stop = net.t + duration
     ts, ws = [], []
     n_spikes = 0
@@ -209,11 +213,12 @@ def run(model: Model, duration: float, loop: PairingReward, *, chunk: float = 10
         step = min(chunk, t_stop - net.t)
         model.drive(step)
         res = net.run(step, progress=progress, record_spikes={"net": "all"},
-                      record_weights={"exc": [model.chosen]}, weight_dt=weight_dt)
+                      record_weights={"exc": record}, weight_dt=weight_dt)
         loop.observe(res)
         rec = res.weights["exc"]
         ts.append(np.asarray(rec.t))
-        ws.append(np.asarray(rec.w)[:, 0])
+        ws.append(np.asarray(rec.w))
         n_spikes += int(np.asarray(res.spikes["net"].t).size)
-    return (np.concatenate(ts) if ts else np.zeros(0), np.concatenate(ws) if ws else
-            np.zeros(0), n_spikes)
+    if not ts:
+        return np.zeros(0), np.zeros((0, len(record))), 0
+    return np.concatenate(ts), np.concatenate(ws), n_spikes
