@@ -651,9 +651,19 @@ class RunState:
         d["segments"] = segs
         self._log(f"{drive.name}.rate", value=rate)
 
+    def set_explicit(self, pop, times, indices):
+        """Explicit source ``pop`` emits ``times``/``indices`` (all its spikes, ms; the
+        kernel reaches only those from ``self.step`` on)."""
+        s, i = explicit_steps(times, indices, self.dt, pop.name)
+        self.explicit[pop.name] = (s, i + self.offset[pop.name])
+        self._log(f"{pop.name}.add_spikes", n_spikes=int(s.size))
+
     def set_current(self, src, seg):
         c = self.currents[src.name]
-        c["segments"] = [s for s in c["segments"] if s["start"] < self.step] + [seg]
+        # the new segment starts at this step and holds from here on: the earlier ones are
+        # never read again (chunks start at or after this step), so they are dropped, which
+        # keeps a schedule set every chunk of a long run (a noise current) from piling up
+        c["segments"] = [seg]
         src._segments = list(c["segments"])
         self._log(f"{src.name}.amplitude", value=_summary(np.asarray(seg["values"])))
 

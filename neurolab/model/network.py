@@ -185,6 +185,24 @@ class Network:
         times, indices = ((value, pop.indices) if which == "times" else (pop.times, value))
         pop._times, pop._indices = self._spike_arrays(pop.name, pop.n, times, indices)
 
+    def _append_spikes(self, pop, times, indices):
+        """``pop.add_spikes(times, indices)``: checked, merged with the population's spikes
+        and, between runs, with the kernel's (which emits from ``net.t`` on)."""
+        t_new, i_new = self._spike_arrays(pop.name, pop.n, times, indices)
+        state = self._state
+        if state is not None and t_new.size:
+            steps = np.rint(t_new / self.dt).astype(np.int64)
+            if (steps < state.step).any():
+                k = int(np.flatnonzero(steps < state.step)[0])
+                raise ValueError(f"times of population {pop.name!r} must be >= the network's "
+                                 f"time {self.t:g} ms between runs, got {float(t_new[k])!r} "
+                                 f"at index {k}")
+        merged = self._spike_arrays(pop.name, pop.n, np.concatenate([pop.times, t_new]),
+                                    np.concatenate([pop.indices, i_new]))
+        pop._times, pop._indices = merged
+        if state is not None:
+            state.set_explicit(pop, *merged)
+
     def add_lif(self, name: str, n: int, params: LIFParams | None = None,
                 v_init=None, threshold=None) -> Population:
         """Leaky integrate-and-fire neurons (see :class:`LIFParams`).
@@ -591,7 +609,7 @@ class Network:
     # the settings that live on the Python objects (beside the kernel's copies in RunState):
     # what the getters and the provenance (to_dict) read and later changes start from
     _POP_SETTINGS = ("_rates", "params", "neuron_params", "v_init", "_threshold",
-                     "_theta_init", "_w_init")
+                     "_theta_init", "_w_init", "_times", "_indices")
     _PROJ_SETTINGS = ("_learning", "stdp", "_normalize", "_weight")
 
     def _settings(self) -> dict:

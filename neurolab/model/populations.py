@@ -90,11 +90,30 @@ class Population:
             f"others): a read-only array. Assigning a new one (as long as the other) is "
             f"checked as ``add_spikes`` checks it, before the first run only; afterwards "
             f"``RuntimeError`` (the runs emit the spikes the network had when it first ran "
-            f"or was stored)."))
+            f"or was stored, and those added by :meth:`add_spikes`)."))
 
     times = _spikes_property("times", "Time (ms of network time)")
     indices = _spikes_property("indices", "Source index")
     del _spikes_property
+
+    def add_spikes(self, times, indices) -> None:
+        """Add explicit spikes to this population (kind ``'spikes'``), before the first run
+        or between runs: the way to close a loop (a reward decided from the network's own
+        spikes, delivered later; see notebook 10).
+
+        ``times`` (ms of network time, rounded to the nearest step) and ``indices`` (in
+        ``[0, n)``) are checked as :meth:`Network.add_spikes` checks them; between runs every
+        time must also be ``>= net.t`` (a spike in the past cannot be emitted). The next runs
+        emit them with the earlier ones: adding spikes between runs gives the run that one
+        long run with all the spikes given up front gives, spike for spike. Two spikes of one
+        source in one step (old or new) raise ``ValueError``. ``store``/``restore`` bring back
+        the spikes a population had. Recorded in the next run's provenance (``n_spikes``,
+        the spikes' hash).
+        """
+        if self.kind != "spikes":
+            raise AttributeError(f"add_spikes exists for populations of kind 'spikes' "
+                                 f"only; {self.name!r} is of kind {self.kind!r}")
+        self._net._append_spikes(self, times, indices)
 
     # ------------------------------------------------------------ between runs
     @property

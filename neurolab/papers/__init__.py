@@ -3,7 +3,9 @@
 ``masquelier`` (Masquelier, Guyonneau & Thorpe 2008: the spike response model mapped to a
 LIF neuron, pattern trials), ``protocols`` (imposed spike pairs, image presentation as
 in Diehl & Cook 2015) and ``diehl_cook`` (Diehl & Cook 2015 on MNIST: a presentation loop
-of its own, many digits per kernel call, equal to the general engine step for step).
+of its own, many digits per kernel call, equal to the general engine step for step) and
+``izhikevich2007`` (Izhikevich 2007: the closed loop of ``daspnet.m``, rewards decided from
+the network's own spikes between runs).
 
 Room: ``neurolab.papers``. May import: ``neurolab.base``, ``neurolab.model``,
 ``neurolab.stimuli`` and ``neurolab.analysis``.

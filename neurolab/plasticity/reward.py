@@ -8,7 +8,7 @@ would have done to the weight, and forgets it with ``tau_c``::
 
     dc/dt = -c / tau_c + sum over pairs of STDP(Δt) δ(t - t_later)
     dd/dt = -d / tau_d + d_jump * sum over reward spikes δ(t - t_reward)
-    dw/dt =  c (d - b)
+    dw/dt =  c (d + d_tonic - b)
 
 Pairs are all-to-all with ``Δt = t_post - t_pre`` (``t_pre`` the *arrival* at the synapse:
 delays are axonal, Brian2's meaning, the whole presynaptic pathway runs at arrival):
@@ -20,7 +20,12 @@ ordered by ``same_step`` as in :class:`~neurolab.plasticity.pair.STDPParams`
 (``"potentiate"``, Brian2's order, by default; NEST drops the pair: ``"neither"``).
 
 ``d`` is the dopamine signal (1/ms), ``b`` its baseline (1/ms): above the baseline
-dopamine writes the eligibility into the weight, below it reverses it. Every spike of the
+dopamine writes the eligibility into the weight, below it reverses it. ``d_tonic`` (1/ms,
+default 0) is a constant tonic dopamine level added to ``d``: Izhikevich's own code
+(daspnet.m) writes ``(0.002 + DA) * sd`` into the weights, so eligibility turns into weight
+slowly even without reward. Only ``d_tonic - b`` matters: the rule runs with the
+effective baseline ``b - d_tonic``, which may be negative (then the drive never changes
+sign). Every spike of the
 rule's ``reward`` population (any of its neurons; several in one step add up) raises ``d``
 by ``d_jump`` at the step of the spike (no delay). The default ``d_jump = 1/tau_d`` is
 NEST's (its ``n`` jumps by ``1/tau_n``): the time integral of ``d`` after one reward is 1,
@@ -39,7 +44,7 @@ once, at ``t* = tau_d ln(d0/b)``; with ``k = 1/tau_c + 1/tau_d`` the weight move
 
     ∫ c (d - b) dt = c0 d0 (1 - exp(-k T)) / k - b c0 tau_c (1 - exp(-T/tau_c))
 
-clipped at ``t*`` (if ``0 < t* < T``) and at ``T``. This is the integral NEST uses; NEST
+(``b`` standing for ``b - d_tonic`` throughout) clipped at ``t*`` (if ``0 < t* < T``) and at ``T``. This is the integral NEST uses; NEST
 clips at its updates (every presynaptic spike and every volume-transmitter delivery, by
 default every ``min_delay``), which agrees with the continuous bound whenever the drive does
 not change sign in a step in which the weight sits at a bound, in particular always when
@@ -106,7 +111,7 @@ class RewardSTDP(PlasticityRule):
     """Reward-modulated STDP (Izhikevich 2007; NEST ``stdp_dopamine_synapse``).
 
     ``dc/dt = -c/tau_c + STDP pairs``, ``dd/dt = -d/tau_d + d_jump * reward spikes``,
-    ``dw/dt = c (d - b)``, ``w`` held in ``[w_min, w_max]``; all-to-all pairs, axonal
+    ``dw/dt = c (d + d_tonic - b)``, ``w`` held in ``[w_min, w_max]``; all-to-all pairs, axonal
     delays. Equations, bounds, the reward source and costs: see
     :mod:`neurolab.plasticity.reward`.
 
@@ -122,7 +127,11 @@ class RewardSTDP(PlasticityRule):
     tau_plus, tau_minus : window time constants (ms), > 0.
     tau_c : eligibility time constant (ms), > 0 (Izhikevich: 1000 ms).
     tau_d : dopamine time constant (ms), > 0 (Izhikevich: 200 ms; NEST ``tau_n``).
-    b : dopamine baseline (1/ms), >= 0 (NEST ``b``); ``dw/dt = c (d - b)``.
+    b : dopamine baseline (1/ms), >= 0 (NEST ``b``); ``dw/dt = c (d + d_tonic - b)``.
+    d_tonic : tonic dopamine level (1/ms), >= 0, default 0 (NEST has none): a constant
+        added to the dopamine signal, so eligibility becomes weight without reward too.
+        Izhikevich 2007's code adds 0.002 to its dopamine in an update every 10 ms, i.e.
+        ``d_tonic = 0.0002`` per ms in this rule's units (see notebook 10).
     d_jump : rise of ``d`` per reward spike (1/ms), >= 0; ``None`` (default) means
         ``1/tau_d`` (NEST's: one reward integrates to 1), derived again when
         :meth:`replace` changes ``tau_d`` (a ``d_jump`` that was given stays).
@@ -148,6 +157,7 @@ class RewardSTDP(PlasticityRule):
     tau_c: float = 1000.0
     tau_d: float = 200.0
     b: float = 0.0
+    d_tonic: float = 0.0
     d_jump: float | None = None
     w_min: float = 0.0
     w_max: float = 1.0
@@ -165,6 +175,7 @@ class RewardSTDP(PlasticityRule):
         for name in ("tau_plus", "tau_minus", "tau_c", "tau_d"):
             object.__setattr__(self, name, V.positive(name, getattr(self, name), "ms"))
         object.__setattr__(self, "b", V.non_negative("b", self.b, "1/ms"))
+        object.__setattr__(self, "d_tonic", V.non_negative("d_tonic", self.d_tonic, "1/ms"))
         jump = 1.0 / self.tau_d if self.d_jump is None else V.non_negative(
             "d_jump", self.d_jump, "1/ms")
         object.__setattr__(self, "d_jump", jump)
@@ -208,7 +219,8 @@ class RewardSTDP(PlasticityRule):
         row[CC], row[CD] = dt / self.tau_c, dt / self.tau_d
         row[TAU_C], row[TAU_D] = self.tau_c, self.tau_d
         row[TAU_K] = self.tau_c * self.tau_d / (self.tau_c + self.tau_d)
-        row[BASE], row[D_JUMP], row[DT] = self.b, self.d_jump, dt
+        # the tonic level enters only as the effective baseline b - d_tonic (may be < 0)
+        row[BASE], row[D_JUMP], row[DT] = self.b - self.d_tonic, self.d_jump, dt
         return row
 
     def kernel_codes(self):

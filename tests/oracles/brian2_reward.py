@@ -41,7 +41,7 @@ tl : second
 dApre/dt = -Apre/tau_plus_ : 1 (event-driven)
 dApost/dt = -Apost/tau_minus_ : 1 (event-driven)
 T_now = (t - tl)/ms : 1
-s_now = clip(tau_d*log((dr + tiny)/(b + tiny)), 0, T_now) : 1
+s_now = clip(tau_d*log((dr + tiny)/(b_pos + tiny)), 0, T_now) : 1
 r_now = T_now - s_now : 1
 F_1 = c*(dr*tau_k*(1 - exp(-s_now/tau_k)) - b*tau_c*(1 - exp(-s_now/tau_c))) : 1
 c_s = c*exp(-s_now/tau_c) : 1
@@ -54,7 +54,8 @@ w_now = clip(clip(w + F_1, w_min, w_max) + F_2, w_min, w_max) : 1
     on_post = update + "Apost += A_minus\nc += Apre\n"
     ns = {"tau_plus_": r.tau_plus * ms, "tau_minus_": r.tau_minus * ms,
           "A_plus": r.A_plus, "A_minus": r.A_minus, "tau_c": r.tau_c, "tau_d": r.tau_d,
-          "tau_k": 1.0 / (1.0 / r.tau_c + 1.0 / r.tau_d), "b": r.b, "d_jump": r.d_jump,
+          "tau_k": 1.0 / (1.0 / r.tau_c + 1.0 / r.tau_d), "b": r.b - r.d_tonic,
+          "b_pos": max(r.b - r.d_tonic, 0.0), "d_jump": r.d_jump,
           "w_min": r.w_min, "w_max": r.w_max, "tiny": 1e-300}
     return model, on_pre, on_post, ns
 

@@ -187,6 +187,56 @@ def test_bounds_hold_continuously():
     assert w.max() == 1.0 and np.all(w <= 1.0)
 
 
+def test_tonic_dopamine_without_reward():
+    """d_tonic > 0, no reward source at all: dw/dt = d_tonic c from the pair's later spike
+    t_c: Δw(T) = d_tonic c tau_c (1 - e^{-(T - t_c)/tau_c}), the sign of the pair (the
+    opposite of a baseline); with b > d_tonic the effective baseline b - d_tonic acts."""
+    k, b, T = 0.003, 0.005, 400.0
+    cases = [{"pre": [20.0], "post": [30.0], "rule": rule(d_tonic=k)},
+             {"pre": [30.0], "post": [20.0], "rule": rule(d_tonic=k)},
+             {"pre": [20.0], "post": [30.0], "rule": rule(d_tonic=k, b=b)}]
+    _, (res,), projs = imposed(cases, T, record_dt=10.0)
+    c_pot, c_dep = AP * e(-10 / TP), -AM * e(-10 / TM)
+    for pr, c, drive in zip(projs, [c_pot, c_dep, c_pot], [k, k, k - b]):
+        want = W0 + drive * c * TC * (1.0 - e(-(T - 30.0) / TC))
+        assert pr.weight[0] == pytest.approx(want, abs=1e-12)
+        t = np.asarray(res.weights[pr.name].t)
+        rec = [W0 + (drive * c * TC * (1.0 - e(-(x - 30.0) / TC)) if x > 30 else 0.0)
+               for x in t]
+        np.testing.assert_allclose(res.weights[pr.name].w[:, 0], rec, rtol=0, atol=1e-12)
+    assert projs[0].weight[0] > W0 > projs[1].weight[0] and projs[2].weight[0] < W0
+
+
+def test_tonic_dopamine_with_a_reward():
+    """Izhikevich's form: pre 20, post 30, reward at 100 ms, d_tonic = 0.0002, d_jump = 0.05
+    (his 0.002 and 0.5 per 10 ms update): Δw(T) = ∫ c(t) (d(t) + d_tonic) dt, i.e. the tonic
+    part d_tonic c30 tau_c (1 - e^{-(T-30)/tau_c}) plus the reward pulse of c(100)."""
+    k, jump, T = 0.0002, 0.05, 600.0
+    cases = [{"pre": [20.0], "post": [30.0], "reward": [100.0],
+              "rule": rule(d_tonic=k, d_jump=jump)}]
+    _, _, (pr,) = imposed(cases, T)
+    c30 = AP * e(-10 / TP)
+    want = (W0 + k * c30 * TC * (1.0 - e(-(T - 30.0) / TC))
+            + pulse(c30 * e(-70.0 / TC), jump, T - 100.0))
+    assert pr.weight[0] == pytest.approx(want, abs=1e-12)
+
+
+def test_tonic_dopamine_between_runs_and_validation():
+    """Continued runs (150 + 250 ms) give the one-run weight bitwise; d_tonic is validated
+    and carried by replace()."""
+    case = {"pre": [20.0, 140.0], "post": [30.0, 160.0], "reward": [200.0],
+            "rule": rule(d_tonic=0.001)}
+    _, _, (one,) = imposed([case], 400.0)
+    _, _, (two,) = imposed([case], None, runs=[150.0, 250.0])
+    assert two.weight[0] == one.weight[0] and one.weight[0] != W0
+    with pytest.raises(ValueError, match="d_tonic must be >= 0"):
+        nl.RewardSTDP(d_tonic=-0.1)
+    with pytest.raises(TypeError):
+        nl.RewardSTDP(d_tonic="x")
+    assert nl.RewardSTDP().d_tonic == 0.0
+    assert nl.RewardSTDP(d_tonic=0.002).replace(b=0.1).d_tonic == 0.002
+
+
 def test_rewards_in_one_step_add_up():
     """Two reward neurons spiking at 60 ms raise d by 2 d_jump: twice one reward's change."""
     T = 500.0
@@ -263,13 +313,15 @@ def test_validation_and_record():
 
 
 # ------------------------------------------------------------------ 2. reference
-def random_network(seed):
+def random_network(seed, tonic=False):
     """Poisson inputs -> A (LIF, reward-modulated), A -> A (reward-modulated), inputs -> B
     (LIF, pair rule: both families in one kernel), A -> B and B -> A static; reward
     source: explicit spikes (two neurons), the LIF population B, or none.
     Random dt, synapse type, delays (0, one value, heterogeneous), refractoriness, same_step,
-    baseline, d_jump; amplitudes large enough that weights reach their bounds."""
+    baseline, d_jump; amplitudes large enough that weights reach their bounds. ``tonic``:
+    a tonic dopamine level too (drawn from its own stream, so the other draws stay)."""
     rng = np.random.default_rng([seed, 77])
+    rng_tonic = np.random.default_rng([seed, 78])
     dt = float(rng.choice([0.1, 0.05, 0.2]))
     net = nl.Network(dt=dt, seed=seed)
     n_in = int(rng.integers(20, 30))
@@ -294,6 +346,7 @@ def random_network(seed):
             A_plus=0.15 * w_max, A_minus=0.18 * w_max, tau_plus=float(rng.choice([20, 16.8])),
             tau_minus=float(rng.choice([20.0, 33.7])), tau_c=float(rng.uniform(50, 300)),
             tau_d=tau_d, b=float(rng.choice([0.0, 0.4 * jump, 0.01])), d_jump=jump,
+            d_tonic=float(rng_tonic.choice([0.0, 0.2 * jump, 0.005, 0.02])) if tonic else 0.0,
             w_max=w_max, reward=[None, "da", "da", "B"][int(rng.integers(0, 4))],
             same_step=str(rng.choice(["potentiate", "depress", "both", "neither"])))
 
@@ -327,12 +380,13 @@ def spike_steps(res, net):
     return out
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_kernel_matches_reference(seed):
+@pytest.mark.parametrize("seed, tonic", [(0, False), (1, False), (2, False), (3, False),
+                                         (4, True), (5, True), (6, True)])
+def test_kernel_matches_reference(seed, tonic):
     """Same spike steps, final weights within 1e-12 w_max; the weights recorded at 150 ms
-    equal the reference's final weights of a 150 ms run."""
+    equal the reference's final weights of a 150 ms run (tonic: with tonic dopamine)."""
     duration = 300.0
-    net = random_network(seed)
+    net = random_network(seed, tonic)
     ref = reference_simulate(net, duration, record_v=False)
     ref_half = reference_simulate(net, 150.0, record_v=False)
     plastic = [n for n, p in net.projections.items() if p.stdp is not None]
@@ -356,8 +410,8 @@ def test_kernel_matches_reference(seed):
 # ------------------------------------------------------------------ 3. Brian2
 @pytest.mark.brian2
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-@pytest.mark.parametrize("seed", [16, 17])
-def test_brian2(seed):
+@pytest.mark.parametrize("seed, tonic", [(16, False), (17, False), (16, True)])
+def test_brian2(seed, tonic):
     """The same random networks (same_step "potentiate", Brian2's order) in Brian2: the
     same spike steps, weights within 1e-9 w_max (read as the subexpression w_now). In
     these two seeds holding weights at their bounds continuously matters (clipping only
@@ -366,7 +420,7 @@ def test_brian2(seed):
 
     from brian2_model import build_brian2, monitor_steps
     duration = 200.0
-    net = random_network(seed)
+    net = random_network(seed, tonic)
     for pr in net.projections.values():
         if pr.stdp is not None:
             pr.set_stdp(pr.stdp.replace(same_step="potentiate"))

@@ -12,12 +12,14 @@ eligibility of synapse ``k`` is the explicit sum over all its spike pairs comple
 and the dopamine signal is the explicit sum over the reward spikes (every spike of the
 reward population) ``d(t) = sum_{r <= t} d_jump exp(-(t - r)/tau_d)``.
 
-The weight follows ``dw/dt = c (d - b)``, held in ``[w_min, w_max]``. It is advanced from one
+The weight follows ``dw/dt = c (d + d_tonic - b)``, held in ``[w_min, w_max]``. It is advanced from one
 event of the synapse to the next (an arrival, a postsynaptic spike, a reward spike): in
 between nothing jumps, ``c`` and ``d`` are single exponentials and the drive
 ``f(s) = c0 e^{-s/tau_c} (d0 e^{-s/tau_d} - b)`` changes sign at most once, where
 ``d0 e^{-s/tau_d} = b``. The primitive of ``f`` is
-``F(x) = c0 d0 tau_k (1 - e^{-x/tau_k}) - b c0 tau_c (1 - e^{-x/tau_c})``,
+``F(x) = c0 d0 tau_k (1 - e^{-x/tau_k}) - b c0 tau_c (1 - e^{-x/tau_c})`` with ``b`` the
+effective baseline ``b - d_tonic`` (the tonic level is constant dopamine; no sign change
+when it is <= 0),
 ``tau_k = 1/(1/tau_c + 1/tau_d)``; the weight moves by ``F(s*)`` (clipped) then by
 ``F(T) - F(s*)`` (clipped), which is the bounded solution. Final weights are the weights at
 the end of the run.
@@ -102,13 +104,14 @@ class RewardReference:
         r = self.r
         c0, d0, T = self._c(k, a), self._d(a), (n - a) * self.dt
         tau_k = 1.0 / (1.0 / r.tau_c + 1.0 / r.tau_d)
+        b = r.b - r.d_tonic                            # the effective baseline
 
         def F(x):
             return (c0 * d0 * tau_k * (1.0 - math.exp(-x / tau_k))
-                    - r.b * c0 * r.tau_c * (1.0 - math.exp(-x / r.tau_c)))
+                    - b * c0 * r.tau_c * (1.0 - math.exp(-x / r.tau_c)))
 
         # where the drive changes sign (d0 e^{-s/tau_d} = b), if inside (0, T)
-        s = r.tau_d * math.log(d0 / r.b) if (r.b > 0 and d0 > r.b) else T
+        s = r.tau_d * math.log(d0 / b) if (b > 0 and d0 > b) else T
         s = min(s, T)
         wk = _clip(w[k] + F(s), r.w_min, r.w_max)
         w[k] = _clip(wk + (F(T) - F(s)), r.w_min, r.w_max)
