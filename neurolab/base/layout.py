@@ -45,7 +45,7 @@ MODEL_ADEX, MODEL_IZHIKEVICH = 1, 2
 IZH_EULER, IZH_HALF_STEPS = 0, 1
 # per-neuron parameters mpar[row, j]: AdEx rows
 (A_C, A_GL, A_EL, A_VT, A_DT, A_VP, A_VR, A_TW, A_A, A_B, A_IB, A_TE, A_TI, A_EE,
- A_EI) = range(15)
+ A_EI, A_VC, A_KC) = range(17)       # A_VC: V_clamp (mV); A_KC: t_clamp in steps (0: off)
 # Izhikevich rows (PE, PI: exp(-dt/tau_e), exp(-dt/tau_i))
 Z_A, Z_B, Z_C, Z_D, Z_VP, Z_IB, Z_PE, Z_PI, Z_EE, Z_EI = range(10)
-N_MPAR = 15
+N_MPAR = 17

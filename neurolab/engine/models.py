@@ -32,9 +32,11 @@ from ..base.layout import (
     A_EL,
     A_GL,
     A_IB,
+    A_KC,
     A_TE,
     A_TI,
     A_TW,
+    A_VC,
     A_VP,
     A_VR,
     A_VT,
@@ -84,10 +86,22 @@ def adex_step(n, lo, hi, mode, has_iext, dt, mpar, kref, v, ge, gi, iext, last_s
               accept, w, ring, slot, cnt):
     """State update (classical RK4 over ``dt`` on V, w and the synaptic variables), threshold
     ``V >= V_peak`` (not refractory) and reset (``V = V_reset``, ``w += b``) of the AdEx
-    population ``[lo, hi)`` at step n; spikes are appended to ``ring[slot]`` from ``cnt``."""
+    population ``[lo, hi)`` at step n; spikes are appended to ``ring[slot]`` from ``cnt``.
+
+    Spike clamp (``Kc = mpar[A_KC, j] > 0`` steps, NEST's ``aeif_psc_delta_clopath``): the
+    spike sets ``V = V_clamp`` instead of ``V_reset``; in the steps ``n_s + 1 .. n_s + Kc``
+    after the spike step ``n_s`` neither ``V`` nor ``w`` is integrated, and step
+    ``n_s + Kc`` ends with ``V = V_reset``; refractoriness (K steps) then counts from
+    ``n_s + Kc`` as it counts from the spike step without a clamp. Delta input is
+    discarded while ``V`` is frozen."""
     for j in range(lo, hi):
         K = kref[j]
-        frozen = n < last_spike[j] + K
+        Kc = int(mpar[A_KC, j])
+        clamped = False
+        if Kc > 0:
+            clamped = n - last_spike[j] <= Kc    # V and w held
+            K = K + Kc                           # refractoriness counted from n_s + Kc
+        frozen = clamped or n < last_spike[j] + K
         C, gL, EL, VT = mpar[A_C, j], mpar[A_GL, j], mpar[A_EL, j], mpar[A_VT, j]
         DT, VP, tw, a = mpar[A_DT, j], mpar[A_VP, j], mpar[A_TW, j], mpar[A_A, j]
         Ee, Ei, te, ti = mpar[A_EE, j], mpar[A_EI, j], mpar[A_TE, j], mpar[A_TI, j]
@@ -109,17 +123,22 @@ def adex_step(n, lo, hi, mode, has_iext, dt, mpar, kref, v, ge, gi, iext, last_s
         k4 = (dt * f4[0], dt * f4[1], dt * f4[2], dt * f4[3])
         if not frozen:
             v[j] = V0 + (k1[0] + 2.0 * k2[0] + 2.0 * k3[0] + k4[0]) / 6.0
-        w[j] = w0 + (k1[1] + 2.0 * k2[1] + 2.0 * k3[1] + k4[1]) / 6.0
+        if clamped:
+            if n - last_spike[j] == Kc:
+                v[j] = mpar[A_VR, j]
+        else:
+            w[j] = w0 + (k1[1] + 2.0 * k2[1] + 2.0 * k3[1] + k4[1]) / 6.0
         if mode == MODE_DELTA:
-            accept[j] = n - last_spike[j] >= (max(1, K))
+            accept[j] = n - last_spike[j] >= (max(1, K) if Kc == 0 else Kc + max(1, K - Kc))
         else:
             ge[j] = e0 + (k1[2] + 2.0 * k2[2] + 2.0 * k3[2] + k4[2]) / 6.0
             gi[j] = i0 + (k1[3] + 2.0 * k2[3] + 2.0 * k3[3] + k4[3]) / 6.0
     for j in range(lo, hi):
         # an overflow (v = inf) is not a spike: it stays, and the run reports it
-        if mpar[A_VP, j] <= v[j] < math.inf and n >= last_spike[j] + kref[j]:
+        Kc = int(mpar[A_KC, j])
+        if mpar[A_VP, j] <= v[j] < math.inf and n >= last_spike[j] + kref[j] + Kc:
             last_spike[j] = n
-            v[j] = mpar[A_VR, j]
+            v[j] = mpar[A_VR, j] if Kc == 0 else mpar[A_VC, j]
             w[j] += mpar[A_B, j]
             accept[j] = False
             ring[slot, cnt] = j

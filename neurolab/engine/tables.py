@@ -280,6 +280,8 @@ class RunState:
                               (L.A_EE, "E_e"), (L.A_EI, "E_i")):
                 mpar[row, sl] = values[name]
             self.nrn.kref[sl] = np.rint(values["refractory"] / self.dt).astype(np.int64)
+            mpar[L.A_VC, sl] = values["V_clamp"]
+            mpar[L.A_KC, sl] = np.rint(np.asarray(values["t_clamp"]) / self.dt)
         else:
             for row, name in ((L.Z_A, "a"), (L.Z_B, "b"), (L.Z_C, "c"), (L.Z_D, "d"),
                               (L.Z_VP, "v_peak"), (L.Z_IB, "I_bias"), (L.Z_EE, "E_e"),

@@ -29,7 +29,8 @@ ADEX_FIELDS = (("C", "pF", "positive"), ("g_L", "nS", "positive"), ("E_L", "mV",
                ("tau_w", "ms", "positive"), ("a", "nS", "real"), ("b", "pA", "real"),
                ("refractory", "ms", "non_negative"), ("I_bias", "pA", "real"),
                ("tau_e", "ms", "positive"), ("tau_i", "ms", "positive"),
-               ("E_e", "mV", "real"), ("E_i", "mV", "real"))
+               ("E_e", "mV", "real"), ("E_i", "mV", "real"),
+               ("t_clamp", "ms", "non_negative"), ("V_clamp", "mV", "real"))
 IZHIKEVICH_FIELDS = (("a", "1/ms", "positive"), ("b", "1/ms", "real"), ("c", "mV", "real"),
                      ("d", "mV/ms", "real"), ("v_peak", "mV", "real"),
                      ("I_bias", "mV/ms", "real"), ("tau_e", "ms", "positive"),
@@ -95,6 +96,15 @@ class AdExParams(_ModelParams):
     Spike when ``V >= V_peak`` (and not refractory): ``V <- V_reset``, ``w <- w + b``.
     While refractory (``refractory`` ms, counted as for LIF) ``V`` is frozen at
     ``V_reset`` and ``w`` keeps integrating (as NEST's ``aeif_*`` models do).
+    Spike clamp (off by default, ``t_clamp = 0``; NEST's ``aeif_psc_delta_clopath``, Clopath
+    et al. 2010): with ``t_clamp > 0`` a spike sets ``V <- V_clamp`` (and ``w <- w + b``);
+    ``V`` stays at ``V_clamp`` and ``w`` is not integrated for ``Kc = round(t_clamp / dt)``
+    steps after the spike step, the last of which ends with ``V <- V_reset``; the refractory
+    period then counts from that step as it counts from the spike step without a clamp.
+    Delta input is discarded while clamped. As in NEST, ``V`` reads ``V_clamp`` at the end of
+    the spike step and the next ``Kc - 1`` steps (a monitor samples it at the start of the
+    steps ``n_s + 1 .. n_s + Kc``; NEST stamps the spike one step later). This is what lets
+    :class:`~neurolab.ClopathSTDP` see the spike (its LTP term needs ``v > theta_plus``).
     ``Delta_T = 0`` drops the exponential term (a LIF with adaptation that spikes at
     ``V_peak``). ``I_ext`` is the current of :meth:`Network.add_current` (pA); ``I_syn``:
 
@@ -131,6 +141,8 @@ class AdExParams(_ModelParams):
     refractory : ms, >= 0 (default 0).    I_bias : constant current (pA).
     synapse : ``"delta"``, ``"current"`` or ``"conductance"``.
     tau_e, tau_i : synaptic time constants (ms).  E_e, E_i : reversal potentials (mV).
+    t_clamp : spike clamp duration (ms), >= 0 (default 0: no clamp; NEST's Clopath neuron: 2).
+    V_clamp : potential held during the clamp (mV) (default 33, NEST's).
 
     Presets (:meth:`preset`, ``AdExParams.PRESETS``): the firing patterns of Naud, Marcille,
     Clopath & Gerstner 2008 (Biol. Cybern. 99:335), Table 1, each with the step current
@@ -159,6 +171,8 @@ class AdExParams(_ModelParams):
     tau_i: float = 10.0
     E_e: float = 0.0
     E_i: float = -80.0
+    t_clamp: float = 0.0
+    V_clamp: float = 33.0
 
     def __post_init__(self):
         self._validate()

@@ -50,10 +50,15 @@ makes a presynaptic spike in the first ``delay_u`` ms depress by ``A_LTD theta_m
 across runs.
 
 Neurons: any target (LIF, AdEx, Izhikevich); the rule reads ``v`` as the kernel integrates
-it. The paper's AdEx has a spike clamp (``v`` held at 29.4 mV for 2 ms after a spike) that
-drives the LTP term; neurolab's AdEx resets at once, so LTP comes from depolarisation above
-``theta_plus`` only (set ``theta_plus`` accordingly, e.g. below ``v_th`` for LIF). Not on
-the threaded kernel (a network with this rule runs on one thread, with a warning).
+it. The paper's AdEx has a spike clamp (``v`` held high for 2 ms after a spike) that
+drives the LTP term: ``AdExParams(t_clamp=2.0, V_clamp=33.0)`` (NEST's
+``aeif_psc_delta_clopath``); without it (LIF, or the AdEx's default ``t_clamp = 0``) the
+neuron resets at once and LTP comes from depolarisation above ``theta_plus`` only (set
+``theta_plus`` accordingly, e.g. below ``v_th`` for LIF). The filters interpolate ``v``
+linearly across the spike step and the step that ends the clamp, where NEST integrates the
+upswing and holds ``V_clamp`` through that last step: with spikes, weight changes differ from
+NEST's by up to ~2 % (tests/oracles/test_nest_clopath.py). Not on the threaded kernel (a
+network with this rule runs on one thread, with a warning).
 
 Kernel parameters per pathway (``pw_f[p]``): ``A_LTP`` (``A_PLUS``), ``A_LTD``
 (``A_MINUS``), ``dt/tau_x`` (``C_PLUS`` and ``C_MINUS``), ``w_min``, ``w_max``, then the

@@ -4,8 +4,9 @@
 Small random networks, seeded: Poisson and explicit inputs onto an AdEx population and an
 Izhikevich population (each synapse type: delta, current, conductance; excitatory and
 inhibitory receptors), recurrent projections between them and a LIF population, axonal
-delays, per-neuron parameters (arrays and distributions), AdEx refractoriness, both
-Izhikevich integration methods, and pair-rule STDP on projections onto the new models.
+delays, per-neuron parameters (arrays and distributions), AdEx refractoriness, the AdEx
+spike clamp (``t_clamp``, ``V_clamp``, per neuron), both Izhikevich integration methods, and
+pair-rule STDP on projections onto the new models.
 
 Both must give the same spike steps, the same final weights (to rounding) and the same
 ``v`` and ``w``/``u`` traces (to rounding).
@@ -28,7 +29,7 @@ SCALE = {("adex", "delta"): (4.0, 2.0), ("adex", "current"): (300.0, 150.0),
 DURATION = 200.0
 
 
-def random_network(seed, syn_a, syn_z):
+def random_network(seed, syn_a, syn_z, clamp=False):
     rng = np.random.default_rng([seed, 23])
     dt = float(rng.choice([0.1, 0.05]))
     net = nl.Network(dt=dt, seed=seed)
@@ -43,6 +44,9 @@ def random_network(seed, syn_a, syn_z):
                               refractory=float(rng.choice([0.0, dt, 2.0])),
                               I_bias=rng.uniform(0.0, 300.0, n_a),
                               V_T=("uniform", -52.0, -48.0))
+    if clamp:       # per neuron: off for one, 1-4 steps and 2 ms for the others
+        pa = pa.replace(t_clamp=np.array([0.0, dt, 2 * dt, 4 * dt, 2.0, 2.0]),
+                        V_clamp=np.array([0.0, 29.4, 33.0, 20.0, 29.4, 10.0]))
     A = net.add_adex("A", n_a, pa, v_init=("uniform", -70.0, -55.0),
                      w_init=rng.uniform(0.0, 50.0, n_a))
     pz = nl.IzhikevichParams.preset(str(rng.choice(["RS", "IB", "CH", "FS", "LTS"])),
@@ -75,17 +79,22 @@ CASES = [(seed, sa, sz) for seed, (sa, sz) in enumerate(
     [(a, z) for a in SYNAPSES for z in SYNAPSES])]
 
 
-@pytest.mark.parametrize("seed,syn_a,syn_z", CASES)
-def test_kernel_matches_reference(seed, syn_a, syn_z):
-    net = random_network(seed, syn_a, syn_z)
+CLAMP_CASES = [(seed, sa, "delta", True) for seed, sa in ((20, "delta"), (21, "current"),
+                                                           (22, "conductance"), (23, "delta"))]
+
+
+@pytest.mark.parametrize("seed,syn_a,syn_z,clamp",
+                         [(*c, False) for c in CASES] + CLAMP_CASES)
+def test_kernel_matches_reference(seed, syn_a, syn_z, clamp):
+    net = random_network(seed, syn_a, syn_z, clamp)
     ref = reference_simulate(net, DURATION)
     res = net.run(DURATION, record_spikes="all",
                   record_state={"A": "all", "Z": "all", "L": "all"})
     # the second variable, in a separate (continued) run would change the state: record
     # it from a twin network instead
-    twin = random_network(seed, syn_a, syn_z)
+    twin = random_network(seed, syn_a, syn_z, clamp)
     res_w = twin.run(DURATION, record_state={"A": "all"}, state_vars=("w",))
-    twin_u = random_network(seed, syn_a, syn_z)
+    twin_u = random_network(seed, syn_a, syn_z, clamp)
     res_u = twin_u.run(DURATION, record_state={"Z": "all"}, state_vars=("u",))
     n_model_spikes = 0
     for name in ("A", "Z", "L"):
@@ -96,6 +105,9 @@ def test_kernel_matches_reference(seed, syn_a, syn_z):
             n_model_spikes += len(got)
         np.testing.assert_allclose(res.state[name].v, ref["v"][name], rtol=1e-9, atol=1e-9)
     assert n_model_spikes > 5          # the comparison saw spikes of the new models
+    if clamp:                          # ... and clamped spikes: v sampled at V_clamp
+        v = res.state["A"].v
+        assert (v[:, 1:][np.isin(v[:, 1:], [29.4, 33.0, 20.0, 10.0])]).size > 5
     np.testing.assert_allclose(res_w.state["A"].w, ref["w"]["A"], rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(res_u.state["Z"].u, ref["w"]["Z"], rtol=1e-9, atol=1e-9)
     for name in net.projections:

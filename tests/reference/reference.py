@@ -206,7 +206,7 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
             if "model" in st:
                 st["w_rec"].append(list(st["w"]))
                 for i in range(st["n"]):
-                    reference_models.update(st, i, dt, refractory(st, i, n))
+                    reference_models.update(st, i, dt, refractory(st, i, n), n)
                 continue
             for i in range(st["n"]):
                 frozen = refractory(st, i, n)

@@ -14,6 +14,11 @@ with V read as min(V, V_peak) on the right-hand side, dV/dt = 0 while refractory
 with the classical Runge-Kutta scheme (the textbook's four stages, whole state at once).
 Spike when V >= V_peak and not refractory; then V = V_reset, w += b.
 
+Spike clamp (t_clamp > 0, Kc = round(t_clamp / dt) steps, as NEST's aeif_psc_delta_clopath):
+the spike at step s sets V = V_clamp (w += b); in steps s+1 .. s+Kc V and w are held, and
+step s+Kc ends with V = V_reset; the neuron then counts as refractory (v frozen, delta input
+discarded, no threshold) until step s + Kc + max(1, K) (K = round(refractory / dt)).
+
 Izhikevich (2003)::
 
     dv/dt = 0.04 v^2 + 5 v + 140 - u + I_bias + I_syn,   du/dt = a (b v - u)
@@ -28,7 +33,7 @@ from __future__ import annotations
 import math
 
 ADEX_NAMES = ("C", "g_L", "E_L", "V_T", "Delta_T", "V_peak", "V_reset", "tau_w", "a", "b",
-              "refractory", "I_bias", "tau_e", "tau_i", "E_e", "E_i")
+              "refractory", "I_bias", "tau_e", "tau_i", "E_e", "E_i", "t_clamp", "V_clamp")
 IZH_NAMES = ("a", "b", "c", "d", "v_peak", "I_bias", "tau_e", "tau_i", "E_e", "E_i")
 
 
@@ -41,9 +46,13 @@ def make_state(pop, dt):
     second = pop.w if pop.kind == "adex" else pop.u
     K = ([round(q["refractory"][i] / dt) for i in range(n)] if pop.kind == "adex"
          else [0] * n)
+    Kc = ([round(q["t_clamp"][i] / dt) for i in range(n)] if pop.kind == "adex"
+          else [0] * n)
+    # with a clamp, "refractory" (v frozen, no input, no threshold) spans the clamp too
+    K = [k if c == 0 else c + max(1, k) for k, c in zip(K, Kc)]
     return {"model": pop.kind, "p": pop.params, "q": q, "n": n,
             "v": [float(x) for x in pop.v], "w": [float(x) for x in second],
-            "ge": [0.0] * n, "gi": [0.0] * n, "last": [None] * n, "K": K, "v_rec": [],
+            "ge": [0.0] * n, "gi": [0.0] * n, "last": [None] * n, "K": K, "Kc": Kc, "v_rec": [],
             "w_rec": []}
 
 
@@ -65,11 +74,13 @@ def _adex_f(y, q, i, synapse, frozen):
     return [dV, dw, -se / q["tau_e"][i], -si / q["tau_i"][i]]
 
 
-def update(st, i, dt, frozen):
-    """Integrate neuron i of a model population over one step."""
+def update(st, i, dt, frozen, n=None):
+    """Integrate neuron i of a model population over step n."""
     q = st["q"]
     synapse = st["p"].synapse
     if st["model"] == "adex":
+        last, Kc = st["last"][i], st["Kc"][i]
+        clamped = Kc > 0 and last is not None and n - last <= Kc
         y = [st["v"][i], st["w"][i], st["ge"][i], st["gi"][i]]
         k1 = [dt * x for x in _adex_f(y, q, i, synapse, frozen)]
         k2 = [dt * x for x in _adex_f([a + b / 2 for a, b in zip(y, k1)], q, i, synapse, frozen)]
@@ -78,7 +89,11 @@ def update(st, i, dt, frozen):
         new = [y[m] + (k1[m] + 2 * k2[m] + 2 * k3[m] + k4[m]) / 6 for m in range(4)]
         if not frozen:
             st["v"][i] = new[0]
-        st["w"][i] = new[1]
+        if clamped:
+            if n - last == Kc:
+                st["v"][i] = q["V_reset"][i]
+        else:
+            st["w"][i] = new[1]
         if synapse != "delta":
             st["ge"][i], st["gi"][i] = new[2], new[3]
         return
@@ -115,7 +130,7 @@ def crosses(st, i):
 def reset(st, i):
     q = st["q"]
     if st["model"] == "adex":
-        st["v"][i] = q["V_reset"][i]
+        st["v"][i] = q["V_reset"][i] if st["Kc"][i] == 0 else q["V_clamp"][i]
         st["w"][i] += q["b"][i]
     else:
         st["v"][i] = q["c"][i]
