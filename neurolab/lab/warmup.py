@@ -27,7 +27,8 @@ import time
 
 #: the kernels warmed up: name -> (what uses it, the optional families of its network)
 #: (``pv``: a pair-rule variant; ``triplet``, ``vogels``, ``reward``: those rules;
-#: ``homeostasis``: an adaptive threshold or weight normalisation; ``threads``: the
+#: ``homeostasis``: an adaptive threshold or weight normalisation; ``clopath``, ``adex``:
+#: Clopath's rule onto AdEx neurons; ``threads``: the
 #: threaded kernel). Each entry is one specialisation of the step loop.
 KERNELS = {
     "default": ("the pair rule and static synapses (every notebook and lesson)", ()),
@@ -38,6 +39,7 @@ KERNELS = {
     "reward": ("reward-modulated STDP (04, 10)", ("reward",)),
     "homeostasis": ("adaptive threshold, weight normalisation (04)", ("homeostasis",)),
     "diehl-cook": ("triplet rule with homeostasis (07)", ("triplet", "homeostasis")),
+    "clopath-adex": ("Clopath's voltage rule onto AdEx neurons (11)", ("clopath", "adex")),
     "threads": ("the threaded kernel (net.run(..., threads=2))", ("threads",)),
     "diehl-cook-mnist": ("Diehl & Cook's presentation loop, papers.diehl_cook (07)",
                          ("papers.diehl_cook",)),
@@ -49,9 +51,10 @@ _STAMP = "neurolab-warmup.json"
 def _network(families):
     """A network of a few neurons whose kernel is the specialisation for ``families``."""
     from ..model.network import Network
+    from ..model.neuron_models import AdExParams
     from ..model.params import LIFParams, STDPParams
-    from ..plasticity import (AdaptiveThreshold, Normalization, RewardSTDP, TripletSTDP,
-                              VogelsSTDP)
+    from ..plasticity import (AdaptiveThreshold, ClopathSTDP, Normalization, RewardSTDP,
+                              TripletSTDP, VogelsSTDP)
 
     net = Network(dt=0.1, seed=0)
     inp = net.add_spikes("inp", 2, times=[0.0, 0.1], indices=[0, 1])
@@ -68,6 +71,10 @@ def _network(families):
         net.add_spikes("reward", 1, times=[0.1], indices=[0])
         net.connect(inp, out, weight=0.5, stdp=RewardSTDP(reward="reward"),
                     name="rewarded")
+    if "adex" in families:
+        adex = net.add_adex("adex", 2, AdExParams(V_peak=33.0, t_clamp=2.0))
+        net.connect(inp, adex, weight=0.5, stdp=ClopathSTDP() if "clopath" in families
+                    else None, name="onto_adex")
     return net
 
 
