@@ -653,16 +653,19 @@ def test_rows_ascending_worked_by_hand():
     np.testing.assert_array_equal(P.rows_ascending(syn), [1, 0, 1])
 
 
-def test_adex_and_izhikevich_on_threads_equal_one_thread():
+@pytest.mark.parametrize("t_clamp", [0.0, 2.0])
+def test_adex_and_izhikevich_on_threads_equal_one_thread(t_clamp):
     """AdEx and Izhikevich populations run on the threaded kernel (each thread owns a range
-    of their neurons) with results bitwise those of one thread (issue 23)."""
+    of their neurons) with results bitwise those of one thread (issue 23); AdEx with and
+    without the spike clamp."""
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("numba has one thread here")
     out = {}
     for threads in (1, 2):
         net = nl.Network(dt=0.1, seed=5)
         inp = net.add_poisson("inp", 30, rates=30.0)
-        A = net.add_adex("A", 9, nl.AdExParams.preset("adapting", synapse="conductance"))
+        A = net.add_adex("A", 9, nl.AdExParams.preset("adapting", synapse="conductance",
+                                                     t_clamp=t_clamp))
         Z = net.add_izhikevich("Z", 7, nl.IzhikevichParams.preset("CH", synapse="current"))
         L = net.add_lif("L", 5)
         net.add_current("IA", A, np.linspace(200.0, 500.0, 9))
