@@ -130,7 +130,9 @@ class AdExParams(_ModelParams):
     ``AdExParams.from_tau_m(tau_m, g_L, ...)`` gives the same model in the tau_m form
     (``C = tau_m g_L``).
 
-    Parameters (units as NEST's; defaults: Brette & Gerstner 2005, Table 1, V_peak 0 mV)
+    Units as NEST's; defaults: Brette & Gerstner 2005, Table 1, V_peak 0 mV.
+
+    Parameters
     ----------
     C : membrane capacitance (pF), > 0.   g_L : leak conductance (nS), > 0.
     E_L : leak reversal potential (mV).   V_T : threshold slope factor's centre (mV).
