@@ -33,6 +33,29 @@ from .verify import format_report, stray_files, verify
 
 
 # ----------------------------------------------------------------------------- running
+#: the stderr file of the kernel this thread started last (see ``_Manager.start_kernel``)
+_KERNEL_STDERR = threading.local()
+
+
+def _kernel_last_words(lines: int = 6) -> str:
+    """The last ``lines`` lines the kernel this thread started last wrote to its process's
+    stderr (a crash's message: "Fatal Python error: ...", "Segmentation fault"), then the
+    file is closed; ``""`` when there are none."""
+    log = getattr(_KERNEL_STDERR, "log", None)
+    _KERNEL_STDERR.log = None
+    if log is None:
+        return ""
+    try:
+        log.seek(0, os.SEEK_END)
+        log.seek(max(0, log.tell() - 4096))
+        text = log.read().decode("utf-8", "replace")
+    except (OSError, ValueError):
+        return ""
+    finally:
+        log.close()
+    return "\n".join(ln.rstrip() for ln in text.strip().splitlines()[-lines:])
+
+
 @functools.cache
 def _kernel_manager_class():
     """A kernel manager that starts ipykernel with this very interpreter, so the notebook
@@ -105,6 +128,18 @@ def _kernel_manager_class():
         def client(self, **kwargs):
             self._kc = super().client(**kwargs)
             return self._kc
+
+        async def start_kernel(self, **kw):
+            """Start the kernel with its process's own stderr (fd 2) in a temporary file
+            instead of this command's terminal: a cell's output reaches the notebook
+            through the kernel's messages, and what else a kernel prints there is its own
+            noise (ipykernel's and tornado's tracebacks when it is shut down in the middle
+            of a reply) or, when it dies, its last words, which ``execute`` quotes."""
+            if "stderr" not in kw:
+                log = tempfile.TemporaryFile()
+                _KERNEL_STDERR.log = log
+                kw["stderr"] = log
+            await super().start_kernel(**kw)
 
         async def shutdown_kernel(self, now=False, restart=False):
             """Shut the kernel down; at once when a cell is still running (Ctrl-C, a
@@ -314,16 +349,21 @@ def execute(notebook: Path, overrides: Mapping, stage: Path, *, root: Path, time
             cell, count, first = _running_cell(notebook, executed, injected=bool(overrides))
             where = ("" if cell is None else f" in the {INJECTED} cell" if cell == INJECTED
                      else f" in cell {cell}")
+            last = (_kernel_last_words() if type(err).__name__ == "DeadKernelError"
+                    else "")
             raise NotebookFailed(
                 name, f"notebook {name} did not complete{where}"
                 + (f" (In [{count}])" if count is not None else "")
                 + f": {_why_stopped(err, timeout)}"
                 + (f"\n  cell starts: {first}" if first else "")
+                + ("".join(f"\n  kernel's stderr: {ln}" for ln in last.splitlines()))
                 + (f"\n  executed copy in {shown}" if failed_copy is not None
                    and failed_copy.is_file() else ""),
                 cell=cell if isinstance(cell, int) else None, executed=failed_copy,
                 injected=cell == INJECTED,
             ) from None
+        finally:
+            _kernel_last_words()               # close the kernel's stderr file
     if not executed.is_file():     # papermill returned, yet the run is not whole
         raise NotebookFailed(name, f"notebook {name} did not complete: its executed "
                              f"copy was not written; nothing was installed")

@@ -34,10 +34,12 @@ BODY = ("""\
 import os
 if pid_dir:
     with open(os.path.join(pid_dir, mode + ".pid"), "w") as fh:
-        fh.write(str(os.getpid()))""",
+        fh.write(str(os.getpid()))
+os.write(2, b"kernel noise on its process's stderr\\n")""",
         """\
 import time
 if mode == "die":
+    os.write(2, b"Fatal: the kernel's last words\\n")
     os._exit(1)
 if mode == "sleep":
     time.sleep(sleep_s)""", """\
@@ -103,6 +105,12 @@ def test_a_dead_kernel_is_reported_naming_the_notebook_and_cell(repo):
     assert ("DeadKernelError: the kernel died (its process ended: a crash, os._exit, or "
             "the out-of-memory killer)\n") in err
     assert "  cell starts: import time\n" in err
+    # what the kernel's process wrote to its stderr: its last words are quoted, and
+    # nothing reaches the command's own stderr directly
+    assert "\n  kernel's stderr: Fatal: the kernel's last words\n" in err, err
+    assert [ln for ln in err.splitlines() if "noise" in ln or "last words" in ln] == [
+        "  kernel's stderr: kernel noise on its process's stderr",
+        "  kernel's stderr: Fatal: the kernel's last words"], err
     [failed] = (repo / "data" / "raw" / "runs" / "01_stop").glob(
         "*/results/notebooks/01_stop.failed.ipynb")
     assert f"executed copy in {failed.relative_to(repo).as_posix()}" in err
@@ -158,6 +166,12 @@ def test_a_sweep_records_a_dead_kernel_and_a_timeout_and_runs_the_others(repo):
     assert gone(int((repo / "die.pid").read_text()))
     assert gone(int((repo / "sleep.pid").read_text()))
     assert "Traceback" not in err and "Task was destroyed" not in err, err
+    # a kernel's own stderr never reaches the command's (ipykernel's tracebacks when it is
+    # shut down mid-reply came through it); a dead kernel's last words are in its record
+    assert [ln.strip() for ln in err.splitlines() if "noise" in ln] == [
+        "kernel's stderr: kernel noise on its process's stderr"], err   # the dead one's
+    assert "kernel's stderr: Fatal: the kernel's last words" in dead["error"]
+    assert "kernel's stderr" not in slow["error"]
 
 
 def test_a_reply_that_comes_while_a_message_is_sent_is_not_lost():
