@@ -213,12 +213,62 @@ def test_harness_sees_failures(tmp_path):
 #: checked pixel for pixel and for fitting a laptop's screen
 EXPLORER_NOTEBOOKS = [nb for nb in browser_notebooks() if explorer_cells(nb)]
 
+
+@pytest.fixture(scope="module", params=EXPLORER_NOTEBOOKS, ids=lambda p: p.stem)
+def explorer_page(request, laptop):
+    """``(notebook page, its explorers)``: an explorer notebook open in the laptop's window
+    (1366x768), every cell run (checked: no cell shows an error). Opened and run once for
+    the tests below that look at its explorers (a lesson's run in the browser takes
+    10-20 s), one notebook at a time: pytest runs every test of one notebook, then closes
+    its page before it opens the next (several JupyterLab pages open at once made the
+    drags of the pixel test three times slower)."""
+    notebook = request.param
+    nb = laptop.open(notebook)
+    try:
+        nb.run_all()
+        errors = nb.errors()
+        assert not errors, "cells show errors:\n" + "\n".join(map(str, errors))
+        explorers = nb.explorers(expected=len(explorer_cells(notebook)))
+        assert explorers, f"{notebook.name} shows no explorer"
+        yield nb, explorers
+    finally:
+        nb.page.close()
+
+
+# --------------------------------------------------------------------------------------
+# the explorers fit a laptop's screen: sliders and the whole figure in view together
+# --------------------------------------------------------------------------------------
+
+def _inside(box: dict, frame: dict) -> bool:
+    return (box["x"] >= frame["x"] - 0.5 and box["y"] >= frame["y"] - 0.5
+            and box["x"] + box["width"] <= frame["x"] + frame["width"] + 0.5
+            and box["y"] + box["height"] <= frame["y"] + frame["height"] + 0.5)
+
+
+def test_explorer_fits_a_laptop_screen(explorer_page):
+    """At 1366x768 with JupyterLab's default chrome, once the explorer's output is
+    scrolled to the top of the notebook, its figure and every slider are inside the part
+    of the window where the notebook shows cells (and so inside the window)."""
+    _, explorers = explorer_page
+    window = {"x": 0, "y": 0, "width": LAPTOP[0], "height": LAPTOP[1]}
+    for explorer in explorers:
+        boxes = explorer.scroll_to_top()
+        notebook_view = boxes.pop("notebook")
+        assert _inside(notebook_view, window), notebook_view
+        assert "figure" in boxes and len(boxes) == 1 + len(explorer.slider_names()), boxes
+        outside = {name: box for name, box in boxes.items()
+                   if not _inside(box, notebook_view)}
+        assert not outside, (
+            f"cell {explorer.cell}: at {LAPTOP[0]}x{LAPTOP[1]}, with the explorer at the "
+            f"top of the notebook ({notebook_view}), these are not in view: {outside}")
+
+
 #: how the sliders are dragged, one round each: (name, sweeps, mouse moves per sweep,
 #: seconds between two moves, seconds the page is kept busy after each sweep, as on a
 #: slow computer); every slider of the explorer in turn, no wait between
-DRAG_ROUNDS = [("a person's pace", 2, 20, 1 / 60, 0.0),
-               ("faster", 3, 40, 0.0, 0.0),
-               ("on a busy computer", 3, 20, 1 / 60, 0.4)]
+DRAG_ROUNDS = [("a person's pace", 2, 12, 1 / 60, 0.0),
+               ("faster", 3, 16, 0.0, 0.0),
+               ("on a busy computer", 2, 12, 1 / 60, 0.4)]
 
 # the kernel's side, run outside the notebook's cells: the explorer whose widget the cell
 # shows (found by its widget's model id: the module holding LiveExplorer may move)
@@ -284,76 +334,30 @@ def _differing_pixels(browser_png: bytes, kernel_png: bytes, save_to: Path) -> t
                f"images in {save_to}")
 
 
-@pytest.mark.parametrize("notebook", EXPLORER_NOTEBOOKS, ids=lambda p: p.stem)
-def test_explorer_canvas_equals_the_kernels_figure(browser, notebook, tmp_path):
+def test_explorer_canvas_equals_the_kernels_figure(explorer_page, tmp_path):
     """Drag every slider of the notebook's explorer fast (a person's pace, then faster,
-    waiting for nothing), wait until updates stop, then compare the browser's canvas with
-    the kernel's Agg buffer: 0 differing pixels after every round."""
-    nb = browser.open(notebook)
-    try:
-        nb.run_all()
-        errors = nb.errors()
-        assert not errors, "cells show errors:\n" + "\n".join(map(str, errors))
-        explorers = nb.explorers(expected=len(explorer_cells(notebook)))
-        assert explorers, f"{notebook.name} shows no explorer"
-        mismatches = []
-        for explorer in explorers:
-            where = nb.execute(_KERNEL_FIND.format(mid=explorer.model_id())).strip()
-            # the kernel imports the package under test, not another installed copy
-            assert Path(where).resolve().is_relative_to(ROOT), where
-            for name, sweeps, moves, pause, busy in DRAG_ROUNDS:
-                for slider in explorer.slider_names():
-                    explorer.fling(slider, sweeps=sweeps, moves=moves, pause_s=pause,
-                                   busy_s=busy)
-                nb.wait_kernel_idle()
-                nb.execute(_KERNEL_SETTLE)
-                explorer.wait_still(settle_s=1.0)
-                kernel_png = base64.b64decode(nb.execute(_KERNEL_PNG).strip())
-                n, detail = _differing_pixels(
-                    explorer.canvas_png(), kernel_png,
-                    tmp_path / f"cell{explorer.cell}-{name.replace(' ', '_')}")
-                if n:
-                    mismatches.append(f"cell {explorer.cell}, after dragging {name}: {n} "
-                                      f"pixels differ, {detail}")
-        assert not mismatches, ("the browser's canvas is not the kernel's figure:\n"
-                                + "\n".join(mismatches))
-    finally:
-        nb.page.close()
-
-
-# --------------------------------------------------------------------------------------
-# the explorers fit a laptop's screen: sliders and the whole figure in view together
-# --------------------------------------------------------------------------------------
-
-def _inside(box: dict, frame: dict) -> bool:
-    return (box["x"] >= frame["x"] - 0.5 and box["y"] >= frame["y"] - 0.5
-            and box["x"] + box["width"] <= frame["x"] + frame["width"] + 0.5
-            and box["y"] + box["height"] <= frame["y"] + frame["height"] + 0.5)
-
-
-@pytest.mark.parametrize("notebook", EXPLORER_NOTEBOOKS, ids=lambda p: p.stem)
-def test_explorer_fits_a_laptop_screen(laptop, notebook):
-    """At 1366x768 with JupyterLab's default chrome, once the explorer's output is
-    scrolled to the top of the notebook, its figure and every slider are inside the part
-    of the window where the notebook shows cells (and so inside the window)."""
-    nb = laptop.open(notebook)
-    try:
-        nb.run_all()
-        errors = nb.errors()
-        assert not errors, "cells show errors:\n" + "\n".join(map(str, errors))
-        explorers = nb.explorers(expected=len(explorer_cells(notebook)))
-        assert explorers, f"{notebook.name} shows no explorer"
-        window = {"x": 0, "y": 0, "width": LAPTOP[0], "height": LAPTOP[1]}
-        for explorer in explorers:
-            boxes = explorer.scroll_to_top()
-            notebook_view = boxes.pop("notebook")
-            assert _inside(notebook_view, window), notebook_view
-            assert "figure" in boxes and len(boxes) == 1 + len(explorer.slider_names()), \
-                boxes
-            outside = {name: box for name, box in boxes.items()
-                       if not _inside(box, notebook_view)}
-            assert not outside, (
-                f"cell {explorer.cell}: at {LAPTOP[0]}x{LAPTOP[1]}, with the explorer at the "
-                f"top of the notebook ({notebook_view}), these are not in view: {outside}")
-    finally:
-        nb.page.close()
+    waiting for nothing, then on a busy computer), wait until updates stop, then compare
+    the browser's canvas with the kernel's Agg buffer: 0 differing pixels after every
+    round. In the laptop's window (1366x768), where the fit test has just looked."""
+    nb, explorers = explorer_page
+    mismatches = []
+    for explorer in explorers:
+        where = nb.execute(_KERNEL_FIND.format(mid=explorer.model_id())).strip()
+        # the kernel imports the package under test, not another installed copy
+        assert Path(where).resolve().is_relative_to(ROOT), where
+        for name, sweeps, moves, pause, busy in DRAG_ROUNDS:
+            for slider in explorer.slider_names():
+                explorer.fling(slider, sweeps=sweeps, moves=moves, pause_s=pause,
+                               busy_s=busy)
+            nb.wait_kernel_idle()
+            nb.execute(_KERNEL_SETTLE)
+            explorer.wait_still(settle_s=1.0)
+            kernel_png = base64.b64decode(nb.execute(_KERNEL_PNG).strip())
+            n, detail = _differing_pixels(
+                explorer.canvas_png(), kernel_png,
+                tmp_path / f"cell{explorer.cell}-{name.replace(' ', '_')}")
+            if n:
+                mismatches.append(f"cell {explorer.cell}, after dragging {name}: {n} "
+                                  f"pixels differ, {detail}")
+    assert not mismatches, ("the browser's canvas is not the kernel's figure:\n"
+                            + "\n".join(mismatches))
