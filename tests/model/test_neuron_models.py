@@ -410,8 +410,93 @@ def test_w_and_u_are_settable_and_recorded_in_provenance():
     Z.u = -10.0
     r = net2.run(1.0, record_state={"N": "all"}, state_vars=("u",))
     np.testing.assert_array_equal(r.state["N"].u[0], -10.0)
-    with pytest.raises(ValueError, match="'w' exists for adex populations only"):
+    with pytest.raises(ValueError, match=r"state_vars has 'w', which population 'N' "
+                                         r"\(Izhikevich\) does not have; its variables: "
+                                         r"\('v', 'ge', 'gi', 'u'\)"):
         net2.run(1.0, record_state={"N": "all"}, state_vars=("w",))
+
+
+def three_models(seed=5):
+    """An AdEx, an Izhikevich and a LIF population, each driven by its own current and by
+    one shared Poisson source through current synapses."""
+    net = nl.Network(dt=0.1, seed=seed)
+    inp = net.add_poisson("inp", 20, rates=50.0)
+    A = net.add_adex("A", 3, nl.AdExParams.preset("adapting", synapse="current"))
+    Z = net.add_izhikevich("Z", 4, nl.IzhikevichParams.preset("CH", synapse="current"))
+    L = net.add_lif("L", 2)
+    net.add_current("IA", A, 450.0)
+    net.add_current("IZ", Z, 6.0)
+    for pop, w in ((A, 150.0), (Z, 5.0), (L, 0.3)):
+        net.connect(inp, pop, "probability", p=0.5, weight=w)
+    return net
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_w_and_u_recorded_in_one_run_equal_separate_runs(threads):
+    """state_vars as a dict records AdEx ``w``, Izhikevich ``u`` and LIF ``ge`` in one run;
+    each equals (bitwise) what a run recording that population alone gives, and the
+    variables a population was not asked for are None."""
+    sel = {"A": "all", "Z": [1, 3], "L": [0]}
+    chosen = {"A": ("v", "w"), "Z": ("u",), "L": ("ge",)}
+    res = three_models().run(60.0, record_state=sel, state_vars=chosen, threads=threads)
+    assert res.params["run"]["state_vars"] == {k: list(v) for k, v in chosen.items()}
+    for name, names in chosen.items():
+        alone = three_models().run(60.0, record_state={name: sel[name]}, state_vars=names,
+                                   threads=threads)
+        got, want = res.state[name], alone.state[name]
+        np.testing.assert_array_equal(got.ids, want.ids)
+        for var in ("v", "ge", "gi", "theta", "w", "u"):
+            if var in names:
+                assert getattr(got, var).shape == (600, len(got.ids))
+                np.testing.assert_array_equal(getattr(got, var), getattr(want, var))
+            else:
+                assert getattr(got, var) is None, (name, var)
+    # the second variables are the models' own: w jumps by b at spikes, u stays O(10)
+    assert res.state["A"].w.max() > 60.0 and np.all(np.abs(res.state["Z"].u) < 30.0)
+    # a population the dict leaves out records v; the tuple form still applies to all
+    res = three_models().run(5.0, record_state={"A": [0], "L": "all"},
+                             state_vars={"A": "w"})
+    assert res.state["L"].v.shape == (50, 2) and res.state["L"].w is None
+    assert res.state["A"].v is None and res.state["A"].w.shape == (50, 1)
+    res = three_models().run(5.0, record_state={"A": [0], "L": "all"}, state_vars=("v", "ge"))
+    assert res.state["A"].ge.shape == res.state["L"].ge.shape[:1] + (1,)
+
+
+def test_state_vars_errors_name_population_variable_and_what_it_has():
+    net = three_models()
+    both = {"A": "all", "Z": "all"}
+    with pytest.raises(ValueError, match=r"state_vars has 'w', which population 'Z' "
+                                         r"\(Izhikevich\) does not have; its variables: "
+                                         r"\('v', 'ge', 'gi', 'u'\); give state_vars as a "
+                                         r"dict"):
+        net.run(1.0, record_state=both, state_vars=("v", "w"))
+    with pytest.raises(ValueError, match=r"state_vars\['A'\] has 'u', which population "
+                                         r"'A' \(AdEx\) does not have; its variables: "
+                                         r"\('v', 'ge', 'gi', 'w'\)$"):
+        net.run(1.0, record_state=both, state_vars={"A": ("v", "u"), "Z": ("u",)})
+    # a name no model has: the AdEx population's own variables, no 'u' among them
+    with pytest.raises(ValueError) as err:
+        net.run(1.0, record_state={"A": "all"}, state_vars=("v", "vv"))
+    text = str(err.value)
+    assert "state_vars has 'vv', which population 'A' (AdEx)" in text
+    assert "its variables: ('v', 'ge', 'gi', 'w')" in text
+    assert "'u'" not in text.split("(the variables of any model")[0]
+    with pytest.raises(ValueError, match=r"'L' has no adaptive threshold.*its variables "
+                                         r"\(LIF\): \('v', 'ge', 'gi'\)"):
+        net.run(1.0, record_state={"L": "all"}, state_vars={"L": ("theta",)})
+    with pytest.raises(ValueError, match=r"state_vars names 'Q', which is not a "
+                                         r"population; populations: \['inp', 'A', 'Z', 'L'\]"):
+        net.run(1.0, record_state=both, state_vars={"Q": ("v",)})
+    with pytest.raises(ValueError, match=r"state_vars names population 'L', which "
+                                         r"record_state does not record"):
+        net.run(1.0, record_state=both, state_vars={"L": ("v",)})
+    with pytest.raises(TypeError, match=r"state_vars\['A'\] must be a name or a tuple"):
+        net.run(1.0, record_state=both, state_vars={"A": 5})
+    assert net.t == 0.0                               # nothing ran
+    res = net.run(1.0, record_state={"A": "all"})
+    with pytest.raises(KeyError, match=r"state of population 'Z' was not recorded.*LIF, "
+                                       r"AdEx or Izhikevich"):
+        res.state["Z"]
 
 
 def test_set_params_changes_the_dynamics_between_runs():
