@@ -340,6 +340,59 @@ def plot_weight_density(weights, ax, *, bins=30, w_range=None, t_unit="ms", cmap
     return ax
 
 
+def plot_reward_weights(weights, chosen, ax, *, rewards=None, w_max=None, t_unit="ms",
+                        color=None):
+    """One rewarded synapse against the others (Izhikevich 2007, Fig. 1): the others' 5-95 %
+    band and mean, the rewarded synapse's weight, the rewards as ticks on the time axis and
+    the maximal weight as a dashed line.
+
+    The y axis keeps headroom above ``w_max`` (45 % of it) and the legend sits in that
+    headroom, in columns, so it touches neither the dashed line nor a synapse that has
+    reached the maximum.
+
+    Parameters
+    ----------
+    weights : WeightRecord (``.t`` ms, ``.w`` (n_samples, n_rec)) or a (t, w) pair.
+    chosen : column of ``w`` holding the rewarded synapse (0 <= chosen < n_rec).
+    ax : matplotlib Axes.
+    rewards : reward times (ms), (n_rewards,); None: none drawn.
+    w_max : the maximal weight (same unit as ``w``), drawn dashed; None: not drawn, and
+        the headroom is taken above the largest weight.
+    t_unit : "ms" (default) or "s" for the x axis (data in ms).
+    color : the rewarded synapse's colour (default ``POTENTIATION``).
+
+    Returns ``ax``. Raises ``ValueError`` for a ``chosen`` outside the recorded columns, a
+    bad ``t_unit`` or a ``w`` whose first dimension is not ``len(t)``.
+    """
+    scale = _time_scale(t_unit)
+    t, w = _weight_arrays(weights)
+    chosen = int(chosen)
+    if not 0 <= chosen < w.shape[1]:
+        raise ValueError(f"chosen must index a recorded synapse, 0 <= chosen < "
+                         f"{w.shape[1]}, got chosen={chosen}")
+    ts = t * scale
+    others = np.delete(w, chosen, axis=1)
+    if others.shape[1]:
+        ax.fill_between(ts, np.percentile(others, 5, axis=1),
+                        np.percentile(others, 95, axis=1), color="0.85", lw=0,
+                        label=f"{others.shape[1]} other synapses: 5-95 %")
+        ax.plot(ts, others.mean(axis=1), color="0.4", lw=1.2, label="others: mean")
+    ax.plot(ts, w[:, chosen], color=color or POTENTIATION, lw=1.8, label="rewarded synapse")
+    if rewards is not None:
+        r = np.asarray(rewards, dtype=float) * scale
+        ax.plot(r, np.zeros(r.size), "|", color="crimson", ms=12, label="rewards")
+    top = float(w_max) if w_max is not None else float(np.nanmax(w, initial=1.0))
+    if w_max is not None:
+        ax.axhline(top, color="0.5", ls="--", lw=0.8, label=f"maximum ({top:g})")
+    ax.set_ylim(-0.05 * top, 1.45 * top)
+    if ts.size > 1:
+        ax.set_xlim(ts[0], ts[-1])
+    ax.set_xlabel(f"time ({t_unit})")
+    ax.set_ylabel("weight")
+    ax.legend(frameon=False, loc="upper left", ncol=2, fontsize=8, borderaxespad=0.3)
+    return ax
+
+
 # --------------------------------------------------------------------------- STDP window
 def plot_stdp_window(stdp, ax, *, t_range=(-100.0, 100.0), measured=None, color=None,
                      label="analytic rule"):
