@@ -31,6 +31,7 @@ from .base.io import atomic_write_bytes
 __all__ = [
     "PALETTE", "POTENTIATION", "DEPRESSION", "use_style", "band_shares", "plot_raster",
     "plot_weight_evolution", "plot_weight_histogram", "plot_weight_density",
+    "plot_reward_weights",
     "plot_stdp_window", "plot_spike_pairs", "plot_rule_check", "save_figure",
 ]
 

@@ -62,14 +62,14 @@ def test_run_signature_is_explicit_and_mirrors_simulate():
 
 def test_run_docstring_documents_every_keyword_and_its_example_runs():
     doc = inspect.getdoc(nl.Network.run)
-    sections = re.findall(r"^(\w[\w ]*)\n-+$", doc, flags=re.M)
+    sections = re.findall(r"^(\w[\w ]*)\n-+$", doc, flags=re.MULTILINE)
     assert sections == ["Parameters", "Returns", "Raises", "Notes", "Examples"]
     params = doc.split("Parameters\n----------\n")[1].split("\n\nReturns")[0]
-    documented = re.findall(r"^(\w+) : ", params, flags=re.M)
+    documented = re.findall(r"^(\w+) : ", params, flags=re.MULTILINE)
     assert documented == ["duration"] + [k for k, _ in KEYWORDS]
     for error in ("TypeError", "ValueError", "MemoryError", "NonFiniteStateError",
                   "SimulationInterrupted"):
-        assert re.search(rf"^{error}$", doc, flags=re.M), error
+        assert re.search(rf"^{error}$", doc, flags=re.MULTILINE), error
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     for test in doctest.DocTestFinder().find(nl.Network.run, "Network.run",
                                              globs={"nl": nl}):
