@@ -31,7 +31,7 @@ from .base.io import atomic_write_bytes
 __all__ = [
     "PALETTE", "POTENTIATION", "DEPRESSION", "use_style", "band_shares", "plot_raster",
     "plot_weight_evolution", "plot_weight_histogram", "plot_weight_density",
-    "plot_reward_weights",
+    "plot_reward_weights", "plot_firing_patterns",
     "plot_stdp_window", "plot_spike_pairs", "plot_rule_check", "save_figure",
 ]
 
@@ -392,6 +392,59 @@ def plot_reward_weights(weights, chosen, ax, *, rewards=None, w_max=None, t_unit
     ax.set_ylabel("weight")
     ax.legend(frameon=False, loc="upper left", ncol=2, fontsize=8, borderaxespad=0.3)
     return ax
+
+
+# --------------------------------------------------------------------------- neurons
+def plot_firing_patterns(responses, axes, *, t_unit="ms", color=None):
+    """Membrane potential traces of several neurons, one per axes: the firing patterns of
+    neuron presets (Izhikevich 2003, Fig. 2; Naud et al. 2008, Fig. 4), e.g. from
+    :func:`neurolab.papers.firing_patterns.run_presets`.
+
+    Each trace is ``v`` as sampled; a spike (whose upswing a clock-driven sample misses) is
+    drawn as a vertical line from the sampled ``v`` to ``v_peak``. The title names the
+    preset and its current; the step's onset is a grey tick at the bottom. Axes left over
+    are switched off.
+
+    Parameters
+    ----------
+    responses : mapping name -> response with ``t`` (n_samples,) ms, ``v`` (n_samples,) mV,
+        ``spikes`` (n_spikes,) ms, ``v_peak`` (mV), and optionally ``current``, ``unit``
+        and ``onset`` (ms) for the title and the onset tick
+        (:class:`~neurolab.papers.firing_patterns.PresetResponse`).
+    axes : a sequence (or array) of matplotlib Axes, at least ``len(responses)``.
+    t_unit : "ms" (default) or "s" for the x axes (data in ms).
+    color : the traces' colour (default ``PALETTE[0]``).
+
+    Returns ``axes`` (flattened to a list). Raises ``ValueError`` when there are fewer
+    axes than responses or for a bad ``t_unit``.
+    """
+    scale = _time_scale(t_unit)
+    axes = list(np.ravel(np.asarray(axes, dtype=object)))
+    if len(axes) < len(responses):
+        raise ValueError(f"axes must hold one Axes per response: {len(responses)} "
+                         f"responses, {len(axes)} axes")
+    color = color or PALETTE[0]
+    for ax, (name, r) in zip(axes, responses.items()):
+        t = np.asarray(r.t, dtype=float)
+        v = np.asarray(r.v, dtype=float)
+        spikes = np.asarray(r.spikes, dtype=float)
+        ax.plot(t * scale, v, color=color, lw=0.9)
+        if spikes.size:
+            ax.vlines(spikes * scale, np.interp(spikes, t, v), r.v_peak, color=color, lw=0.9)
+        onset = getattr(r, "onset", None)
+        if onset is not None:
+            ax.plot([onset * scale], [0.0], "^", color="0.5", ms=6, clip_on=False,
+                    transform=ax.get_xaxis_transform())
+        current = getattr(r, "current", None)
+        title = name if current is None else f"{name}: {current:g} {getattr(r, 'unit', '')}"
+        ax.set_title(title.strip(), fontsize=10)
+        if t.size > 1:
+            ax.set_xlim(t[0] * scale, t[-1] * scale)
+        ax.set_xlabel(f"time ({t_unit})")
+        ax.set_ylabel("v (mV)")
+    for ax in axes[len(responses):]:
+        ax.set_axis_off()
+    return axes
 
 
 # --------------------------------------------------------------------------- STDP window

@@ -191,6 +191,32 @@ def test_weight_density_columns_are_distributions(ax):
     np.testing.assert_allclose(img.sum(axis=0), 1.0)
 
 
+def test_firing_patterns_one_trace_per_axes_spikes_to_the_peak():
+    from types import SimpleNamespace
+
+    t = np.arange(100) * 0.5
+    v = -70.0 + 0.2 * t
+    responses = {
+        "a": SimpleNamespace(t=t, v=v, spikes=np.array([10.0, 20.0]), v_peak=0.0,
+                             current=500.0, unit="pA", onset=5.0),
+        "b": SimpleNamespace(t=t, v=v - 5.0, spikes=np.array([]), v_peak=30.0),
+    }
+    fig, axes = plt.subplots(1, 3)
+    out = plotting.plot_firing_patterns(responses, axes, t_unit="s")
+    assert out == list(axes)
+    assert [ax.get_title() for ax in axes[:2]] == ["a: 500 pA", "b"]
+    np.testing.assert_array_equal(axes[0].lines[0].get_ydata(), v)
+    np.testing.assert_allclose(axes[0].lines[0].get_xdata(), t / 1000.0)
+    segs = axes[0].collections[0].get_segments()           # spikes: v at the spike -> 0 mV
+    assert [s.tolist() for s in segs] == [[[0.01, -68.0], [0.01, 0.0]],
+                                          [[0.02, -66.0], [0.02, 0.0]]]
+    assert not axes[1].collections and axes[0].get_xlabel() == "time (s)"
+    assert not axes[2].axison                               # left over: switched off
+    with pytest.raises(ValueError, match="one Axes per response: 2 responses, 1 axes"):
+        plotting.plot_firing_patterns(responses, axes[:1])
+    plt.close(fig)
+
+
 def reward_run(n_samples=61, n_other=199, seed=0):
     """Weights every 1000 ms: the rewarded synapse (column 3) climbs from 0 to 4 mV and
     stays there; the others wander in [0, 2.5]."""
