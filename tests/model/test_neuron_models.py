@@ -432,7 +432,7 @@ def three_models(seed=5):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_w_and_u_recorded_in_one_run_equal_separate_runs(threads):
+def test_w_and_u_recorded_in_one_run_equal_separate_runs(threads, tmp_path):
     """state_vars as a dict records AdEx ``w``, Izhikevich ``u`` and LIF ``ge`` in one run;
     each equals (bitwise) what a run recording that population alone gives, and the
     variables a population was not asked for are None."""
@@ -453,6 +453,8 @@ def test_w_and_u_recorded_in_one_run_equal_separate_runs(threads):
                 assert getattr(got, var) is None, (name, var)
     # the second variables are the models' own: w jumps by b at spikes, u stays O(10)
     assert res.state["A"].w.max() > 60.0 and np.all(np.abs(res.state["Z"].u) < 30.0)
+    loaded = nl.load_run(res.save(tmp_path / "run"))      # saved and loaded as recorded
+    assert loaded == res and loaded.state["Z"].v is None
     # a population the dict leaves out records v; the tuple form still applies to all
     res = three_models().run(5.0, record_state={"A": [0], "L": "all"},
                              state_vars={"A": "w"})
