@@ -31,6 +31,7 @@ from .base.io import atomic_write_bytes
 __all__ = [
     "PALETTE", "POTENTIATION", "DEPRESSION", "use_style", "band_shares", "plot_raster",
     "plot_weight_evolution", "plot_weight_histogram", "plot_weight_density",
+    "plot_reward_weights", "plot_firing_patterns",
     "plot_stdp_window", "plot_spike_pairs", "plot_rule_check", "save_figure",
 ]
 
@@ -338,6 +339,112 @@ def plot_weight_density(weights, ax, *, bins=30, w_range=None, t_unit="ms", cmap
     ax.set_xlabel(f"time ({t_unit})")
     ax.set_ylabel("weight")
     return ax
+
+
+def plot_reward_weights(weights, chosen, ax, *, rewards=None, w_max=None, t_unit="ms",
+                        color=None):
+    """One rewarded synapse against the others (Izhikevich 2007, Fig. 1): the others' 5-95 %
+    band and mean, the rewarded synapse's weight, the rewards as ticks on the time axis and
+    the maximal weight as a dashed line.
+
+    The y axis keeps headroom above ``w_max`` (45 % of it) and the legend sits in that
+    headroom, in columns, so it touches neither the dashed line nor a synapse that has
+    reached the maximum.
+
+    Parameters
+    ----------
+    weights : WeightRecord (``.t`` ms, ``.w`` (n_samples, n_rec)) or a (t, w) pair.
+    chosen : column of ``w`` holding the rewarded synapse (0 <= chosen < n_rec).
+    ax : matplotlib Axes.
+    rewards : reward times (ms), (n_rewards,); None: none drawn.
+    w_max : the maximal weight (same unit as ``w``), drawn dashed; None: not drawn, and
+        the headroom is taken above the largest weight.
+    t_unit : "ms" (default) or "s" for the x axis (data in ms).
+    color : the rewarded synapse's colour (default ``POTENTIATION``).
+
+    Returns ``ax``. Raises ``ValueError`` for a ``chosen`` outside the recorded columns, a
+    bad ``t_unit`` or a ``w`` whose first dimension is not ``len(t)``.
+    """
+    scale = _time_scale(t_unit)
+    t, w = _weight_arrays(weights)
+    chosen = int(chosen)
+    if not 0 <= chosen < w.shape[1]:
+        raise ValueError(f"chosen must index a recorded synapse, 0 <= chosen < "
+                         f"{w.shape[1]}, got chosen={chosen}")
+    ts = t * scale
+    others = np.delete(w, chosen, axis=1)
+    if others.shape[1]:
+        ax.fill_between(ts, np.percentile(others, 5, axis=1),
+                        np.percentile(others, 95, axis=1), color="0.85", lw=0,
+                        label=f"{others.shape[1]} other synapses: 5-95 %")
+        ax.plot(ts, others.mean(axis=1), color="0.4", lw=1.2, label="others: mean")
+    ax.plot(ts, w[:, chosen], color=color or POTENTIATION, lw=1.8, label="rewarded synapse")
+    if rewards is not None:
+        r = np.asarray(rewards, dtype=float) * scale
+        ax.plot(r, np.zeros(r.size), "|", color="crimson", ms=12, label="rewards")
+    top = float(w_max) if w_max is not None else float(np.nanmax(w, initial=1.0))
+    if w_max is not None:
+        ax.axhline(top, color="0.5", ls="--", lw=0.8, label=f"maximum ({top:g})")
+    ax.set_ylim(-0.05 * top, 1.45 * top)
+    if ts.size > 1:
+        ax.set_xlim(ts[0], ts[-1])
+    ax.set_xlabel(f"time ({t_unit})")
+    ax.set_ylabel("weight")
+    ax.legend(frameon=False, loc="upper left", ncol=2, fontsize=8, borderaxespad=0.3)
+    return ax
+
+
+# --------------------------------------------------------------------------- neurons
+def plot_firing_patterns(responses, axes, *, t_unit="ms", color=None):
+    """Membrane potential traces of several neurons, one per axes: the firing patterns of
+    neuron presets (Izhikevich 2003, Fig. 2; Naud et al. 2008, Fig. 4), e.g. from
+    :func:`neurolab.papers.firing_patterns.run_presets`.
+
+    Each trace is ``v`` as sampled; a spike (whose upswing a clock-driven sample misses) is
+    drawn as a vertical line from the sampled ``v`` to ``v_peak``. The title names the
+    preset and its current; the step's onset is a grey tick at the bottom. Axes left over
+    are switched off.
+
+    Parameters
+    ----------
+    responses : mapping name -> response with ``t`` (n_samples,) ms, ``v`` (n_samples,) mV,
+        ``spikes`` (n_spikes,) ms, ``v_peak`` (mV), and optionally ``current``, ``unit``
+        and ``onset`` (ms) for the title and the onset tick
+        (:class:`~neurolab.papers.firing_patterns.PresetResponse`).
+    axes : a sequence (or array) of matplotlib Axes, at least ``len(responses)``.
+    t_unit : "ms" (default) or "s" for the x axes (data in ms).
+    color : the traces' colour (default ``PALETTE[0]``).
+
+    Returns ``axes`` (flattened to a list). Raises ``ValueError`` when there are fewer
+    axes than responses or for a bad ``t_unit``.
+    """
+    scale = _time_scale(t_unit)
+    axes = list(np.ravel(np.asarray(axes, dtype=object)))
+    if len(axes) < len(responses):
+        raise ValueError(f"axes must hold one Axes per response: {len(responses)} "
+                         f"responses, {len(axes)} axes")
+    color = color or PALETTE[0]
+    for ax, (name, r) in zip(axes, responses.items()):
+        t = np.asarray(r.t, dtype=float)
+        v = np.asarray(r.v, dtype=float)
+        spikes = np.asarray(r.spikes, dtype=float)
+        ax.plot(t * scale, v, color=color, lw=0.9)
+        if spikes.size:
+            ax.vlines(spikes * scale, np.interp(spikes, t, v), r.v_peak, color=color, lw=0.9)
+        onset = getattr(r, "onset", None)
+        if onset is not None:
+            ax.plot([onset * scale], [0.0], "^", color="0.5", ms=6, clip_on=False,
+                    transform=ax.get_xaxis_transform())
+        current = getattr(r, "current", None)
+        title = name if current is None else f"{name}: {current:g} {getattr(r, 'unit', '')}"
+        ax.set_title(title.strip(), fontsize=10)
+        if t.size > 1:
+            ax.set_xlim(t[0] * scale, t[-1] * scale)
+        ax.set_xlabel(f"time ({t_unit})")
+        ax.set_ylabel("v (mV)")
+    for ax in axes[len(responses):]:
+        ax.set_axis_off()
+    return axes
 
 
 # --------------------------------------------------------------------------- STDP window

@@ -191,6 +191,79 @@ def test_weight_density_columns_are_distributions(ax):
     np.testing.assert_allclose(img.sum(axis=0), 1.0)
 
 
+def test_firing_patterns_one_trace_per_axes_spikes_to_the_peak():
+    from types import SimpleNamespace
+
+    t = np.arange(100) * 0.5
+    v = -70.0 + 0.2 * t
+    responses = {
+        "a": SimpleNamespace(t=t, v=v, spikes=np.array([10.0, 20.0]), v_peak=0.0,
+                             current=500.0, unit="pA", onset=5.0),
+        "b": SimpleNamespace(t=t, v=v - 5.0, spikes=np.array([]), v_peak=30.0),
+    }
+    fig, axes = plt.subplots(1, 3)
+    out = plotting.plot_firing_patterns(responses, axes, t_unit="s")
+    assert out == list(axes)
+    assert [ax.get_title() for ax in axes[:2]] == ["a: 500 pA", "b"]
+    np.testing.assert_array_equal(axes[0].lines[0].get_ydata(), v)
+    np.testing.assert_allclose(axes[0].lines[0].get_xdata(), t / 1000.0)
+    segs = axes[0].collections[0].get_segments()           # spikes: v at the spike -> 0 mV
+    assert [s.tolist() for s in segs] == [[[0.01, -68.0], [0.01, 0.0]],
+                                          [[0.02, -66.0], [0.02, 0.0]]]
+    assert not axes[1].collections and axes[0].get_xlabel() == "time (s)"
+    assert not axes[2].axison                               # left over: switched off
+    with pytest.raises(ValueError, match="one Axes per response: 2 responses, 1 axes"):
+        plotting.plot_firing_patterns(responses, axes[:1])
+    plt.close(fig)
+
+
+def reward_run(n_samples=61, n_other=199, seed=0):
+    """Weights every 1000 ms: the rewarded synapse (column 3) climbs from 0 to 4 mV and
+    stays there; the others wander in [0, 2.5]."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_samples) * 1000.0
+    w = np.clip(1.0 + np.cumsum(rng.normal(0, 0.1, (n_samples, n_other + 1)), axis=0),
+                0.0, 2.5)
+    w[:, 3] = np.minimum(4.0, np.linspace(0.0, 6.0, n_samples))
+    return t, w
+
+
+@pytest.mark.parametrize("size", [(8.0, 4.2), (5.0, 3.5)])
+def test_reward_weights_legend_stays_clear_of_the_maximum(size):
+    """The legend's box lies above the dashed 4 mV line and above the rewarded synapse's
+    trace, which sits on that line (notebook 10's figure)."""
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    t, w = reward_run()
+    out = plotting.plot_reward_weights((t, w), 3, ax, rewards=[5000.0, 12000.0], w_max=4.0,
+                                       t_unit="s")
+    assert out is ax
+    fig.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    line_y = ax.transData.transform((0.0, 4.0))[1]
+    assert box.y0 > line_y + 3.0                       # pixels of clearance
+    assert box.y1 <= ax.get_window_extent().y1 + 1.0   # inside the axes
+    labels = [x.get_text() for x in ax.get_legend().get_texts()]
+    assert labels == ["199 other synapses: 5-95 %", "others: mean", "rewarded synapse",
+                      "rewards", "maximum (4)"]
+    chosen = ax.lines[1]
+    np.testing.assert_array_equal(chosen.get_ydata(), w[:, 3])
+    np.testing.assert_allclose(chosen.get_xdata(), t / 1000.0)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), np.delete(w, 3, axis=1).mean(axis=1))
+    assert ax.get_xlabel() == "time (s)"
+    plt.close(fig)
+
+
+def test_reward_weights_checks_its_input(ax):
+    t, w = reward_run(n_samples=5, n_other=3)
+    with pytest.raises(ValueError, match=r"chosen must index a recorded synapse, "
+                                         r"0 <= chosen < 4, got chosen=4"):
+        plotting.plot_reward_weights((t, w), 4, ax)
+    plotting.plot_reward_weights((t, w), 0, ax)        # no w_max, no rewards
+    assert [x.get_text() for x in ax.get_legend().get_texts()] == [
+        "3 other synapses: 5-95 %", "others: mean", "rewarded synapse"]
+    assert ax.get_ylim()[1] == pytest.approx(1.45 * w.max())
+
+
 def test_stdp_window_plot_matches_the_rule(ax):
     stdp = nl.STDPParams(A_plus=0.01, A_minus=0.0105, tau_plus=16.8, tau_minus=33.7)
     dts = np.array([-20.0, 10.0])

@@ -9,6 +9,9 @@ Room: ``neurolab.base``. May import: numpy and the standard library only.
 
 from __future__ import annotations
 
+import difflib
+import functools
+import inspect
 import math
 import numbers
 
@@ -245,3 +248,30 @@ def float_table(name: str, value, n_rows: int, n_cols: int) -> np.ndarray:
         raise ValueError(f"{name} must be finite everywhere, got {float(arr[k])!r} at "
                          f"index {tuple(int(x) for x in k)}")
     return arr
+
+
+def known_keywords(label: str):
+    """Decorator: a call of the decorated function with a keyword argument it does not
+    take raises ``TypeError`` naming ``label`` (e.g. ``"Network.run"``, not an internal
+    function the call is forwarded to), the unknown keyword, the closest known one and
+    every keyword it takes, before the function runs. The signature (``help()``,
+    ``inspect.signature``) stays the function's own (``functools.wraps``)."""
+    def decorate(fn):
+        params = inspect.signature(fn).parameters
+        names = [p.name for p in params.values()
+                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        keywords = [n for n in names if n not in ("self", "net")]
+
+        @functools.wraps(fn)
+        def checked(*args, **kwargs):
+            for key in kwargs:
+                if key not in names:
+                    close = difflib.get_close_matches(key, keywords, n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    raise TypeError(f"{label}() got an unexpected keyword argument "
+                                    f"{key!r}{hint}; its keywords: {', '.join(keywords)}")
+            return fn(*args, **kwargs)
+
+        return checked
+
+    return decorate

@@ -82,6 +82,78 @@ def _check_recorded(rows, sched, every, sel, dt, what):
         f"and parameters that reach it")
 
 
+#: the state variables every population of neurons has, and each model's own
+_COMMON_VARS = ("v", "ge", "gi")
+_MODEL_VARS = {"lif": (), "adex": ("w",), "izhikevich": ("u",)}
+_MODEL_LABEL = {"lif": "LIF", "adex": "AdEx", "izhikevich": "Izhikevich"}
+
+
+def _variables_of(pop) -> tuple:
+    """The state variables population ``pop`` can record: v, ge, gi, theta (with an
+    adaptive threshold), w (AdEx) or u (Izhikevich)."""
+    theta = ("theta",) if pop._threshold_now() is not None else ()
+    return _COMMON_VARS + theta + _MODEL_VARS.get(pop.kind, ())
+
+
+def _names_tuple(what, value):
+    """``value`` (one name or a list/tuple of names) as a tuple of str."""
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, (list, tuple)) or not all(isinstance(x, str) for x in value):
+        raise TypeError(f"{what} must be a name or a tuple of names from {STATE_VARS}, or a "
+                        f"dict {{population name: tuple of names}}, got {value!r}")
+    return tuple(dict.fromkeys(value))        # in order, each once
+
+
+def _state_vars_by_population(state_vars, s_sel, pops) -> dict:
+    """``state_vars`` of :func:`simulate` as ``{population name: tuple of variables}`` for
+    every population of ``record_state`` (``s_sel``), each variable checked against what
+    that population's model has. A tuple (or one name) applies to every population; a
+    dict gives each population its own (a population of ``record_state`` it leaves out
+    records ``("v",)``). Raises ``TypeError`` for a malformed value and ``ValueError``
+    naming the population, the variable and the variables that population has."""
+    if isinstance(state_vars, dict):
+        for key in state_vars:
+            if key not in pops:
+                raise ValueError(f"state_vars names {key!r}, which is not a population; "
+                                 f"populations: {list(pops)}")
+            if key not in s_sel:
+                raise ValueError(f"state_vars names population {key!r}, which record_state "
+                                 f"does not record (add it: record_state={{{key!r}: 'all', "
+                                 f"...}}); record_state records: {list(s_sel)}")
+        chosen = {name: _names_tuple(f"state_vars[{name!r}]", state_vars.get(name, ("v",)))
+                  for name in s_sel}
+        per_population = True
+    else:
+        names = _names_tuple("state_vars", state_vars)
+        chosen = {name: names for name in s_sel}
+        per_population = False
+    for name, names in chosen.items():
+        pop = pops[name]
+        have = _variables_of(pop)
+        for var in names:
+            if var in have:
+                continue
+            where = f"state_vars[{name!r}]" if per_population else "state_vars"
+            label = _MODEL_LABEL.get(pop.kind, pop.kind)
+            if var == "theta":
+                msg = (f"{where} has 'theta', but population {name!r} has no adaptive "
+                       f"threshold (add_lif(..., threshold=AdaptiveThreshold(...)) or "
+                       f"Population.threshold); its variables ({label}): {have}")
+            else:
+                msg = (f"{where} has {var!r}, which population {name!r} ({label}) does not "
+                       f"have; its variables: {have}")
+            if var not in STATE_VARS:
+                msg += f" (the variables of any model: {STATE_VARS})"
+            if not per_population and any(var in _variables_of(pops[other])
+                                           for other in chosen if other != name):
+                msg += (f"; give state_vars as a dict {{population name: tuple of names}} to "
+                        f"record different variables per population, e.g. state_vars="
+                        f"{{{name!r}: {tuple(v for v in names if v in have)!r}, ...}}")
+            raise ValueError(msg)
+    return chosen
+
+
 def _shielded(fn, active: bool = True):
     """``fn()``, run so that Ctrl-C cannot land inside it: in a helper thread while the
     calling (main) thread waits; an interrupt that arrives meanwhile is raised as
@@ -117,93 +189,34 @@ def _shielded(fn, active: bool = True):
     return box.get("value")
 
 
+@V.known_keywords("simulate")
 def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
              weight_dt: float | None = None, weight_window=None, record_state=None,
              state_vars=("v",), state_dt=None, state_window=None, progress=None,
              chunk_steps=None, threads: int = 1) -> SimResult:
     """Run ``net`` for ``duration`` ms from where it is (``net.t``) and return a
-    :class:`SimResult` of this run, ``[t_start, t_end)``.
-
-    The network keeps its state: a following call continues (membrane and synaptic state,
-    refractoriness, traces, weights, spikes in flight, input streams with new random
-    numbers), and ``run(a)`` then ``run(b)`` gives bitwise the same spikes and weights as
-    ``run(a + b)`` when nothing is changed in between. ``Network.store``/``restore``
-    return to a snapshot. In a notebook, a re-executed ``net.run(...)`` cell therefore
-    continues from where the previous execution ended; rebuild the network in the same cell
-    (or restore a stored state) to start again from t = 0.
-
-    Semantics: clock-driven with fixed ``net.dt``, Brian2's default schedule (state update,
-    threshold, presynaptic then postsynaptic pathways, reset); STDP is pair-based with the
-    pairing scheme and weight dependence each projection's :class:`STDPParams` names, and
-    delays are axonal. See the README, "Simulation semantics".
+    :class:`SimResult` of this run, ``[t_start, t_end)``: ``simulate(net, duration, ...)``
+    is ``net.run(duration, ...)``, with the same keywords and defaults.
 
     Parameters
     ----------
-    duration : ms, > 0, a multiple of dt.
-    record_spikes : whose spikes to keep: ``None`` (default) every LIF population (not the
-        inputs), ``"all"`` every population, a list of population names / populations /
-        slices (``E[:100]``), or ``{name: "all" | slice | ids}``. Selections of ids (here,
-        in ``record_weights`` and in ``record_state``) are sets: an id given twice raises
-        ``ValueError``.
-    record_weights : ``{projection name: "all" | slice | synapse indices}``; ``None`` = none.
-    weight_dt : weight sampling period (ms), a multiple of dt; default 1 ms rounded to
-        whole steps (at least one). Samples are taken at the multiples of ``weight_dt`` of
-        network time.
-    weight_window, state_window : ``(start, stop)`` ms of network time: sample only then.
-    record_state : ``{population name: "all" | slice | neuron indices}`` (LIF, AdEx or
-        Izhikevich populations).
-    state_vars : subset of ``("v", "ge", "gi", "theta", "w", "u")``; ``"theta"`` (the
-        adaptive threshold offset, mV) needs every population of ``record_state`` to have
-        one; ``"w"`` (AdEx adaptation current, pA) every one to be AdEx, ``"u"``
-        (Izhikevich recovery variable) every one to be Izhikevich.
-    state_dt : state sampling period (ms), a multiple of dt; default dt.
-    progress : ``True``/``False`` to force a tqdm progress bar on/off; ``None`` shows one
-        when the run is expected to take more than about two seconds.
-    chunk_steps : steps per kernel call; ``None`` adapts it so that each call takes about
-        0.1 s. Results do not depend on it (bitwise).
-    threads : worker threads for the step loop, 1 (default) up to numba's thread count
-        (``numba.config.NUMBA_NUM_THREADS``, the machine's cores unless the environment
-        variable ``NUMBA_NUM_THREADS`` says otherwise). Each thread owns a range of neurons
-        and the synapses onto them (see :mod:`neurolab.engine.parallel`), so spikes and weights
-        are bitwise the same for every thread count. Networks with the pair rule's variants,
-        the other rule families or homeostasis run on one thread (with a warning). Worth it
-        for large networks only: each step pays ~4-5 us for the parallel region on numba's
-        OpenMP threading layer (~0.1 ms on its ``workqueue`` fallback, where neither OpenMP
-        nor TBB is found), and on a 2-core machine two threads beat one from about
-        5 000-10 000 neurons of a recurrent network with in-degree 100; on cores busy with
-        other work a threaded run can be much slower. The first run with threads > 1
-        compiles the threaded kernel (about 15 s on 2 cores, once; then cached). Threaded
-        runs started from several Python threads of one process take turns, a kernel call
-        (~0.1 s) at a time (``workqueue`` aborts the process on concurrent parallel calls).
-        In a process forked after a threaded run on the OpenMP layer (not fork-safe),
-        threads > 1 runs on one thread with a warning; start worker processes with
-        ``"spawn"`` instead. AdEx and Izhikevich populations run on threads like LIF ones.
-        With NEST imported, threads > 1 also runs on one thread with a
-        warning: NEST's bundled OpenMP runtime and numba's crash a process that runs both.
+    net : Network
+        The network to run; it keeps its state for the next run.
+    duration, record_spikes, record_weights, weight_dt, weight_window, record_state, \
+state_vars, state_dt, state_window, progress, chunk_steps, threads
+        As documented at :meth:`neurolab.Network.run` (units, shapes, what each
+        selects).
 
-    Input is drawn chunk by chunk, so memory does not grow with the duration unless a
-    recording does. The run advances in chunks (which changes no result). Ctrl-C, or a
-    notebook's stop button, ends it cleanly after the current chunk (also while input is
-    being drawn or the kernel is being compiled) and raises
-    :class:`~neurolab.SimulationInterrupted` (a ``KeyboardInterrupt``), so that nothing
-    after the stopped line runs on a partial run: ``net.t`` is where it stopped, the
-    network can continue from there with ``net.run`` (bitwise as if never stopped), and the
-    partial result (``interrupted=True``) is the exception's ``result``.
+    Returns
+    -------
+    SimResult
+        See :meth:`neurolab.Network.run`.
 
     Raises
     ------
-    ValueError, TypeError : bad arguments (naming the parameter, the value, what is allowed).
-    MemoryError : the recordings (or the network's tables) would not fit in the available
-        memory; the message says how much is needed and what to change. Raised before
-        anything is allocated or simulated.
-    NonFiniteStateError : the state, or a recorded sample of it or of a weight, became
-        infinite or NaN; names the population, the variable, the neuron (or synapse) and
-        the time.
-    Any exception raised while the run is under way (a rate function that fails, a
-    non-finite state) leaves the network consistent where it stopped (``net.t``), gets a
-    note saying where that is, and carries what ran as ``.partial_result``.
-    SimulationInterrupted : the run was stopped (Ctrl-C, a notebook's stop button) before
-        its end; carries the partial result.
+    TypeError, ValueError, MemoryError, NonFiniteStateError, SimulationInterrupted
+        As :meth:`neurolab.Network.run` raises them; an unknown keyword names
+        ``simulate`` and lists the keywords it takes.
     """
     dt = net.dt
     n_steps = net.n_steps(duration)
@@ -238,26 +251,11 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
             raise ValueError(f"record_state names {name!r}, which is not a population of "
                              f"neurons (LIF, AdEx or Izhikevich); those: {lif_names}")
         s_sel[name] = _select(f"record_state[{name!r}]", sel, pops[name].n)
-    if isinstance(state_vars, str):
-        state_vars = (state_vars,)
-    if not isinstance(state_vars, (list, tuple)):
-        raise TypeError(f"state_vars must be a tuple of names from {STATE_VARS}, got "
-                        f"{state_vars!r}")
-    for var in state_vars:
-        V.choice("state_vars", var, STATE_VARS)
-    if "theta" in state_vars:
-        for name in s_sel:
-            if pops[name]._threshold_now() is None:
-                raise ValueError(f"state_vars has 'theta' but population {name!r} has no "
-                                 f"adaptive threshold (add_lif(..., threshold="
-                                 f"AdaptiveThreshold(...)) or Population.threshold)")
-    for var, kind in (("w", "adex"), ("u", "izhikevich")):
-        if var in state_vars:
-            for name in s_sel:
-                if pops[name].kind != kind:
-                    raise ValueError(f"state_vars has {var!r} but population {name!r} is of "
-                                     f"kind {pops[name].kind!r}; {var!r} exists for {kind} "
-                                     f"populations only (record the others in another run)")
+    vars_of = _state_vars_by_population(state_vars, s_sel, pops)
+    # one recording array per variable, for every monitored neuron; w (AdEx) and u
+    # (Izhikevich) share one: the kernel samples each model's second variable into it
+    recorded = {var for names in vars_of.values() for var in names}
+    arrays = {var: ("second" if var in ("w", "u") else var) for var in recorded}
     s_every = _steps_of("state_dt", dt if state_dt is None else state_dt, dt)
     w_lo, w_hi = _window("weight_window", weight_window, dt)
     s_lo, s_hi = _window("state_window", state_window, dt)
@@ -277,7 +275,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     s_ids = (np.concatenate([v + state.offset[k] for k, v in s_sel.items()]).astype(np.int64)
              if s_sel else np.zeros(0, np.int64))
     s_sched, n_srows = _schedule(s_every, s_lo, s_hi, n_start, n_stop)
-    n_svars = sum(1 for var in STATE_VARS if var in state_vars)
+    n_svars = len(set(arrays.values()))
     check_memory("the weight and state recordings",
                   8 * (n_wrows * w_syn.size + n_srows * s_ids.size * n_svars),
                   f"record fewer synapses/neurons, sample less often (weight_dt={w_every * dt:g}"
@@ -289,8 +287,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     n_mask = int(spk_mask.sum())
     cap = max(4096, 4 * n_mask)
     w_out = np.zeros((n_wrows if w_syn.size else 0, w_syn.size))
-    s_out = {var: np.zeros((n_srows, s_ids.size) if (s_ids.size and var in state_vars)
-                           else (0, 0)) for var in STATE_VARS}
+    s_out = {key: np.zeros((n_srows, s_ids.size) if (s_ids.size and key in arrays.values())
+                           else (0, 0)) for key in ("v", "ge", "gi", "theta", "second")}
 
     def monitors(spk_step, spk_id):
         return K.Monitors(spk_mask=spk_mask, spk_step=spk_step, spk_id=spk_id,
@@ -312,8 +310,7 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     n_base = 0
     try:
         pv = state.variants(net)       # the rules cannot change during a run
-        s_w = s_out["w"] if s_out["w"].size else s_out["u"]
-        kernel = _kernel_for(state, pv, threads, state.models_for_run(s_w))
+        kernel = _kernel_for(state, pv, threads, state.models_for_run(s_out["second"]))
         first = True
         s_checked = w_checked = 0       # recorded rows already checked for non-finite values
         while counters[K.C_STEP] < n_stop:
@@ -334,10 +331,12 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
                 state.step = reached
                 _check_finite(state, net, start, reached)
                 n_s = _schedule(s_every, s_lo, s_hi, n_start, reached)[1]
-                for var in state_vars:
-                    if s_out[var].size:
-                        _check_recorded(s_out[var][s_checked:n_s], s_sched, s_every, s_sel,
-                                        dt, ("neuron", var))
+                col = 0
+                for name, sel in s_sel.items():
+                    for var in vars_of[name]:
+                        _check_recorded(s_out[arrays[var]][s_checked:n_s, col:col + sel.size],
+                                        s_sched, s_every, {name: sel}, dt, ("neuron", var))
+                    col += sel.size
                 s_checked = n_s
                 n_w = _schedule(w_every, w_lo, w_hi, n_start, reached)[1]
                 if w_out.size:
@@ -392,7 +391,10 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
         "weight_dt": w_every * dt,
         "record_weights": {k: int(v.size) for k, v in w_sel.items()},
         "record_state": {k: int(v.size) for k, v in s_sel.items()},
-        "state_vars": list(state_vars), "state_dt": s_every * dt,
+        "state_vars": ({k: list(v) for k, v in vars_of.items()}
+                       if isinstance(state_vars, dict) else list(_names_tuple("state_vars",
+                                                                               state_vars))),
+        "state_dt": s_every * dt,
         "weight_window": None if weight_window is None else list(weight_window),
         "state_window": None if state_window is None else list(state_window),
         "changes_before_run": changes},
@@ -420,8 +422,8 @@ def simulate(net, duration: float, *, record_spikes=None, record_weights=None,
     col = 0
     for name, sel in s_sel.items():
         rec = StateRecord((s_sched[K.ROW0] + np.arange(n_s)) * (s_every * dt), sel)
-        for var in state_vars:
-            setattr(rec, var, s_out[var][:n_s, col:col + sel.size].copy())
+        for var in vars_of[name]:
+            setattr(rec, var, s_out[arrays[var]][:n_s, col:col + sel.size].copy())
         res.state[name] = rec
         col += sel.size
     res.populations.update((name, int(pop.n)) for name, pop in pops.items())

@@ -28,6 +28,7 @@ from ..base.io import summary as _summary
 from ..base.streams import (_STREAM_CHANGE, _STREAM_CONNECT, _STREAM_NEURON, _check_rate,
                             _poisson_stream, _rates_spec)
 from ..engine.run import simulate
+from ..results.records import SimResult
 from ..engine.tables import RunState
 from .connectivity import (RECEPTORS, RULES, _all_to_all, _check_degree, _delays, _fixed_indegree,
                            _fixed_outdegree, _invert_forbid, _pair_count, _random_pairs,
@@ -575,11 +576,155 @@ class Network:
         """Network time reached (ms): 0 for a fresh network, the end of the last run."""
         return 0.0 if self._state is None else self._state.step * self.dt
 
-    def run(self, duration: float, **kwargs):
+    @V.known_keywords("Network.run")
+    def run(self, duration: float, *, record_spikes=None, record_weights=None,
+            weight_dt: float | None = None, weight_window=None, record_state=None,
+            state_vars=("v",), state_dt: float | None = None, state_window=None,
+            progress: bool | None = None, chunk_steps: int | None = None,
+            threads: int = 1) -> SimResult:
         """Simulate ``duration`` ms from where the network is (``net.t``) and return the
-        :class:`SimResult` of this run; see :func:`neurolab.simulate`."""
+        :class:`~neurolab.SimResult` of this run, ``[t_start, t_end)``.
 
-        return simulate(self, duration, **kwargs)
+        The network keeps its state: a following call continues (membrane and synaptic
+        state, refractoriness, traces, weights, spikes in flight, input streams with new
+        random numbers), and ``run(a)`` then ``run(b)`` gives bitwise the same spikes and
+        weights as ``run(a + b)`` when nothing is changed in between. :meth:`store` /
+        :meth:`restore` return to a snapshot. In a notebook, a re-executed ``net.run(...)``
+        cell therefore continues from where the previous execution ended; rebuild the
+        network in the same cell (or restore a stored state) to start again from t = 0.
+
+        Semantics: clock-driven with fixed ``net.dt``, Brian2's default schedule (state
+        update, threshold, presynaptic then postsynaptic pathways, reset); STDP is
+        pair-based with the pairing scheme and weight dependence each projection's
+        :class:`~neurolab.STDPParams` names, and delays are axonal. The neuron equations
+        and their sources are in :class:`~neurolab.LIFParams`,
+        :class:`~neurolab.AdExParams` and :class:`~neurolab.IzhikevichParams`; see the
+        README, "Simulation semantics". ``nl.simulate(net, duration, ...)`` is the same
+        call.
+
+        Parameters
+        ----------
+        duration : float
+            ms, > 0, a multiple of ``dt``.
+        record_spikes : None, "all", list or dict, optional
+            Whose spikes to keep: ``None`` (default) every LIF, AdEx and Izhikevich
+            population (not the inputs), ``"all"`` every population, a list of population
+            names / populations / slices (``E[:100]``), or ``{name: "all" | slice | ids}``.
+            Selections of ids (here, in ``record_weights`` and in ``record_state``) are
+            sets: an id given twice raises ``ValueError``.
+        record_weights : dict, optional
+            ``{projection name: "all" | slice | synapse indices}``; ``None`` (default):
+            none.
+        weight_dt : float, optional
+            Weight sampling period (ms), a multiple of dt; default 1 ms rounded to whole
+            steps (at least one). Samples are taken at the multiples of ``weight_dt`` of
+            network time.
+        weight_window : (float, float), optional
+            ``(start, stop)`` ms of network time: sample weights only then.
+        record_state : dict, optional
+            ``{population name: "all" | slice | neuron indices}`` (LIF, AdEx or Izhikevich
+            populations); ``None`` (default): none.
+        state_vars : str, tuple of str, or dict, default ``("v",)``
+            The variables recorded for the populations of ``record_state``: ``"v"``
+            (membrane potential, mV), ``"ge"``, ``"gi"`` (synaptic variables: conductances
+            or currents, in the units of the population's synapse type), ``"theta"``
+            (adaptive threshold offset, mV; populations with an adaptive threshold),
+            ``"w"`` (AdEx adaptation current, pA), ``"u"`` (Izhikevich recovery variable).
+            A name or a tuple applies to every population of ``record_state``; a dict
+            ``{population name: tuple of names}`` gives each its own (e.g. ``{"A": ("v",
+            "w"), "Z": ("v", "u")}`` records an AdEx ``w`` and an Izhikevich ``u`` in one
+            run; a population of ``record_state`` the dict leaves out records ``("v",)``).
+        state_dt : float, optional
+            State sampling period (ms), a multiple of dt; default dt.
+        state_window : (float, float), optional
+            ``(start, stop)`` ms of network time: sample the state only then.
+        progress : bool, optional
+            ``True``/``False`` to force a tqdm progress bar on/off; ``None`` (default)
+            shows one when the run is expected to take more than about two seconds.
+        chunk_steps : int, optional
+            Steps per kernel call; ``None`` (default) adapts it so that each call takes
+            about 0.1 s. Results do not depend on it (bitwise).
+        threads : int, default 1
+            Worker threads for the step loop, 1 up to numba's thread count
+            (``numba.config.NUMBA_NUM_THREADS``, the machine's cores unless the environment
+            variable ``NUMBA_NUM_THREADS`` says otherwise). Each thread owns a range of
+            neurons and the synapses onto them (see :mod:`neurolab.engine.parallel`), so
+            spikes and weights are bitwise the same for every thread count. Networks with
+            the pair rule's variants, the other rule families or homeostasis run on one
+            thread (with a warning). Worth it for large networks only: each step pays ~4-5
+            us for the parallel region on numba's OpenMP threading layer (~0.1 ms on its
+            ``workqueue`` fallback, where neither OpenMP nor TBB is found), and on a
+            2-core machine two threads beat one from about 5 000-10 000 neurons of a
+            recurrent network with in-degree 100; on cores busy with other work a threaded
+            run can be much slower. The first run with ``threads > 1`` compiles the
+            threaded kernel (about 15 s on 2 cores, once; then cached). Threaded runs
+            started from several Python threads of one process take turns, a kernel call
+            (~0.1 s) at a time (``workqueue`` aborts the process on concurrent parallel
+            calls). In a process forked after a threaded run on the OpenMP layer (not
+            fork-safe), ``threads > 1`` runs on one thread with a warning; start worker
+            processes with ``"spawn"`` instead. AdEx and Izhikevich populations run on
+            threads like LIF ones. With NEST imported, ``threads > 1`` also runs on one
+            thread with a warning: NEST's bundled OpenMP runtime and numba's crash a
+            process that runs both.
+
+        Returns
+        -------
+        SimResult
+            ``spikes[name]``: :class:`~neurolab.SpikeRecord` (``t`` ms, ``i`` local ids,
+            each (n_spikes,)); ``weights[name]``: :class:`~neurolab.WeightRecord` (``t``
+            (n_samples,) ms, ``w`` (n_samples, n_rec)); ``state[name]``:
+            :class:`~neurolab.StateRecord` (``t`` (n_samples,) ms, ``ids`` (n_ids,), one
+            (n_samples, n_ids) array per recorded variable, ``None`` for the others);
+            ``final_weights[name]``: (n_syn,) every weight at ``t_end``; ``params``: the
+            network and these options (provenance).
+
+        Raises
+        ------
+        TypeError
+            A keyword this method does not take (the message lists those it takes), or an
+            argument of the wrong type (naming the parameter and the value).
+        ValueError
+            A bad value, naming the parameter, the value and what is allowed; for
+            ``state_vars``: the population, the variable and the variables that
+            population's model has.
+        MemoryError
+            The recordings (or the network's tables) would not fit in the available
+            memory; the message says how much is needed and what to change. Raised before
+            anything is allocated or simulated.
+        NonFiniteStateError
+            The state, or a recorded sample of it or of a weight, became infinite or NaN;
+            names the population, the variable, the neuron (or synapse) and the time.
+        SimulationInterrupted
+            The run was stopped (Ctrl-C, a notebook's stop button) before its end; carries
+            the partial result (``.result``, ``interrupted=True``).
+
+        Notes
+        -----
+        Input is drawn chunk by chunk, so memory does not grow with the duration unless a
+        recording does. Ctrl-C, or a notebook's stop button, ends the run cleanly after
+        the current chunk (also while input is being drawn or the kernel is being
+        compiled): ``net.t`` is where it stopped and ``net.run`` continues from there
+        (bitwise as if never stopped). Any exception raised while the run is under way (a
+        rate function that fails, a non-finite state) leaves the network consistent where
+        it stopped (``net.t``), gets a note saying where that is, and carries what ran as
+        ``.partial_result``.
+
+        Examples
+        --------
+        >>> import neurolab as nl
+        >>> net = nl.Network(dt=0.1)
+        >>> A = net.add_adex("A", 1, nl.AdExParams.preset("adapting"))
+        >>> Z = net.add_izhikevich("Z", 1, nl.IzhikevichParams.preset("RS"))
+        >>> res = net.run(10.0, record_state={"A": "all", "Z": "all"},
+        ...               state_vars={"A": ("v", "w"), "Z": ("v", "u")})
+        >>> res.state["A"].w.shape, res.state["Z"].u.shape
+        ((100, 1), (100, 1))
+        """
+        return simulate(self, duration, record_spikes=record_spikes,
+                        record_weights=record_weights, weight_dt=weight_dt,
+                        weight_window=weight_window, record_state=record_state,
+                        state_vars=state_vars, state_dt=state_dt, state_window=state_window,
+                        progress=progress, chunk_steps=chunk_steps, threads=threads)
 
     def store(self, name: str = "default") -> None:
         """Snapshot the whole state under ``name`` (Brian2's ``store``): time, membrane and

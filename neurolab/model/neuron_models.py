@@ -146,12 +146,21 @@ class AdExParams(_ModelParams):
     t_clamp : spike clamp duration (ms), >= 0 (default 0: no clamp; NEST's Clopath neuron: 2).
     V_clamp : potential held during the clamp (mV) (default 33, NEST's).
 
-    Presets (:meth:`preset`, ``AdExParams.PRESETS``): the firing patterns of Naud, Marcille,
-    Clopath & Gerstner 2008 (Biol. Cybern. 99:335), Table 1, each with the step current
-    ``I`` (pA) it was published with: ``"tonic"``, ``"adapting"``, ``"initial_burst"``,
-    ``"bursting"`` (regular bursting), and ``"transient"``, ``"delayed"`` (delayed
-    accelerating), ``"irregular"``. ``AdExParams.preset("adapting")`` gives the
-    parameters; ``AdExParams.PRESETS["adapting"]["I"]`` the current.
+    Presets (:meth:`preset`, ``AdExParams.PRESETS``): the eight firing patterns of Naud,
+    Marcille, Clopath & Gerstner 2008 (Biol. Cybern. 99:335), Table 1 and Fig. 4a-h, each with
+    the step current ``I`` (pA) that shows the pattern: ``"tonic"`` (4a), ``"adapting"``
+    (4b), ``"initial_burst"`` (4c), ``"bursting"`` (4d, regular bursting), ``"delayed"``
+    (4e, delayed accelerating), ``"delayed_bursting"`` (4f, delayed regular bursting),
+    ``"transient"`` (4g, transient spiking) and ``"irregular"`` (4h). All have ``V_T = -50``
+    mV, ``Delta_T = 2`` mV and ``V_peak = 0`` mV. The parameters and currents are those of
+    Brian2's example ``frompapers/Naud_et_al_2008_adex_firing_patterns.py`` (adapted by
+    P. Mueller to match the paper's figures). ``"transient"`` is driven with 180 pA:
+    with ``a = 10`` nS a resting state exists only below ``max_V [(g_L + a)(V - E_L) - g_L
+    Delta_T exp((V - V_T)/Delta_T)] = 288`` pA (at ``V = V_T + Delta_T ln 2``): with 350 pA
+    (this preset's current in early 0.6 drafts) it fires on regularly (ISI 83 ms) after
+    the onset burst.
+    ``AdExParams.preset("adapting")`` gives the parameters;
+    ``AdExParams.PRESETS["adapting"]["I"]`` the current.
     """
 
     MODEL = "adex"
@@ -266,8 +275,10 @@ IzhikevichParams.PRESETS = {
     "RZ": {"a": 0.1, "b": 0.26, "c": -65.0, "d": 2.0, "I": 10.0},
 }
 
-# Naud et al. 2008, Table 1 (C pF, g_L nS, E_L mV, V_T mV, Delta_T mV, a nS, tau_w ms,
-# b pA, V_reset mV, I pA)
+# Naud et al. 2008, Table 1 / Fig. 4 (C pF, g_L nS, E_L mV, a nS, tau_w ms, b pA, V_reset mV,
+# I pA; V_T = -50 mV, Delta_T = 2 mV), as in Brian2's example
+# frompapers/Naud_et_al_2008_adex_firing_patterns.py (transient spiking: 180 pA, see the
+# AdExParams docstring)
 AdExParams.PRESETS = {
     name: {"C": C, "g_L": gL, "E_L": EL, "V_T": -50.0, "Delta_T": 2.0, "a": a, "tau_w": tw,
            "b": b, "V_reset": Vr, "I": I}
@@ -276,8 +287,9 @@ AdExParams.PRESETS = {
         "adapting": (200.0, 12.0, -70.0, 2.0, 300.0, 60.0, -58.0, 500.0),
         "initial_burst": (130.0, 18.0, -58.0, 4.0, 150.0, 120.0, -50.0, 400.0),
         "bursting": (200.0, 10.0, -58.0, 2.0, 120.0, 100.0, -46.0, 210.0),
-        "transient": (100.0, 10.0, -65.0, 10.0, 90.0, 100.0, -47.0, 350.0),
         "delayed": (200.0, 12.0, -70.0, -10.0, 300.0, 0.0, -58.0, 300.0),
+        "delayed_bursting": (100.0, 10.0, -65.0, -10.0, 90.0, 30.0, -47.0, 110.0),
+        "transient": (100.0, 10.0, -65.0, 10.0, 90.0, 100.0, -47.0, 180.0),
         "irregular": (100.0, 12.0, -60.0, -11.0, 130.0, 30.0, -48.0, 160.0),
     }.items()}
 

@@ -205,8 +205,9 @@ class _Records(dict):
                     f"(the default records the LIF populations; record_spikes='all' records "
                     f"every population)")
         return (f"state of population {key!r} was not recorded; recorded: {recorded}. "
-                f"Record it with net.run(..., record_state={{{key!r}: 'all'}}, "
-                f"state_vars=('v',)) (LIF populations only)")
+                f"Record it with net.run(..., record_state={{{key!r}: 'all'}}) (LIF, AdEx or "
+                f"Izhikevich populations; state_vars chooses the variables, per population "
+                f"as a dict, e.g. state_vars={{{key!r}: ('v',)}})")
 
 
 def _close(a: float, b: float) -> bool:

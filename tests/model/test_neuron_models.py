@@ -132,11 +132,31 @@ def izh_train(name, method="euler", dt=0.1, duration=500.0):
     return spikes_of(net.run(duration), "Z")
 
 
-def adex_train(name, duration=500.0):
+def adex_train(name, duration=500.0, current=None, v_init=None):
     net = nl.Network(dt=0.1)
-    A = net.add_adex("A", 1, nl.AdExParams.preset(name))
-    net.add_current("I", A, nl.AdExParams.PRESETS[name]["I"])
+    A = net.add_adex("A", 1, nl.AdExParams.preset(name), v_init=v_init)
+    net.add_current("I", A, nl.AdExParams.PRESETS[name]["I"] if current is None else current)
     return spikes_of(net.run(duration), "A")
+
+
+def period_of(isi, rel=0.1, longest=12):
+    """The smallest p <= ``longest`` with |isi[k + p] - isi[k]| < ``rel`` x the mean ISI for
+    every k (a periodic train: tonic p = 1, bursts of n spikes p = n), None for an aperiodic
+    one."""
+    tol = rel * float(np.mean(isi))
+    for p in range(1, longest + 1):
+        if isi.size > 2 * p and np.all(np.abs(isi[p:] - isi[:-p]) < tol):
+            return p
+    return None
+
+
+def is_irregular(t, settle=500.0):
+    """Naud et al. 2008, Sect. 3.5 / Fig. 4h: under a constant current the deterministic
+    model fires irregularly (chaos): after ``settle`` ms the ISIs follow no period up to 12
+    spikes (within 10 % of the mean ISI) and vary widely (coefficient of variation > 0.3)."""
+    isi = np.diff(t[t > settle])
+    return (isi.size >= 40 and period_of(isi) is None
+            and float(np.std(isi) / np.mean(isi)) > 0.3)
 
 
 def test_izhikevich_presets_give_the_published_patterns():
@@ -161,26 +181,108 @@ def test_izhikevich_presets_give_the_published_patterns():
 
 
 def test_adex_presets_give_naud_patterns():
-    """Naud et al. 2008, Fig. 4 / Table 1: tonic spiking, adaptation, initial burst, regular
-    bursting (and delayed accelerating)."""
-    tonic = np.diff(adex_train("tonic"))
+    """Naud et al. 2008, Fig. 4a-h: each preset, driven by its current, fires its pattern,
+    and each criterion fails for the patterns it should tell apart."""
+    trains = {name: adex_train(name, duration=1000.0) for name in nl.AdExParams.PRESETS}
+    isis = {name: np.diff(t[t < 500.0]) for name, t in trains.items()}
+    # 4a tonic: constant ISIs from the start (period 1)
+    tonic = isis["tonic"]
     assert tonic.size > 20 and tonic.max() / tonic.min() < 1.1
-    adapt = np.diff(adex_train("adapting"))
-    assert np.all(np.diff(adapt[:6]) > 0) and adapt[-1] > 4 * adapt[0]
-    burst = np.diff(adex_train("initial_burst"))
+    # 4b adaptation: ISIs grow monotonically to >= 4x the first, no bursts
+    adapt = isis["adapting"]
+    assert np.all(np.diff(adapt[:6]) > 0) and adapt[-1] > 4 * adapt[0] and adapt.min() > 10.0
+    assert not (np.all(np.diff(tonic[:6]) > 0) and tonic[-1] > 4 * tonic[0])
+    # 4c initial burst: >= 2 short ISIs, then long regular ones
+    burst = isis["initial_burst"]
     assert np.all(burst[:2] < 10.0) and np.all(burst[2:] > 50.0)
-    reg = np.diff(adex_train("bursting"))
+    assert period_of(burst[3:]) == 1                  # after the first long ISI
+    # 4d regular bursting: short ISIs inside bursts, long between, every burst >= 2 spikes
+    reg = isis["bursting"]
     long = np.flatnonzero(reg > 100.0)
     assert long.size >= 3 and np.all(reg[reg <= 100.0] < 10.0)
-    assert np.all(np.diff(long) >= 2)                  # every burst has >= 2 spikes
-    delayed_t = adex_train("delayed")
+    assert np.all(np.diff(long) >= 2)
+    # 4e delayed accelerating: a late first spike, then ISIs that shrink
+    delayed_t = trains["delayed"]
     delayed = np.diff(delayed_t)
     assert delayed_t[0] > 30.0 and np.all(np.diff(delayed[:10]) < 0)
+    # 4f delayed regular bursting: a late first spike, then bursts (here of 4 spikes) at a
+    # regular period
+    db_t = trains["delayed_bursting"]
+    db = np.diff(db_t)
+    gaps = np.flatnonzero(db > 40.0)
+    assert db_t[0] > 30.0 and gaps.size >= 5 and np.all(np.diff(gaps) >= 2)
+    assert np.all(db[db <= 40.0] < 10.0) and period_of(db[gaps[0] + 1:]) == 4
+    assert not (trains["tonic"][0] > 30.0 or trains["bursting"][0] > 30.0)
+    # 4g transient spiking: spikes at the onset only, then silence to the end of a 1 s step
+    tr = trains["transient"]
+    assert 1 <= tr.size <= 5 and tr.max() < 100.0
+    for name in ("tonic", "adapting", "initial_burst", "bursting", "irregular"):
+        assert trains[name].max() > 900.0             # the others keep firing
+    # 4h irregular: aperiodic, widely varying ISIs (see is_irregular); the criterion
+    # rejects every periodic pattern, even the ones with several ISIs per period
+    long_trains = {name: adex_train(name, duration=3000.0)
+                   for name in ("irregular", "tonic", "bursting", "delayed_bursting",
+                                "initial_burst", "adapting")}
+    assert is_irregular(long_trains["irregular"])
+    for name, t in long_trains.items():
+        if name != "irregular":
+            assert not is_irregular(t), name
+
+
+def test_adex_irregular_preset_is_chaotic():
+    """Naud et al. 2008, Fig. 4h: the irregular pattern is deterministic chaos: a 1e-6 mV
+    change of the initial V moves later spikes by more than 1 ms within 3 s, while the
+    tonic and bursting presets converge to the same train (within 0.01 ms)."""
+    for name, chaotic in (("irregular", True), ("tonic", False), ("bursting", False)):
+        E_L = nl.AdExParams.PRESETS[name]["E_L"]
+        a, b = adex_train(name, 3000.0, v_init=E_L), adex_train(name, 3000.0, v_init=E_L + 1e-6)
+        n = min(a.size, b.size)
+        gap = np.abs(a[:n] - b[:n]).max()
+        assert (gap > 1.0) if chaotic else (a.size == b.size and gap < 0.01), name
+
+
+def test_adex_transient_preset_current_leaves_a_stable_rest():
+    """Transient spiking (Naud et al. 2008, Fig. 4g) needs a stable resting state under the
+    step. The nullclines give rest where I = f(V) = (g_L + a)(V - E_L)
+    - g_L Delta_T exp((V - V_T)/Delta_T), w = a (V - E_L); f is largest at
+    V_m = V_T + Delta_T ln((g_L + a)/g_L): 20*(16.386) - 10*2*2 = 287.7 pA for the preset.
+    Below it the lower root is stable (Jacobian trace < 0, determinant > 0); the preset's
+    180 pA is below, 350 pA is not (the neuron would fire on), so the neuron settles at the
+    root after its onset spikes."""
+    P = nl.AdExParams.PRESETS["transient"]
+    C, gL, EL, VT, dT, a, tw = (P[k] for k in ("C", "g_L", "E_L", "V_T", "Delta_T", "a",
+                                                "tau_w"))
+    I = P["I"]
+
+    def f(v):
+        return (gL + a) * (v - EL) - gL * dT * math.exp((v - VT) / dT)
+
+    v_m = VT + dT * math.log((gL + a) / gL)
+    assert f(v_m) == pytest.approx(20.0 * (-50.0 + 2.0 * math.log(2.0) + 65.0) - 40.0)
+    assert I < f(v_m) < 350.0
+    lo, hi = EL, v_m                                  # f(E_L) < I < f(v_m): bisect
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if f(mid) < I else (lo, mid)
+    v_star = 0.5 * (lo + hi)
+    w_star = a * (v_star - EL)
+    J = np.array([[(-gL + gL * math.exp((v_star - VT) / dT)) / C, -1.0 / C],
+                  [a / tw, -1.0 / tw]])
+    assert np.trace(J) < 0 and np.linalg.det(J) > 0   # a stable node or focus
+    net = nl.Network(dt=0.1)
+    A = net.add_adex("A", 1, nl.AdExParams.preset("transient"))
+    net.add_current("I", A, I)
+    res = net.run(3000.0)
+    assert res.spikes["A"].t.size >= 1 and res.spikes["A"].t.max() < 100.0
+    assert A.v[0] == pytest.approx(v_star, abs=1e-6)
+    assert A.w[0] == pytest.approx(w_star, abs=1e-5)
 
 
 def test_presets_are_documented_and_checked():
     assert set(nl.IzhikevichParams.PRESETS) >= {"RS", "IB", "CH", "FS", "LTS"}
-    assert set(nl.AdExParams.PRESETS) >= {"tonic", "adapting", "initial_burst", "bursting"}
+    assert set(nl.AdExParams.PRESETS) == {"tonic", "adapting", "initial_burst", "bursting",
+                                         "delayed", "delayed_bursting", "transient",
+                                         "irregular"}
     assert nl.IzhikevichParams.preset("FS").a == 0.1
     assert nl.AdExParams.preset("adapting", b=10.0).b == 10.0
     with pytest.raises(ValueError, match="name"):
@@ -308,8 +410,95 @@ def test_w_and_u_are_settable_and_recorded_in_provenance():
     Z.u = -10.0
     r = net2.run(1.0, record_state={"N": "all"}, state_vars=("u",))
     np.testing.assert_array_equal(r.state["N"].u[0], -10.0)
-    with pytest.raises(ValueError, match="'w' exists for adex populations only"):
+    with pytest.raises(ValueError, match=r"state_vars has 'w', which population 'N' "
+                                         r"\(Izhikevich\) does not have; its variables: "
+                                         r"\('v', 'ge', 'gi', 'u'\)"):
         net2.run(1.0, record_state={"N": "all"}, state_vars=("w",))
+
+
+def three_models(seed=5):
+    """An AdEx, an Izhikevich and a LIF population, each driven by its own current and by
+    one shared Poisson source through current synapses."""
+    net = nl.Network(dt=0.1, seed=seed)
+    inp = net.add_poisson("inp", 20, rates=50.0)
+    A = net.add_adex("A", 3, nl.AdExParams.preset("adapting", synapse="current"))
+    Z = net.add_izhikevich("Z", 4, nl.IzhikevichParams.preset("CH", synapse="current"))
+    L = net.add_lif("L", 2)
+    net.add_current("IA", A, 450.0)
+    net.add_current("IZ", Z, 6.0)
+    for pop, w in ((A, 150.0), (Z, 5.0), (L, 0.3)):
+        net.connect(inp, pop, "probability", p=0.5, weight=w)
+    return net
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_w_and_u_recorded_in_one_run_equal_separate_runs(threads, tmp_path):
+    """state_vars as a dict records AdEx ``w``, Izhikevich ``u`` and LIF ``ge`` in one run;
+    each equals (bitwise) what a run recording that population alone gives, and the
+    variables a population was not asked for are None."""
+    sel = {"A": "all", "Z": [1, 3], "L": [0]}
+    chosen = {"A": ("v", "w"), "Z": ("u",), "L": ("ge",)}
+    res = three_models().run(60.0, record_state=sel, state_vars=chosen, threads=threads)
+    assert res.params["run"]["state_vars"] == {k: list(v) for k, v in chosen.items()}
+    for name, names in chosen.items():
+        alone = three_models().run(60.0, record_state={name: sel[name]}, state_vars=names,
+                                   threads=threads)
+        got, want = res.state[name], alone.state[name]
+        np.testing.assert_array_equal(got.ids, want.ids)
+        for var in ("v", "ge", "gi", "theta", "w", "u"):
+            if var in names:
+                assert getattr(got, var).shape == (600, len(got.ids))
+                np.testing.assert_array_equal(getattr(got, var), getattr(want, var))
+            else:
+                assert getattr(got, var) is None, (name, var)
+    # the second variables are the models' own: w jumps by b at spikes, u stays O(10)
+    assert res.state["A"].w.max() > 60.0 and np.all(np.abs(res.state["Z"].u) < 30.0)
+    loaded = nl.load_run(res.save(tmp_path / "run"))      # saved and loaded as recorded
+    assert loaded == res and loaded.state["Z"].v is None
+    # a population the dict leaves out records v; the tuple form still applies to all
+    res = three_models().run(5.0, record_state={"A": [0], "L": "all"},
+                             state_vars={"A": "w"})
+    assert res.state["L"].v.shape == (50, 2) and res.state["L"].w is None
+    assert res.state["A"].v is None and res.state["A"].w.shape == (50, 1)
+    res = three_models().run(5.0, record_state={"A": [0], "L": "all"}, state_vars=("v", "ge"))
+    assert res.state["A"].ge.shape == res.state["L"].ge.shape[:1] + (1,)
+
+
+def test_state_vars_errors_name_population_variable_and_what_it_has():
+    net = three_models()
+    both = {"A": "all", "Z": "all"}
+    with pytest.raises(ValueError, match=r"state_vars has 'w', which population 'Z' "
+                                         r"\(Izhikevich\) does not have; its variables: "
+                                         r"\('v', 'ge', 'gi', 'u'\); give state_vars as a "
+                                         r"dict"):
+        net.run(1.0, record_state=both, state_vars=("v", "w"))
+    with pytest.raises(ValueError, match=r"state_vars\['A'\] has 'u', which population "
+                                         r"'A' \(AdEx\) does not have; its variables: "
+                                         r"\('v', 'ge', 'gi', 'w'\)$"):
+        net.run(1.0, record_state=both, state_vars={"A": ("v", "u"), "Z": ("u",)})
+    # a name no model has: the AdEx population's own variables, no 'u' among them
+    with pytest.raises(ValueError) as err:
+        net.run(1.0, record_state={"A": "all"}, state_vars=("v", "vv"))
+    text = str(err.value)
+    assert "state_vars has 'vv', which population 'A' (AdEx)" in text
+    assert "its variables: ('v', 'ge', 'gi', 'w')" in text
+    assert "'u'" not in text.split("(the variables of any model")[0]
+    with pytest.raises(ValueError, match=r"'L' has no adaptive threshold.*its variables "
+                                         r"\(LIF\): \('v', 'ge', 'gi'\)"):
+        net.run(1.0, record_state={"L": "all"}, state_vars={"L": ("theta",)})
+    with pytest.raises(ValueError, match=r"state_vars names 'Q', which is not a "
+                                         r"population; populations: \['inp', 'A', 'Z', 'L'\]"):
+        net.run(1.0, record_state=both, state_vars={"Q": ("v",)})
+    with pytest.raises(ValueError, match=r"state_vars names population 'L', which "
+                                         r"record_state does not record"):
+        net.run(1.0, record_state=both, state_vars={"L": ("v",)})
+    with pytest.raises(TypeError, match=r"state_vars\['A'\] must be a name or a tuple"):
+        net.run(1.0, record_state=both, state_vars={"A": 5})
+    assert net.t == 0.0                               # nothing ran
+    res = net.run(1.0, record_state={"A": "all"})
+    with pytest.raises(KeyError, match=r"state of population 'Z' was not recorded.*LIF, "
+                                       r"AdEx or Izhikevich"):
+        res.state["Z"]
 
 
 def test_set_params_changes_the_dynamics_between_runs():

@@ -71,9 +71,14 @@ def check_adex(t, res, tn, tt, vn, dt, five=1.0):
 
 
 @pytest.mark.parametrize("synapse", list(MODELS))
-@pytest.mark.parametrize("preset", ["tonic", "adapting", "initial_burst", "bursting", "delayed"])
+@pytest.mark.parametrize("preset", ["tonic", "adapting", "initial_burst", "bursting", "delayed",
+                                    "delayed_bursting"])
 def test_adex_presets_match_nest(preset, synapse):
-    dt, duration = 0.1, 500.0
+    # delayed bursting: each reset lands on the step grid, and a = -10 nS amplifies the
+    # shift across the 56 ms gap between bursts (5th spike 1.2 ms off NEST at dt 0.1,
+    # 127.7 / 128.45 / 128.81 ms at dt 0.1 / 0.05 / 0.01): compared at dt 0.01, where
+    # issue 23 expects the first five within 0.3 ms
+    dt, duration = (0.01, 500.0) if preset == "delayed_bursting" else (0.1, 500.0)
     p = nl.AdExParams.preset(preset, synapse=synapse)
     current = nl.AdExParams.PRESETS[preset]["I"]
     net = nl.Network(dt=dt)
@@ -81,7 +86,7 @@ def test_adex_presets_match_nest(preset, synapse):
     net.add_current("I", A, current)
     res = net.run(duration, record_state={"A": "all"})
     tn, tt, vn = nest_adex(synapse, p, current, dt, duration)
-    check_adex(res.spikes["A"].t, res, tn, tt, vn, dt)
+    check_adex(res.spikes["A"].t, res, tn, tt, vn, dt, five=0.3 if dt == 0.01 else 1.0)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
