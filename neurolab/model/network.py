@@ -218,14 +218,7 @@ class Network:
         Raises ``ValueError``/``TypeError`` naming the parameter, the value and its index
         (e.g. ``v_reset >= v_th`` for one neuron, ``dt`` longer than a time constant).
         """
-        self._new_name(name)
-        n = V.integer("n", n, minimum=1)
-        self._check_fits(f"population {name!r} of {n} neurons", n_neurons=n)
-        if params is None:
-            params = LIFParams()
-        if not isinstance(params, LIFParams):
-            raise TypeError(f"params must be a LIFParams, got {type(params).__name__}")
-        index = len(self.populations)
+        n, params, index = self._new_population(name, n, LIFParams, params)
         values = _resolve_neuron_params(params, n, self.dt, name,
                                         lambda k: self._rng(_STREAM_NEURON, index, k))
         v_init = resolve("v_init", values["v_rest"] if v_init is None else v_init, n,
@@ -264,7 +257,10 @@ class Network:
         """
         return self._add_model(name, n, IzhikevichParams, params, v_init, u_init, "u")
 
-    def _add_model(self, name, n, cls, params, v_init, w_init, second):
+    def _new_population(self, name, n, cls, params):
+        """The checks every new population passes (a new name, ``n`` >= 1 that fits in
+        memory, ``params`` an instance of ``cls`` or None for ``cls()``): ``(n, params,
+        its index)``."""
         self._new_name(name)
         n = V.integer("n", n, minimum=1)
         self._check_fits(f"population {name!r} of {n} neurons", n_neurons=n)
@@ -272,7 +268,10 @@ class Network:
             params = cls()
         if not isinstance(params, cls):
             raise TypeError(f"params must be a {cls.__name__}, got {type(params).__name__}")
-        index = len(self.populations)
+        return n, params, len(self.populations)
+
+    def _add_model(self, name, n, cls, params, v_init, w_init, second):
+        n, params, index = self._new_population(name, n, cls, params)
         values = _resolve_model_params(params, n, self.dt, name,
                                        lambda k: self._rng(_STREAM_NEURON, index, k))
         rest = values["E_L"] if cls is AdExParams else values["c"]

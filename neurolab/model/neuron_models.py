@@ -19,8 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..base import validate as V
-from ..base.io import summary
-from .params import SYNAPSE_TYPES, _neuron_value
+from .params import SYNAPSE_TYPES, _neuron_value, params_dict
 
 #: the fields of each model: (name, unit, check), as params.NEURON_FIELDS for LIF
 ADEX_FIELDS = (("C", "pF", "positive"), ("g_L", "nS", "positive"), ("E_L", "mV", "real"),
@@ -63,15 +62,7 @@ class _ModelParams:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
-        out = {"model": self.MODEL}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, np.ndarray):
-                value = summary(value)
-            elif isinstance(value, tuple):
-                value = list(value)
-            out[f.name] = value
-        return out
+        return {"model": self.MODEL, **params_dict(self)}
 
     @classmethod
     def preset(cls, name: str, **changes):

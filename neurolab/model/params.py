@@ -135,15 +135,21 @@ class LIFParams:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
-        out = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, np.ndarray):
-                value = summary(value)
-            elif isinstance(value, tuple):
-                value = list(value)
-            out[f.name] = value
-        return out
+        return params_dict(self)
+
+
+def params_dict(params) -> dict:
+    """A neuron parameter set as JSON-ready values, field by field: an array of per-neuron
+    values as its summary (``base.io.summary``), a distribution as a list."""
+    out = {}
+    for f in dataclasses.fields(params):
+        value = getattr(params, f.name)
+        if isinstance(value, np.ndarray):
+            value = summary(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
 
 
 # the pair rule lives with the other rules; importable from here as before
