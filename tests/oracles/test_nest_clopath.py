@@ -11,9 +11,9 @@ delayed ``u_plus`` and ``x_bar``, optionally the homeostatic LTD factor.
 
 NEST's extras neutralised: no spike happens, so the spike clamp (``t_clamp``,
 ``V_clamp``), the adaptive threshold (``V_th_max = V_th_rest``) and the after-spike current
-(``I_sp = 0``) never act. The second test lets the neuron spike with the clamp on both
-sides (``AdExParams(t_clamp=2.0, V_clamp=33.0)``), the adaptive threshold and the
-after-spike current still neutralised (neurolab has neither).
+(``I_sp = 0``) never act. The second test lets the neuron spike with Clopath's whole neuron
+on both sides (clamp, after-spike current, adaptive threshold); the third runs NEST's own
+spike-pairing example.
 
 Timing: NEST's synapse with delay d sees the postsynaptic history d earlier and its PSP
 arrives d later. With d = dt, a presynaptic parrot spike stamped ``T`` is matched by a
@@ -68,9 +68,11 @@ def run_nest(rule, p, pre, drv, dt, T):
     nest = _nest()
     nest.ResetKernel()
     nest.resolution = dt
-    par = {"C_m": p.C, "g_L": p.g_L, "E_L": p.E_L, "V_th_rest": p.V_T, "V_th_max": p.V_T,
+    par = {"C_m": p.C, "g_L": p.g_L, "E_L": p.E_L, "V_th_rest": p.V_T,
+           "V_th_max": p.V_T if p.V_th_max is None else p.V_th_max, "tau_V_th": p.tau_V_th,
            "Delta_T": p.Delta_T, "V_peak": p.V_peak, "V_reset": p.V_reset, "tau_w": p.tau_w,
-           "a": p.a, "b": p.b, "I_sp": 0.0, "t_ref": p.refractory, "V_m": p.E_L,
+           "a": p.a, "b": p.b, "I_sp": p.I_sp, "tau_z": p.tau_z, "t_ref": p.refractory,
+           "V_m": p.E_L,
            "I_e": p.I_bias, "t_clamp": p.t_clamp, "V_clamp": p.V_clamp,
            "theta_minus": rule.theta_minus, "theta_plus": rule.theta_plus,
            "A_LTD": rule.A_LTD, "A_LTP": rule.A_LTP, "tau_u_bar_minus": rule.tau_minus,
@@ -121,31 +123,32 @@ def test_clopath_matches_nest(seed, n_drive, dt, tol, homeostasis):
 @pytest.mark.parametrize("dt,tol", [(0.1, 2e-3), (0.01, 5e-4)])
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_clopath_with_spike_clamp_matches_nest(seed, dt, tol, homeostasis):
-    """The paper's thresholds (theta_plus -45.3 mV) and NEST's spike clamp (33 mV for 2 ms):
-    LTP now comes mostly from the clamped spikes. ``I_bias`` 500 pA plus the kicks make the
-    neuron fire ~6 times in 300 ms. NEST's adaptive threshold (``V_th_max = V_th_rest``)
-    and after-spike current (``I_sp = 0``) stay neutralised (neurolab has neither).
+    """The paper's thresholds (theta_plus -45.3 mV) and Clopath's whole neuron on both
+    sides: spike clamp (33 mV for 2 ms), after-spike current (I_sp 400 pA, tau_z 40 ms)
+    and adaptive threshold (V_th_max 30.4 mV, tau_V_th 50 ms); LTP now comes mostly from
+    the clamped spikes. ``I_bias`` 500 pA plus the kicks make the neuron fire.
 
-    Measured (NEST 3.10, seeds 1-4): the first spike on the same step, later spikes
-    up to 3 steps (0.3 ms) later in neurolab (RK4 at fixed dt against NEST's adaptive RKF45
-    through the stiff upswing to V_peak 33 mV), so spike times are held to issue 23's AdEx
-    tolerances (first within 0.2 ms, all within 1 ms), not to identical steps;
-    weight changes (0.02-0.09) within 1.6e-3 of NEST at dt 0.1 and 2.7e-4 at dt 0.01. That
-    is wider than issue 23's 5e-4 / 1e-4 and "identical spike steps": besides the spike
-    steps, NEST's filters integrate the true upswing and the clamp inside the spike step
-    and see ``V_clamp`` through the whole step that ends with the reset, where neurolab
-    interpolates ``v`` linearly across both steps (see :mod:`neurolab.plasticity.clopath`).
-    Without the clamp (``t_clamp = 0``) neurolab's changes miss NEST's by 0.05-0.11."""
+    Measured (NEST 3.10, seeds 1-4): two spikes per run, on the same steps except one
+    spike one step (dt 0.1) or up to 4 steps (dt 0.01) apart (RK4 at fixed dt against
+    NEST's adaptive RKF45 through the stiff upswing to V_peak 33 mV), so spike times are
+    held to issue 23's AdEx tolerances (first within 0.2 ms, all within 1 ms), not to
+    identical steps; weight changes (0.02-0.07) within 1.4e-3 of NEST at dt 0.1 (4.5e-4
+    where the spike steps agree) and 3.0e-4 at dt 0.01. That is wider than issue 23's
+    5e-4 / 1e-4, which the kicked spikes of NEST's pairing example meet (next test): a
+    spike a step later shifts its whole clamp; and NEST's filters integrate the true
+    upswing and the clamp inside the spike step, where neurolab interpolates ``v``
+    linearly (see :mod:`neurolab.plasticity.clopath`). Without the clamp (``t_clamp = 0``)
+    neurolab's changes miss NEST's by 0.05-0.11."""
     T = 300.0
     rule = nl.ClopathSTDP(A_LTD=14e-5, A_LTP=8e-5, theta_minus=-70.6, theta_plus=-45.3,
                           tau_minus=10.0, tau_plus=7.0, tau_x=15.0, delay_u=4.0,
                           u_ref=65.0 if homeostasis else None, w_min=0.0, w_max=1.0)
-    p = nl.AdExParams(V_peak=33.0, V_reset=-60.0, t_clamp=2.0, V_clamp=33.0, I_bias=500.0)
+    p = nl.AdExParams.clopath(I_bias=500.0)
     pre, drv = trains(seed, dt, T, 75)
     dw, spikes = run_neurolab(rule, p, pre, drv, dt, T)
     dw_nest, spikes_nest = run_nest(rule, p, pre, drv, dt, T)
     steps, steps_nest = np.rint(spikes / dt).astype(int), np.rint(spikes_nest / dt).astype(int)
-    assert steps.size == steps_nest.size >= 4
+    assert steps.size == steps_nest.size >= 2
     # issue 23's AdEx tolerances against NEST: first spike within 0.2 ms, later within 1 ms
     assert abs(spikes[0] - spikes_nest[0]) <= 0.2 + 1e-9
     assert np.abs(spikes - spikes_nest).max() <= 1.0 + 1e-9
