@@ -229,9 +229,10 @@ class AdExParams(_ModelParams):
         V_peak 33 mV, V_reset -60 mV, tau_w 144 ms, a 4 nS, b 80.5 pA, I_sp 400 pA,
         tau_z 40 ms, V_th_max 30.4 mV, tau_V_th 50 ms, spike clamp 2 ms at 33 mV, delta
         synapses; ``changes`` applied (validated like the constructor)."""
-        values = dict(C=281.0, g_L=30.0, E_L=-70.6, V_T=-50.4, Delta_T=2.0, V_peak=33.0,
-                      V_reset=-60.0, tau_w=144.0, a=4.0, b=80.5, I_sp=400.0, tau_z=40.0,
-                      V_th_max=30.4, tau_V_th=50.0, t_clamp=2.0, V_clamp=33.0)
+        values = {"C": 281.0, "g_L": 30.0, "E_L": -70.6, "V_T": -50.4, "Delta_T": 2.0,
+                  "V_peak": 33.0, "V_reset": -60.0, "tau_w": 144.0, "a": 4.0, "b": 80.5,
+                  "I_sp": 400.0, "tau_z": 40.0, "V_th_max": 30.4, "tau_V_th": 50.0,
+                  "t_clamp": 2.0, "V_clamp": 33.0}
         values.update(changes)
         return cls(**values)
 

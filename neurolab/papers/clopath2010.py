@@ -91,7 +91,7 @@ def reciprocity(W, top: float = 0.2) -> float:
         raise ValueError(f"top must be in (0, 1], got {top!r}")
     off = ~np.eye(W.shape[0], dtype=bool)
     w = W[off]
-    k = max(1, int(round(top * w.size)))
+    k = max(1, round(top * w.size))
     cut = np.sort(w)[::-1][k - 1]
     strong = off & (W >= cut) & (W > 0)
     if not strong.any():

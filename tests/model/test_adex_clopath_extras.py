@@ -38,7 +38,7 @@ def spike_once(p, duration=60.0):
 def test_after_spike_current_closed_form():
     p = nl.AdExParams(C=C, g_L=G_L, E_L=E_L, Delta_T=0.0, V_peak=-40.0, V_reset=E_L,
                       a=0.0, b=0.0, I_sp=I_SP, tau_z=TAU_Z)
-    net, A, res = spike_once(p)
+    _, A, res = spike_once(p)
     steps = np.rint(res.spikes["A"].t / DT).astype(int)
     assert steps.size == 1                       # z alone (10 mV at most) does not re-fire
     n_s = int(steps[0])
@@ -57,9 +57,10 @@ def test_after_spike_current_closed_form():
 
 def test_adaptive_threshold_closed_form_and_effect():
     V_T, V_MAX, TAU = -50.4, 30.4, 50.0
-    base = dict(C=C, g_L=G_L, E_L=E_L, V_T=V_T, V_peak=33.0, V_reset=-60.0, a=0.0, b=0.0)
+    base = {"C": C, "g_L": G_L, "E_L": E_L, "V_T": V_T, "V_peak": 33.0, "V_reset": -60.0,
+            "a": 0.0, "b": 0.0}
     p = nl.AdExParams(**base, V_th_max=V_MAX, tau_V_th=TAU)
-    net, A, res = spike_once(p, duration=40.0)
+    _, A, res = spike_once(p, duration=40.0)
     n_s = int(np.rint(res.spikes["A"].t[0] / DT))
     n_end = round(40.0 / DT)
     assert A.v_th[0] == pytest.approx(V_T + (V_MAX - V_T)
@@ -115,6 +116,6 @@ def test_validation(changes, error, words):
 def test_per_neuron_v_t_above_v_th_max_is_refused():
     net = nl.Network(dt=DT)
     net.add_adex("A", 2, nl.AdExParams(V_T=("uniform", -50.0, -40.0), V_th_max=-45.0,
-                                       V_peak=0.0), )
+                                       V_peak=0.0))
     with pytest.raises(ValueError, match="V_th_max must be >= V_T in population 'A'"):
         net.run(1.0, progress=False)
