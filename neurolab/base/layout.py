@@ -46,6 +46,9 @@ IZH_EULER, IZH_HALF_STEPS = 0, 1
 # per-neuron parameters mpar[row, j]: AdEx rows
 (A_C, A_GL, A_EL, A_VT, A_DT, A_VP, A_VR, A_TW, A_A, A_B, A_IB, A_TE, A_TI, A_EE,
  A_EI, A_VC, A_KC) = range(17)       # A_VC: V_clamp (mV); A_KC: t_clamp in steps (0: off)
+# Clopath's extras (NEST aeif_psc_delta_clopath): I_sp (pA), V_th_max (mV) and the decay
+# factors over half a step exp(-dt / (2 tau_z)), exp(-dt / (2 tau_V_th))
+A_ISP, A_VTM, A_EZH, A_EVH = range(17, 21)
 # Izhikevich rows (PE, PI: exp(-dt/tau_e), exp(-dt/tau_i))
 Z_A, Z_B, Z_C, Z_D, Z_VP, Z_IB, Z_PE, Z_PI, Z_EE, Z_EI = range(10)
-N_MPAR = 17
+N_MPAR = 21

@@ -539,7 +539,8 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
                             cnt = _models.adex_step(n, m_i[r, L.M_LO], m_i[r, L.M_HI],
                                                     m_i[r, L.M_MODE], m_i[r, L.M_HAS_IEXT] == 1,
                                                     m_dt, mpar, kref, v, ge, gi, iext,
-                                                    last_spike, accept, m_w, ring, slot, cnt)
+                                                    last_spike, accept, m_w, nm.z, nm.v_th,
+                                                    ring, slot, cnt)
                         else:
                             cnt = _models.izhikevich_step(n, m_i[r, L.M_LO], m_i[r, L.M_HI],
                                                           m_i[r, L.M_MODE],

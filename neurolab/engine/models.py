@@ -30,8 +30,11 @@ from ..base.layout import (
     A_EE,
     A_EI,
     A_EL,
+    A_EVH,
+    A_EZH,
     A_GL,
     A_IB,
+    A_ISP,
     A_KC,
     A_TE,
     A_TI,
@@ -40,6 +43,7 @@ from ..base.layout import (
     A_VP,
     A_VR,
     A_VT,
+    A_VTM,
     EVERY,
     IZH_EULER,
     MODE_CONDUCTANCE,
@@ -60,14 +64,17 @@ from ..base.layout import (
     Z_VP,
 )
 
-#: ``m_f``: (dt,); ``s_w``: the recording of ``w``/``u`` of the monitored neurons
-Models = namedtuple("Models", ["pop_row", "m_i", "m_f", "mpar", "w", "s_w"])
+#: ``m_f``: (dt,); ``s_w``: the recording of ``w``/``u`` of the monitored neurons; ``z``
+#: (pA) and ``v_th`` (mV): the AdEx's after-spike current and adaptive threshold (Clopath
+#: et al. 2010; ``z = 0``, ``v_th = V_T`` for a plain AdEx and for the other models)
+Models = namedtuple("Models", ["pop_row", "m_i", "m_f", "mpar", "w", "s_w", "z", "v_th"])
 
 
 @njit(cache=True)
 def _adex_rhs(V, w, ge, gi, frozen, mode, C, gL, EL, VT, DT, VP, tw, a, I, Ee, Ei, te, ti):
     """The AdEx right-hand side (dV/dt, dw/dt, dge/dt, dgi/dt); V is read as
-    ``min(V, V_peak)``; a refractory (``frozen``) neuron has dV/dt = 0."""
+    ``min(V, V_peak)``; a refractory (``frozen``) neuron has dV/dt = 0. ``VT`` is the
+    threshold at the stage's time and ``I`` includes the after-spike current ``z``."""
     Vc = min(VP, V)
     ex = gL * DT * math.exp((Vc - VT) / DT) if DT > 0.0 else 0.0
     if mode == MODE_DELTA:
@@ -83,7 +90,7 @@ def _adex_rhs(V, w, ge, gi, frozen, mode, C, gL, EL, VT, DT, VP, tw, a, I, Ee, E
 
 @njit(cache=True)
 def adex_step(n, lo, hi, mode, has_iext, dt, mpar, kref, v, ge, gi, iext, last_spike,
-              accept, w, ring, slot, cnt):
+              accept, w, z, v_th, ring, slot, cnt):
     """State update (classical RK4 over ``dt`` on V, w and the synaptic variables), threshold
     ``V >= V_peak`` (not refractory) and reset (``V = V_reset``, ``w += b``) of the AdEx
     population ``[lo, hi)`` at step n; spikes are appended to ``ring[slot]`` from ``cnt``.
@@ -93,7 +100,15 @@ def adex_step(n, lo, hi, mode, has_iext, dt, mpar, kref, v, ge, gi, iext, last_s
     after the spike step ``n_s`` neither ``V`` nor ``w`` is integrated, and step
     ``n_s + Kc`` ends with ``V = V_reset``; refractoriness (K steps) then counts from
     ``n_s + Kc`` as it counts from the spike step without a clamp. Delta input is
-    discarded while ``V`` is frozen."""
+    discarded while ``V`` is frozen.
+
+    After-spike current ``z`` (pA, ``tau_z dz/dt = -z``, enters dV/dt as ``+z / C``) and
+    adaptive threshold ``v_th`` (mV, ``tau_V_th dv_th/dt = V_T - v_th``, replaces ``V_T``
+    in the exponential term), NEST's ``aeif_psc_delta_clopath``: both decay exactly,
+    always (also while clamped or refractory); the RK4 stages read their exact values at
+    the stage times (``t``, ``t + dt/2``, ``t + dt``). A spike sets ``z = I_sp`` and
+    ``v_th = V_th_max``. With ``I_sp = 0`` and ``V_th_max = V_T`` (a plain AdEx) they stay
+    ``0`` and ``V_T`` and the step is the plain AdEx's, bit for bit."""
     for j in range(lo, hi):
         K = kref[j]
         Kc = int(mpar[A_KC, j])
@@ -106,21 +121,31 @@ def adex_step(n, lo, hi, mode, has_iext, dt, mpar, kref, v, ge, gi, iext, last_s
         DT, VP, tw, a = mpar[A_DT, j], mpar[A_VP, j], mpar[A_TW, j], mpar[A_A, j]
         Ee, Ei, te, ti = mpar[A_EE, j], mpar[A_EI, j], mpar[A_TE, j], mpar[A_TI, j]
         I = mpar[A_IB, j] + (iext[j] if has_iext else 0.0)
+        # z and v_th at t, t + dt/2 and t + dt (exact exponential decay)
+        ez, ev = mpar[A_EZH, j], mpar[A_EVH, j]
+        z0 = z[j]
+        zh = z0 * ez
+        z1 = zh * ez
+        th0 = v_th[j]
+        thh = VT + (th0 - VT) * ev
+        th1 = VT + (thh - VT) * ev
         V0, w0, e0, i0 = v[j], w[j], ge[j], gi[j]
-        f1 = _adex_rhs(V0, w0, e0, i0, frozen, mode, C, gL, EL, VT, DT, VP, tw, a, I, Ee, Ei,
-                       te, ti)
+        f1 = _adex_rhs(V0, w0, e0, i0, frozen, mode, C, gL, EL, th0, DT, VP, tw, a, I + z0,
+                       Ee, Ei, te, ti)
         k1 = (dt * f1[0], dt * f1[1], dt * f1[2], dt * f1[3])
         f2 = _adex_rhs(V0 + 0.5 * k1[0], w0 + 0.5 * k1[1], e0 + 0.5 * k1[2],
-                       i0 + 0.5 * k1[3], frozen, mode, C, gL, EL, VT, DT, VP, tw, a, I, Ee,
-                       Ei, te, ti)
+                       i0 + 0.5 * k1[3], frozen, mode, C, gL, EL, thh, DT, VP, tw, a, I + zh,
+                       Ee, Ei, te, ti)
         k2 = (dt * f2[0], dt * f2[1], dt * f2[2], dt * f2[3])
         f3 = _adex_rhs(V0 + 0.5 * k2[0], w0 + 0.5 * k2[1], e0 + 0.5 * k2[2],
-                       i0 + 0.5 * k2[3], frozen, mode, C, gL, EL, VT, DT, VP, tw, a, I, Ee,
-                       Ei, te, ti)
+                       i0 + 0.5 * k2[3], frozen, mode, C, gL, EL, thh, DT, VP, tw, a, I + zh,
+                       Ee, Ei, te, ti)
         k3 = (dt * f3[0], dt * f3[1], dt * f3[2], dt * f3[3])
         f4 = _adex_rhs(V0 + k3[0], w0 + k3[1], e0 + k3[2], i0 + k3[3], frozen, mode, C, gL,
-                       EL, VT, DT, VP, tw, a, I, Ee, Ei, te, ti)
+                       EL, th1, DT, VP, tw, a, I + z1, Ee, Ei, te, ti)
         k4 = (dt * f4[0], dt * f4[1], dt * f4[2], dt * f4[3])
+        z[j] = z1
+        v_th[j] = th1
         if not frozen:
             v[j] = V0 + (k1[0] + 2.0 * k2[0] + 2.0 * k3[0] + k4[0]) / 6.0
         if clamped:
@@ -140,6 +165,8 @@ def adex_step(n, lo, hi, mode, has_iext, dt, mpar, kref, v, ge, gi, iext, last_s
             last_spike[j] = n
             v[j] = mpar[A_VR, j] if Kc == 0 else mpar[A_VC, j]
             w[j] += mpar[A_B, j]
+            z[j] = mpar[A_ISP, j]
+            v_th[j] = mpar[A_VTM, j]
             accept[j] = False
             ring[slot, cnt] = j
             cnt += 1

@@ -225,7 +225,8 @@ def _start_part(n, t, nrn, syn, inp, mon, qb, owner, buf, bseg, nm):
                 if m_i[r, M_KIND] == MODEL_ADEX:
                     cnt = _models.adex_step(n, lo, hi, m_i[r, M_MODE], m_i[r, M_HAS_IEXT] == 1,
                                             nm.m_f[0], nm.mpar, kref, v, ge, gi, iext,
-                                            last_spike, accept, nm.w, buf, t, cnt)
+                                            last_spike, accept, nm.w, nm.z, nm.v_th, buf, t,
+                                            cnt)
                 else:
                     cnt = _models.izhikevich_step(n, lo, hi, m_i[r, M_MODE], m_i[r, M_METHOD],
                                                   m_i[r, M_HAS_IEXT] == 1, nm.m_f[0],

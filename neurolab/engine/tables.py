@@ -261,12 +261,12 @@ class RunState:
         self.models = _models.Models(
             pop_row=np.array([self.model_row.get(p, -1) for p in net.populations], np.int64),
             m_i=m_i, m_f=np.array([self.dt]), mpar=np.zeros((K.L.N_MPAR, size)), w=w,
-            s_w=np.zeros((0, 0)))
+            s_w=np.zeros((0, 0)), z=np.zeros(size), v_th=np.zeros(size))
         for pop in pops:
-            self._fill_model_params(pop, pop.neuron_params)
+            self._fill_model_params(pop, pop.neuron_params, initial=True)
         return self.models
 
-    def _fill_model_params(self, pop, values):
+    def _fill_model_params(self, pop, values, initial=False):
         """An AdEx or Izhikevich population's per-neuron parameters into ``models.mpar``."""
         L = K.L
         lo = self.offset[pop.name]
@@ -282,6 +282,20 @@ class RunState:
             self.nrn.kref[sl] = np.rint(values["refractory"] / self.dt).astype(np.int64)
             mpar[L.A_VC, sl] = values["V_clamp"]
             mpar[L.A_KC, sl] = np.rint(np.asarray(values["t_clamp"]) / self.dt)
+            # Clopath's after-spike current and adaptive threshold (population-wide)
+            prm = pop.params
+            if prm.V_th_max is not None and (np.asarray(values["V_T"]) > prm.V_th_max).any():
+                j = int(np.flatnonzero(np.asarray(values["V_T"]) > prm.V_th_max)[0])
+                raise ValueError(f"V_th_max must be >= V_T in population {pop.name!r}, got "
+                                 f"V_th_max={prm.V_th_max!r} mV < V_T="
+                                 f"{float(values['V_T'][j])!r} mV at neuron {j}")
+            mpar[L.A_ISP, sl] = prm.I_sp
+            mpar[L.A_VTM, sl] = values["V_T"] if prm.V_th_max is None else prm.V_th_max
+            mpar[L.A_EZH, sl] = math.exp(-0.5 * self.dt / prm.tau_z)
+            mpar[L.A_EVH, sl] = math.exp(-0.5 * self.dt / prm.tau_V_th)
+            if initial or prm.V_th_max is None:
+                # v_th starts at (and, without the adaptive threshold, stays) V_T
+                self.models.v_th[sl] = values["V_T"]
         else:
             for row, name in ((L.Z_A, "a"), (L.Z_B, "b"), (L.Z_C, "c"), (L.Z_D, "d"),
                               (L.Z_VP, "v_peak"), (L.Z_IB, "I_bias"), (L.Z_EE, "E_e"),
@@ -600,6 +614,8 @@ class RunState:
                 "total_bytes": synapse_bytes + rule_state + sum(per_neuron.values())}
 
     def _var_array(self, var):
+        if var in ("z", "v_th"):
+            return getattr(self.models, var)
         return self.models.w if var in ("w", "u") else getattr(self.nrn, var)
 
     def get_var(self, pop, var):
@@ -739,5 +755,5 @@ def _table_bytes(net, n_total):
     extra = sum(p.n_syn * p.stdp.state_bytes_per_synapse
                 for p in net.projections.values() if p.stdp is not None)
     if any(p.kind in MODEL_KINDS for p in net.populations.values()):
-        extra += n_total * 8 * (K.L.N_MPAR + 1)       # the models' parameters and w/u
+        extra += n_total * 8 * (K.L.N_MPAR + 3)       # the models' parameters, w/u, z, v_th
     return n_syn * (SYNAPSE_BYTES - 32) + n_total * NEURON_BYTES + extra

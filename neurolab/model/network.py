@@ -836,6 +836,10 @@ class Network:
 
     def _get_state_var(self, pop, var):
         if self._state is None:
+            if var == "z":
+                return np.zeros(pop.n)
+            if var == "v_th":
+                return np.array(pop.neuron_params["V_T"], dtype=float)
             return (pop._w_init if var in ("w", "u") else pop.v_init).copy()
         return self._state.get_var(pop, var)
 

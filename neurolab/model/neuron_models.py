@@ -96,6 +96,23 @@ class AdExParams(_ModelParams):
     the spike step and the next ``Kc - 1`` steps (a monitor samples it at the start of the
     steps ``n_s + 1 .. n_s + Kc``; NEST stamps the spike one step later). This is what lets
     :class:`~neurolab.ClopathSTDP` see the spike (its LTP term needs ``v > theta_plus``).
+
+    After-spike current and adaptive threshold (off by default; NEST's
+    ``aeif_psc_delta_clopath``, from Clopath et al. 2010, Nat. Neurosci. 13:344, Methods)::
+
+        C dV/dt = ... + z,            tau_z dz/dt = -z,
+        g_L Delta_T exp((V - V_th) / Delta_T) in place of the V_T term,
+        tau_V_th dV_th/dt = -(V_th - V_T)
+
+    and a spike sets ``z <- I_sp``, ``V_th <- V_th_max``. ``z`` (pA) and ``V_th`` (mV)
+    decay exactly, also while clamped or refractory (as in NEST); RK4 reads them at its
+    stage times. ``I_sp = 0`` and ``V_th_max = None`` (the default: ``V_th`` stays ``V_T``)
+    give the plain AdEx, bit for bit. These four are population-wide scalars (not per
+    neuron; :meth:`Network.set_params` does not change them; ``replace`` does).
+    ``AdExParams.clopath()`` gives Clopath's whole neuron: NEST's
+    ``aeif_psc_delta_clopath`` defaults (the paper's Table 1 values, with NEST's
+    ``V_reset`` -60 mV and ``b`` 80.5 pA), clamp 2 ms at 33 mV. With ``Delta_T = 0`` there
+    is no exponential term and ``V_th_max`` is refused (NEST then spikes at ``V_th``).
     ``Delta_T = 0`` drops the exponential term (a LIF with adaptation that spikes at
     ``V_peak``). ``I_ext`` is the current of :meth:`Network.add_current` (pA); ``I_syn``:
 
@@ -136,6 +153,14 @@ class AdExParams(_ModelParams):
     tau_e, tau_i : synaptic time constants (ms).  E_e, E_i : reversal potentials (mV).
     t_clamp : spike clamp duration (ms), >= 0 (default 0: no clamp; NEST's Clopath neuron: 2).
     V_clamp : potential held during the clamp (mV) (default 33, NEST's).
+    I_sp : after-spike current set at each spike (pA), >= 0 (default 0: none; NEST 400).
+    tau_z : its time constant (ms), > 0 (default 40, NEST's and the paper's).
+    V_th_max : threshold set at each spike (mV), >= ``V_T``, or ``None`` (default: no
+        adaptive threshold; NEST 30.4).
+    tau_V_th : the threshold's relaxation time constant (ms), > 0 (default 50).
+
+    Raises ``TypeError`` / ``ValueError`` naming the parameter, its value and what is
+    allowed.
 
     Presets (:meth:`preset`, ``AdExParams.PRESETS``): the eight firing patterns of Naud,
     Marcille, Clopath & Gerstner 2008 (Biol. Cybern. 99:335), Table 1 and Fig. 4a-h, each with
@@ -175,9 +200,41 @@ class AdExParams(_ModelParams):
     E_i: float = -80.0
     t_clamp: float = 0.0
     V_clamp: float = 33.0
+    I_sp: float = 0.0
+    tau_z: float = 40.0
+    V_th_max: float | None = None
+    tau_V_th: float = 50.0
 
     def __post_init__(self):
         self._validate()
+        object.__setattr__(self, "I_sp", V.non_negative("I_sp", self.I_sp, "pA"))
+        object.__setattr__(self, "tau_z", V.positive("tau_z", self.tau_z, "ms"))
+        object.__setattr__(self, "tau_V_th", V.positive("tau_V_th", self.tau_V_th, "ms"))
+        if self.V_th_max is not None:
+            vmax = V.real("V_th_max", self.V_th_max)
+            object.__setattr__(self, "V_th_max", vmax)
+            if not self.is_distribution("V_T") and (np.asarray(self.V_T) > vmax).any():
+                raise ValueError(f"V_th_max must be >= V_T (the threshold jumps up at a "
+                                 f"spike and relaxes to V_T), got V_th_max={vmax!r} mV < "
+                                 f"V_T={float(np.max(self.V_T))!r} mV")
+            if not self.is_distribution("Delta_T") and (np.asarray(self.Delta_T) == 0).any():
+                raise ValueError(f"V_th_max must be None when Delta_T = 0 (the adaptive "
+                                 f"threshold acts through the exponential term, which "
+                                 f"Delta_T = 0 removes), got V_th_max={vmax!r} mV")
+
+    @classmethod
+    def clopath(cls, **changes) -> AdExParams:
+        """Clopath et al. (2010)'s neuron as NEST's ``aeif_psc_delta_clopath`` defines it:
+        C 281 pF, g_L 30 nS, E_L -70.6 mV, V_T (``V_th_rest``) -50.4 mV, Delta_T 2 mV,
+        V_peak 33 mV, V_reset -60 mV, tau_w 144 ms, a 4 nS, b 80.5 pA, I_sp 400 pA,
+        tau_z 40 ms, V_th_max 30.4 mV, tau_V_th 50 ms, spike clamp 2 ms at 33 mV, delta
+        synapses; ``changes`` applied (validated like the constructor)."""
+        values = {"C": 281.0, "g_L": 30.0, "E_L": -70.6, "V_T": -50.4, "Delta_T": 2.0,
+                  "V_peak": 33.0, "V_reset": -60.0, "tau_w": 144.0, "a": 4.0, "b": 80.5,
+                  "I_sp": 400.0, "tau_z": 40.0, "V_th_max": 30.4, "tau_V_th": 50.0,
+                  "t_clamp": 2.0, "V_clamp": 33.0}
+        values.update(changes)
+        return cls(**values)
 
     @classmethod
     def from_tau_m(cls, tau_m, g_L=30.0, **changes) -> AdExParams:

@@ -175,6 +175,20 @@ class Population:
         self._net._set_second(self, "w", value)
 
     @property
+    def z(self) -> np.ndarray:
+        """AdEx after-spike current ``z`` (pA) of every neuron now (``AdExParams.I_sp``,
+        Clopath et al. 2010): (n,) copy, read-only; 0 before the first run."""
+        self._kind_only("z", "adex")
+        return self._net._get_state_var(self, "z")
+
+    @property
+    def v_th(self) -> np.ndarray:
+        """AdEx adaptive threshold ``V_th`` (mV) of every neuron now (``AdExParams.V_th_max``,
+        Clopath et al. 2010): (n,) copy, read-only; ``V_T`` before the first run."""
+        self._kind_only("v_th", "adex")
+        return self._net._get_state_var(self, "v_th")
+
+    @property
     def u(self) -> np.ndarray:
         """Izhikevich recovery variable ``u`` of every neuron now: (n,) copy; before the
         first run ``u_init``. Settable (scalar, (n,) array or distribution) between runs."""

@@ -51,13 +51,18 @@ across runs.
 
 Neurons: any target (LIF, AdEx, Izhikevich); the rule reads ``v`` as the kernel integrates
 it. The paper's AdEx has a spike clamp (``v`` held high for 2 ms after a spike) that
-drives the LTP term: ``AdExParams(t_clamp=2.0, V_clamp=33.0)`` (NEST's
-``aeif_psc_delta_clopath``); without it (LIF, or the AdEx's default ``t_clamp = 0``) the
+drives the LTP term, an after-spike depolarising current and an adaptive threshold:
+``AdExParams.clopath()`` (NEST's ``aeif_psc_delta_clopath``; the clamp alone:
+``AdExParams(t_clamp=2.0, V_clamp=33.0)``). The after-spike current keeps ``v`` (and the
+delayed ``u_plus``) up after the clamp, which is what makes a pre-post pairing potentiate
+at 10-50 Hz; with it, NEST's spike-pairing example is matched within 1e-4
+(tests/oracles/test_nest_clopath.py). Without the clamp (LIF, or the AdEx's default ``t_clamp = 0``) the
 neuron resets at once and LTP comes from depolarisation above ``theta_plus`` only (set
 ``theta_plus`` accordingly, e.g. below ``v_th`` for LIF). The filters interpolate ``v``
 linearly across the spike step and the step that ends the clamp, where NEST integrates the
-upswing and holds ``V_clamp`` through that last step: with spikes, weight changes differ from
-NEST's by up to ~2 % (tests/oracles/test_nest_clopath.py). Not on the threaded kernel (a
+upswing and holds ``V_clamp`` through that last step: with spikes that the neuron's own
+dynamics time, weight changes differ from NEST's by up to ~2-3 % (the spike steps may differ
+by one, RK4 against NEST's adaptive solver; tests/oracles/test_nest_clopath.py). Not on the threaded kernel (a
 network with this rule runs on one thread, with a warning).
 
 Kernel parameters per pathway (``pw_f[p]``): ``A_LTP`` (``A_PLUS``), ``A_LTD``

@@ -5,8 +5,10 @@ Small random networks, seeded: Poisson and explicit inputs onto an AdEx populati
 Izhikevich population (each synapse type: delta, current, conductance; excitatory and
 inhibitory receptors), recurrent projections between them and a LIF population, axonal
 delays, per-neuron parameters (arrays and distributions), AdEx refractoriness, the AdEx
-spike clamp (``t_clamp``, ``V_clamp``, per neuron), both Izhikevich integration methods, and
-pair-rule STDP on projections onto the new models.
+spike clamp (``t_clamp``, ``V_clamp``, per neuron), the AdEx after-spike current and adaptive
+threshold (``I_sp``, ``V_th_max``: the reference carries ``z`` and ``V_th`` in its RK4 state,
+the kernel decays them exactly), both Izhikevich integration methods, and pair-rule STDP on
+projections onto the new models.
 
 Both must give the same spike steps, the same final weights (to rounding) and the same
 ``v`` and ``w``/``u`` traces (to rounding).
@@ -29,7 +31,7 @@ SCALE = {("adex", "delta"): (4.0, 2.0), ("adex", "current"): (300.0, 150.0),
 DURATION = 200.0
 
 
-def random_network(seed, syn_a, syn_z, clamp=False):
+def random_network(seed, syn_a, syn_z, clamp=False, extras=False):
     rng = np.random.default_rng([seed, 23])
     dt = float(rng.choice([0.1, 0.05]))
     net = nl.Network(dt=dt, seed=seed)
@@ -47,6 +49,10 @@ def random_network(seed, syn_a, syn_z, clamp=False):
     if clamp:       # per neuron: off for one, 1-4 steps and 2 ms for the others
         pa = pa.replace(t_clamp=np.array([0.0, dt, 2 * dt, 4 * dt, 2.0, 2.0]),
                         V_clamp=np.array([0.0, 29.4, 33.0, 20.0, 29.4, 10.0]))
+    if extras:      # Clopath's after-spike current and adaptive threshold
+        pa = pa.replace(I_sp=float(rng.uniform(100.0, 400.0)), tau_z=float(rng.uniform(5, 40)),
+                        V_th_max=float(rng.uniform(-45.0, -30.0)),
+                        tau_V_th=float(rng.uniform(5.0, 50.0)))
     A = net.add_adex("A", n_a, pa, v_init=("uniform", -70.0, -55.0),
                      w_init=rng.uniform(0.0, 50.0, n_a))
     pz = nl.IzhikevichParams.preset(str(rng.choice(["RS", "IB", "CH", "FS", "LTS"])),
@@ -83,18 +89,23 @@ CLAMP_CASES = [(seed, sa, "delta", True) for seed, sa in ((20, "delta"), (21, "c
                                                            (22, "conductance"), (23, "delta"))]
 
 
-@pytest.mark.parametrize("seed,syn_a,syn_z,clamp",
-                         [(*c, False) for c in CASES] + CLAMP_CASES)
-def test_kernel_matches_reference(seed, syn_a, syn_z, clamp):
-    net = random_network(seed, syn_a, syn_z, clamp)
+EXTRA_CASES = [(seed, sa, "delta", clamp, True) for seed, sa, clamp in
+               ((30, "delta", True), (31, "current", False), (32, "conductance", True))]
+
+
+@pytest.mark.parametrize("seed,syn_a,syn_z,clamp,extras",
+                         [(*c, False, False) for c in CASES]
+                         + [(*c, False) for c in CLAMP_CASES] + EXTRA_CASES)
+def test_kernel_matches_reference(seed, syn_a, syn_z, clamp, extras):
+    net = random_network(seed, syn_a, syn_z, clamp, extras)
     ref = reference_simulate(net, DURATION)
     res = net.run(DURATION, record_spikes="all",
                   record_state={"A": "all", "Z": "all", "L": "all"})
     # the second variable, in a separate (continued) run would change the state: record
     # it from a twin network instead
-    twin = random_network(seed, syn_a, syn_z, clamp)
+    twin = random_network(seed, syn_a, syn_z, clamp, extras)
     res_w = twin.run(DURATION, record_state={"A": "all"}, state_vars=("w",))
-    twin_u = random_network(seed, syn_a, syn_z, clamp)
+    twin_u = random_network(seed, syn_a, syn_z, clamp, extras)
     res_u = twin_u.run(DURATION, record_state={"Z": "all"}, state_vars=("u",))
     n_model_spikes = 0
     for name in ("A", "Z", "L"):
@@ -109,6 +120,12 @@ def test_kernel_matches_reference(seed, syn_a, syn_z, clamp):
         v = res.state["A"].v
         assert (v[:, 1:][np.isin(v[:, 1:], [29.4, 33.0, 20.0, 10.0])]).size > 5
     np.testing.assert_allclose(res_w.state["A"].w, ref["w"]["A"], rtol=1e-9, atol=1e-9)
+    if extras:                         # the final z and V_th
+        np.testing.assert_allclose(net.populations["A"].z, ref["z"]["A"], rtol=1e-9,
+                                   atol=1e-9)
+        np.testing.assert_allclose(net.populations["A"].v_th, ref["vth"]["A"], rtol=1e-9,
+                                   atol=1e-9)
+        assert np.ptp(ref["vth"]["A"]) > 0.1      # the threshold moved
     np.testing.assert_allclose(res_u.state["Z"].u, ref["w"]["Z"], rtol=1e-9, atol=1e-9)
     for name in net.projections:
         np.testing.assert_allclose(res.final_weights[name], ref["weights"][name],

@@ -333,6 +333,9 @@ def reference_simulate(net, duration: float, record_v: bool = True) -> dict:
         "spikes": spikes,
         "weights": {pj["name"]: np.array(pj["w"], dtype=np.float64) for pj in projs},
         "theta": {name: np.array(r, dtype=np.float64) for name, r in homeo.rec.items()},
+        # the AdEx's after-spike current and adaptive threshold at the end
+        "z": {name: np.array(st["z"]) for name, st in lif.items() if "z" in st},
+        "vth": {name: np.array(st["vth"]) for name, st in lif.items() if "vth" in st},
     }
     if record_v:
         out["v"] = {

@@ -19,6 +19,16 @@ the spike at step s sets V = V_clamp (w += b); in steps s+1 .. s+Kc V and w are 
 step s+Kc ends with V = V_reset; the neuron then counts as refractory (v frozen, delta input
 discarded, no threshold) until step s + Kc + max(1, K) (K = round(refractory / dt)).
 
+After-spike current and adaptive threshold (Clopath et al. 2010; NEST's
+aeif_psc_delta_clopath): two more state variables::
+
+    tau_z dz/dt = -z  (z added to C dV/dt),   tau_V_th dV_th/dt = -(V_th - V_T)
+
+with V_th in place of V_T in the exponential; they evolve also while clamped or refractory.
+Their solutions are exact exponentials: the RK4 stages read them at the stage times (t,
+t + dt/2, t + dt), as neurolab.AdExParams documents. A spike sets z = I_sp and
+V_th = V_th_max (V_T when V_th_max is None).
+
 Izhikevich (2003)::
 
     dv/dt = 0.04 v^2 + 5 v + 140 - u + I_bias + I_syn,   du/dt = a (b v - u)
@@ -53,25 +63,35 @@ def make_state(pop, dt):
     return {"model": pop.kind, "p": pop.params, "q": q, "n": n,
             "v": [float(x) for x in pop.v], "w": [float(x) for x in second],
             "ge": [0.0] * n, "gi": [0.0] * n, "last": [None] * n, "K": K, "Kc": Kc, "v_rec": [],
-            "w_rec": []}
+            "w_rec": [], "z": [0.0] * n,
+            "vth": list(q["V_T"]) if pop.kind == "adex" else [0.0] * n}
 
 
-def _adex_f(y, q, i, synapse, frozen):
+def _adex_f(y, zt, q, i, synapse, frozen):
+    """dy/dt for y = (V, w, s_e, s_i) with z and V_th at the stage's time (zt)."""
     V, w, se, si = y
+    z, vth = zt
     Vc = min(V, q["V_peak"][i])
     dT = q["Delta_T"][i]
     gL = q["g_L"][i]
-    spike = gL * dT * math.exp((Vc - q["V_T"][i]) / dT) if dT > 0 else 0.0
+    spike = gL * dT * math.exp((Vc - vth) / dT) if dT > 0 else 0.0
     if synapse == "delta":
         syn = 0.0
     elif synapse == "current":
         syn = se - si
     else:
         syn = se * (q["E_e"][i] - Vc) + si * (q["E_i"][i] - Vc)
-    dV = 0.0 if frozen else (-gL * (Vc - q["E_L"][i]) + spike - w + q["I_bias"][i] + syn) \
-        / q["C"][i]
+    dV = 0.0 if frozen else (-gL * (Vc - q["E_L"][i]) + spike - w + q["I_bias"][i] + z
+                             + syn) / q["C"][i]
     dw = (q["a"][i] * (Vc - q["E_L"][i]) - w) / q["tau_w"][i]
     return [dV, dw, -se / q["tau_e"][i], -si / q["tau_i"][i]]
+
+
+def _z_vth(st, i, t):
+    """z and V_th of neuron i a time t (ms) after the start of the step."""
+    p, VT = st["p"], st["q"]["V_T"][i]
+    return (st["z"][i] * math.exp(-t / p.tau_z),
+            VT + (st["vth"][i] - VT) * math.exp(-t / p.tau_V_th))
 
 
 def update(st, i, dt, frozen, n=None):
@@ -82,11 +102,16 @@ def update(st, i, dt, frozen, n=None):
         last, Kc = st["last"][i], st["Kc"][i]
         clamped = Kc > 0 and last is not None and n - last <= Kc
         y = [st["v"][i], st["w"][i], st["ge"][i], st["gi"][i]]
-        k1 = [dt * x for x in _adex_f(y, q, i, synapse, frozen)]
-        k2 = [dt * x for x in _adex_f([a + b / 2 for a, b in zip(y, k1)], q, i, synapse, frozen)]
-        k3 = [dt * x for x in _adex_f([a + b / 2 for a, b in zip(y, k2)], q, i, synapse, frozen)]
-        k4 = [dt * x for x in _adex_f([a + b for a, b in zip(y, k3)], q, i, synapse, frozen)]
+        z0, zh, z1 = _z_vth(st, i, 0.0), _z_vth(st, i, dt / 2), _z_vth(st, i, dt)
+        k1 = [dt * x for x in _adex_f(y, z0, q, i, synapse, frozen)]
+        k2 = [dt * x for x in _adex_f([a + b / 2 for a, b in zip(y, k1)], zh, q, i, synapse,
+                                      frozen)]
+        k3 = [dt * x for x in _adex_f([a + b / 2 for a, b in zip(y, k2)], zh, q, i, synapse,
+                                      frozen)]
+        k4 = [dt * x for x in _adex_f([a + b for a, b in zip(y, k3)], z1, q, i, synapse,
+                                      frozen)]
         new = [y[m] + (k1[m] + 2 * k2[m] + 2 * k3[m] + k4[m]) / 6 for m in range(4)]
+        st["z"][i], st["vth"][i] = z1
         if not frozen:
             st["v"][i] = new[0]
         if clamped:
@@ -132,6 +157,9 @@ def reset(st, i):
     if st["model"] == "adex":
         st["v"][i] = q["V_reset"][i] if st["Kc"][i] == 0 else q["V_clamp"][i]
         st["w"][i] += q["b"][i]
+        p = st["p"]
+        st["z"][i] = p.I_sp
+        st["vth"][i] = q["V_T"][i] if p.V_th_max is None else p.V_th_max
     else:
         st["v"][i] = q["c"][i]
         st["w"][i] += q["d"][i]
