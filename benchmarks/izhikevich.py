@@ -38,10 +38,11 @@ Departures from the paper, the same in all three simulators:
   ``v`` jump by ``w`` (a delta synapse, NEST's and neurolab's ``izhikevich`` and Brian2's
   ``on_pre="v_post += w"``). The total change of ``v`` is the same to first order; the
   quadratic term sees the jumped ``v``.
-- the thalamic current is 0 in the first two steps (0 and 1 ms): NEST's current generators
-  reach the neuron two steps after their time stamp, so the first two steps cannot carry it
-  there (checked: with this, one neuron under the same current has bitwise the same ``v``
-  in NEST and neurolab).
+- the thalamic current is 0 in the first two steps (0 and 1 ms): a NEST current generator's
+  value stamped at t enters the neuron's update of the step that starts at t + dt, and
+  NEST accepts stamps t > 0 only, so steps 0 and 1 cannot carry it there (checked: with
+  this, one neuron under the same current has bitwise the same ``v`` in NEST and
+  neurolab).
 
 What is compared (in every run), with two numpy references written from the equations
 (:func:`reference`): ``"jump"``, the benchmark's model, and ``"current"``, the paper's
