@@ -360,6 +360,35 @@ def _params(where: str, spec, cls):
     return cls(**_object(where, spec, fields))
 
 
+def _neuron_params(where: str, kind: str, spec):
+    """The parameter object of a population of ``kind`` from a JSON object: its keys are
+    the fields of ``LIFParams``, ``AdExParams`` or ``IzhikevichParams``; for AdEx and
+    Izhikevich populations ``"preset"`` names a published parameter set (the class's
+    ``PRESETS``) and the other keys change it. ``"model"`` (written by ``to_dict``) may
+    repeat the population's model. Per-neuron values: a list of numbers or a tagged
+    distribution (``["uniform", lo, hi]``)."""
+    import neurolab as nl
+
+    cls = {"lif": nl.LIFParams, "adex": nl.AdExParams,
+           "izhikevich": nl.IzhikevichParams}[kind]
+    fields = [f.name for f in dataclasses.fields(cls)]
+    presets = sorted(getattr(cls, "PRESETS", None) or ())
+    allowed = [*fields, "preset", "model"] if presets else fields
+    spec = _object(where, spec, allowed)
+    if "model" in spec:
+        model = spec.pop("model")
+        if model != cls.MODEL:
+            raise ValueError(f"config {where}: model={_show(model)} does not match the "
+                             f"population's kind {kind!r}; allowed: {cls.MODEL!r}")
+    values = {key: _api_value(v) for key, v in spec.items()}
+    if "preset" not in values:
+        return cls(**values)
+    name = values.pop("preset")
+    if not isinstance(name, str) or name not in presets:
+        raise ValueError(f"config {where}: preset={_show(name)}; allowed: {presets}")
+    return cls.preset(name, **values)
+
+
 def _rule(where: str, spec: dict):
     """A plasticity rule from a JSON object: ``"rule"`` names its class (default
     ``"STDPParams"``), the other keys are its fields."""
@@ -387,8 +416,10 @@ def build_network(config: dict):
     - ``dt`` (ms), ``seed`` -> ``Network(dt, seed)``; ``duration`` (ms, default 1000) ->
       ``Network.run(duration)``;
     - ``populations``: a list of ``{"kind": K, ...}``, the other keys being the arguments
-      of ``Network.add_K`` (``params``: an object of ``LIFParams`` fields; ``threshold``:
-      one of ``AdaptiveThreshold`` fields);
+      of ``Network.add_K`` (``params``: an object of ``LIFParams``, ``AdExParams`` or
+      ``IzhikevichParams`` fields for ``"lif"``, ``"adex"``, ``"izhikevich"``, where
+      ``"preset"`` names a published set of the latter two, e.g. ``{"preset": "RS",
+      "method": "half_steps"}``; ``threshold``: one of ``AdaptiveThreshold`` fields);
     - ``projections``: a list of objects with the arguments of ``Network.connect``
       (``stdp``: an object of a plasticity rule's fields, ``"rule"`` naming the rule:
       ``"STDPParams"`` (default), ``"PowerLawSTDP"``, ... see :mod:`neurolab.plasticity`;
@@ -419,8 +450,8 @@ def build_network(config: dict):
         spec = _object(where, spec, ["kind", *_api_args(add)])
         del spec["kind"]
         args = {key: _api_value(v) for key, v in spec.items()}
-        if isinstance(args.get("params"), dict):
-            args["params"] = _params(f"{where}.params", args["params"], nl.LIFParams)
+        if isinstance(args.get("params"), dict) and kind in ("lif", "adex", "izhikevich"):
+            args["params"] = _neuron_params(f"{where}.params", kind, args["params"])
         if isinstance(args.get("threshold"), dict):
             args["threshold"] = _params(f"{where}.threshold", _no_rule(args["threshold"]),
                                         nl.AdaptiveThreshold)
@@ -479,6 +510,15 @@ def config_from_run(record: dict, where="run.json") -> dict:
             if pop.get("threshold") is not None:
                 spec["threshold"] = dict(pop["threshold"], theta_init=uniform(
                     pop.get("theta_init"), f"the theta of population {name!r}"))
+        elif kind in ("adex", "izhikevich"):
+            params = {k: v for k, v in pop["params"].items() if k != "model"}
+            for key, value in params.items():
+                if not isinstance(value, str):
+                    params[key] = uniform(value, f"the {key} of population {name!r}")
+            spec["params"] = params
+            spec["v_init"] = uniform(pop.get("v_init"), f"the v_init of population {name!r}")
+            second = "w_init" if kind == "adex" else "u_init"
+            spec[second] = uniform(pop.get(second), f"the {second} of population {name!r}")
         elif kind == "poisson":
             spec["rates"] = uniform(pop.get("rates_hz"), f"the rates of population {name!r}")
         elif kind == "spikes":
@@ -487,6 +527,18 @@ def config_from_run(record: dict, where="run.json") -> dict:
         else:
             missing.append(f"population {name!r} has the unknown kind {kind!r}")
         populations.append(spec)
+    for cur in net.get("currents") or []:
+        name = cur["name"]
+        if cur.get("times_ms") is not None or cur.get("n_targets") != sizes.get(cur["target"]):
+            missing.append(f"current {name!r} changes in time or targets part of its "
+                           f"population: its values are only summarised")
+            continue
+        populations.append({"name": name, "kind": "current", "target": cur["target"],
+                            "amplitude": uniform(cur.get("values_mv"),
+                                                 f"the amplitudes of current {name!r}")})
+    for drive in net.get("drives") or []:
+        missing.append(f"the PoissonInput {drive.get('name')!r} is not rebuilt from a "
+                       f"record")
     projections, syn = [], {}
     for proj in projs:
         name = proj["name"]

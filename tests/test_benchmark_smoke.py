@@ -506,3 +506,89 @@ def test_brian2_shared_parameters_as_scalars(bench):
     assert "tau_m" in fast_vars and "tau_m" not in fast_ns
     assert np.allclose(fast_tau, tau)
     assert float(fast_ns["ref"] / b2.ms) == pytest.approx(2.0)
+
+
+# ============================================================ Izhikevich 2003 network
+@pytest.fixture(scope="module")
+def izh():
+    spec = importlib.util.spec_from_file_location("neurolab_bench_izh",
+                                                  BENCH_DIR / "izhikevich.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_izhikevich_network_draws(izh):
+    """The paper's parameter ranges, weight signs and input scales."""
+    net = izh.make_network(n=100, n_steps=50, seed=3)
+    ne = net["ne"]
+    assert (ne, net["ni"]) == (80, 20)
+    assert np.all(net["a"][:ne] == 0.02) and np.all(net["b"][:ne] == 0.2)
+    assert np.all((net["c"][:ne] >= -65) & (net["c"][:ne] <= -50))
+    assert np.all((net["d"][:ne] >= 2) & (net["d"][:ne] <= 8))
+    assert np.all((net["a"][ne:] >= 0.02) & (net["a"][ne:] <= 0.1))
+    assert np.all((net["b"][ne:] >= 0.2) & (net["b"][ne:] <= 0.25))
+    assert np.all(net["c"][ne:] == -65) and np.all(net["d"][ne:] == 2)
+    assert np.all((net["S"][:, :ne] >= 0) & (net["S"][:, :ne] <= 0.5))
+    assert np.all((net["S"][:, ne:] <= 0) & (net["S"][:, ne:] >= -1))
+    assert np.all(net["I"][:izh.INPUT_START_STEPS] == 0)
+    rest = net["I"][izh.INPUT_START_STEPS:]
+    assert rest[:, :ne].std() == pytest.approx(5.0, rel=0.1)
+    assert rest[:, ne:].std() == pytest.approx(2.0, rel=0.15)
+    assert np.array_equal(net["u0"], net["b"] * net["v0"])
+
+
+def test_izhikevich_agreement_checks_can_fail(izh):
+    """The comparison finds a single moved or missing spike, and ``check`` fails a row
+    whose simulators disagree."""
+    a = (np.array([3, 3, 7, 9]), np.array([1, 4, 2, 0]))
+    assert izh.agreement(a, a, 10)["identical"]
+    moved = (np.array([3, 3, 8, 9]), np.array([1, 4, 2, 0]))
+    ag = izh.agreement(a, moved, 10)
+    assert not ag["identical"] and ag["first_difference_ms"] == 7.0
+    missing = (np.array([3, 3, 7]), np.array([1, 4, 2]))
+    ag = izh.agreement(a, missing, 10)
+    assert ag["first_difference_ms"] == 9.0 and ag["count_diff"] == -1
+    row = {"duration_ms": 200.0,
+           "brian2_agreement": {"agree_until_ms": 50.0},
+           "nest_agreement": {"count_rel_diff": 0.2, "spikes": 120, "spikes_ref": 100}}
+    ok, problems = izh.check(row)
+    assert not ok and len(problems) == 2
+    row = {"duration_ms": 200.0, "brian2_agreement": {"agree_until_ms": 200.0},
+           "nest_agreement": {"count_rel_diff": 0.01, "spikes": 101, "spikes_ref": 100}}
+    assert izh.check(row) == (True, [])
+
+
+def test_izhikevich_references_differ(izh):
+    """The two numpy references (the paper's synaptic current, the benchmark's jump) are
+    different models: on a network where synapses matter they part, so the checks that
+    name one of them discriminate."""
+    net = izh.make_network(n=200, n_steps=300, seed=2003)
+    cur, jump = izh.reference(net, 300, "current"), izh.reference(net, 300, "jump")
+    assert cur[0].size > 0
+    assert not izh.agreement(cur, jump, 300)["identical"]
+
+
+def test_izhikevich_benchmark_tiny(izh, request):
+    """The whole driver at a tiny size (50 neurons, 60 ms) with Brian2's numpy target and
+    NEST: neurolab, Brian2 and the numpy reference of the jump model give the same spikes
+    in every step; NEST gives the spikes of the paper's own scheme (numpy reference) and
+    a count within the tolerance; the table and the JSON are written. No timing asserted."""
+    b2 = pytest.importorskip("brian2")
+    pytest.importorskip("nest")
+    old_target = b2.prefs.codegen.target
+    request.addfinalizer(lambda: setattr(b2.prefs.codegen, "target", old_target))
+    report = izh.run_benchmark(n=50, durations_ms=(60.0,), repeat=2, seed=7,
+                               brian2_target="numpy", log=lambda *a: None)
+    assert report["ok"], [r["problems"] for r in report["rows"]]
+    row = report["rows"][0]
+    assert row["neurolab"]["spikes"] > 0
+    assert row["brian2_agreement"]["identical"]
+    assert row["neurolab_vs_reference"]["identical"]
+    assert row["nest_vs_reference"]["identical"]
+    assert abs(row["nest_agreement"]["count_rel_diff"]) <= izh.NEST_TOLERANCE
+    assert len(row["neurolab"]["loops_s"]) == 2 and len(row["nest"]["loops_s"]) == 2
+    assert row["neurolab"]["run_steps_s"] is not None
+    table = izh.table(report)
+    assert table.count("\n| 0.06 |") == 1 and "| yes |" in table
+    json.dumps(report, default=float)

@@ -266,8 +266,12 @@ class IzhikevichParams(_ModelParams):
     ``u <- u + d``. No refractory period (as in the paper and NEST's ``izhikevich``).
     ``I_ext``: the current of :meth:`Network.add_current`; ``I_syn``:
 
-    - ``"delta"``: a spike makes ``v`` jump by ``w`` (mV) (NEST ``izhikevich``; the paper's
-      network adds the weights to ``I`` for one 1 ms step, the same as a jump of ``w``);
+    - ``"delta"``: a spike makes ``v`` jump by ``w`` (mV) (NEST ``izhikevich`` with
+      ``consistent_integration=True``); the paper's network adds the weights to ``I`` for
+      the next 1 ms step instead (inside both half steps; NEST's
+      ``consistent_integration=False`` does that), which is a jump of ``w`` to first order
+      only: the quadratic term sees the jumped ``v`` (``benchmarks/izhikevich.py``
+      compares the two);
     - ``"current"``: ``I_syn = I_e - I_i``, decaying with ``tau_e``/``tau_i``, jumps by ``w``;
     - ``"conductance"``: ``I_syn = g_e (E_e - v) + g_i (E_i - v)`` (``g`` in 1/ms).
 
