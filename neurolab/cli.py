@@ -513,7 +513,7 @@ def config_from_run(record: dict, where="run.json") -> dict:
         elif kind in ("adex", "izhikevich"):
             params = {k: v for k, v in pop["params"].items() if k != "model"}
             for key, value in params.items():
-                if not isinstance(value, str):
+                if value is not None and not isinstance(value, str):   # None: an option off
                     params[key] = uniform(value, f"the {key} of population {name!r}")
             spec["params"] = params
             spec["v_init"] = uniform(pop.get("v_init"), f"the v_init of population {name!r}")

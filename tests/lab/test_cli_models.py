@@ -23,9 +23,12 @@ CONFIG = {
         {"name": "ch", "kind": "izhikevich", "n": 2,
          "params": {"preset": "CH", "c": ["uniform", -55.0, -45.0]}},
         {"name": "ad", "kind": "adex", "n": 2, "params": {"preset": "adapting"}},
+        {"name": "cl", "kind": "adex", "n": 1,        # Clopath's after-spike current, threshold
+         "params": {"preset": "tonic", "I_sp": 400.0, "V_th_max": -30.4, "t_clamp": 2.0}},
         {"name": "I_izh", "kind": "current", "target": "izh", "amplitude": 10.0},
         {"name": "I_ch", "kind": "current", "target": "ch", "amplitude": 10.0},
         {"name": "I_ad", "kind": "current", "target": "ad", "amplitude": 500.0},
+        {"name": "I_cl", "kind": "current", "target": "cl", "amplitude": 800.0},
     ],
     "projections": [{"pre": "stim", "post": "izh", "weight": 2.0}],
     "run": {"record_state": {"izh": "all", "ad": "all"}, "state_vars": {"izh": ["v", "u"], "ad": ["v", "w"]}},
@@ -41,9 +44,12 @@ def python_network():
     ch = net.add_izhikevich("ch", 2, params=nl.IzhikevichParams.preset(
         "CH", c=("uniform", -55.0, -45.0)))
     ad = net.add_adex("ad", 2, params=nl.AdExParams.preset("adapting"))
+    cl = net.add_adex("cl", 1, params=nl.AdExParams.preset(
+        "tonic", I_sp=400.0, V_th_max=-30.4, t_clamp=2.0))
     net.add_current("I_izh", izh, amplitude=10.0)
     net.add_current("I_ch", ch, amplitude=10.0)
     net.add_current("I_ad", ad, amplitude=500.0)
+    net.add_current("I_cl", cl, amplitude=800.0)
     net.connect("stim", "izh", weight=2.0)
     return net
 
@@ -57,12 +63,14 @@ def test_config_with_adex_and_izhikevich_matches_python():
     assert type(net.populations["izh"].params) is nl.IzhikevichParams
     assert net.populations["izh"].params.method == "half_steps"
     assert type(net.populations["ad"].params) is nl.AdExParams
+    assert net.populations["cl"].params.V_th_max == -30.4
+    assert net.populations["cl"].params.I_sp == 400.0
     res = net.run(**run, progress=False)
     ref = python_network().run(200.0, record_state={"izh": "all", "ad": "all"},
                                state_vars={"izh": ("v", "u"), "ad": ("v", "w")},
                                progress=False)
     got, want = _spikes(res), _spikes(ref)
-    assert set(got) == set(want) == {"izh", "ch", "ad"}
+    assert set(got) == set(want) == {"izh", "ch", "ad", "cl"}
     for pop in want:
         np.testing.assert_array_equal(got[pop][0], want[pop][0])
         np.testing.assert_array_equal(got[pop][1], want[pop][1])
