@@ -10,7 +10,8 @@ Every measurement runs in a fresh Python process (``NEUROLAB_BACKGROUND_COMPILE=
 - **quickstart**: the README's quickstart network (1000 Poisson inputs onto 10 delta LIF
   neurons with all-to-all STDP, 1 s), timed from ``import neurolab`` to the result, with an
   EMPTY numba cache (a fresh install) and again with the cache that run filled (warm);
-  for this tree and for the baseline (0.5.0 by default: the tree of ``REV`` exported with
+  for this tree and for the baseline (0.5.0 by default; ``--baseline main`` compares with the
+  main branch before a kernel change: the tree of ``REV`` exported with
   ``git archive`` into a temporary folder and put first on ``PYTHONPATH``); median of R.
 - **kernels** (``--kernels``, this tree): ``neurolab warmup --kernel NAME`` per kernel
   from an empty cache; the whole warm-up from an empty cache; and its second call.
@@ -96,7 +97,8 @@ def quickstart(repeat, baseline):
             base = tmp / "baseline"
             base.mkdir()
             _export(baseline, base)
-            trees[f"0.5.0 ({baseline})"] = base
+            label = "0.5.0" if baseline == BASELINE else "baseline"
+            trees[f"{label} ({baseline})"] = base
         rows = {name: {"cold": [], "warm": []} for name in trees}
         spikes = {}
         for r in range(repeat):           # interleaved, so that load drifts hit both
@@ -118,7 +120,7 @@ def quickstart(repeat, baseline):
             for kind in ("cold", "warm"):
                 ratio = (statistics.median(rows[names[0]][kind])
                          / statistics.median(rows[names[1]][kind]))
-                print(f"ratio this tree / 0.5.0, {kind}: {ratio:.2f}x")
+                print(f"ratio this tree / {names[1]}, {kind}: {ratio:.2f}x")
         return rows
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -41,10 +41,13 @@ import time
 LOCK_TIMEOUT = 900.0
 
 #: rough compile time on a laptop core (s): the default kernel, and each family or variant
-#: more (measured on the development machine, benchmarks/compile.py)
-_BASE_SECONDS = 6
-_PER_FAMILY_SECONDS = 5
-_THREADED_SECONDS = 15
+#: more (measured on the development machine, benchmarks/compile.py and the per-kernel
+#: times in benchmarks/README.md, 2026-12-07: the shared functions compiled once,
+#: neurolab.base.jit; at load ~3: the first kernel ~5-7 s, each further specialisation
+#: ~3-6 s, the threaded kernel ~11 s)
+_BASE_SECONDS = 5
+_PER_FAMILY_SECONDS = 3
+_THREADED_SECONDS = 10
 
 _said = set()              # the specialisations this process already announced
 #: ``(kernel function, str(signature))`` of every specialisation this process compiled or

@@ -92,6 +92,7 @@ from numba import njit
 from . import compile as _compile
 from . import models as _models
 from ..base import layout as L
+from ..base.jit import CALLEE
 from ..base.layout import *  # noqa: F401,F403  (the column constants, for the table builder)
 from ..base.layout import (C_NSPK, C_STEP, COL_OFF, DELAY, EVERY, HAS_IEXT, HET, HI, IB, LEARN, LO,
                            MODE, MODE_DELTA, MODE_CURRENT, PAIRING, PIN_COL, PIN_N, PIN_TARGET,
@@ -121,7 +122,7 @@ Monitors = namedtuple("Monitors", ["spk_mask", "spk_step", "spk_id", "w_sched", 
                                    "s_theta"])
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _sample_row(n, sched):
     """Row of step n in a sampled recording, or -1 when step n is not sampled."""
     every = sched[EVERY]
@@ -130,7 +131,7 @@ def _sample_row(n, sched):
     return n // every - sched[ROW0]
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _record(n, syn_w, v, ge, gi, w_sched, w_syn, w_out, s_sched, s_ids, s_v, s_ge, s_gi):
     """Monitors at the start of step n (Brian2's StateMonitor runs in the 'start' slot)."""
     if w_syn.shape[0] > 0:
@@ -154,19 +155,19 @@ def _record(n, syn_w, v, ge, gi, w_sched, w_syn, w_out, s_sched, s_ids, s_v, s_g
 # The helpers below take plain arrays, unpacked from the named tuples once per kernel
 # call: arrays taken out of a tuple inside a hot loop cost numba a reference-count update
 # each time.
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _v_delta(v, u, pm):
     """``tau_m dv/dt = u - v`` over one step: exact propagator ``pm = exp(-dt/tau_m)``."""
     return u + (v - u) * pm
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _v_current(v, u, pm, ie, ce, ii, ci):
     """``tau_m dv/dt = u - v + I_e - I_i`` with exponentially decaying currents: exact."""
     return u + (v - u) * pm + ie * ce - ii * ci
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _v_conductance(v, u, ge, ee, gi, ei, dtm):
     """``tau_m dv/dt = u - v + g_e (E_e - v) + g_i (E_i - v)``: exponential Euler with the
     conductances of the start of the step (``dtm = dt/tau_m``)."""
@@ -175,7 +176,7 @@ def _v_conductance(v, u, ge, ee, gi, ei, dtm):
     return vinf + (v - vinf) * math.exp(-dtm * gtot)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _lif_update(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_spike,
                 accept):
     """The state update of :func:`_lif_step` (without threshold and reset)."""
@@ -209,7 +210,7 @@ def _lif_update(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last
                      last_spike, accept)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _lif_step(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_spike,
               accept, ring, slot, cnt):
     """State update, threshold and reset of the LIF population ``[lo, hi)`` for step n.
@@ -228,8 +229,7 @@ def _lif_step(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_s
     and not spiking now: at least max(K, 1) steps since its last spike).
     Unsigned loop indices spare numba's negative-index handling.
     """
-    # the state update written out, as in _lif_update (one level of inlining less: numba's
-    # inlining is what the default kernel's compile time is made of)
+    # the state update written out, as in _lif_update (one call level less)
     a = np.uint64(lo)
     b = np.uint64(hi)
     # population-wide values (used when het == 0)
@@ -272,7 +272,7 @@ def _lif_step(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_s
     return cnt
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _lif_step_theta(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, last_spike,
                     accept, ring, slot, cnt, theta, decay, plus, frozen):
     """:func:`_lif_step` for a population with an adaptive threshold
@@ -294,7 +294,7 @@ def _lif_step_theta(n, lo, hi, mode, het, has_iext, par, kref, v, ge, gi, iext, 
     return cnt
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _lif_uniform(n, a, b, mode, lo, par, u0, pm0, K0, use_iext, v, ge, gi, iext, last_spike,
                  accept):
     """The state update of a population whose neurons share their parameters (read once);
@@ -324,7 +324,7 @@ def _lif_uniform(n, a, b, mode, lo, par, u0, pm0, K0, use_iext, v, ge, gi, iext,
             gi[j] *= pi_
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _fire(j, n, v_reset, v, last_spike, accept, ring, slot, cnt):
     """Neuron j spikes at step n: reset, refractory from now, appended to the ring."""
     last_spike[j] = n
@@ -334,14 +334,14 @@ def _fire(j, n, v_reset, v, last_spike, accept, ring, slot, cnt):
     return cnt + 1
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _deliver_counts(b, col, n_t, target, w, pin_cnt, pin_ids, v, ge, gi, accept, owner, t):
     """A Poisson drive's step b: target ``pin_ids[col + j]`` receives ``pin_cnt[b, col + j]``
     spikes of weight ``w``; the target branch taken once, outside the loop. Delta input to
     a neuron that is refractory or spiking in this step is discarded. ``t`` >= 0: only the
     targets k with ``owner[k] == t`` (a partition of the threaded kernel,
-    :mod:`neurolab.engine.parallel`); the one-thread kernel passes the constant -1 (all targets),
-    and the test drops out of its inlined code."""
+    :mod:`neurolab.engine.parallel`); the one-thread kernel passes the constant -1 (all
+    targets)."""
     for j in range(n_t):
         c = pin_cnt[b, col + j]
         if c == 0:
@@ -361,13 +361,13 @@ def _deliver_counts(b, col, n_t, target, w, pin_cnt, pin_ids, v, ge, gi, accept,
             gi[k] += c * w
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, every, lo_t, hi_t):
     """Add the weights of synapses s0 .. s1-1 to their targets (a static pathway), the
     target branch taken once, outside the loop over synapses. Delta input to a neuron that
     is refractory or spiking in this step is discarded. ``every`` False: only the targets
     in ``[lo_t, hi_t)`` (a partition of the threaded kernel); the one-thread kernel passes
-    the constant True, and the test drops out of its inlined code."""
+    the constant True."""
     a = np.uint64(s0)
     b = np.uint64(s1)
     if target == TARGET_V:
@@ -400,7 +400,7 @@ def _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, every, l
             gi[np.uint64(js)] += syn_w[s]
 
 
-@njit(cache=True)
+@njit(**CALLEE)
 def _post_phase(n, early, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w, xpre,
                 xpre_t, xpost, xpost_t, tab_plus, tab_minus, pv, owner, t):
     """The postsynaptic pathways of pair-rule projections for the spikes of step n: the
@@ -523,7 +523,7 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
         # ---- 1.+2. input spikes of this step, then state update, threshold and reset,
         # population by population (ids ascending within the step)
         slot = n % H
-        cnt = 0
+        cnt = np.int64(0)     # not the literal 0: a call typed with Literal[int](0) is one more specialisation of its callee
         k = src_ptr[b]
         kend = src_ptr[b + 1]
         for q in range(n_pop):
@@ -713,8 +713,9 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
 def _drop_stale_caches():
     """Remove numba's cached kernels when any kernel source changed.
 
-    numba keys a function's on-disk cache on its own file only, but ``run_steps`` inlines
-    the rule modules' functions (:mod:`neurolab.plasticity`): after a change to one of them
+    numba keys a function's on-disk cache on its own file only, but a cached ``run_steps``
+    holds the code of every function it calls (the rule modules', :mod:`neurolab.plasticity`,
+    compiled apart and linked in: :mod:`neurolab.base.jit`): after a change to one of them
     alone (a ``git checkout``, an edit in an editable install) numba would load the old
     kernel. A digest of every kernel source, kept beside the cache files, catches that;
     the cache files of our modules are then removed, and numba compiles afresh. Unwritable
@@ -727,6 +728,7 @@ def _drop_stale_caches():
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sources = sorted([os.path.join(package, "engine", "kernels.py"),
                       os.path.join(package, "base", "layout.py"),
+                      os.path.join(package, "base", "jit.py"),
                       os.path.join(package, "engine", "parallel.py"),
                       os.path.join(package, "engine", "models.py")]
                      + glob.glob(os.path.join(package, "plasticity", "*.py")))

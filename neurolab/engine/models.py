@@ -22,6 +22,7 @@ from collections import namedtuple
 
 from numba import njit
 
+from ..base.jit import CALLEE
 from ..base.layout import (
     A_A,
     A_B,
@@ -70,7 +71,7 @@ from ..base.layout import (
 Models = namedtuple("Models", ["pop_row", "m_i", "m_f", "mpar", "w", "s_w", "z", "v_th"])
 
 
-@njit(cache=True)
+@njit(**CALLEE)
 def _adex_rhs(V, w, ge, gi, frozen, mode, C, gL, EL, VT, DT, VP, tw, a, I, Ee, Ei, te, ti):
     """The AdEx right-hand side (dV/dt, dw/dt, dge/dt, dgi/dt); V is read as
     ``min(V, V_peak)``; a refractory (``frozen``) neuron has dV/dt = 0. ``VT`` is the
@@ -88,7 +89,7 @@ def _adex_rhs(V, w, ge, gi, frozen, mode, C, gL, EL, VT, DT, VP, tw, a, I, Ee, E
     return dV, dw, -ge / te, -gi / ti
 
 
-@njit(cache=True)
+@njit(**CALLEE)
 def adex_step(n, lo, hi, mode, has_iext, dt, mpar, kref, v, ge, gi, iext, last_spike,
               accept, w, z, v_th, ring, slot, cnt):
     """State update (classical RK4 over ``dt`` on V, w and the synaptic variables), threshold
@@ -173,7 +174,7 @@ def adex_step(n, lo, hi, mode, has_iext, dt, mpar, kref, v, ge, gi, iext, last_s
     return cnt
 
 
-@njit(cache=True)
+@njit(**CALLEE)
 def _izh_dv(v, u, I, mode, ge, gi, Ee, Ei):
     """dv/dt of Izhikevich's model (2003), the synaptic term included."""
     if mode == MODE_CURRENT:
@@ -183,7 +184,7 @@ def _izh_dv(v, u, I, mode, ge, gi, Ee, Ei):
     return 0.04 * v * v + 5.0 * v + 140.0 - u + I
 
 
-@njit(cache=True)
+@njit(**CALLEE)
 def izhikevich_step(n, lo, hi, mode, method, has_iext, dt, mpar, v, ge, gi, iext, last_spike,
                     accept, w, ring, slot, cnt):
     """State update (forward Euler, or the published two half steps for v), threshold
@@ -218,7 +219,7 @@ def izhikevich_step(n, lo, hi, mode, method, has_iext, dt, mpar, v, ge, gi, iext
     return cnt
 
 
-@njit(cache=True)
+@njit(**CALLEE)
 def record_w(n, s_sched, s_ids, s_w, w):
     """Sample ``w`` (AdEx) / ``u`` (Izhikevich) of the monitored neurons at step n."""
     every = s_sched[EVERY]

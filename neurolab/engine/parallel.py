@@ -48,6 +48,7 @@ from numba import njit, prange
 
 from . import models as _models
 from .kernels import _deliver_counts, _deliver_static, _lif_step, _post_phase, _sample_row
+from ..base.jit import CALLEE
 from ..base.layout import (A_PLUS, C_MINUS, C_NSPK, C_PLUS, C_STEP, DELAY, HAS_IEXT, HET, LEARN,
                            MODE, MU_MINUS, PAIR_ALL, PAIRING, PIN_COL, PIN_N, PIN_TARGET, PLASTIC,
                            POST_LO, POST_POP, PRE_HI, PRE_LO, PRE_POP, ROW_OFF, RULE, RULE_PAIR,
@@ -100,7 +101,7 @@ def rows_ascending(syn):
     return out
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _lower_bound(post, a, b, x):
     """First s in [a, b) with post[s] >= x (post ascending on [a, b)), or b."""
     while a < b:
@@ -203,7 +204,7 @@ def _start_part(n, t, nrn, syn, inp, mon, qb, owner, buf, bseg, nm):
         j = inp.cur_ids[k]
         if owner[j] == t:
             iext[j] = inp.cur_val[k]
-    cnt = 0
+    cnt = np.int64(0)
     for q in range(pop_lif.shape[0]):
         bseg[t, q] = cnt
         lq = pop_lif[q]
@@ -249,7 +250,7 @@ def _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop, nm):
     H = ring.shape[0]
     slot = n % H
     b = n - inp.base
-    cnt = 0
+    cnt = np.int64(0)
     k = inp.src_ptr[b]
     kend = inp.src_ptr[b + 1]
     for q in range(n_pop):

@@ -83,6 +83,7 @@ import numpy as np
 from numba import njit
 
 from ..base import validate as V
+from ..base.jit import CALLEE
 from ..base.layout import (
     A_MINUS,
     A_PLUS,
@@ -231,7 +232,7 @@ def build_state(state, net):
 
 
 # ------------------------------------------------------------------ kernel functions
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, learn, pw_f, syn_post, syn_w,
                 xpre, xpre_t, tab_plus, v, ge, gi, accept, u_bb, line_m, delay):
     """Presynaptic pathway p of a Clopath projection for the arrival of presynaptic (local)
@@ -260,7 +261,7 @@ def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, learn, pw_f, syn_post,
                 syn_w[s] = min(max(w, w_min), w_max)
 
 
-@njit(cache=True)
+@njit(**CALLEE)
 def post_phase(n, pw_i, pw_f, col_ptr, col_syn, col_pre, syn_w, xpre, xpre_t, tab_plus, v,
                u_m, u_p, u_bb, v_prev, line_m, line_p, delay):
     """After the synaptic pathways of step n: every Clopath pathway's filters advance to

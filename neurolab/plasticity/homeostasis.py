@@ -67,6 +67,7 @@ import numpy as np
 from numba import njit
 
 from ..base import validate as V
+from ..base.jit import CALLEE
 from ..base.layout import COL_OFF, LEARN, POST_HI, POST_LO
 
 # the kernel's state: theta (global ids), th_i/th_f per LIF population (lif_i row),
@@ -281,14 +282,14 @@ def set_theta(state, pop, values):
 
 
 # ---------------------------------------------------------------- kernel helpers
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def decay_theta(a, b, theta, decay):
     """The state update of ``theta`` over one step, neurons ``a .. b-1``."""
     for j in range(a, b):
         theta[j] *= decay
 
 
-@njit(cache=True)
+@njit(**CALLEE)
 def normalize(n, nm_i, nm_f, nm_pw, pw_i, col_ptr, col_syn, syn_w):
     """Weight normalisation at the start of step n: each normalised projection whose period
     divides n and which learns scales the weights onto each postsynaptic neuron (all its
@@ -324,7 +325,7 @@ def normalize(n, nm_i, nm_f, nm_pw, pw_i, col_ptr, col_syn, syn_w):
                     syn_w[s] = w_max if w > w_max else (w_min if w < w_min else w)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def record_theta(r, s_ids, s_theta, theta):
     """theta of the recorded neurons into row r of the state recording."""
     for k in range(s_ids.shape[0]):

@@ -92,6 +92,7 @@ import numpy as np
 from numba import njit
 
 from ..base import validate as V
+from ..base.jit import CALLEE
 from ..base.layout import (C_MINUS, C_PLUS, COL_OFF, LEARN, N_PW_F, POST_LO, POST_POP, PRE_LO,
                            RULE_VOGELS, SAME_POTENTIATE, SAME_STEP, W_MAX, W_MIN, XPOST_OFF,
                            XPRE_OFF)
@@ -203,7 +204,7 @@ def build_state(state, net):
 
 
 # ------------------------------------------------------------------ kernel functions
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _clip(w, w_min, w_max):
     if w > w_max:
         return w_max
@@ -212,7 +213,7 @@ def _clip(w, w_min, w_max):
     return w
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, learn, pw_f, syn_post, syn_w,
                 xpre, xpre_t, xpost, xpost_t, tab, v, ge, gi, accept):
     """Presynaptic pathway p (Vogels rule) for the arrival of presynaptic (local) neuron r at
@@ -237,7 +238,7 @@ def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, learn, pw_f, syn_post,
             syn_w[s] = _clip(w + eta * (x - alpha), w_min, w_max)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def post_pathway(n, p, c, t0, t1, pre_lo, xs, xq, learn, do_inc, do_pot, pw_f, col_syn,
                  col_pre, syn_w, xpre, xpre_t, xpost, xpost_t, tab):
     """Postsynaptic pathway p (Vogels rule) for the spike of postsynaptic (local) neuron c at
@@ -259,7 +260,7 @@ def post_pathway(n, p, c, t0, t1, pre_lo, xs, xq, learn, do_inc, do_pot, pw_f, c
                          w_min, w_max)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def any_early(pathways, pw_i):
     """Whether some Vogels pathway has postsynaptic work before the presynaptic pathways."""
     for m in range(pathways.shape[0]):
@@ -268,7 +269,7 @@ def any_early(pathways, pw_i):
     return False
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def post_phase(n, early, pathways, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre,
                syn_w, xpre, xpre_t, xpost, xpost_t, tab):
     """The postsynaptic pathways of the Vogels pathways for the spikes of step n: the part

@@ -70,6 +70,7 @@ import numpy as np
 from numba import njit
 
 from ..base import validate as V
+from ..base.jit import CALLEE
 from ..base.layout import (A_MINUS, A_PLUS, C_MINUS, C_PLUS, MU_MINUS, MU_PLUS, N_PW_F, PAIR_ALL,
                            PAIR_NEAREST, PAIR_PRE_CENTRED, PAIR_RESTRICTED, RULE_PAIR, SAME_BOTH,
                            SAME_DEPRESS, SAME_NEITHER, SAME_POTENTIATE, TARGET_E, TARGET_V,
@@ -365,7 +366,7 @@ def uses_variants(rule) -> bool:
             or codes["same_step"] != SAME_POTENTIATE or codes["wdep"] == WD_POWER)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def trace_now(x, x_t, n, c, table, p):
     """Trace value at step n, last set at step x_t, decaying by exp(-c) per step; the factor
     comes from row p of ``table`` (same values as math.exp) when the lag is short."""
@@ -377,7 +378,7 @@ def trace_now(x, x_t, n, c, table, p):
     return x * math.exp(-d * c)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def trace_spike(x, x_t, k, n, c, table, p, amplitude, reset):
     """Trace k after its neuron's spike at step n, in place: add ``amplitude`` to the
     decayed trace (all-to-all), or set it to ``amplitude`` (``reset``: nearest neighbour)."""
@@ -388,7 +389,7 @@ def trace_spike(x, x_t, k, n, c, table, p, amplitude, reset):
     x_t[k] = n
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def post_parts(same, early):
     """Which parts of a postsynaptic spike's work run in the phase before the step's
     presynaptic pathways (``early``) or after them, for a same-step order ``same``:
@@ -402,7 +403,7 @@ def post_parts(same, early):
             same == SAME_POTENTIATE or same == SAME_BOTH)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def deliver(j, w, target, v, ge, gi, accept):
     """Add weight ``w`` to neuron j's target variable: v up (delta, excitatory; not while
     ``accept[j]`` is False: refractory or spiking now) or down (delta, inhibitory), or the
@@ -419,7 +420,7 @@ def deliver(j, w, target, v, ge, gi, accept):
         gi[j] += w
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _clip(w, w_min, w_max):
     if w > w_max:
         return w_max
@@ -428,7 +429,7 @@ def _clip(w, w_min, w_max):
     return w
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def potentiate(w, x, w_min, w_max, mu, wdep, pv):
     """``w + x f_plus(w)`` clipped: additive, soft bound ``((w_max-w)/range)**mu``
     (Guetig et al. 2003) or power law ``w**mu`` (Morrison et al. 2007; only compiled
@@ -444,7 +445,7 @@ def potentiate(w, x, w_min, w_max, mu, wdep, pv):
     return _clip(w + x, w_min, w_max)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def depress(w, x, w_min, w_max, mu, wdep, pv):
     """``w - x f_minus(w)`` clipped: additive, soft bound ``((w-w_min)/range)**mu`` or
     multiplicative ``w`` (power-law rule, only compiled with the variants)."""
@@ -458,7 +459,7 @@ def depress(w, x, w_min, w_max, mu, wdep, pv):
     return _clip(w - x, w_min, w_max)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, pairing, same, wdep, learn, xsb,
                 pw_f, syn_post, syn_w, xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus, v,
                 ge, gi, accept, pv):
@@ -493,7 +494,7 @@ def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, pairing, same, wdep, l
                     0, 0)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def deliver_depress(n, p, s0, s1, target, off, learn, c_minus, w_min, w_max, mu, wdep,
                     syn_post, syn_w, xpost, xpost_t, tab_minus, v, ge, gi, accept, pv, every,
                     lo_t, hi_t):
@@ -501,7 +502,7 @@ def deliver_depress(n, p, s0, s1, target, off, learn, c_minus, w_min, w_max, mu,
     synapse s0 .. s1-1, deliver ``w`` to its target, then (``learn``) depress ``w`` by the
     postsynaptic trace ``xpost[off + target]``. ``every`` False: only the targets in
     ``[lo_t, hi_t)`` (a partition of the threaded kernel, :mod:`neurolab.engine.parallel`); the
-    one-thread kernel passes the constant True, and the test drops out of its inlined code.
+    one-thread kernel passes the constant True.
 
     The delivery is written out here, not a call of :func:`deliver`: that call per synapse
     makes the plastic pathway twice as slow (CUBA benchmark B2: 1.0 -> 2.3 s, measured
@@ -527,12 +528,12 @@ def deliver_depress(n, p, s0, s1, target, off, learn, c_minus, w_min, w_max, mu,
                                w_min, w_max, mu, wdep, pv)
 
 
-@njit(cache=True)
+@njit(**CALLEE)
 def _pre_variant(n, p, k, prev, s0, s1, target, off, pairing, same, wdep, learn, xsb, c_plus,
                  a_plus, c_minus, w_min, w_max, mu, syn_post, syn_w, xpre, xpre_t, xpost,
                  xpost_t, tab_plus, tab_minus, v, ge, gi, accept, pv):
     """The presynaptic pathway of the presynaptic-centred and restricted schemes (see
-    :func:`pre_pathway`); not inlined: it is compiled once, apart from the hot loop."""
+    :func:`pre_pathway`); compiled once, apart from the hot loop."""
     xsyn = pv.xsyn
     centred = pairing == PAIR_PRE_CENTRED
     if centred:
@@ -562,7 +563,7 @@ def _pre_variant(n, p, k, prev, s0, s1, target, off, pairing, same, wdep, learn,
                                w_min, w_max, mu, wdep, pv)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def post_pathway(n, p, c, t0, t1, pre_lo, xs, xq, pairing, same, wdep, learn, do_inc,
                  do_pot, xsb, pw_f, col_syn, col_pre, syn_w, xpre, xpre_t, xpost, xpost_t,
                  tab_plus, tab_minus, pv):
@@ -599,7 +600,7 @@ def post_pathway(n, p, c, t0, t1, pre_lo, xs, xq, pairing, same, wdep, learn, do
                               w_min, w_max, mu, wdep, pv)
 
 
-@njit(cache=True)
+@njit(**CALLEE)
 def _post_variant(n, p, k, t0, t1, off, pairing, same, wdep, learn, xsb, c_plus, w_min, w_max,
                   mu, col_syn, col_pre, syn_w, xpre, xpre_t, xpost_t, tab_plus, pv):
     """Potentiation of the presynaptic-centred and restricted schemes (see

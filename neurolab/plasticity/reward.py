@@ -87,6 +87,7 @@ import numpy as np
 from numba import njit
 
 from ..base import validate as V
+from ..base.jit import CALLEE
 from ..base.layout import (A_MINUS, A_PLUS, C_MINUS, C_PLUS, EVERY, LEARN, N_PW_F, PAIR_ALL,
                            PLASTIC, POST_LO, POST_POP, PRE_HI, PRE_LO, ROW_OFF, COL_OFF, RULE,
                            RULE_DOPAMINE, SAME_STEP, SCHED_HI, SCHED_LO, ROW0, W_MAX, W_MIN,
@@ -229,7 +230,7 @@ class RewardSTDP(PlasticityRule):
 
 
 # ------------------------------------------------------------------ kernel functions
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def integrate(w, c0, d0, T, tau_c, tau_k, tau_d, b, w_min, w_max):
     """``w`` after ``T`` ms of ``dw/dt = c (d - b)`` with ``c = c0 exp(-t/tau_c)``,
     ``d = d0 exp(-t/tau_d)``, held in ``[w_min, w_max]``: the drive changes sign at most
@@ -249,7 +250,7 @@ def integrate(w, c0, d0, T, tau_c, tau_k, tau_d, b, w_min, w_max):
                            + b * tau_c * math.expm1(-T / tau_c)), w_min, w_max)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _d_at(d, d_t, n, cd):
     """The dopamine signal of a pathway at step n >= d_t (no reward in between)."""
     if d == 0.0 or n == d_t:
@@ -257,7 +258,7 @@ def _d_at(d, d_t, n, cd):
     return d * math.exp(-(n - d_t) * cd)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _advance(s, k, n, learn, syn_w, c, c_t, d, d_t, pf):
     """Bring synapse s (state at k) to step n: ``w`` integrated (when learning), ``c``
     decayed. ``pf`` is the pathway's row of pw_f; d, d_t its dopamine state."""
@@ -274,7 +275,7 @@ def _advance(s, k, n, learn, syn_w, c, c_t, d, d_t, pf):
     c_t[k] = n
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def weight_now(s, k, n, learn, syn_w, c, c_t, d, d_t, pf):
     """The weight of synapse s at step n, without changing the state."""
     t = c_t[k]
@@ -284,7 +285,7 @@ def weight_now(s, k, n, learn, syn_w, c, c_t, d, d_t, pf):
                      pf[TAU_K], pf[TAU_D], pf[BASE], pf[W_MIN], pf[W_MAX])
 
 
-@njit(cache=True)
+@njit(cache=True)       # also called from Python (sync): keeps its wrapper
 def _sync(n, p, pw_i, pw_f, syn_w, da):
     """Bring every synapse of pathway p and its dopamine signal to step n."""
     pf = pw_f[p]
@@ -297,7 +298,7 @@ def _sync(n, p, pw_i, pw_f, syn_w, da):
     da.d_t[p] = n
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def rewards(n, slot, seg, pw_i, pw_f, syn_w, da):
     """The reward spikes of step n: for each reward-modulated pathway whose source spiked,
     bring its synapses up to date, then raise its dopamine signal by ``d_jump`` per spike."""
@@ -312,7 +313,7 @@ def rewards(n, slot, seg, pw_i, pw_f, syn_w, da):
             da.d[p] += cnt * pw_f[p, D_JUMP]
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def pre_pathway(n, p, r, s0, s1, target, learn, pw_i, pw_f, syn_post, syn_w, xpre, xpre_t,
                 xpost, xpost_t, tab_plus, tab_minus, v, ge, gi, accept, da):
     """Presynaptic pathway p for the arrival of presynaptic (local) neuron r at step n:
@@ -335,7 +336,7 @@ def pre_pathway(n, p, r, s0, s1, target, learn, pw_i, pw_f, syn_post, syn_w, xpr
         c[k] -= trace_now(xpost[q], xpost_t[q], n, c_minus, tab_minus, p)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def post_phase(n, early, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w,
                xpre, xpre_t, xpost, xpost_t, tab_plus, tab_minus, da):
     """Postsynaptic pathways of the reward-modulated projections for the spikes of step n,
@@ -374,7 +375,7 @@ def post_phase(n, early, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre,
                 c[k] += trace_now(xpre[r], xpre_t[r], n, c_plus, tab_plus, p)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def record(n, w_sched, w_syn, w_out, pw_i, pw_f, syn_w, da):
     """Weight recording at the start of step n: the recorded reward-modulated synapses get
     their weight at step n (the kernel's generic sampling wrote the stored one)."""

@@ -95,6 +95,7 @@ import numpy as np
 from numba import njit
 
 from ..base import validate as V
+from ..base.jit import CALLEE
 from ..base.layout import (A_MINUS, A_PLUS, C_MINUS, C_PLUS, COL_OFF, LEARN, N_PW_F, PAIR_ALL,
                            PAIR_NEAREST, PAIRING, PLASTIC, POST_LO, POST_POP, PRE_LO, RULE,
                            RULE_TRIPLET, W_MAX, W_MIN, XPOST_OFF, XPRE_OFF)
@@ -267,7 +268,7 @@ def build_state(state, net):
 
 
 # ------------------------------------------------------------------ kernel functions
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def _slow_now(x, x_t, n, c):
     """A slow trace (r2, o2) at step n, last set at step x_t, decaying by exp(-c) per step."""
     if x_t == n or x == 0.0:
@@ -275,7 +276,7 @@ def _slow_now(x, x_t, n, c):
     return x * math.exp(-(n - x_t) * c)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, nearest, learn, pw_f, syn_post,
                 syn_w, xpre, xpre_t, xpost, xpost_t, r2, tab_plus, tab_minus, v, ge, gi,
                 accept):
@@ -303,7 +304,7 @@ def pre_pathway(n, p, r, s0, s1, target, post_lo, xs, xq, nearest, learn, pw_f, 
             syn_w[s] = w_max if w > w_max else (w_min if w < w_min else w)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def post_pathway(n, p, c, t0, t1, pre_lo, xs, xq, nearest, learn, pw_f, col_syn, col_pre,
                  syn_w, xpre, xpre_t, xpost, xpost_t, o2, tab_plus, tab_minus):
     """Postsynaptic pathway p of a triplet projection for the spike of postsynaptic (local)
@@ -328,7 +329,7 @@ def post_pathway(n, p, c, t0, t1, pre_lo, xs, xq, nearest, learn, pw_f, col_syn,
         syn_w[s] = w_max if w > w_max else (w_min if w < w_min else w)
 
 
-@njit(cache=True, inline="always")
+@njit(**CALLEE)
 def post_phase(n, pw_i, pw_f, seg, ring, slot, col_ptr, col_syn, col_pre, syn_w, xpre,
                xpre_t, xpost, xpost_t, o2, tab_plus, tab_minus):
     """The postsynaptic pathways of triplet projections for the spikes of step n (after
