@@ -7,7 +7,7 @@ The network (the authors' released code's constants; every one is a field of
   ``intensity`` 2 at first: 63.75 Hz at most), Bernoulli per step with ``p = rate dt``
   (Brian's ``PoissonGroup``), for ``presentation`` = 350 ms, then ``rest`` = 150 ms with no
   input while the network keeps running. Fewer than ``min_spikes`` = 5 excitatory spikes in
-  the 350 ms: ``intensity += 1``, and after the rest the same digit is shown again (at most
+  the attempt's count (``count_rest``, below): ``intensity += 1``, and after the rest the same digit is shown again (at most
   ``max_repeats`` times; the authors set no limit). Every attempt takes 500 ms;
 - excitatory neurons (``n_e``), conductance LIF:
   ``tau_m dv/dt = (v_rest - v) + g_e (E_exc - v) + g_i (E_inh - v)``, ``tau_m`` 100 ms,
@@ -19,10 +19,10 @@ The network (the authors' released code's constants; every one is a field of
   refractory 2 ms, ``E_inh`` -85 mV, ``v`` from -100 mV; E -> I one to one (``g_e += 10.4``),
   I -> E all but the partner (``g_i += 17``);
 - input -> E all to all, ``w0 = (U(0,1) + 0.01) 0.3``, ``w`` in [0, 1], axonal delays
-  ``U(0, 10)`` ms rounded to the step (the whole presynaptic pathway, trace and depression
-  included, runs when the spike arrives: Brian's and neurolab's meaning); before every
-  attempt each neuron's input weights are scaled to sum to 78 (then clipped to [0, 1], as
-  :class:`neurolab.Normalization` does);
+  ``U(0, 10)`` ms in steps (``delay_rounding``, below; the whole presynaptic pathway, trace
+  and depression included, runs when the spike arrives: Brian's and neurolab's meaning);
+  before every attempt each neuron's input weights are scaled to sum to 78 (clipped to
+  [0, 1] only with ``norm_clip``, below);
 - learning, the nearest-spike triplet rule of the authors' code: at a presynaptic arrival
   ``w -= nu_pre * post1`` and ``pre = 1``; at a postsynaptic spike
   ``w += nu_post * pre * post2(before)``, then ``post1 = post2 = 1``; ``w`` clipped to
@@ -62,7 +62,7 @@ Brian 1:
 - ``delay_rounding="floor"``: Brian 1's DelayConnection turns a delay into
   ``int(delay / dt)`` steps (0..19 for U(0, 10) ms). ``"nearest"``: the engine's rounding.
 
-Left as they are (no effect beyond rounding, or none measurable here): Brian 1 transmits
+Not modelled (each a step's or a ``1e-4`` difference, not measured): Brian 1 transmits
 the weight at emission, not at arrival (the two differ by one ``1e-4`` depression at
 most); it holds the inhibitory ``v`` at reset one step longer than it forbids a spike
 (``int(2 ms/dt) + 1`` steps against 1.75 ms); the authors' ``timer > refrac_e`` threshold
