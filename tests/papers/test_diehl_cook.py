@@ -36,9 +36,15 @@ def naive_input(img, scale, dt_s, n_pres, u, upos):
 
 
 # ------------------------------------------------------------- the engine as reference
+# What the general engine can express: exponential Euler (not Brian 1's forward Euler),
+# v held at reset while refractory, normalisation that clips, counts of the presentation
+# only, delays rounded to the nearest step (the authors' values are the defaults; their
+# own tests below, by hand).
+ENGINE = dict(integration="exponential", hold_v_e=True, count_rest=False, norm_clip=True,
+              delay_rounding="nearest")
 SMALL = DiehlCookParams(theta_offset=0.0, theta_init=0.0, theta_plus=1.0, tau_theta=2000.0,
                         pixel_divisor=2.0, norm_target=5.0, nu_pre=0.01, nu_post=0.2,
-                        min_spikes=3, max_repeats=1)
+                        min_spikes=3, max_repeats=1, **ENGINE)
 
 
 def engine_network(P, weights, delays, times, ids):
@@ -235,7 +241,7 @@ def test_fewer_than_min_spikes_raises_the_intensity_and_shows_the_digit_again():
     X, _ = nl.datasets.mnist("train", subset=True)
     images = X[:4].copy()
     images[2] = 0                                   # silent: never reaches 5 spikes
-    P = DiehlCookParams(max_repeats=3)
+    P = DiehlCookParams(max_repeats=3, count_rest=False)
     net = DiehlCook(20, P, seed=1)
     res = net.train(images, log_attempts=100)
     att = net.attempts
@@ -262,7 +268,7 @@ def test_rest_has_no_input_and_its_spikes_are_not_counted():
     """Input only in the first 350 ms of an attempt (plus the delays); the counts are the
     spikes of those 350 ms; the network runs on through the 150 ms of rest."""
     X, _ = nl.datasets.mnist("train", subset=True)
-    P = DiehlCookParams(rest=150.0)
+    P = DiehlCookParams(rest=150.0, count_rest=False)
     net = DiehlCook(10, P, seed=2)
     res = net.train(X[:5], record_spikes=100_000, log_attempts=100)
     steps, who = net.spikes
@@ -283,7 +289,7 @@ def test_rest_has_no_input_and_its_spikes_are_not_counted():
 def test_membrane_relaxes_as_the_closed_form_without_input():
     """No input: v(t) = v_rest + (v0 - v_rest) exp(-t / tau_m) for both populations (the
     exponential Euler step is exact at g = 0), theta decays as theta0 exp(-t/tau_theta)."""
-    P = DiehlCookParams(max_repeats=0, tau_theta=1000.0)
+    P = DiehlCookParams(max_repeats=0, tau_theta=1000.0, integration="exponential")
     net = DiehlCook(3, P, n_input=4, seed=0)
     net.train(np.zeros((2, 4)))
     t = 1000.0
@@ -353,3 +359,132 @@ def test_benchmark_runs_quick(tmp_path):
     row = json.loads((tmp_path / "b.json").read_text())["sizes"]["10"]
     assert row["fast"]["train"]["digits"] == 10 and row["engine"]["digits"] == 2
     assert out["sizes"][10]["fast"]["train"]["per_s"] > 0
+
+
+# ------------------------------------------------------------- the authors' Brian 1 details
+def hand_single(P, w, arrivals, n_steps, hold):
+    """One excitatory neuron and its inhibitory partner, frozen (no STDP, theta fixed), in
+    plain Python as Brian 1 runs the authors' script: forward Euler on v, g_e, g_i (the
+    equations are nonlinear, g v, so Brian 1 picks Euler), the excitatory v free during
+    its 5 ms of refractoriness (a string reset: Brian 1 only forbids spikes then), the
+    inhibitory v held at its reset (a scalar reset: Brian 1's Refractoriness). ``hold``:
+    hold the excitatory v too. ``arrivals[n]``: input spikes arriving at step n, each
+    adding ``w`` to g_e after the step's update. Returns the spike steps and the final v."""
+    dt = P.dt
+    v, ge, gi = P.v_init_e, 0.0, 0.0
+    vi, gei, gii = P.v_init_i, 0.0, 0.0
+    last = last_i = -10**9
+    K_e, K_i = round(P.refrac_e / dt), round(P.refrac_i / dt)
+    e_spk, i_spk = [], []
+    for n in range(n_steps):
+        if not hold or n >= last + K_e:
+            v = v + dt / P.tau_e * ((P.v_rest_e - v) + ge * (P.E_exc - v)
+                                    + gi * (P.E_inh_e - v))
+        ge *= 1.0 - dt / P.tau_ge
+        gi *= 1.0 - dt / P.tau_gi
+        fired = v > P.v_thresh_e - P.theta_offset + P.theta_init and n >= last + K_e
+        if fired:
+            last, v = n, P.v_reset_e
+            e_spk.append(n)
+        if n >= last_i + K_i:
+            vi = vi + dt / P.tau_i * ((P.v_rest_i - vi) + gei * (P.E_exc - vi)
+                                      + gii * (P.E_inh_i - vi))
+        gei *= 1.0 - dt / P.tau_ge
+        gii *= 1.0 - dt / P.tau_gi
+        if vi > P.v_thresh_i and n >= last_i + K_i:
+            last_i, vi = n, P.v_reset_i
+            i_spk.append(n)
+        ge += w * arrivals[n]
+        if fired:
+            gei += P.w_ei
+    return e_spk, i_spk, v
+
+
+def test_forward_euler_and_free_refractory_membrane_as_brian1_runs_them():
+    P = DiehlCookParams(max_repeats=0, integration="euler")
+    w, seed = 6.0, 4
+    img = np.full(3, 255.0)
+    net = DiehlCook(1, P, n_input=3, seed=seed, weights=np.full((3, 1), w),
+                    delays=np.zeros((3, 1), np.int64))
+    net.respond(img[None], record_spikes=1000)
+    u = np.random.default_rng([seed, 1]).random(1 << 16)
+    spikes, _ = naive_input(img, P.intensity / P.pixel_divisor, P.dt * 1e-3, net.n_pres, u, 0)
+    n_att = net.n_pres + net.n_rest
+    arrivals = np.bincount([s for s, _ in spikes], minlength=n_att)
+    e_spk, i_spk, v_end = hand_single(P, w, arrivals, n_att, hold=False)
+    held, _, _ = hand_single(P, w, arrivals, n_att, hold=True)
+    assert len(e_spk) > 5 and held != e_spk          # the test tells the two apart
+    # the default integration (exponential Euler) with the free v: other spikes again
+    default = DiehlCook(1, P.replace(integration="exponential"), n_input=3, seed=seed,
+                        weights=np.full((3, 1), w), delays=np.zeros((3, 1), np.int64))
+    default.respond(img[None], record_spikes=1000)
+    assert default.spikes[0][default.spikes[1] == 0].tolist() != e_spk
+    steps, who = net.spikes
+    assert steps[who == 0].tolist() == e_spk
+    assert steps[who == 1].tolist() == i_spk
+    assert net.v[0] == pytest.approx(v_end, rel=1e-12)
+    # the engine's choices (exponential Euler, v held) give other spikes
+    other = DiehlCook(1, P.replace(integration="exponential", hold_v_e=True), n_input=3,
+                      seed=seed, weights=np.full((3, 1), w), delays=np.zeros((3, 1), np.int64))
+    other.respond(img[None], record_spikes=1000)
+    assert other.spikes[0][other.spikes[1] == 0].tolist() != e_spk
+
+
+def test_membrane_relaxes_as_forward_euler_without_input():
+    """No input, the authors' integration: v_n = v_rest + (v0 - v_rest) (1 - dt/tau_m)^n,
+    theta_n = theta0 (1 - dt/tau_theta)^n."""
+    P = DiehlCookParams(max_repeats=0, tau_theta=1000.0, integration="euler")
+    net = DiehlCook(3, P, n_input=4, seed=0)
+    net.train(np.zeros((2, 4)))
+    n = 2000
+    np.testing.assert_allclose(net.v[:3], -65.0 + (-105.0 + 65.0) * (1 - 0.5 / 100.0) ** n,
+                               rtol=1e-12)
+    np.testing.assert_allclose(net.v[3:], -60.0 + (-100.0 + 60.0) * (1 - 0.5 / 10.0) ** n,
+                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(net.theta, 20.0 * (1 - 0.5 / 1000.0) ** n, rtol=1e-12)
+
+
+def test_counts_include_the_rest_before_the_attempt_as_the_authors_count():
+    """The authors read the spike counter right after each 350 ms and before the 150 ms of
+    rest: an attempt's count is the rest before it plus its presentation."""
+    P = DiehlCookParams(max_repeats=0)
+    n_in = 5
+    img = np.full((3, n_in), 255.0)
+    kw = dict(n_input=n_in, seed=1, weights=np.full((n_in, 1), 15.0),
+              delays=np.full((n_in, 1), 20, np.int64))     # input arrives 10 ms late
+    net = DiehlCook(1, P, **kw)
+    res = net.respond(img, record_spikes=10_000)
+    steps, who = net.spikes
+    e = steps[who == 0]
+    n_att = net.n_pres + net.n_rest
+    a, s = e // n_att, e % n_att
+    rest = np.array([np.sum((a == k) & (s >= net.n_pres)) for k in range(3)])
+    pres = np.array([np.sum((a == k) & (s < net.n_pres)) for k in range(3)])
+    assert rest[:2].sum() > 0                              # spikes in the rest to count
+    np.testing.assert_array_equal(res.counts[:, 0], pres + np.r_[0, rest[:2]])
+    only = DiehlCook(1, P.replace(count_rest=False), **kw).respond(img)
+    np.testing.assert_array_equal(only.counts[:, 0], pres)
+
+
+def test_normalisation_does_not_clip_as_the_authors_normalise():
+    """``normalize_weights`` multiplies each column by 78 / its sum, nothing more: a weight
+    can leave [0, w_max] until its next STDP update clips it."""
+    w = np.array([[0.5], [0.01], [0.01], [0.01]])
+    P = DiehlCookParams(nu_pre=0.0, nu_post=0.0, max_repeats=0)
+    net = DiehlCook(1, P, n_input=4, seed=0, weights=w)
+    net.train(np.zeros((1, 4)))
+    np.testing.assert_allclose(net.weights[:, 0], w[:, 0] * 78.0 / 0.53, rtol=1e-12)
+    clipped = DiehlCook(1, P.replace(norm_clip=True), n_input=4, seed=0, weights=w)
+    clipped.train(np.zeros((1, 4)))
+    assert clipped.weights.max() == 1.0
+
+
+def test_delays_truncated_to_the_step_as_brian1_does():
+    """Brian 1's DelayConnection: U(0, 10) ms, int(delay / dt) steps: 0..19, each 1/20."""
+    net = DiehlCook(50, seed=3)
+    rng = np.random.default_rng([3, 0])
+    rng.random((784, 50))                                  # the weights come first
+    np.testing.assert_array_equal(net.delays, np.floor(rng.random((784, 50)) * 20.0))
+    assert net.delays.max() == 19 and net.delays.min() == 0
+    near = DiehlCook(50, DiehlCookParams(delay_rounding="nearest"), seed=3)
+    assert near.delays.max() == 20
