@@ -108,7 +108,7 @@ class AdExParams(_ModelParams):
     decay exactly, also while clamped or refractory (as in NEST); RK4 reads them at its
     stage times. ``I_sp = 0`` and ``V_th_max = None`` (the default: ``V_th`` stays ``V_T``)
     give the plain AdEx, bit for bit. These four are population-wide scalars (not per
-    neuron; :meth:`Network.set_params` does not change them; ``replace`` does).
+    neuron; :meth:`Population.set_params` does not change them; ``replace`` does).
     ``AdExParams.clopath()`` gives Clopath's whole neuron: NEST's
     ``aeif_psc_delta_clopath`` defaults (the paper's Table 1 values, with NEST's
     ``V_reset`` -60 mV and ``b`` 80.5 pA), clamp 2 ms at 33 mV. With ``Delta_T = 0`` there
@@ -171,8 +171,9 @@ class AdExParams(_ModelParams):
     mV, ``Delta_T = 2`` mV and ``V_peak = 0`` mV. The parameters and currents are those of
     Brian2's example ``frompapers/Naud_et_al_2008_adex_firing_patterns.py`` (adapted by
     P. Mueller to match the paper's figures). ``"transient"`` is driven with 180 pA:
-    with ``a = 10`` nS a resting state exists only below ``max_V [(g_L + a)(V - E_L) - g_L
-    Delta_T exp((V - V_T)/Delta_T)] = 288`` pA (at ``V = V_T + Delta_T ln 2``): with 350 pA
+    with ``a = 10`` nS a resting state exists only below 288 pA, the maximum over ``V`` of
+    ``(g_L + a)(V - E_L) - g_L Delta_T exp((V - V_T)/Delta_T)``
+    (at ``V = V_T + Delta_T ln 2``): with 350 pA
     (this preset's current in early 0.6 drafts) it fires on regularly (ISI 83 ms) after
     the onset burst.
     ``AdExParams.preset("adapting")`` gives the parameters;
