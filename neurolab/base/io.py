@@ -205,4 +205,4 @@ def summary(arr: np.ndarray):
         return []
     return {"min": float(arr.min()), "max": float(arr.max()), "mean": float(arr.mean()),
             "n": int(arr.size),
-            "sha256": hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()}
+            "sha256": hashlib.sha256(np.ascontiguousarray(arr).data).hexdigest()}

@@ -519,26 +519,61 @@ class RunState:
 
     def _current_changes(self, n0, n1):
         """(steps, global ids, values) where the injected current of a neuron changes in
-        ``[n0, n1)``, sorted by step: at each step where some source changes, every neuron
-        of the changing sources gets the sum over its sources (in creation order) of their
-        values at that step, computed afresh (no running sums, so no drift)."""
-        events = {}                                   # step -> sources changing then
-        for k, c in enumerate(self.currents.values()):
-            for s in _change_steps(c["segments"], n0, n1):
-                events.setdefault(s, []).append(k)
-        out_s, out_i, out_v = [], [], []
+        ``[n0, n1)``, sorted by step then id: at each step where some source changes, every
+        neuron of the changing sources gets the sum over its sources (in creation order,
+        from 0) of their values at that step, computed afresh (no running sums, so no
+        drift). Vectorised: a schedule with a value per step and neuron costs numpy work
+        per entry, not Python work per step."""
         sources = list(self.currents.values())
-        for s in sorted(events):
-            total = np.zeros(max(self.n_total, 1))
-            for c in sources:
-                np.add.at(total, c["ids"], _current_value(c["segments"], s))
-            changed = np.unique(np.concatenate([sources[k]["ids"] for k in events[s]]))
-            out_s.append(np.full(changed.size, s, np.int64))
-            out_i.append(changed)
-            out_v.append(total[changed])
-        if not out_s:
+        changes = [_change_steps(c["segments"], n0, n1) for c in sources]
+        if not any(s.size for s in changes):
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-        return np.concatenate(out_s), np.concatenate(out_i), np.concatenate(out_v)
+        steps = np.unique(np.concatenate(changes))
+        ids = np.unique(np.concatenate([c["ids"] for c in sources]))
+        n_pairs = sum(s.size * c["ids"].size for s, c in zip(changes, sources))
+        if steps.size * ids.size > 2 * n_pairs + 4096:
+            return self._current_changes_sparse(sources, changes)
+        # dense: (changing steps) x (neurons with a current); a source's ids are distinct
+        total = np.zeros((steps.size, ids.size))
+        changed = np.zeros((steps.size, ids.size), bool)
+        for c, s in zip(sources, changes):      # creation order, as the sum's order
+            col = np.searchsorted(ids, c["ids"])
+            every = col.size == ids.size
+            vals = _current_rows(c["segments"], steps)
+            if every:
+                total += vals
+            else:
+                total[:, col] += vals
+            if s.size:
+                row = np.searchsorted(steps, s)
+                if every:
+                    changed[row] = True
+                else:
+                    changed[np.ix_(row, col)] = True
+        if changed.all():
+            shape = (steps.size, ids.size)
+            return (np.broadcast_to(steps[:, None], shape).ravel(),
+                    np.broadcast_to(ids[None, :], shape).ravel(), total.ravel())
+        r, k = np.nonzero(changed)
+        return steps[r], ids[k], total[r, k]
+
+    def _current_changes_sparse(self, sources, changes):
+        """:meth:`_current_changes` pair by pair (step, neuron), for schedules that touch few
+        of the (step, neuron) pairs of the dense layout."""
+        n = max(self.n_total, 1)
+        key = np.unique(np.concatenate([(s[:, None] * n + c["ids"][None, :]).ravel()
+                                        for s, c in zip(changes, sources)]))
+        step, ids = np.divmod(key, n)
+        total = np.zeros(key.size)
+        local = np.full(n, -1, np.int64)
+        for c in sources:
+            local[:] = -1
+            local[c["ids"]] = np.arange(c["ids"].size)
+            pos = local[ids]
+            sel = np.flatnonzero(pos >= 0)
+            if sel.size:
+                total[sel] += _current_rows(c["segments"], step[sel], pos[sel])
+        return step, ids, total
 
     # ---------------------------------------------------------------- between runs
     def _log(self, what, **details):
@@ -697,20 +732,38 @@ def _spans(segments, n0, n1):
 
 
 def _change_steps(segments, n0, n1):
-    """Steps in ``[n0, n1)`` at which a current source's value is (re)set: each segment's
-    schedule from its start until the next segment's start."""
+    """Steps in ``[n0, n1)`` at which a current source's value is (re)set, ascending
+    (int64): each segment's schedule from its start until the next segment's start."""
+    parts = []
     for k, seg in enumerate(segments):
         stop = segments[k + 1]["start"] if k + 1 < len(segments) else n1
         steps = seg["steps"]
-        yield from steps[(steps >= max(n0, seg["start"])) & (steps < min(n1, stop))].tolist()
+        parts.append(steps[(steps >= max(n0, seg["start"])) & (steps < min(n1, stop))])
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
-def _current_value(segments, s):
-    """A current source's value at step s, (n_target,): the segment in force at s, its
-    last scheduled value at or before s (0 before the first)."""
-    seg = [g for g in segments if g["start"] <= s][-1]
-    k = int(np.searchsorted(seg["steps"], s, side="right")) - 1
-    return seg["values"][k] if k >= 0 else np.zeros(seg["values"].shape[1])
+def _current_rows(segments, steps, pos=None):
+    """A current source's values at ``steps`` (m,): its (m, n_target) rows or, with ``pos``
+    (m,) local target indices, one value per step. In each step the segment in force (the
+    last that starts at or before it), its last scheduled value at or before the step (0
+    before the first)."""
+    out = np.zeros(steps.size if pos is not None else (steps.size,
+                                                       segments[0]["values"].shape[1]))
+    for k, seg in enumerate(segments):
+        nxt = segments[k + 1]["start"] if k + 1 < len(segments) else None
+        sel = steps >= seg["start"]
+        if nxt is not None:
+            sel &= steps < nxt
+        idx = np.flatnonzero(sel)
+        if not idx.size:
+            continue
+        row = np.searchsorted(seg["steps"], steps[idx], side="right") - 1
+        ok = row >= 0
+        if pos is None:
+            out[idx[ok]] = seg["values"][row[ok]]
+        else:
+            out[idx[ok]] = seg["values"][row[ok], pos[idx[ok]]]
+    return out
 
 
 def _read_only(ids):
