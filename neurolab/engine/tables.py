@@ -282,18 +282,16 @@ class RunState:
             self.nrn.kref[sl] = np.rint(values["refractory"] / self.dt).astype(np.int64)
             mpar[L.A_VC, sl] = values["V_clamp"]
             mpar[L.A_KC, sl] = np.rint(np.asarray(values["t_clamp"]) / self.dt)
-            # Clopath's after-spike current and adaptive threshold (population-wide)
-            prm = pop.params
-            if prm.V_th_max is not None and (np.asarray(values["V_T"]) > prm.V_th_max).any():
-                j = int(np.flatnonzero(np.asarray(values["V_T"]) > prm.V_th_max)[0])
-                raise ValueError(f"V_th_max must be >= V_T in population {pop.name!r}, got "
-                                 f"V_th_max={prm.V_th_max!r} mV < V_T="
-                                 f"{float(values['V_T'][j])!r} mV at neuron {j}")
-            mpar[L.A_ISP, sl] = prm.I_sp
-            mpar[L.A_VTM, sl] = values["V_T"] if prm.V_th_max is None else prm.V_th_max
-            mpar[L.A_EZH, sl] = math.exp(-0.5 * self.dt / prm.tau_z)
-            mpar[L.A_EVH, sl] = math.exp(-0.5 * self.dt / prm.tau_V_th)
-            if initial or prm.V_th_max is None:
+            # Clopath's after-spike current and adaptive threshold (V_th_max >= V_T is
+            # checked neuron by neuron when the values are resolved)
+            vmax = values.get("V_th_max")
+            mpar[L.A_ISP, sl] = values["I_sp"]
+            mpar[L.A_VTM, sl] = values["V_T"] if vmax is None else vmax
+            mpar[L.A_EZH, sl] = _per_value(lambda x: math.exp(-0.5 * self.dt / x),
+                                           values["tau_z"])
+            mpar[L.A_EVH, sl] = _per_value(lambda x: math.exp(-0.5 * self.dt / x),
+                                           values["tau_V_th"])
+            if initial or vmax is None:
                 # v_th starts at (and, without the adaptive threshold, stays) V_T
                 self.models.v_th[sl] = values["V_T"]
         else:
@@ -667,7 +665,8 @@ class RunState:
             self._fill_model_params(pop, values)
         else:
             self._fill_params(pop, values)
-        self._log(f"{pop.name}.params", changed={k: _summary(values[k]) for k in names})
+        self._log(f"{pop.name}.params", changed={k: _summary(values[k]) if k in values
+                                                 else None for k in names})
 
     def set_learning(self, proj, on):
         _reward.sync(self, proj)

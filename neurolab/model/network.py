@@ -817,6 +817,8 @@ class Network:
 
     def _set_model_params(self, pop, changes):
         fields = [f for f, _, _ in pop.params.FIELDS]
+        if pop.kind == "adex":
+            fields.append("V_th_max")
         for key in changes:
             if key not in fields:
                 raise ValueError(f"set_params: unknown or fixed parameter {key!r} of a "
@@ -829,6 +831,8 @@ class Network:
             current=pop.neuron_params)
         merged = dict(pop.neuron_params)
         merged.update(values)
+        if pop.kind == "adex" and new.V_th_max is None:
+            merged.pop("V_th_max", None)
         pop.params = new
         pop.neuron_params = merged
         if self._state is not None:

@@ -29,7 +29,11 @@ ADEX_FIELDS = (("C", "pF", "positive"), ("g_L", "nS", "positive"), ("E_L", "mV",
                ("refractory", "ms", "non_negative"), ("I_bias", "pA", "real"),
                ("tau_e", "ms", "positive"), ("tau_i", "ms", "positive"),
                ("E_e", "mV", "real"), ("E_i", "mV", "real"),
-               ("t_clamp", "ms", "non_negative"), ("V_clamp", "mV", "real"))
+               ("t_clamp", "ms", "non_negative"), ("V_clamp", "mV", "real"),
+               ("I_sp", "pA", "non_negative"), ("tau_z", "ms", "positive"),
+               ("tau_V_th", "ms", "positive"))
+#: AdEx's optional per-neuron field (None: no adaptive threshold), resolved like the others
+ADEX_OPTIONAL = (("V_th_max", "mV", "real"),)
 IZHIKEVICH_FIELDS = (("a", "1/ms", "positive"), ("b", "1/ms", "real"), ("c", "mV", "real"),
                      ("d", "mV/ms", "real"), ("v_peak", "mV", "real"),
                      ("I_bias", "mV/ms", "real"), ("tau_e", "ms", "positive"),
@@ -107,8 +111,9 @@ class AdExParams(_ModelParams):
     and a spike sets ``z <- I_sp``, ``V_th <- V_th_max``. ``z`` (pA) and ``V_th`` (mV)
     decay exactly, also while clamped or refractory (as in NEST); RK4 reads them at its
     stage times. ``I_sp = 0`` and ``V_th_max = None`` (the default: ``V_th`` stays ``V_T``)
-    give the plain AdEx, bit for bit. These four are population-wide scalars (not per
-    neuron; :meth:`Population.set_params` does not change them; ``replace`` does).
+    give the plain AdEx, bit for bit. Like the other fields they are per neuron (scalars,
+    arrays or distributions) and :meth:`Population.set_params` changes them between runs
+    (``V_th_max=None`` switches the adaptive threshold off).
     ``AdExParams.clopath()`` gives Clopath's whole neuron: NEST's
     ``aeif_psc_delta_clopath`` defaults (the paper's Table 1 values, with NEST's
     ``V_reset`` -60 mV and ``b`` 80.5 pA), clamp 2 ms at 33 mV. With ``Delta_T = 0`` there
@@ -155,9 +160,12 @@ class AdExParams(_ModelParams):
     V_clamp : potential held during the clamp (mV) (default 33, NEST's).
     I_sp : after-spike current set at each spike (pA), >= 0 (default 0: none; NEST 400).
     tau_z : its time constant (ms), > 0 (default 40, NEST's and the paper's).
-    V_th_max : threshold set at each spike (mV), >= ``V_T``, or ``None`` (default: no
-        adaptive threshold; NEST 30.4).
+    V_th_max : threshold set at each spike (mV), >= ``V_T`` neuron by neuron, or ``None``
+        (default: no adaptive threshold; NEST 30.4).
     tau_V_th : the threshold's relaxation time constant (ms), > 0 (default 50).
+
+    Every field but ``synapse`` is a scalar, an (n,) array or a distribution (as for
+    :class:`LIFParams`), ``V_th_max`` also ``None``.
 
     Raises ``TypeError`` / ``ValueError`` naming the parameter, its value and what is
     allowed.
@@ -208,20 +216,27 @@ class AdExParams(_ModelParams):
 
     def __post_init__(self):
         self._validate()
-        object.__setattr__(self, "I_sp", V.non_negative("I_sp", self.I_sp, "pA"))
-        object.__setattr__(self, "tau_z", V.positive("tau_z", self.tau_z, "ms"))
-        object.__setattr__(self, "tau_V_th", V.positive("tau_V_th", self.tau_V_th, "ms"))
         if self.V_th_max is not None:
-            vmax = V.real("V_th_max", self.V_th_max)
+            vmax = _neuron_value("V_th_max", self.V_th_max, "mV", "real")
             object.__setattr__(self, "V_th_max", vmax)
-            if not self.is_distribution("V_T") and (np.asarray(self.V_T) > vmax).any():
-                raise ValueError(f"V_th_max must be >= V_T (the threshold jumps up at a "
-                                 f"spike and relaxes to V_T), got V_th_max={vmax!r} mV < "
-                                 f"V_T={float(np.max(self.V_T))!r} mV")
+            # what can be checked before the population's values are drawn (the rest,
+            # neuron by neuron, in check_adex)
+            if not (self.is_distribution("V_T") or self.is_distribution("V_th_max")):
+                vt, vm = np.asarray(self.V_T), np.asarray(vmax)
+                if vt.shape == vm.shape or vt.ndim == 0 or vm.ndim == 0:
+                    bad = np.broadcast_to(vt > vm, np.broadcast_shapes(vt.shape, vm.shape))
+                    if bad.any():
+                        j = int(np.flatnonzero(bad.ravel())[0])
+                        raise ValueError(
+                            f"V_th_max must be >= V_T (the threshold jumps up at a spike and "
+                            f"relaxes to V_T), got V_th_max="
+                            f"{float(np.broadcast_to(vm, bad.shape).ravel()[j])!r} mV < V_T="
+                            f"{float(np.broadcast_to(vt, bad.shape).ravel()[j])!r} mV"
+                            + (f" at neuron {j}" if bad.ndim else ""))
             if not self.is_distribution("Delta_T") and (np.asarray(self.Delta_T) == 0).any():
                 raise ValueError(f"V_th_max must be None when Delta_T = 0 (the adaptive "
                                  f"threshold acts through the exponential term, which "
-                                 f"Delta_T = 0 removes), got V_th_max={vmax!r} mV")
+                                 f"Delta_T = 0 removes), got V_th_max={V._show(vmax)} mV")
 
     @classmethod
     def clopath(cls, **changes) -> AdExParams:
@@ -383,6 +398,13 @@ def check_adex(name, values, dt, synapse):
                          f"{float(tau_m[j]):.6g} ms, and RK4 needs dt <= tau_m exp(-3) = "
                          f"{float(limit[j]):.4g} ms (neuron {j}); use a smaller dt (0.1 ms "
                          f"or less is usual) or a larger C/g_L")
+    if values.get("V_th_max") is not None:
+        vm = values["V_th_max"]
+        bad = vt > vm
+        if bad.any():
+            j = first(bad)
+            raise ValueError(f"V_th_max must be >= V_T in population {name!r}, got V_th_max="
+                             f"{float(vm[j])!r} mV < V_T={float(vt[j])!r} mV at neuron {j}")
     _check_taus(name, values, dt, ("tau_w",) if synapse == "delta"
                 else ("tau_w", "tau_e", "tau_i"))
 

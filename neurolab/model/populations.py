@@ -140,10 +140,12 @@ class Population:
         return self.neuron_params[name].copy()
 
     def set_params(self, **changes) -> None:
-        """Change LIF parameters of this population between runs (or before the first).
+        """Change neuron parameters of this population between runs (or before the first).
 
         Each value is a scalar, an (n,) array or a distribution, validated as in
-        :class:`LIFParams` (``synapse`` cannot change). Takes effect from ``net.t`` on and is
+        :class:`LIFParams`, :class:`AdExParams` or :class:`IzhikevichParams` (``synapse``
+        and Izhikevich's ``method`` cannot change; an AdEx's ``V_th_max`` can also be
+        ``None``, no adaptive threshold). Takes effect from ``net.t`` on and is
         recorded in the next run's provenance. Raises ``ValueError``/``TypeError`` naming
         the parameter.
         """
@@ -367,6 +369,12 @@ def _resolve_model_params(params, n, dt, name, rng_for, only=None, current=None)
     merged = dict(current or {})
     merged.update(out)
     if params.MODEL == "adex":
+        # V_th_max: an (n,) array when set, absent when None (no adaptive threshold)
+        if params.V_th_max is None:
+            merged.pop("V_th_max", None)
+        elif only is None or "V_th_max" in only:
+            out["V_th_max"] = merged["V_th_max"] = resolve(
+                "V_th_max", params.V_th_max, n, rng_for(len(params.FIELDS)), unit="mV")
         check_adex(name, merged, dt, params.synapse)
     else:
         check_izhikevich(name, merged, dt, params.synapse)

@@ -114,8 +114,83 @@ def test_validation(changes, error, words):
 
 
 def test_per_neuron_v_t_above_v_th_max_is_refused():
-    net = nl.Network(dt=DT)
-    net.add_adex("A", 2, nl.AdExParams(V_T=("uniform", -50.0, -40.0), V_th_max=-45.0,
-                                       V_peak=0.0))
-    with pytest.raises(ValueError, match="V_th_max must be >= V_T in population 'A'"):
-        net.run(1.0, progress=False)
+    """Refused when the population is added (its values drawn), naming the neuron."""
+    net = nl.Network(dt=DT, seed=0)
+    with pytest.raises(ValueError, match=r"V_th_max must be >= V_T in population 'A', got "
+                                         r"V_th_max=-45.0 mV < V_T=-4\d\.\d+ mV at neuron \d"):
+        net.add_adex("A", 2, nl.AdExParams(V_T=("uniform", -45.0, -40.0), V_th_max=-45.0,
+                                           V_peak=0.0))
+    assert "A" not in net.populations
+
+
+@pytest.mark.parametrize("changes,words", [
+    ({"I_sp": [100.0, -1.0]}, ["I_sp", "-1"]),
+    ({"tau_z": [10.0, 0.0]}, ["tau_z", "0"]),
+    ({"tau_V_th": ("uniform", -5.0, -1.0)}, ["tau_V_th"]),
+    ({"V_th_max": [0.0, -60.0]}, ["V_th_max", "-60.0", "V_T", "neuron 1"]),
+])
+def test_per_neuron_validation(changes, words):
+    net = nl.Network(dt=DT, seed=0)
+    with pytest.raises(ValueError) as info:
+        net.add_adex("A", 2, nl.AdExParams.clopath(**changes))
+    for word in words:
+        assert word in str(info.value)
+
+
+EXTRAS = {"I_sp": [0.0, 400.0, 150.0], "tau_z": [40.0, 20.0, 60.0],
+          "V_th_max": [-50.4, 30.4, -20.0], "tau_V_th": [50.0, 10.0, 80.0]}
+
+
+def _driven(n, p, duration=200.0):
+    net = nl.Network(dt=DT, seed=3)
+    A = net.add_adex("A", n, p)
+    res = net.run(duration, record_state={"A": "all"}, state_vars=("v", "w"))
+    return A, res
+
+
+def test_per_neuron_extras_equal_one_population_per_neuron():
+    """Three neurons with their own ``I_sp``, ``tau_z``, ``V_th_max``, ``tau_V_th`` (arrays)
+    behave bit for bit as three one-neuron populations with those values as scalars
+    (checked against closed forms and NEST by the tests above and in tests/oracles)."""
+    base = {"I_bias": 700.0, "t_clamp": 0.0}
+    A, res = _driven(3, nl.AdExParams.clopath(**base, **EXTRAS))
+    trains = []
+    for j in range(3):
+        one = {k: v[j] for k, v in EXTRAS.items()}
+        A1, r1 = _driven(1, nl.AdExParams.clopath(**base, **one))
+        sel = res.spikes["A"].i == j
+        np.testing.assert_array_equal(res.spikes["A"].t[sel], r1.spikes["A"].t)
+        np.testing.assert_array_equal(res.state["A"].v[:, j], r1.state["A"].v[:, 0])
+        np.testing.assert_array_equal(res.state["A"].w[:, j], r1.state["A"].w[:, 0])
+        assert A.z[j] == A1.z[0] and A.v_th[j] == A1.v_th[0]
+        trains.append(res.spikes["A"].t[sel])
+    # the extras matter: each neuron's train is its own (neuron 0 has none of them)
+    assert min(t.size for t in trains) >= 1 and trains[1].size >= 2
+    assert not np.array_equal(trains[0][:2], trains[1][:2])
+    assert trains[2].size < trains[0].size
+
+
+def test_per_neuron_extras_as_distributions_and_set_params():
+    net = nl.Network(dt=DT, seed=11)
+    A = net.add_adex("A", 50, nl.AdExParams.clopath(
+        I_sp=("uniform", 100.0, 400.0), tau_z=("uniform", 20.0, 60.0),
+        V_th_max=("uniform", 0.0, 30.0), tau_V_th=("uniform", 30.0, 70.0)))
+    for name, lo, hi in (("I_sp", 100.0, 400.0), ("tau_z", 20.0, 60.0),
+                         ("tau_V_th", 30.0, 70.0)):
+        x = A.param(name)
+        assert x.shape == (50,) and lo <= x.min() < x.max() <= hi, name
+    vmax = A.neuron_params["V_th_max"]
+    assert vmax.shape == (50,) and 0.0 <= vmax.min() < vmax.max() <= 30.0
+    # the same seed draws the same values; the earlier fields' draws are unchanged by them
+    B = nl.Network(dt=DT, seed=11).add_adex("A", 50, nl.AdExParams.clopath(
+        I_sp=("uniform", 100.0, 400.0), tau_z=("uniform", 20.0, 60.0),
+        V_th_max=("uniform", 0.0, 30.0), tau_V_th=("uniform", 30.0, 70.0)))
+    np.testing.assert_array_equal(B.neuron_params["V_th_max"], vmax)
+    # between runs: switch the adaptive threshold off, then on again per neuron
+    net.run(5.0, progress=False)
+    A.set_params(V_th_max=None, I_sp=0.0)
+    assert "V_th_max" not in A.neuron_params and (A.param("I_sp") == 0.0).all()
+    A.set_params(V_th_max=np.linspace(-50.4, 20.0, 50))
+    np.testing.assert_array_equal(A.neuron_params["V_th_max"], np.linspace(-50.4, 20.0, 50))
+    with pytest.raises(ValueError, match="V_th_max must be >= V_T"):
+        A.set_params(V_th_max=-60.0)
