@@ -275,7 +275,7 @@ class Network:
         values = _resolve_model_params(params, n, self.dt, name,
                                        lambda k: self._rng(_STREAM_NEURON, index, k))
         rest = values["E_L"] if cls is AdExParams else values["c"]
-        nf = len(params.FIELDS)
+        nf = params.N_STREAMS               # the streams after the fields' (see stream)
         v_init = resolve("v_init", rest if v_init is None else v_init, n,
                          self._rng(_STREAM_NEURON, index, nf), unit="mV")
         if w_init is None:                   # Izhikevich: u = b v

@@ -32,8 +32,12 @@ ADEX_FIELDS = (("C", "pF", "positive"), ("g_L", "nS", "positive"), ("E_L", "mV",
                ("t_clamp", "ms", "non_negative"), ("V_clamp", "mV", "real"),
                ("I_sp", "pA", "non_negative"), ("tau_z", "ms", "positive"),
                ("tau_V_th", "ms", "positive"))
-#: AdEx's optional per-neuron field (None: no adaptive threshold), resolved like the others
-ADEX_OPTIONAL = (("V_th_max", "mV", "real"),)
+#: random streams: field k of the first ADEX_STREAMS fields draws from stream k, then
+#: v_init and w_init from ADEX_STREAMS and ADEX_STREAMS + 1 (as before the later fields
+#: existed, so a seed draws what it drew); later fields (Clopath's extras) from
+#: LATE_STREAMS + k, V_th_max from LATE_STREAMS + len(ADEX_FIELDS)
+ADEX_STREAMS = 18
+LATE_STREAMS = 100
 IZHIKEVICH_FIELDS = (("a", "1/ms", "positive"), ("b", "1/ms", "real"), ("c", "mV", "real"),
                      ("d", "mV/ms", "real"), ("v_peak", "mV", "real"),
                      ("I_bias", "mV/ms", "real"), ("tau_e", "ms", "positive"),
@@ -52,6 +56,15 @@ class _ModelParams:
     """What the two parameter classes share (validation, replace, to_dict)."""
 
     FIELDS = ()
+    #: fields drawing from random streams 0, 1, ...; v_init and the second variable's
+    #: initial value draw from the next two; later fields from LATE_STREAMS + k
+    N_STREAMS = 0
+
+    @classmethod
+    def stream(cls, k: int) -> int:
+        """The random stream of field ``k`` (its position in ``FIELDS``; ``len(FIELDS)``:
+        AdEx's ``V_th_max``)."""
+        return k if k < cls.N_STREAMS else LATE_STREAMS + k
 
     def _validate(self):
         for name, unit, check in self.FIELDS:
@@ -190,6 +203,7 @@ class AdExParams(_ModelParams):
 
     MODEL = "adex"
     FIELDS = ADEX_FIELDS
+    N_STREAMS = ADEX_STREAMS
     C: float = 281.0
     g_L: float = 30.0
     E_L: float = -70.6
@@ -314,6 +328,7 @@ class IzhikevichParams(_ModelParams):
 
     MODEL = "izhikevich"
     FIELDS = IZHIKEVICH_FIELDS
+    N_STREAMS = len(IZHIKEVICH_FIELDS)
     a: float = 0.02
     b: float = 0.2
     c: float = -65.0

@@ -364,8 +364,8 @@ def _resolve_model_params(params, n, dt, name, rng_for, only=None, current=None)
         if only is not None and field not in only:
             continue
         low = 0.0 if check in ("positive", "non_negative") else None
-        out[field] = resolve(field, getattr(params, field), n, rng_for(k), low=low,
-                             low_inclusive=(check == "non_negative"), unit=unit)
+        out[field] = resolve(field, getattr(params, field), n, rng_for(params.stream(k)),
+                             low=low, low_inclusive=(check == "non_negative"), unit=unit)
     merged = dict(current or {})
     merged.update(out)
     if params.MODEL == "adex":
@@ -374,7 +374,8 @@ def _resolve_model_params(params, n, dt, name, rng_for, only=None, current=None)
             merged.pop("V_th_max", None)
         elif only is None or "V_th_max" in only:
             out["V_th_max"] = merged["V_th_max"] = resolve(
-                "V_th_max", params.V_th_max, n, rng_for(len(params.FIELDS)), unit="mV")
+                "V_th_max", params.V_th_max, n, rng_for(params.stream(len(params.FIELDS))),
+                unit="mV")
         check_adex(name, merged, dt, params.synapse)
     else:
         check_izhikevich(name, merged, dt, params.synapse)

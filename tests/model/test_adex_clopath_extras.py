@@ -194,3 +194,26 @@ def test_per_neuron_extras_as_distributions_and_set_params():
     np.testing.assert_array_equal(A.neuron_params["V_th_max"], np.linspace(-50.4, 20.0, 50))
     with pytest.raises(ValueError, match="V_th_max must be >= V_T"):
         A.set_params(V_th_max=-60.0)
+
+
+def test_the_extras_draw_from_their_own_random_streams():
+    """A distribution of an extra never reuses the stream of ``v_init``/``w_init`` (nor of
+    another field), and a seed's draws of the older fields and initial values are those
+    it gave before the extras existed: ``v_init`` of neuron 0 below is the value drawn
+    with neurolab 0.6.0's layout (seed 4, 'uniform' -70..-60 mV)."""
+    net = nl.Network(dt=DT, seed=4)
+    u = ("uniform", 0.0, 1.0)
+    A = net.add_adex("A", 20, nl.AdExParams.clopath(I_sp=u, tau_z=("uniform", 1.0, 2.0),
+                                                     tau_V_th=("uniform", 1.0, 2.0),
+                                                     V_th_max=("uniform", 40.0, 41.0)),
+                     v_init=("uniform", -70.0, -60.0), w_init=u)
+    draws = [A.param("I_sp"), A.param("tau_z") - 1.0, A.param("tau_V_th") - 1.0,
+             A.neuron_params["V_th_max"] - 40.0, (A.v + 70.0) / 10.0, A.w]
+    for i in range(len(draws)):
+        for j in range(i):
+            assert not np.allclose(draws[i], draws[j]), (i, j)
+    old = nl.Network(dt=DT, seed=4).add_adex("A", 20, nl.AdExParams.clopath(),
+                                              v_init=("uniform", -70.0, -60.0), w_init=u)
+    np.testing.assert_array_equal(old.v, A.v)
+    np.testing.assert_array_equal(old.w, A.w)
+    assert A.v[0] == -64.31789451172482

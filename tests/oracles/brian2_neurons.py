@@ -11,6 +11,9 @@ Equations, written from the papers:
   the synaptic currents/conductances), ``v`` read as ``clip(v, -1 V, V_peak)`` on the
   right-hand side, ``dv/dt (unless refractory)``, threshold ``v >= V_peak``, reset
   ``v = V_reset; w += b``. Delta synapses ``v_post += w*int(not_refractory_post)``.
+  Clopath's after-spike current ``z`` and adaptive threshold ``V_th`` (NEST's
+  ``aeif_psc_delta_clopath``), when used: their exact solutions since the last spike as
+  subexpressions (no spike clamp).
 - Izhikevich (2003), ``v`` in mV as a number, ``method='euler'``; the synaptic variables
   decay exactly, ``x *= exp(-dt/tau)``, in the ``before_thresholds`` slot (after the state
   update: the Euler step reads their start-of-step values). Threshold ``v >= v_peak``,
@@ -23,15 +26,18 @@ import numpy as np
 
 ADEX = ("C", "g_L", "E_L", "V_T", "Delta_T", "V_peak", "V_reset", "tau_w", "a", "b",
         "I_bias", "tau_e", "tau_i", "E_e", "E_i")
+#: Clopath's extras (NEST's aeif_psc_delta_clopath), when a population uses them
+EXTRAS = ("I_sp", "tau_z", "V_th_max", "tau_V_th")
 IZH = ("a", "b", "c", "d", "v_peak", "I_bias", "tau_e", "tau_i", "E_e", "E_i")
 
 
 def _adex_group(pop, b2, dt):
     u = b2.units
     unit = {"C": u.pF, "g_L": u.nS, "a": u.nS, "b": u.pA, "I_bias": u.pA, "tau_w": u.ms,
-            "tau_e": u.ms, "tau_i": u.ms}
+            "tau_e": u.ms, "tau_i": u.ms, "I_sp": u.pA, "tau_z": u.ms, "tau_V_th": u.ms}
     dims = {"C": "farad", "g_L": "siemens", "a": "siemens", "b": "amp", "I_bias": "amp",
-            "tau_w": "second", "tau_e": "second", "tau_i": "second"}
+            "tau_w": "second", "tau_e": "second", "tau_i": "second", "I_sp": "amp",
+            "tau_z": "second", "tau_V_th": "second"}
     syn = pop.params.synapse
     K = np.rint(pop.param("refractory") / dt).astype(int)
     refr = bool((K > 0).any())
@@ -46,20 +52,46 @@ def _adex_group(pop, b2, dt):
         isyn = "ge*(E_e - Vc) + gi*(E_i - Vc)"
         extra = "dge/dt = -ge/tau_e : siemens\ndgi/dt = -gi/tau_i : siemens\n"
         sunit = u.nS
-    eqs = (f"dv/dt = (-g_L*(Vc - E_L) + g_L*Delta_T*exp((Vc - V_T)/Delta_T) - w + I_bias"
-           f" + {isyn})/C : volt{flag}\n"
+    extras = _adex_extras(pop)
+    if extras:
+        # Clopath's after-spike current and adaptive threshold, as the exact solutions of
+        # tau_z dz/dt = -z and tau_V_th dV_th/dt = V_T - V_th from the end of the last
+        # spike's step (lastspike + dt), where a spike sets z = I_sp and V_th = V_th_max:
+        # rk4 reads them at its stage times (t, t + dt/2, t + dt), as neurolab does
+        theta, zterm = "V_th", " + z"
+        extra += ("z = I_sp*exp(-(t - lastspike - dt)/tau_z) : amp\n"
+                  "V_th = V_T + (V_th_max - V_T)*exp(-(t - lastspike - dt)/tau_V_th) : volt\n"
+                  + "".join(f"{k} : {dims.get(k, 'volt')} (constant)\n" for k in EXTRAS))
+    else:
+        theta, zterm = "V_T", ""
+    eqs = (f"dv/dt = (-g_L*(Vc - E_L) + g_L*Delta_T*exp((Vc - {theta})/Delta_T) - w + I_bias"
+           f" + {isyn}{zterm})/C : volt{flag}\n"
            "dw/dt = (a*(Vc - E_L) - w)/tau_w : amp\n"
            "Vc = clip(v, -1*volt, V_peak) : volt\n" + extra
            + "".join(f"{k} : {dims.get(k, 'volt')} (constant)\n" for k in ADEX)
            + "ref : second (constant)\n")
+    # lastspike exists when refractory is given (0 ms: none)
     g = b2.NeuronGroup(pop.n, eqs, threshold="v >= V_peak", reset="v = V_reset; w += b",
-                       refractory="ref" if refr else False, method="rk4")
+                       refractory="ref" if refr or extras else False, method="rk4")
     for k in ADEX:
         setattr(g, k, pop.param(k) * unit.get(k, u.mV))
+    if extras:
+        for k in EXTRAS:
+            value = (pop.neuron_params.get("V_th_max", pop.param("V_T")) if k == "V_th_max"
+                     else pop.param(k))
+            setattr(g, k, value * unit.get(k, u.mV))
     g.ref = K * dt * u.ms
     g.v = pop.v * u.mV
     g.w = pop.w * u.pA
     return g, sunit, (u.mV, u.pA), refr
+
+
+def _adex_extras(pop) -> bool:
+    """Whether an AdEx population uses the after-spike current or the adaptive threshold
+    (the spike clamp is not modelled here: ``t_clamp`` must be 0)."""
+    if (pop.param("t_clamp") > 0).any():
+        raise NotImplementedError("the Brian2 oracle has no spike clamp (t_clamp > 0)")
+    return bool((pop.param("I_sp") > 0).any() or "V_th_max" in pop.neuron_params)
 
 
 def _izh_group(pop, b2, dt):
@@ -87,11 +119,13 @@ def _izh_group(pop, b2, dt):
     return g, 1, (1, 1), False
 
 
-def brian2_run(net, pop_name, input_name, duration):
+def brian2_run(net, pop_name, input_name, duration, extra_vars=()):
     """Spike steps ((n, 2) int array of (step, id)) and ``v``, ``w``/``u`` traces
-    ((n_steps, n) in mV and pA / the model's unit) of ``pop_name`` in Brian2."""
+    ((n_steps, n) in mV and pA / the model's unit) of ``pop_name`` in Brian2; with
+    ``extra_vars`` (AdEx: ``"z"``, ``"V_th"``) also a dict of their traces (pA, mV)."""
     import brian2 as b2
 
+    u = b2.units
     b2.start_scope()
     b2.prefs.codegen.target = "numpy"
     dt = net.dt
@@ -127,7 +161,7 @@ def brian2_run(net, pop_name, input_name, duration):
         S.delay = pr.delay * b2.ms
         objects.append(S)
     sm = b2.SpikeMonitor(g)
-    st = b2.StateMonitor(g, ["v", second], record=True)
+    st = b2.StateMonitor(g, ["v", second, *extra_vars], record=True)
     objects += [sm, st]
     b2.Network(objects).run(duration * b2.ms)
     spk = np.stack([np.rint(np.asarray(sm.t / b2.ms) / dt).astype(int),
@@ -135,5 +169,9 @@ def brian2_run(net, pop_name, input_name, duration):
     order = np.lexsort((spk[:, 1], spk[:, 0]))
     v = np.asarray(st.v / vu).T
     w = np.asarray(getattr(st, second) / wu).T
+    if extra_vars:
+        scale = {"z": u.pA, "V_th": u.mV} if pop.kind == "adex" else {}
+        return spk[order], v, w, {k: np.asarray(getattr(st, k) / scale.get(k, 1)).T
+                                  for k in extra_vars}
     return spk[order], v, w
 
