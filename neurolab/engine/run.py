@@ -67,7 +67,13 @@ def _check_recorded(rows, sched, every, sel, dt, what):
     or weight recording, columns in the order of ``sel``: name -> ids) is not finite: a
     value can turn infinite and be reset inside a chunk, before the state check sees it,
     but not before it was recorded. ``what``: (kind, variable) for the message."""
-    if rows.size == 0 or np.isfinite(rows).all():
+    if rows.size == 0:
+        return
+    # a sum of finite values is finite unless it overflows, and a sum with any inf or NaN
+    # in it is not: one pass without a temporary array, the element test only when needed
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = rows.sum()
+    if np.isfinite(total) or np.isfinite(rows).all():
         return
     r, c = (int(k) for k in np.argwhere(~np.isfinite(rows))[0])
     for name, ids in sel.items():
@@ -152,6 +158,17 @@ def _state_vars_by_population(state_vars, s_sel, pops) -> dict:
                         f"{{{name!r}: {tuple(v for v in names if v in have)!r}, ...}}")
             raise ValueError(msg)
     return chosen
+
+
+def _block(rows, n_rows, col, width):
+    """Rows ``[0, n_rows)`` and columns ``[col, col + width)`` of a recording array, as an
+    array of their own: ``rows`` itself when that is all of it (a single monitor of a run
+    that finished: a recording can be hundreds of MB, and a copy of it would double the
+    memory and take a good part of a short run), else a copy. Each column of a recording
+    array belongs to one record, so the array is never handed to two."""
+    if n_rows == rows.shape[0] and col == 0 and width == rows.shape[1]:
+        return rows
+    return rows[:n_rows, col:col + width].copy()
 
 
 def _shielded(fn, active: bool = True):
@@ -416,14 +433,14 @@ state_vars, state_dt, state_window, progress, chunk_steps, threads
         proj = net.projections[name]
         t = (w_sched[K.ROW0] + np.arange(n_w)) * (w_every * dt)
         res.weights[name] = WeightRecord(t, sel, proj.pre_ids[sel], proj.post_ids[sel],
-                                         w_out[:n_w, col:col + sel.size].copy())
+                                         _block(w_out, n_w, col, sel.size))
         col += sel.size
     n_s = _schedule(s_every, s_lo, s_hi, n_start, reached)[1]
     col = 0
     for name, sel in s_sel.items():
         rec = StateRecord((s_sched[K.ROW0] + np.arange(n_s)) * (s_every * dt), sel)
         for var in vars_of[name]:
-            setattr(rec, var, s_out[arrays[var]][:n_s, col:col + sel.size].copy())
+            setattr(rec, var, _block(s_out[arrays[var]], n_s, col, sel.size))
         res.state[name] = rec
         col += sel.size
     res.populations.update((name, int(pop.n)) for name, pop in pops.items())
