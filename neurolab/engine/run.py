@@ -76,6 +76,7 @@ def _check_recorded(rows, sched, every, sel, dt, what):
     if np.isfinite(total) or np.isfinite(rows).all():
         return
     r, c = (int(k) for k in np.argwhere(~np.isfinite(rows))[0])
+    value = float(rows[r, c])
     for name, ids in sel.items():
         if c < ids.size:
             break
@@ -84,7 +85,7 @@ def _check_recorded(rows, sched, every, sel, dt, what):
     kind, var = what
     raise NonFiniteStateError(
         f"a recorded {var} became non-finite: {kind} {int(ids[c])} of {name!r} has "
-        f"{var} = {float(rows[r, c])} at t = {step * dt:g} ms; check the weights, currents "
+        f"{var} = {value} at t = {step * dt:g} ms; check the weights, currents "
         f"and parameters that reach it")
 
 

@@ -66,3 +66,26 @@ def test_a_run_that_fails_part_way_says_where_the_network_stands_and_keeps_what_
     for name in ("inp", "out"):
         np.testing.assert_array_equal(part.spikes[name].t, good.spikes[name].t)
         np.testing.assert_array_equal(part.spikes[name].i, good.spikes[name].i)
+
+
+def test_the_recording_check_tells_overflowing_sums_from_non_finite_samples():
+    """The check of recorded samples sums a block first (finite sum: all finite) and tests
+    every sample only when the sum is not finite: finite samples whose sum overflows pass,
+    and a NaN, an inf or an inf of each sign (whose sum is NaN) is found and named."""
+    from neurolab.engine.run import _check_recorded
+
+    sched = np.array([1, 0, 100, 0], dtype=np.int64)      # every step, rows from step 0
+    sel = {"a": np.array([4, 5]), "b": np.array([7])}
+    huge = np.full((3, 3), 1e308)                          # sum overflows to inf
+    _check_recorded(huge, sched, 1, sel, 0.1, ("neuron", "v"))
+    _check_recorded(-huge, sched, 1, sel, 0.1, ("neuron", "v"))
+    for bad in (np.nan, np.inf, -np.inf):
+        rows = huge.copy()
+        rows[2, 2] = bad
+        with pytest.raises(nl.NonFiniteStateError, match=r"neuron 7 of 'b' has v = "
+                                                         r"(nan|inf|-inf) at t = 0.2 ms"):
+            _check_recorded(rows, sched, 1, sel, 0.1, ("neuron", "v"))
+    rows = np.zeros((2, 3))
+    rows[1, 0], rows[1, 1] = np.inf, -np.inf
+    with pytest.raises(nl.NonFiniteStateError, match=r"neuron 4 of 'a' has v = inf"):
+        _check_recorded(rows, sched, 1, sel, 0.1, ("neuron", "v"))
