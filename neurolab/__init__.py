@@ -33,10 +33,8 @@ keep working in 0.6 with a ``DeprecationWarning`` naming the new path (``neurola
 """
 
 from . import _moved
-from . import analysis, datasets, stimuli
 from .base.errors import NonFiniteStateError, SimulationInterrupted
 from .engine.run import simulate
-from .lab.marks import mark_result
 from .lab.warmup import warmup
 from .results.records import (SimResult, SpikeRecord, StateRecord, WeightRecord, assert_same,
                               load_run, weight_matrix)
@@ -45,11 +43,22 @@ from .model.params import LIFParams, STDPParams
 from .model.neuron_models import AdExParams, IzhikevichParams
 from .plasticity import (AdaptiveThreshold, ClopathSTDP, Normalization, PowerLawSTDP, RewardSTDP,
                          TripletSTDP, VogelsSTDP)
-from .papers import masquelier, protocols
-from .stimuli import correlated_poisson, rate_coded_images, repeating_pattern
 
 _moved.install()
-inputs = stimuli        # the 0.5 name of the stimuli module, still part of the API
+
+#: public names imported at their first use, not by ``import neurolab`` (which a first
+#: simulation waits for): name -> (module, attribute of it, or None for the module itself).
+#: ``inputs`` is the 0.5 name of the stimuli module, still part of the API.
+_LAZY = {"analysis": ("neurolab.analysis", None),
+         "datasets": ("neurolab.datasets", None),
+         "stimuli": ("neurolab.stimuli", None),
+         "inputs": ("neurolab.stimuli", None),
+         "masquelier": ("neurolab.papers.masquelier", None),
+         "protocols": ("neurolab.papers.protocols", None),
+         "mark_result": ("neurolab.lab.marks", "mark_result"),
+         "correlated_poisson": ("neurolab.stimuli", "correlated_poisson"),
+         "rate_coded_images": ("neurolab.stimuli", "rate_coded_images"),
+         "repeating_pattern": ("neurolab.stimuli", "repeating_pattern")}
 
 __version__ = "0.5.0"
 
@@ -94,10 +103,23 @@ _warm_in_background()
 
 
 def __getattr__(name):
-    """``nl.network``, ``nl.pipeline``...: the 0.5 module paths, through their one-version
-    aliases (a DeprecationWarning names the new path)."""
-    if f"{__name__}.{name}" in _moved.MOVED:
-        import importlib
+    """The public names of ``_LAZY`` (``nl.analysis``, ``nl.stimuli``,
+    ``nl.correlated_poisson``...), imported at their first use and kept; and ``nl.network``,
+    ``nl.pipeline``...: the 0.5 module paths, through their one-version aliases (a
+    DeprecationWarning names the new path)."""
+    import importlib
 
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = importlib.import_module(module)
+        if attr is not None:
+            value = getattr(value, attr)
+        globals()[name] = value
+        return value
+    if f"{__name__}.{name}" in _moved.MOVED:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

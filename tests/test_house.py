@@ -200,11 +200,44 @@ def test_import_neurolab_stays_light():
             "heavy = ('dask', 'distributed', 'bokeh', 'sklearn', 'papermill', 'nbclient',\n"
             "         'ipywidgets', 'matplotlib.pyplot', 'nest', 'brian2',\n"
             "         'pynwb', 'hdmf', 'h5py', 'nwbinspector', 'neo', 'quantities',\n"
-            "         'elephant')\n"
+            "         'elephant', 'matplotlib', 'scipy.linalg', 'scipy.sparse', 'pandas',\n"
+            "         'tqdm', 'IPython', 'filelock')\n"
             "print(' '.join(m for m in heavy if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)
     assert out.stdout.strip() == ""
+
+
+def test_import_neurolab_defers_what_a_run_does_not_need():
+    """``import neurolab`` (which a first simulation waits for) leaves the analysis,
+    stimuli, datasets, papers and marks modules unloaded; ``nl.analysis``,
+    ``nl.correlated_poisson``... import them at their first use, and they are what the
+    modules hold (fresh process)."""
+    code = ("import sys, neurolab as nl\n"
+            "deferred = ('neurolab.analysis', 'neurolab.stimuli', 'neurolab.datasets',\n"
+            "            'neurolab.papers.masquelier', 'neurolab.papers.protocols',\n"
+            "            'neurolab.lab.marks')\n"
+            "print(' '.join(m for m in deferred if m in sys.modules))\n"
+            "names = ('analysis', 'stimuli', 'inputs', 'datasets', 'masquelier', 'protocols',\n"
+            "         'mark_result', 'correlated_poisson', 'rate_coded_images',\n"
+            "         'repeating_pattern')\n"
+            "assert set(names) <= set(dir(nl)) and set(names) <= set(nl.__all__)\n"
+            "import neurolab.stimuli, neurolab.papers.masquelier, neurolab.lab.marks\n"
+            "assert nl.inputs is nl.stimuli is sys.modules['neurolab.stimuli']\n"
+            "assert nl.analysis is sys.modules['neurolab.analysis']\n"
+            "assert nl.masquelier is neurolab.papers.masquelier\n"
+            "assert nl.correlated_poisson is neurolab.stimuli.correlated_poisson\n"
+            "assert nl.mark_result is neurolab.lab.marks.mark_result\n"
+            "from neurolab import rate_coded_images, protocols\n"
+            "assert protocols is sys.modules['neurolab.papers.protocols']\n"
+            "try:\n"
+            "    nl.no_such_name\n"
+            "except AttributeError:\n"
+            "    print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[:2] == ["", "ok"], out.stdout
 
 
 OLD_PATHS = {
