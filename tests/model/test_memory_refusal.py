@@ -5,6 +5,7 @@ after ~20 s of building)."""
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -40,3 +41,43 @@ def test_synapses_that_would_not_fit_with_the_rest_are_refused_at_connect(one_gi
                                           r"1.08e\+07 synapses\) would need"):
         net.connect(a, b, rule="probability", p=0.6, name="again")
     assert len(net.projections) == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/meminfo"), reason="Linux's /proc/meminfo")
+def test_available_memory_is_what_psutil_says():
+    """On Linux the available memory is read from /proc/meminfo without importing psutil
+    (psutil's ``available`` is the same ``MemAvailable`` line); the two reads are apart in
+    time, so they agree to what other processes allocate meanwhile."""
+    psutil = pytest.importorskip("psutil")
+    for _ in range(3):
+        ours, theirs = resources.available_memory(), psutil.virtual_memory().available
+        if ours == theirs:
+            return
+    assert abs(ours - theirs) < 0.02 * psutil.virtual_memory().total, (ours, theirs)
+
+
+def test_available_memory_falls_back_to_psutil_without_a_meminfo_line(monkeypatch):
+    """Where /proc/meminfo cannot be read or has no ``MemAvailable`` line, psutil answers."""
+    import builtins
+    import io
+    import sys
+    import types
+
+    fake = types.ModuleType("psutil")
+    fake.virtual_memory = lambda: types.SimpleNamespace(available=12345)
+    monkeypatch.setitem(sys.modules, "psutil", fake)
+    real_open = builtins.open
+    for text in (None, b"MemTotal:       1000 kB\nMemFree:         500 kB\n",
+                 b"MemTotal:       1000 kB\nMemAvailable:       0 kB\n"):
+        def fake_open(path, *args, _text=text, **kw):
+            if path != "/proc/meminfo":
+                return real_open(path, *args, **kw)
+            if _text is None:
+                raise FileNotFoundError(path)
+            return io.BytesIO(_text)
+
+        monkeypatch.setattr(builtins, "open", fake_open)
+        assert resources.available_memory() == 12345
+    monkeypatch.setattr(builtins, "open", lambda path, *a, **k: io.BytesIO(
+        b"MemTotal:       1000 kB\nMemAvailable:     400 kB\n"))
+    assert resources.available_memory() == 400 * 1024
