@@ -47,7 +47,8 @@ import numpy as np
 from numba import njit, prange
 
 from . import models as _models
-from .kernels import _deliver_counts, _deliver_static, _lif_step, _post_phase, _sample_row
+from .kernels import (_deliver_counts, _deliver_static, _lif_step, _post_phase,
+                      _post_pop_mask, _sample_row)
 from ..base.jit import CALLEE
 from ..base.layout import (A_PLUS, C_MINUS, C_NSPK, C_PLUS, C_STEP, DELAY, HAS_IEXT, HET, LEARN,
                            MODE, MU_MINUS, PAIR_ALL, PAIRING, PIN_COL, PIN_N, PIN_TARGET, PLASTIC,
@@ -129,16 +130,12 @@ def run_steps_threads(n_start, n_stop, nrn, syn, tr, inp, mon, counters, qb, own
     same task, as each task's part of both touches only its own neurons and synapses; the
     serial joining of the spikes sits between the start and the end of a step."""
     n_part = qb.shape[1] - 1
-    n_pop = nrn.pop_lif.shape[0]
     pw_i = syn.pw_i
     cap = mon.spk_step.shape[0]
     n_mask = 0
     for j in range(mon.spk_mask.shape[0]):
         n_mask += mon.spk_mask[j]
-    post_pop = np.zeros(n_pop, dtype=np.bool_)
-    for p in range(pw_i.shape[0]):
-        if pw_i[p, PLASTIC] == 1 and pw_i[p, RULE] == RULE_PAIR:
-            post_pop[pw_i[p, POST_POP]] = True
+    post_mask = _post_pop_mask(pw_i)
     # one prange loop only (each costs numba seconds of compilation): its task p does the
     # end of step ``prev`` (when one is pending) and the start of step ``n`` (when ``go``)
     # (the casts keep numba from compiling the parts once more for other integer types: a
@@ -161,7 +158,7 @@ def run_steps_threads(n_start, n_stop, nrn, syn, tr, inp, mon, counters, qb, own
             counters[C_STEP] = prev + 1
         if not go:
             return n
-        post_spikes = _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop, nm)
+        post_spikes = _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_mask, nm)
         prev = n
         n += 1
 
@@ -237,7 +234,7 @@ def _start_part(n, t, nrn, syn, inp, mon, qb, owner, buf, bseg, nm):
 
 
 @njit(cache=True)
-def _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop, nm):
+def _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_mask, nm):
     """Serial, between the start and the end of step n: the step's spikes into the ring
     (sources, then each population's partitions in id order: the one-thread order), the
     spike monitor, and the presynaptic traces of the spikes arriving now. Returns whether
@@ -273,7 +270,7 @@ def _join(n, nrn, syn, tr, inp, mon, counters, buf, bseg, post_pop, nm):
     seg[slot, n_pop] = cnt
     post_spikes = False
     for q in range(n_pop):
-        if post_pop[q] and seg[slot, q + 1] > seg[slot, q]:
+        if (post_mask >> (q % 63)) & 1 and seg[slot, q + 1] > seg[slot, q]:
             post_spikes = True
     spk_mask = mon.spk_mask
     for k in range(cnt):

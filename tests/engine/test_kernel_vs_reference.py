@@ -282,3 +282,44 @@ def test_refractory_freezes_v_for_K_minus_1_updates(K):
     assert (v[s + 1:s + K + 1] == p.v_reset).all(), v[s:s + K + 3]
     decayed = p.v_rest + (p.v_reset - p.v_rest) * math.exp(-dt / p.tau_m)
     assert v[s + K + 1] == pytest.approx(decayed, abs=1e-12), v[s:s + K + 3]
+
+
+
+def _many_populations(targets):
+    net = nl.Network(dt=0.1, seed=7)
+    inp = net.add_poisson("inp", n=20, rates=30.0)
+    for q in range(1, 70):
+        pop = net.add_lif(f"P{q}", n=2, params=nl.LIFParams(synapse="delta"))
+        net.connect(inp, pop, "probability", p=0.5, weight=4.0,
+                    stdp=nl.STDPParams(A_plus=0.2, A_minus=0.21, w_max=8.0)
+                    if q in targets else None, name=f"inp->P{q}")
+    assert list(net.populations).index("P66") == 66
+    return net
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("targets", [(66,), (3,), (3, 66)])
+def test_more_populations_than_the_kernels_post_mask_has_bits(targets, threads):
+    """70 populations: the kernels keep "postsynaptic to a pair-rule pathway" as bit
+    ``q % 63`` of one integer, so populations 3 and 66 share a bit. Plastic input onto 66
+    only, onto 3 only, and onto both: the reference's spikes and weights (and ``v`` on one
+    thread)."""
+    if threads == 1:
+        net = _many_populations(targets)
+        res, ref = compare(net, 100.0)
+        w0 = res.initial_weights
+    else:
+        ref = reference_simulate(_many_populations(targets), 100.0, record_v=False)
+        net = _many_populations(targets)
+        w0 = {name: pr.weight for name, pr in net.projections.items()}
+        res = net.run(100.0, progress=False, threads=2, record_spikes="all")
+        for name in net.populations:
+            steps = np.rint(np.asarray(res.spikes[name].t) / net.dt).astype(int)
+            got = list(zip(steps.tolist(), np.asarray(res.spikes[name].i).tolist()))
+            assert got == ref["spikes"][name], name
+        for name in net.projections:
+            np.testing.assert_allclose(res.final_weights[name], ref["weights"][name],
+                                       rtol=1e-12, atol=1e-11, err_msg=name)
+    for q in targets:
+        assert len(ref["spikes"][f"P{q}"]) >= 3
+        assert np.abs(ref["weights"][f"inp->P{q}"] - w0[f"inp->P{q}"]).max() > 0.05
