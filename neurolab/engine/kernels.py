@@ -401,39 +401,6 @@ def _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, every, l
 
 
 @njit(**CALLEE)
-def _deliver_static_rows(ring, aslot, k0, k1, row_ptr, row_off, target, syn_post, syn_w, v,
-                         ge, gi, accept):
-    """:func:`_deliver_static` for every presynaptic spike ``ring[aslot, k0:k1]`` of a
-    static pathway whose rows start at ``row_ptr[row_off + i]``: one call per pathway and
-    step, not per spike (a call passes every array as several scalars), the target branch
-    outside both loops; the same additions in the same order as spike by spike."""
-    if target == TARGET_V:
-        for k in range(k0, k1):
-            i = ring[aslot, k]
-            for s in range(np.uint64(row_ptr[row_off + i]), np.uint64(row_ptr[row_off + i + 1])):
-                j = np.uint64(syn_post[s])
-                if accept[j]:
-                    v[j] += syn_w[s]
-    elif target == TARGET_V_INH:
-        for k in range(k0, k1):
-            i = ring[aslot, k]
-            for s in range(np.uint64(row_ptr[row_off + i]), np.uint64(row_ptr[row_off + i + 1])):
-                j = np.uint64(syn_post[s])
-                if accept[j]:
-                    v[j] -= syn_w[s]
-    elif target == TARGET_E:
-        for k in range(k0, k1):
-            i = ring[aslot, k]
-            for s in range(np.uint64(row_ptr[row_off + i]), np.uint64(row_ptr[row_off + i + 1])):
-                ge[np.uint64(syn_post[s])] += syn_w[s]
-    else:
-        for k in range(k0, k1):
-            i = ring[aslot, k]
-            for s in range(np.uint64(row_ptr[row_off + i]), np.uint64(row_ptr[row_off + i + 1])):
-                gi[np.uint64(syn_post[s])] += syn_w[s]
-
-
-@njit(**CALLEE)
 def _post_pop_mask(pw_i):
     """Which populations are postsynaptic to a pair-rule pathway, as a bit mask: bit
     ``q % 63`` of the int64 is set for population q. A bit shared by two populations
@@ -663,15 +630,14 @@ def run_steps(n_start, n_stop, nrn, syn, tr, inp, mon, counters, trip, inh, da, 
             plastic = pw_i[p, PLASTIC] == 1
             rule = pw_i[p, RULE]
             learn = pw_i[p, LEARN] == 1
-            if not plastic:
-                _deliver_static_rows(ring, aslot, seg[aslot, q], seg[aslot, q + 1], row_ptr,
-                                     row_off, target, syn_post, syn_w, v, ge, gi, accept)
-                continue
             for k in range(seg[aslot, q], seg[aslot, q + 1]):
                 i = ring[aslot, k]
                 s0 = row_ptr[row_off + i]
                 s1 = row_ptr[row_off + i + 1]
-                if rule == RULE_PAIR:
+                if not plastic:
+                    _deliver_static(s0, s1, target, syn_post, syn_w, v, ge, gi, accept, True,
+                                    0, 0)
+                elif rule == RULE_PAIR:
                     _pair.pre_pathway(n, p, i - pre_lo, s0, s1, target, pw_i[p, POST_LO],
                                       pw_i[p, XPRE_OFF], pw_i[p, XPOST_OFF], pw_i[p, PAIRING],
                                       pw_i[p, SAME_STEP], pw_i[p, WDEP], learn,
